@@ -1,0 +1,99 @@
+package teallama;
+
+/**
+ * run.c's chat mode: the user's turn is rendered into the Llama 2 chat template and forced, then
+ * the assistant samples until it produces EOS, which hands the turn back. One position per
+ * {@link #next()}; the caller supplies a turn whenever {@link #awaitingUser()} is true.
+ */
+public final class Chat {
+    private static final int EOS = Tokenizer.EOS;
+
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+    private final Sampler sampler;
+    private final int steps;
+    private int[] promptTokens = new int[0];
+    private int userIdx;
+    private boolean userTurn = true; // user starts
+    private int next;
+    private int pos;
+
+    public Chat(Transformer transformer, Tokenizer tokenizer, Sampler sampler, int steps) {
+        if (steps > transformer.positions()) {
+            throw new IllegalArgumentException("steps " + steps + " exceed the " + transformer.positions()
+                    + " positions of the transformer");
+        }
+        this.transformer = transformer;
+        this.tokenizer = tokenizer;
+        this.sampler = sampler;
+        this.steps = steps;
+    }
+
+    /** The Llama 2 chat schema; the system prompt only counts in the first turn. */
+    public static String render(String systemPrompt, String userPrompt, boolean firstTurn) {
+        if (firstTurn && !systemPrompt.isEmpty()) {
+            return "[INST] <<SYS>>\n" + systemPrompt + "\n<</SYS>>\n\n" + userPrompt + " [/INST]";
+        }
+        return "[INST] " + userPrompt + " [/INST]";
+    }
+
+    public boolean isDone() {
+        return pos >= steps;
+    }
+
+    /** True when the next position needs the user's words. */
+    public boolean awaitingUser() {
+        return userTurn && !isDone();
+    }
+
+    /** True before the first turn, the only one that takes a system prompt. */
+    public boolean atStart() {
+        return pos == 0;
+    }
+
+    public void userTurn(String systemPrompt, String userPrompt) {
+        if (!awaitingUser()) {
+            throw new IllegalStateException("it is not the user's turn");
+        }
+        promptTokens = tokenizer.encode(render(systemPrompt, userPrompt, pos == 0), true, false);
+        userIdx = 0;
+        userTurn = false;
+    }
+
+    /** The output of one position. */
+    public record Step(
+            byte[] piece,          // what the assistant said (may be empty), or null while the prompt is read
+            boolean endOfTurn) {   // the assistant produced EOS; run.c prints a newline
+    }
+
+    public Step next() {
+        if (awaitingUser() || isDone()) {
+            throw new IllegalStateException(isDone() ? "the chat has used all its steps" : "the user's turn is due");
+        }
+        // determine the token to pass into the transformer next
+        int token;
+        if (userIdx < promptTokens.length) {
+            // if we are still processing the input prompt, force the next prompt token
+            token = promptTokens[userIdx++];
+        } else {
+            // otherwise use the next token sampled from previous turn
+            token = next;
+        }
+        // EOS (=2) token ends the Assistant turn
+        if (token == EOS) {
+            userTurn = true;
+        }
+
+        // forward the transformer to get logits for the next token
+        float[] logits = transformer.forward(token, pos);
+        next = sampler.sample(logits);
+        pos++;
+
+        byte[] piece = null;
+        if (userIdx >= promptTokens.length && next != EOS) {
+            // the Assistant is responding
+            piece = tokenizer.decode(token, next);
+        }
+        return new Step(piece, next == EOS);
+    }
+}

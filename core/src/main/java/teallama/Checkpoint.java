@@ -1,0 +1,312 @@
+package teallama;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * llama2.c's checkpoint files. Three versions exist:
+ * <ul>
+ * <li>0, the legacy file of run.c: a 7 int32 header (a negative vocab_size means an unshared
+ *     classifier), then fp32 tensors, with the old RoPE tables (freq_cis) before the classifier;</li>
+ * <li>1, export.py's fp32 file: magic "ak42", version, the 7 ints, a shared-classifier byte,
+ *     zero padding to 256 bytes, then fp32 tensors with the norms first;</li>
+ * <li>2, what runq.c reads: the version 1 header plus the quantization group size, then the norms
+ *     in fp32 and every other tensor in Q8_0 (per layer: int8 values, then float scales).</li>
+ * </ul>
+ * Every size is checked against the header and the file length before anything is allocated.
+ */
+public final class Checkpoint {
+    public static final int MAGIC = 0x616b3432; // "ak42" read as a little-endian uint32
+    public static final int LEGACY_HEADER_BYTES = 7 * 4;
+    public static final int HEADER_BYTES = 256;
+
+    /** The tensors of a checkpoint. Counts are per file, all layers together. */
+    public enum Tensor {
+        TOKEN_EMBEDDING_TABLE, RMS_ATT_WEIGHT, WQ, WK, WV, WO, RMS_FFN_WEIGHT, W1, W2, W3,
+        RMS_FINAL_WEIGHT, FREQ_CIS, WCLS;
+
+        /** Rows and columns of one layer's matrix (one row for a norm). */
+        public int rows(Config c) {
+            return switch (this) {
+                case TOKEN_EMBEDDING_TABLE, WCLS -> c.vocabSize();
+                case WQ, WO -> c.dim();
+                case WK, WV -> c.kvDim();
+                case W1, W3 -> c.hiddenDim();
+                case W2 -> c.dim();
+                case RMS_ATT_WEIGHT, RMS_FFN_WEIGHT, RMS_FINAL_WEIGHT -> 1;
+                case FREQ_CIS -> c.seqLen();
+            };
+        }
+
+        public int cols(Config c) {
+            return switch (this) {
+                case W2 -> c.hiddenDim();
+                case FREQ_CIS -> c.headSize(); // freq_cis_real and freq_cis_imag, head_size / 2 each
+                default -> c.dim();
+            };
+        }
+
+        public int layers(Config c) {
+            return switch (this) {
+                case RMS_ATT_WEIGHT, RMS_FFN_WEIGHT, WQ, WK, WV, WO, W1, W2, W3 -> c.nLayers();
+                default -> 1;
+            };
+        }
+
+        /** Values in the whole tensor; throws ArithmeticException past a long. */
+        public long count(Config c) {
+            return Math.multiplyExact((long) layers(c) * rows(c), (long) cols(c));
+        }
+
+        public boolean isNorm() {
+            return this == RMS_ATT_WEIGHT || this == RMS_FFN_WEIGHT || this == RMS_FINAL_WEIGHT;
+        }
+
+        String fileName() {
+            return name().toLowerCase();
+        }
+    }
+
+    private static final Tensor[] VERSION_0_ORDER = {
+        Tensor.TOKEN_EMBEDDING_TABLE, Tensor.RMS_ATT_WEIGHT, Tensor.WQ, Tensor.WK, Tensor.WV,
+        Tensor.WO, Tensor.RMS_FFN_WEIGHT, Tensor.W1, Tensor.W2, Tensor.W3, Tensor.RMS_FINAL_WEIGHT,
+        Tensor.FREQ_CIS, Tensor.WCLS,
+    };
+    private static final Tensor[] VERSION_1_ORDER = {
+        Tensor.RMS_ATT_WEIGHT, Tensor.RMS_FFN_WEIGHT, Tensor.RMS_FINAL_WEIGHT,
+        Tensor.TOKEN_EMBEDDING_TABLE, Tensor.WQ, Tensor.WK, Tensor.WV, Tensor.WO,
+        Tensor.W1, Tensor.W2, Tensor.W3, Tensor.WCLS,
+    };
+
+    private Checkpoint() {
+    }
+
+    /** The tensors a file of this version holds, in file order. Version 2 uses the version 1 order. */
+    public static List<Tensor> layout(int version, boolean sharedClassifier) {
+        List<Tensor> tensors = new ArrayList<>();
+        for (Tensor t : version == 0 ? VERSION_0_ORDER : VERSION_1_ORDER) {
+            if (t != Tensor.WCLS || !sharedClassifier) {
+                tensors.add(t);
+            }
+        }
+        return tensors;
+    }
+
+    /** The exact length of a file with this header; throws ArithmeticException past a long. */
+    public static long fileSize(Config c, int version, boolean sharedClassifier, int groupSize) {
+        long bytes = version == 0 ? LEGACY_HEADER_BYTES : HEADER_BYTES;
+        for (Tensor t : layout(version, sharedClassifier)) {
+            long count = t.count(c);
+            long tensorBytes = version == 2 && !t.isNorm()
+                    ? Math.addExact(count, Math.multiplyExact(4L, count / groupSize))
+                    : Math.multiplyExact(4L, count);
+            bytes = Math.addExact(bytes, tensorBytes);
+        }
+        return bytes;
+    }
+
+    // ----------------------------------------------------------------------------
+    // reading
+
+    public static Model read(ByteSource source) {
+        long size = source.size();
+        if (size < LEGACY_HEADER_BYTES) {
+            throw new FormatException("expected a llama2.c checkpoint of at least " + LEGACY_HEADER_BYTES
+                    + " bytes, found " + size + " bytes");
+        }
+        byte[] header = source.readBytes(0, (int) Math.min(size, HEADER_BYTES));
+        if (intAt(header, 0) != MAGIC) {
+            return readVersion0(source, header);
+        }
+        if (size < HEADER_BYTES) {
+            throw new FormatException("expected a 256-byte header after the magic \"ak42\", found a file of "
+                    + size + " bytes");
+        }
+        int version = intAt(header, 4);
+        Config config = configAt(header, 8);
+        boolean shared = switch (header[36]) {
+            case 0 -> false;
+            case 1 -> true;
+            default -> throw new FormatException("expected the shared-classifier flag to be 0 or 1, found "
+                    + header[36]);
+        };
+        return switch (version) {
+            case 1 -> new Model(config, 1, readFloatWeights(source, config, 1, shared));
+            case 2 -> new Model(config, 2, readQuantizedWeights(source, config, shared, intAt(header, 37)));
+            default -> throw new FormatException("expected checkpoint version 1 or 2 after the magic \"ak42\", "
+                    + "found version " + version);
+        };
+    }
+
+    private static Model readVersion0(ByteSource source, byte[] header) {
+        String foreign = foreignFormat(header);
+        if (foreign != null) {
+            throw new FormatException("expected a llama2.c checkpoint, found " + foreign);
+        }
+        int vocabSize = intAt(header, 20);
+        // a negative vocab_size is how the legacy format says the classifier is not shared
+        boolean shared = vocabSize > 0;
+        Config config;
+        try {
+            config = new Config(intAt(header, 0), intAt(header, 4), intAt(header, 8), intAt(header, 12),
+                    intAt(header, 16), vocabSize == Integer.MIN_VALUE ? 0 : Math.abs(vocabSize), intAt(header, 24));
+        } catch (FormatException e) {
+            throw new FormatException("expected a llama2.c checkpoint: the file does not start with the magic "
+                    + "\"ak42\" of versions 1 and 2, and as a legacy (version 0) header " + e.getMessage());
+        }
+        return new Model(config, 0, readFloatWeights(source, config, 0, shared));
+    }
+
+    /** Names the model formats people mistake for llama2.c's, from their first bytes. */
+    private static String foreignFormat(byte[] header) {
+        if (startsWith(header, "GGUF")) {
+            return "a GGUF file (llama.cpp)";
+        }
+        if (startsWith(header, "PK\u0003\u0004")) {
+            return "a zip archive (a PyTorch .pt/.pth file?); convert it with llama2.c's export.py";
+        }
+        if (header.length > 8 && header[8] == '{' && intAt(header, 4) == 0) {
+            return "a safetensors file; convert it with llama2.c's export.py";
+        }
+        if (isText(header, 16)) {
+            return "a text document (an HTML page?), not model weights";
+        }
+        return null;
+    }
+
+    /** The first n bytes are printable ASCII or whitespace; a real dim never has such a top byte. */
+    private static boolean isText(byte[] data, int n) {
+        if (data.length < n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            int b = data[i] & 0xff;
+            if (!(b >= 0x20 && b < 0x7f) && !(b >= '\t' && b <= '\r')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean startsWith(byte[] data, String prefix) {
+        if (data.length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if ((data[i] & 0xff) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Config configAt(byte[] header, int offset) {
+        return new Config(intAt(header, offset), intAt(header, offset + 4), intAt(header, offset + 8),
+                intAt(header, offset + 12), intAt(header, offset + 16), intAt(header, offset + 20),
+                intAt(header, offset + 24));
+    }
+
+    private static FloatWeights readFloatWeights(ByteSource source, Config c, int version, boolean shared) {
+        checkFileSize(source, c, version, shared, 0);
+        float[][] tensors = new float[Tensor.values().length][];
+        long offset = version == 0 ? LEGACY_HEADER_BYTES : HEADER_BYTES;
+        for (Tensor t : layout(version, shared)) {
+            int count = arrayLength(t, t.count(c));
+            if (t != Tensor.FREQ_CIS) { // RoPE is computed, not read
+                tensors[t.ordinal()] = source.readFloats(offset, count);
+            }
+            offset += 4L * count;
+        }
+        float[] embedding = tensors[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
+        return new FloatWeights(embedding, tensors[Tensor.RMS_ATT_WEIGHT.ordinal()],
+                tensors[Tensor.WQ.ordinal()], tensors[Tensor.WK.ordinal()], tensors[Tensor.WV.ordinal()],
+                tensors[Tensor.WO.ordinal()], tensors[Tensor.RMS_FFN_WEIGHT.ordinal()],
+                tensors[Tensor.W1.ordinal()], tensors[Tensor.W2.ordinal()], tensors[Tensor.W3.ordinal()],
+                tensors[Tensor.RMS_FINAL_WEIGHT.ordinal()],
+                shared ? embedding : tensors[Tensor.WCLS.ordinal()]);
+    }
+
+    private static QuantizedWeights readQuantizedWeights(ByteSource source, Config c, boolean shared,
+                                                         int groupSize) {
+        checkGroupSize(c, groupSize);
+        checkFileSize(source, c, 2, shared, groupSize);
+        float[][] norms = new float[Tensor.values().length][];
+        QuantizedTensor[][] quantized = new QuantizedTensor[Tensor.values().length][];
+        long offset = HEADER_BYTES;
+        for (Tensor t : layout(2, shared)) {
+            if (t.isNorm()) {
+                int count = arrayLength(t, t.count(c));
+                norms[t.ordinal()] = source.readFloats(offset, count);
+                offset += 4L * count;
+                continue;
+            }
+            int size = arrayLength(t, (long) t.rows(c) * t.cols(c));
+            QuantizedTensor[] layers = new QuantizedTensor[t.layers(c)];
+            for (int l = 0; l < layers.length; l++) {
+                byte[] q = source.readBytes(offset, size);
+                offset += size;
+                float[] s = source.readFloats(offset, size / groupSize);
+                offset += 4L * (size / groupSize);
+                layers[l] = new QuantizedTensor(q, s);
+            }
+            quantized[t.ordinal()] = layers;
+        }
+        QuantizedTensor tokens = quantized[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()][0];
+        return new QuantizedWeights(groupSize, tokens, Kernels.dequantize(tokens, groupSize),
+                norms[Tensor.RMS_ATT_WEIGHT.ordinal()],
+                quantized[Tensor.WQ.ordinal()], quantized[Tensor.WK.ordinal()], quantized[Tensor.WV.ordinal()],
+                quantized[Tensor.WO.ordinal()], norms[Tensor.RMS_FFN_WEIGHT.ordinal()],
+                quantized[Tensor.W1.ordinal()], quantized[Tensor.W2.ordinal()], quantized[Tensor.W3.ordinal()],
+                norms[Tensor.RMS_FINAL_WEIGHT.ordinal()],
+                shared ? tokens : quantized[Tensor.WCLS.ordinal()][0]);
+    }
+
+    /**
+     * Every matmul reads whole groups of its input row, so the group size must divide both row
+     * lengths, dim and hidden_dim. (runq.c silently drops the tail of a row where it does not.)
+     */
+    public static void checkGroupSize(Config c, int groupSize) {
+        if (groupSize <= 0 || c.dim() % groupSize != 0 || c.hiddenDim() % groupSize != 0) {
+            throw new FormatException("expected a quantization group size that divides dim " + c.dim()
+                    + " and hidden_dim " + c.hiddenDim() + ", found " + groupSize);
+        }
+    }
+
+    private static void checkFileSize(ByteSource source, Config c, int version, boolean shared, int groupSize) {
+        long found = source.size();
+        long expected;
+        try {
+            expected = fileSize(c, version, shared, groupSize);
+        } catch (ArithmeticException e) {
+            throw new FormatException("impossible checkpoint header (" + describe(c, version, shared)
+                    + "): its tensors would hold more than 2^63 bytes, the file has " + found);
+        }
+        if (found < expected) {
+            throw new FormatException("truncated checkpoint: its header (" + describe(c, version, shared)
+                    + ") needs " + expected + " bytes, found " + found);
+        }
+        if (found > expected) {
+            throw new FormatException("checkpoint size does not match its header (" + describe(c, version, shared)
+                    + "): expected " + expected + " bytes, found " + found);
+        }
+    }
+
+    private static int arrayLength(Tensor t, long count) {
+        if (count > Config.MAX_ARRAY_LENGTH) {
+            throw new FormatException(t.fileName() + " has " + count + " values, more than the "
+                    + Config.MAX_ARRAY_LENGTH + " a Java array holds");
+        }
+        return (int) count;
+    }
+
+    static String describe(Config c, int version, boolean shared) {
+        return "version " + version + ", dim " + c.dim() + ", hidden_dim " + c.hiddenDim()
+                + ", n_layers " + c.nLayers() + ", n_heads " + c.nHeads() + ", n_kv_heads " + c.nKvHeads()
+                + ", vocab_size " + c.vocabSize() + ", seq_len " + c.seqLen()
+                + (shared ? ", shared classifier" : ", separate classifier");
+    }
+
+    static int intAt(byte[] b, int offset) {
+        return (b[offset] & 0xff) | (b[offset + 1] & 0xff) << 8 | (b[offset + 2] & 0xff) << 16 | b[offset + 3] << 24;
+    }
+}

@@ -1,0 +1,326 @@
+package teallama;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The Byte Pair Encoding tokenizer of llama2.c's tokenizer.bin: max_token_length (int32), then
+ * per id a score (float32), a length (int32) and that many bytes. The file does not say how many
+ * ids it holds; the model's vocab_size does, and the two must agree.
+ *
+ * <p>Pieces are C strings in run.c, so a piece ends at its first NUL byte here too, and lookups
+ * compare bytes unsigned, as strcmp does: encode() gives run.c's ids even for odd inputs.
+ */
+public final class Tokenizer {
+    public static final int BOS = 1; // <s>, also the end of a story in generate mode
+    public static final int EOS = 2; // </s>, the end of an assistant turn in chat mode
+
+    private final byte[][] vocab;    // (vocab_size,) the piece of each id
+    private final float[] vocabScores;
+    private final int[] sortedVocab; // ids in strcmp order of their pieces, ties in id order (qsort is stable in glibc)
+    private final byte[][] bytePieces = new byte[256][];
+
+    private Tokenizer(byte[][] vocab, float[] vocabScores) {
+        this.vocab = vocab;
+        this.vocabScores = vocabScores;
+        Integer[] order = new Integer[vocab.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> compare(vocab[a], vocab[b]));
+        sortedVocab = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            sortedVocab[i] = order[i];
+        }
+        for (int i = 0; i < 256; i++) {
+            bytePieces[i] = new byte[] {(byte) i};
+        }
+    }
+
+    /** Reads tokenizer.bin for a model with vocabSize ids. */
+    public static Tokenizer read(byte[] data, int vocabSize) {
+        if (data.length < 4) {
+            throw new FormatException("expected a tokenizer file starting with max_token_length (4 bytes), found "
+                    + data.length + " bytes");
+        }
+        int maxTokenLength = Checkpoint.intAt(data, 0);
+        if (maxTokenLength <= 0) {
+            throw new FormatException("expected a positive max_token_length, found " + maxTokenLength);
+        }
+        byte[][] vocab = new byte[vocabSize][];
+        float[] scores = new float[vocabSize];
+        int p = 4;
+        for (int i = 0; i < vocabSize; i++) {
+            if (p == data.length) {
+                throw new FormatException("the tokenizer has " + i + " entries, the model's vocab_size is " + vocabSize);
+            }
+            if (data.length - p < 8) {
+                throw new FormatException("truncated tokenizer: entry " + i + " needs 8 bytes for its score and length, "
+                        + "found " + (data.length - p));
+            }
+            scores[i] = Float.intBitsToFloat(Checkpoint.intAt(data, p));
+            int len = Checkpoint.intAt(data, p + 4);
+            p += 8;
+            if (len < 0 || len > data.length - p) {
+                throw new FormatException("truncated tokenizer: entry " + i + " says it has " + len
+                        + " bytes, found " + (data.length - p) + " left in the file");
+            }
+            vocab[i] = cString(data, p, len);
+            p += len;
+        }
+        if (p != data.length) {
+            int entries = countEntries(data, p);
+            throw new FormatException("the tokenizer has " + (entries < 0 ? "more than " + vocabSize
+                    : String.valueOf(vocabSize + entries)) + " entries, the model's vocab_size is " + vocabSize);
+        }
+        return new Tokenizer(vocab, scores);
+    }
+
+    /** Entries in data from p to the end, or -1 where the rest is not a sequence of whole entries. */
+    private static int countEntries(byte[] data, int p) {
+        int entries = 0;
+        while (p < data.length) {
+            if (data.length - p < 8) {
+                return -1;
+            }
+            int len = Checkpoint.intAt(data, p + 4);
+            if (len < 0 || len > data.length - p - 8) {
+                return -1;
+            }
+            p += 8 + len;
+            entries++;
+        }
+        return entries;
+    }
+
+    private static byte[] cString(byte[] data, int offset, int len) {
+        int end = offset;
+        while (end < offset + len && data[end] != 0) {
+            end++;
+        }
+        return Arrays.copyOfRange(data, offset, end);
+    }
+
+    public int vocabSize() {
+        return vocab.length;
+    }
+
+    /** The piece of an id, as stored in the file. */
+    public byte[] piece(int id) {
+        return vocab[id].clone();
+    }
+
+    // ----------------------------------------------------------------------------
+    // decode
+
+    /**
+     * The bytes run.c prints for token after prevToken: after BOS the leading space is
+     * stripped, and a piece like {@code <0x0A>} stands for that raw byte. The array is shared; do
+     * not change it.
+     */
+    public byte[] decode(int prevToken, int token) {
+        byte[] piece = vocab[token];
+        int start = 0;
+        // following BOS (1) token, sentencepiece decoder strips any leading whitespace
+        if (prevToken == BOS && piece.length > 0 && piece[0] == ' ') {
+            start = 1;
+        }
+        int byteValue = rawByte(piece, start);
+        if (byteValue >= 0) {
+            return bytePieces[byteValue];
+        }
+        return start == 0 ? piece : Arrays.copyOfRange(piece, start, piece.length);
+    }
+
+    /** The byte of a piece like <0x0A> (as sscanf "<0x%02hhX>" reads it), or -1. */
+    private static int rawByte(byte[] piece, int start) {
+        int n = piece.length - start;
+        if (n < 4 || piece[start] != '<' || piece[start + 1] != '0' || piece[start + 2] != 'x') {
+            return -1;
+        }
+        int value = 0;
+        int digits = 0;
+        for (int i = start + 3; i < piece.length && digits < 2; i++, digits++) {
+            int d = Character.digit(piece[i], 16);
+            if (d < 0) {
+                break;
+            }
+            value = value * 16 + d;
+        }
+        return digits == 0 ? -1 : value;
+    }
+
+    /**
+     * What run.c's safe_printf lets through: a piece of one byte is printed only when it is a
+     * printable ASCII character or whitespace, so raw control bytes and lone UTF-8 bytes from
+     * byte-fallback tokens are dropped.
+     */
+    public static boolean isSafeToPrint(byte[] piece) {
+        if (piece.length == 0) {
+            return false;
+        }
+        if (piece.length == 1) {
+            int b = piece[0] & 0xff;
+            return (b >= 0x20 && b <= 0x7e) || (b >= '\t' && b <= '\r'); // isprint || isspace
+        }
+        return true;
+    }
+
+    // ----------------------------------------------------------------------------
+    // encode
+
+    public int[] encode(String text, boolean bos, boolean eos) {
+        return encode(text.getBytes(StandardCharsets.UTF_8), bos, eos);
+    }
+
+    /**
+     * run.c's encode: optional BOS, the dummy-prefix space, one token per UTF-8 codepoint found in
+     * the vocabulary (else one per byte, id = byte + 3), then greedy merges of the best-scoring
+     * adjacent pair until none is in the vocabulary, then optional EOS.
+     */
+    public int[] encode(byte[] text, boolean bos, boolean eos) {
+        int textLength = text.length;
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] == 0) {
+                textLength = i; // a C string ends at its first NUL
+                break;
+            }
+        }
+        int[] tokens = new int[textLength + 3]; // +3 for '\0', ?BOS, ?EOS
+        int nTokens = 0;
+
+        // add optional BOS (=1) token, if desired
+        if (bos) {
+            tokens[nTokens++] = BOS;
+        }
+
+        // add_dummy_prefix is true by default: prepend a dummy prefix token to non-empty input
+        if (textLength > 0) {
+            tokens[nTokens++] = lookup(new byte[] {' '}, "the dummy-prefix space");
+        }
+
+        // process the raw (UTF-8) byte sequence of the input string
+        byte[] buffer = new byte[4];
+        int bufferLength = 0;
+        for (int c = 0; c < textLength; c++) {
+            // reset buffer if the current byte is ASCII or a leading byte, not a continuation byte
+            if ((text[c] & 0xC0) != 0x80) {
+                bufferLength = 0;
+            }
+            // append the current byte to the buffer
+            buffer[bufferLength++] = text[c];
+
+            // while the next character is a continuation byte, continue appending
+            // (but no more than 4 bytes, the longest UTF-8 codepoint)
+            boolean nextIsContinuation = c + 1 < textLength && (text[c + 1] & 0xC0) == 0x80;
+            if (nextIsContinuation && bufferLength < 4) {
+                continue;
+            }
+
+            // ok c+1 is not a continuation byte, so we've read in a full codepoint
+            int id = find(buffer, 0, bufferLength, null, 0, 0);
+            if (id != -1) {
+                // we found this codepoint in vocab, add it as a token
+                tokens[nTokens++] = id;
+            } else {
+                // byte_fallback encoding: just encode each byte as a token
+                // +3 is here because the first 3 vocab elements are <unk>, <s>, </s>
+                for (int i = 0; i < bufferLength; i++) {
+                    tokens[nTokens++] = byteFallback(buffer[i] & 0xff);
+                }
+            }
+            bufferLength = 0; // protect against a sequence of stray UTF8 continuation bytes
+        }
+
+        // merge the best consecutive pair each iteration, according the scores in vocab_scores
+        while (true) {
+            float bestScore = -1e10f;
+            int bestId = -1;
+            int bestIdx = -1;
+            for (int i = 0; i < nTokens - 1; i++) {
+                // check if we can merge the pair (tokens[i], tokens[i+1])
+                byte[] a = vocab[tokens[i]];
+                byte[] b = vocab[tokens[i + 1]];
+                int id = find(a, 0, a.length, b, 0, b.length);
+                if (id != -1 && vocabScores[id] > bestScore) {
+                    // this merge pair exists in vocab! record its score and position
+                    bestScore = vocabScores[id];
+                    bestId = id;
+                    bestIdx = i;
+                }
+            }
+            if (bestIdx == -1) {
+                break; // we couldn't find any more pairs to merge, so we're done
+            }
+            // merge the consecutive pair (bestIdx, bestIdx+1) into new token bestId
+            tokens[bestIdx] = bestId;
+            // delete token at position bestIdx+1, shift the entire sequence back 1
+            System.arraycopy(tokens, bestIdx + 2, tokens, bestIdx + 1, nTokens - bestIdx - 2);
+            nTokens--;
+        }
+
+        // add optional EOS (=2) token, if desired
+        if (eos) {
+            tokens[nTokens++] = EOS;
+        }
+        return Arrays.copyOf(tokens, nTokens);
+    }
+
+    private int byteFallback(int byteValue) {
+        int id = byteValue + 3;
+        if (id >= vocab.length) {
+            throw new FormatException("the tokenizer has no byte-fallback token for byte " + byteValue
+                    + ": expected id " + id + ", found vocab_size " + vocab.length);
+        }
+        return id;
+    }
+
+    private int lookup(byte[] piece, String what) {
+        int id = find(piece, 0, piece.length, null, 0, 0);
+        if (id == -1) {
+            throw new FormatException("the tokenizer has no token for " + what);
+        }
+        return id;
+    }
+
+    /**
+     * The id of the piece a + b (b may be null), or -1: glibc's bsearch over the sorted
+     * vocabulary, so that duplicate pieces resolve to the same id as in run.c.
+     */
+    private int find(byte[] a, int aOffset, int aLength, byte[] b, int bOffset, int bLength) {
+        int l = 0;
+        int u = sortedVocab.length;
+        while (l < u) {
+            int idx = (l + u) >>> 1;
+            int cmp = compareConcatenation(a, aOffset, aLength, b, bOffset, bLength, vocab[sortedVocab[idx]]);
+            if (cmp < 0) {
+                u = idx;
+            } else if (cmp > 0) {
+                l = idx + 1;
+            } else {
+                return sortedVocab[idx];
+            }
+        }
+        return -1;
+    }
+
+    /** strcmp(a + b, piece). */
+    private static int compareConcatenation(byte[] a, int aOffset, int aLength, byte[] b, int bOffset,
+                                            int bLength, byte[] piece) {
+        int keyLength = aLength + bLength;
+        int n = Math.min(keyLength, piece.length);
+        for (int i = 0; i < n; i++) {
+            int k = i < aLength ? a[aOffset + i] & 0xff : b[bOffset + i - aLength] & 0xff;
+            int v = piece[i] & 0xff;
+            if (k != v) {
+                return k - v;
+            }
+        }
+        return keyLength - piece.length;
+    }
+
+    /** strcmp(a, b). */
+    private static int compare(byte[] a, byte[] b) {
+        return compareConcatenation(a, 0, a.length, null, 0, 0, b);
+    }
+}

@@ -1,0 +1,56 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The command line prints exactly what llama2.c's run.c printed for every golden case. */
+class GoldenGenerateTest {
+
+    /** A line of golden/generate/cases.tsv: file, -t, -p, -s, -n, -i. */
+    record Case(String file, String temperature, String topp, String seed, String steps, String prompt) {
+        String[] args() {
+            return Cli.stories260K("-t", temperature, "-p", topp, "-s", seed, "-n", steps, "-i", prompt);
+        }
+
+        byte[] expected() {
+            return Shared.read(Shared.golden("generate/" + file));
+        }
+
+        @Override
+        public String toString() {
+            return file + " -t " + temperature + " -p " + topp + " -s " + seed + " -n " + steps + " -i '" + prompt + "'";
+        }
+    }
+
+    static List<Case> cases() {
+        String tsv = new String(Shared.read(Shared.golden("generate/cases.tsv")), StandardCharsets.UTF_8);
+        List<Case> cases = new ArrayList<>();
+        for (String line : tsv.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            cases.add(new Case(f[0], f[1], f[2], f[3], f[4], f.length > 5 ? f[5] : ""));
+        }
+        assertEquals(10, cases.size(), "cases.tsv lines");
+        return cases;
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void printsTheGoldenBytes(Case c) {
+        Cli cli = Cli.run(c.args());
+        assertEquals(0, cli.status(), cli.stderr());
+        assertArrayEquals(c.expected(), cli.stdout(), () -> "expected:\n" + new String(c.expected(),
+                StandardCharsets.UTF_8) + "\nfound:\n" + cli.text());
+        assertTrue(cli.stderr().matches("achieved tok/s: \\d+\\.\\d{6}\n"), cli.stderr());
+    }
+}

@@ -1,0 +1,125 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class KernelsTest {
+
+    @Test
+    void matmulByHand() {
+        // W (2,3) @ x (3,): [1 2 3; 4 5 6] @ [1 0 -1] = [-2, -2]
+        float[] out = new float[3];
+        Kernels.matmul(out, 1, new float[] {1, 0, -1}, new float[] {9, 1, 2, 3, 4, 5, 6}, 1, 3, 2);
+        assertArrayEquals(new float[] {0, -2, -2}, out);
+    }
+
+    @Test
+    void fourRowMatmulIsBitIdenticalToTheReference() {
+        Random random = new Random(7);
+        for (int d : new int[] {1, 3, 4, 5, 8, 13, 64}) {
+            for (int n : new int[] {1, 2, 7, 64, 172}) {
+                float[] w = randomArray(random, 5 + d * n);
+                float[] x = randomArray(random, n);
+                float[] expected = new float[d + 2];
+                float[] actual = new float[d + 2];
+                Kernels.matmul(expected, 2, x, w, 5, n, d);
+                Kernels.matmulFourRows(actual, 2, x, w, 5, n, d);
+                assertArrayEquals(expected, actual, "d=" + d + " n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void rmsnormByHand() {
+        // x = [3, 4]: mean square 12.5, + 1e-5, 1/sqrt = 0.2828426; times x and weights [1, 2]
+        float[] out = new float[2];
+        Kernels.rmsnorm(out, new float[] {3, 4}, new float[] {0, 1, 2}, 1, 2);
+        assertEquals(0.8485278f, out[0], 1e-6f);
+        assertEquals(2.2627409f, out[1], 1e-6f);
+    }
+
+    @Test
+    void softmaxByHand() {
+        // softmax(0, ln 3) = (1/4, 3/4), at an offset
+        float[] x = {9, 0, (float) Math.log(3), 9};
+        Kernels.softmax(x, 1, 2);
+        assertArrayEquals(new float[] {9, 0.25f, 0.75f, 9}, x, 1e-7f);
+    }
+
+    @Test
+    void swigluByHand() {
+        // silu(2) = 2 / (1 + e^-2) = 1.7615942; times 3
+        float[] hb = {2, 0};
+        Kernels.swiglu(hb, new float[] {3, 5}, 2);
+        assertEquals(5.2847825f, hb[0], 1e-6f);
+        assertEquals(0f, hb[1]);
+    }
+
+    @Test
+    void roundIsHalfAwayFromZeroLikeC() {
+        assertEquals(3, Kernels.roundHalfAwayFromZero(2.5f));
+        assertEquals(-3, Kernels.roundHalfAwayFromZero(-2.5f));
+        assertEquals(-2, Kernels.roundHalfAwayFromZero(-2.4999998f));
+        assertEquals(0, Kernels.roundHalfAwayFromZero(0.49999997f));
+        assertEquals(127, Kernels.roundHalfAwayFromZero(127.0f));
+    }
+
+    @Test
+    void quantizeByHand() {
+        // group [1, -2, 0.5, 127]: max 127, scale 1: [1, -2, 1 (0.5 rounds away), 127]
+        // group [0.1, 0, 0, 0]: max 0.1, scale 0.1/127, q = [127, 0, 0, 0]
+        QuantizedTensor q = QuantizedTensor.allocate(8, 4);
+        Kernels.quantize(q, new float[] {1, -2, 0.5f, 127, 0.1f, 0, 0, 0}, 8, 4);
+        assertArrayEquals(new byte[] {1, -2, 1, 127, 127, 0, 0, 0}, q.q());
+        assertArrayEquals(new float[] {1f, 0.1f / 127f}, q.s());
+    }
+
+    @Test
+    void quantizedMatmulByHand() {
+        // x = [1, 2 | 3, 4] with scales [0.5 | 2], W (1,4) = [1, 1 | 2, 0] with scales [1 | 0.25]
+        // group 0: (1 + 2) * 1 * 0.5 = 1.5; group 1: (6 + 0) * 0.25 * 2 = 3
+        QuantizedTensor x = new QuantizedTensor(new byte[] {1, 2, 3, 4}, new float[] {0.5f, 2f});
+        QuantizedTensor w = new QuantizedTensor(new byte[] {1, 1, 2, 0}, new float[] {1f, 0.25f});
+        float[] out = new float[1];
+        Kernels.matmul(out, 0, x, w, 4, 1, 2);
+        assertEquals(4.5f, out[0]);
+    }
+
+    /** The tabled rotation equals run.c's, which computes powf, cosf and sinf in every pass. */
+    @Test
+    void ropeTableMatchesRunCsRotation() {
+        int headSize = 8;
+        int dim = 32;
+        Rope rope = new Rope(headSize, 300);
+        Random random = new Random(3);
+        for (int pos : new int[] {0, 1, 17, 299}) {
+            float[] expected = randomArray(random, dim);
+            float[] actual = expected.clone();
+            for (int i = 0; i < dim; i += 2) {
+                int headDim = i % headSize;
+                float freq = 1.0f / (float) Math.pow(10000.0f, headDim / (float) headSize);
+                float val = pos * freq;
+                float fcr = FloatMath.cosf(val);
+                float fci = FloatMath.sinf(val);
+                float v0 = expected[i];
+                float v1 = expected[i + 1];
+                expected[i] = v0 * fcr - v1 * fci;
+                expected[i + 1] = v0 * fci + v1 * fcr;
+            }
+            rope.rotate(actual, 0, dim, pos);
+            assertArrayEquals(expected, actual, "pos " + pos);
+        }
+    }
+
+    static float[] randomArray(Random random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = random.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+}

@@ -1,0 +1,93 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+
+    /**
+     * First draws of run.c's random_u32 and random_f32. Computed with a C transcription of those
+     * two functions (gcc, unsigned long long state) and, independently, with Python integers
+     * masked to 64 bits; both agree. Seed -7 is what run.c makes of "-s -7": atoi gives the int
+     * -7, stored as the unsigned 64-bit 18446744073709551609.
+     */
+    @Test
+    void xorshiftMatchesRunC() {
+        assertDraws(1, 1206177355L, 2882512552L, 3117485455L, 1303648416L, 241277360L);
+        assertDraws(42, 1456360119L, 3359763283L, 3393612768L, 4054632243L, 3283045847L);
+        assertDraws(133742, 3033531262L, 2674377904L, 2312864567L, 2287415643L, 1408443089L);
+        assertDraws(-7, 777871233L, 3583622156L, 3093992388L, 3406047025L, 235529796L);
+        assertDraws(4294967295L, 2486590600L, 1092783956L, 47748232L, 3246679219L, 3259288394L);
+    }
+
+    @Test
+    void randomFloatsMatchRunC() {
+        Sampler sampler = new Sampler(4, 1.0f, 0.9f, 1);
+        // (u32 >> 8) / 2^24 for the draws above: 1206177355 >> 8 = 4711630, / 16777216
+        assertEquals(0.28083503246307373f, sampler.randomF32());
+        assertEquals(0.6711372137069702f, sampler.randomF32());
+        assertEquals(0.7258461117744446f, sampler.randomF32());
+    }
+
+    private static void assertDraws(long seed, long... expected) {
+        Sampler sampler = new Sampler(4, 1.0f, 0.9f, seed);
+        for (long e : expected) {
+            assertEquals(e, Integer.toUnsignedLong(sampler.randomU32()));
+        }
+    }
+
+    @Test
+    void argmaxTakesTheFirstOfTiedMaxima() {
+        assertEquals(1, Sampler.sampleArgmax(new float[] {0.1f, 0.4f, 0.4f, 0.1f}, 4));
+        assertEquals(3, Sampler.sampleArgmax(new float[] {-3f, -2f, -5f, -1f}, 4));
+    }
+
+    @Test
+    void multinomialWalksTheCdf() {
+        float[] p = {0.25f, 0.5f, 0.125f, 0.125f}; // cdf 0.25, 0.75, 0.875, 1
+        assertEquals(0, Sampler.sampleMult(p, 4, 0.0f));
+        assertEquals(0, Sampler.sampleMult(p, 4, 0.2499f));
+        assertEquals(1, Sampler.sampleMult(p, 4, 0.25f));
+        assertEquals(2, Sampler.sampleMult(p, 4, 0.75f));
+        assertEquals(3, Sampler.sampleMult(p, 4, 0.99f));
+    }
+
+    @Test
+    void temperatureZeroIsArgmaxAndDrawsNothing() {
+        Sampler sampler = new Sampler(3, 0.0f, 0.9f, 1);
+        assertEquals(2, sampler.sample(new float[] {1f, 2f, 3f}));
+        assertEquals(1206177355L, Integer.toUnsignedLong(sampler.randomU32()), "the rng was not touched");
+    }
+
+    /**
+     * Top-p by hand. Logits ln(0.5), ln(0.3), ln(0.15), ln(0.05) at temperature 1 give those
+     * probabilities (within a float ulp). Sorted descending, the cumulative sum first exceeds
+     * topp = 0.7 at the second token (0.8), so only ids 0 and 1 can be drawn, with r = coin * 0.8:
+     * coin 0.28083503 (seed 1's first draw) gives r = 0.2247 < 0.5, id 0; seed 42's coin 0.33908522
+     * gives r = 0.2713, id 0; seed 133742's coin 0.70629901 gives r = 0.5650 >= 0.5, id 1.
+     */
+    @Test
+    void toppSamplesTheNucleus() {
+        assertEquals(0, toppSample(1));
+        assertEquals(0, toppSample(42));
+        assertEquals(1, toppSample(133742));
+    }
+
+    private static int toppSample(long seed) {
+        float[] logits = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.15), (float) Math.log(0.05)};
+        return new Sampler(4, 1.0f, 0.7f, seed).sample(logits);
+    }
+
+    /**
+     * Equal probabilities keep id order in the sort (glibc's qsort is a stable merge sort here).
+     * Ids 1, 2, 3 share 0.3 and id 0 has 0.1; topp 0.5 keeps the first two in sorted order, ids 1
+     * and 2, and r = coin * 0.6: coin 0.7062990 gives r = 0.4238 >= 0.3, so id 2; an unstable
+     * sort could have put id 3 there.
+     */
+    @Test
+    void toppBreaksTiesByIdOrder() {
+        float[] logits = {(float) Math.log(0.1), (float) Math.log(0.3), (float) Math.log(0.3), (float) Math.log(0.3)};
+        assertEquals(2, new Sampler(4, 1.0f, 0.5f, 133742).sample(logits));
+    }
+}

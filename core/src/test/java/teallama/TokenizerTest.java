@@ -1,0 +1,112 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TokenizerTest {
+
+    record Encoding(String tokenizer, int vocabSize, String text, int[] ids, List<String> pieces) {
+        @Override
+        public String toString() {
+            return tokenizer + ": " + text.replace("\n", "\\n");
+        }
+    }
+
+    static List<Encoding> encodings() throws IOException {
+        JsonNode root = new ObjectMapper().readTree(Shared.golden("tokenizer/encodings.json").toFile());
+        List<Encoding> all = new ArrayList<>();
+        root.get("tokenizers").fields().forEachRemaining(t -> {
+            int vocabSize = t.getValue().get("vocab_size").asInt();
+            for (JsonNode c : t.getValue().get("cases")) {
+                List<String> pieces = new ArrayList<>();
+                c.get("pieces").forEach(p -> pieces.add(p.asText()));
+                all.add(new Encoding(t.getKey(), vocabSize, c.get("text").asText(), TraceTest.ints(c.get("ids")),
+                        pieces));
+            }
+        });
+        assertEquals(46, all.size(), "23 strings for each of the two tokenizers");
+        return all;
+    }
+
+    @ParameterizedTest
+    @MethodSource("encodings")
+    void encodesAsRunC(Encoding e) {
+        Tokenizer tokenizer = Shared.loadTokenizer(e.tokenizer(), e.vocabSize());
+        int[] ids = tokenizer.encode(e.text(), true, false);
+        assertArrayEquals(e.ids(), ids);
+        for (int i = 0; i < ids.length; i++) {
+            assertEquals(e.pieces().get(i), new String(tokenizer.piece(ids[i]), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void addsEosOnRequest() {
+        Tokenizer tokenizer = Shared.loadTokenizer("tokenizer.bin", 32000);
+        // from test.c: "I believe the meaning of life is" is 306 4658 278 6593 310 2834 338
+        assertArrayEquals(new int[] {306, 4658, 278, 6593, 310, 2834, 338, 2},
+                tokenizer.encode("I believe the meaning of life is", false, true));
+    }
+
+    @Test
+    void decodesLikeRunC() {
+        Tokenizer tokenizer = Shared.loadTokenizer("tokenizer.bin", 32000);
+        // after BOS the leading space of " Once" (9038) goes; elsewhere it stays
+        assertEquals("Once", text(tokenizer.decode(1, 9038)));
+        assertEquals(" Once", text(tokenizer.decode(263, 9038)));
+        // <0x0A> (id 13) is the byte 10; <0xF0> (id 243) is the lone byte 0xF0
+        assertArrayEquals(new byte[] {10}, tokenizer.decode(29871, 13));
+        assertArrayEquals(new byte[] {(byte) 0xF0}, tokenizer.decode(29871, 243));
+    }
+
+    @Test
+    void safePrintDropsLoneUnprintableBytes() {
+        assertTrue(Tokenizer.isSafeToPrint(new byte[] {'a'}));
+        assertTrue(Tokenizer.isSafeToPrint(new byte[] {'\n'}));
+        assertTrue(Tokenizer.isSafeToPrint(new byte[] {'\t'}));
+        assertTrue(Tokenizer.isSafeToPrint(new byte[] {(byte) 0xC3, (byte) 0xA9})); // é in one piece
+        assertFalse(Tokenizer.isSafeToPrint(new byte[] {(byte) 0xF0}));
+        assertFalse(Tokenizer.isSafeToPrint(new byte[] {7}));
+        assertFalse(Tokenizer.isSafeToPrint(new byte[] {0x7f}));
+        assertFalse(Tokenizer.isSafeToPrint(new byte[0]));
+    }
+
+    @Test
+    void vocabularySizeMustMatchTheModel() {
+        byte[] tok512 = Shared.read(Shared.model("tok512.bin"));
+        FormatException fewer = assertThrows(FormatException.class, () -> Tokenizer.read(tok512, 600));
+        assertEquals("the tokenizer has 512 entries, the model's vocab_size is 600", fewer.getMessage());
+        FormatException more = assertThrows(FormatException.class, () -> Tokenizer.read(tok512, 500));
+        assertEquals("the tokenizer has 512 entries, the model's vocab_size is 500", more.getMessage());
+        byte[] big = Shared.read(Shared.model("tokenizer.bin"));
+        FormatException bigger = assertThrows(FormatException.class, () -> Tokenizer.read(big, 512));
+        assertEquals("the tokenizer has 32000 entries, the model's vocab_size is 512", bigger.getMessage());
+    }
+
+    @Test
+    void truncatedTokenizerIsRefused() {
+        byte[] tok512 = Shared.read(Shared.model("tok512.bin"));
+        byte[] cut = java.util.Arrays.copyOf(tok512, tok512.length - 3);
+        FormatException e = assertThrows(FormatException.class, () -> Tokenizer.read(cut, 512));
+        assertTrue(e.getMessage().startsWith("truncated tokenizer: entry 511"), e.getMessage());
+        FormatException empty = assertThrows(FormatException.class, () -> Tokenizer.read(new byte[0], 512));
+        assertTrue(empty.getMessage().contains("found 0 bytes"), empty.getMessage());
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
