@@ -9,10 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 import teallama.ByteArraySource;
 import teallama.Chat;
@@ -25,6 +23,7 @@ import teallama.Model;
 import teallama.ModelWriter;
 import teallama.QuantizedWeights;
 import teallama.Sampler;
+import teallama.Settings;
 import teallama.Tokenizer;
 import teallama.Transformer;
 
@@ -117,9 +116,9 @@ public final class Main {
         // default parameters
         String checkpointPath;            // e.g. out/model.bin
         String tokenizerPath = "tokenizer.bin";
-        float temperature = 1.0f;         // 0.0 = greedy deterministic. 1.0 = original. don't set higher
-        float topp = 0.9f;                // top-p in nucleus sampling. 1.0 = off. 0.9 works well, but slower
-        int steps = 256;                  // number of steps to run for
+        float temperature = Settings.DEFAULT_TEMPERATURE; // 0.0 = greedy deterministic. 1.0 = original
+        float topp = Settings.DEFAULT_TOPP;               // top-p in nucleus sampling. 1.0 = off
+        int steps = Settings.DEFAULT_STEPS;               // number of steps to run for
         String prompt = null;             // prompt string
         long rngSeed = 0;                 // seed rng with time by default
         String mode = "generate";         // generate|chat
@@ -139,10 +138,10 @@ public final class Main {
             }
             String value = args[i + 1];
             switch (flag.charAt(1)) {
-                case 't' -> temperature = parseFloat(flag, value);
-                case 'p' -> topp = parseFloat(flag, value);
-                case 's' -> rngSeed = parseInt(flag, value);
-                case 'n' -> steps = parseInt(flag, value);
+                case 't' -> temperature = Settings.number("option -t", value);
+                case 'p' -> topp = Settings.number("option -p", value);
+                case 's' -> rngSeed = Settings.seed(Settings.wholeNumber("option -s", value));
+                case 'n' -> steps = Settings.wholeNumber("option -n", value);
                 case 'i' -> prompt = value;
                 case 'z' -> tokenizerPath = value;
                 case 'm' -> mode = value;
@@ -158,12 +157,8 @@ public final class Main {
         if (rngSeed == 0) {
             rngSeed = (System.currentTimeMillis() / 1000) & 0xFFFFFFFFL; // (unsigned int) time(NULL)
         }
-        if (temperature < 0.0f) {
-            temperature = 0.0f;
-        }
-        if (topp < 0.0f || 1.0f < topp) {
-            topp = 0.9f;
-        }
+        temperature = Settings.clampTemperature(temperature);
+        topp = Settings.clampTopp(topp);
 
         Model model = readModel(checkpointPath);
         Config config = model.config();
@@ -272,7 +267,7 @@ public final class Main {
             if (!args[3].equals("-g")) {
                 throw new UsageException("unknown option for quantize: " + args[3]);
             }
-            groupSize = parseInt("-g", args[4]);
+            groupSize = Settings.wholeNumber("option -g", args[4]);
         }
         Model model = readModel(args[1]);
         if (!(model.weights() instanceof FloatWeights weights)) {
@@ -336,31 +331,5 @@ public final class Main {
         } catch (IOException e) {
             throw new CommandException("cannot read " + what + " file " + path + ": " + e.getMessage());
         }
-    }
-
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
-    private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
-
-    /** A decimal number, as C's atof reads it, rounded to float; anything else is refused. */
-    private static float parseFloat(String flag, String value) throws CommandException {
-        String trimmed = value.strip();
-        if (!DECIMAL.matcher(trimmed).matches()) {
-            throw new CommandException("option " + flag + " expects a number, found '" + value + "'");
-        }
-        return (float) Double.parseDouble(trimmed);
-    }
-
-    /**
-     * A whole number, as C's atoi reads it: strtol's value (clamped to 64 bits) cut to 32 bits,
-     * so -s and -n wrap exactly as in run.c; anything else is refused.
-     */
-    private static int parseInt(String flag, String value) throws CommandException {
-        String trimmed = value.strip();
-        if (!INTEGER.matcher(trimmed).matches()) {
-            throw new CommandException("option " + flag + " expects a whole number, found '" + value + "'");
-        }
-        BigInteger v = new BigInteger(trimmed.startsWith("+") ? trimmed.substring(1) : trimmed);
-        v = v.max(BigInteger.valueOf(Long.MIN_VALUE)).min(BigInteger.valueOf(Long.MAX_VALUE));
-        return (int) v.longValue();
     }
 }

@@ -1,0 +1,88 @@
+package teallama;
+
+/**
+ * The sampling knobs of run.c's command line, read from text and clamped as run.c clamps them,
+ * so the command line and the page accept the same values and mean the same by them.
+ */
+public final class Settings {
+    public static final float DEFAULT_TEMPERATURE = 1.0f;
+    public static final float DEFAULT_TOPP = 0.9f;
+    public static final int DEFAULT_STEPS = 256;
+
+    private Settings() {
+    }
+
+    /** run.c: a temperature below 0 is 0, greedy argmax. */
+    public static float clampTemperature(float temperature) {
+        return temperature < 0.0f ? 0.0f : temperature;
+    }
+
+    /** run.c: a top-p outside [0, 1] is the default 0.9. */
+    public static float clampTopp(float topp) {
+        return topp < 0.0f || 1.0f < topp ? DEFAULT_TOPP : topp;
+    }
+
+    /** run.c's seed: the int atoi reads, as an unsigned 64-bit state (so -7 is 2^64 - 7). */
+    public static long seed(int atoi) {
+        return atoi;
+    }
+
+    /**
+     * A decimal number such as 0.9, -1, 1e-3 or .5, rounded to float as atof's double is;
+     * anything else (words, trailing letters, inf, nan, hex) is refused.
+     */
+    public static float number(String name, String text) {
+        String s = text.strip();
+        int i = skipSign(s, 0);
+        int digits = countDigits(s, i);
+        i += digits;
+        if (i < s.length() && s.charAt(i) == '.') {
+            int fraction = countDigits(s, i + 1);
+            digits += fraction;
+            i += 1 + fraction;
+        }
+        if (digits > 0 && i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            int exponentStart = skipSign(s, i + 1);
+            int exponent = countDigits(s, exponentStart);
+            i = exponent > 0 ? exponentStart + exponent : -1;
+        }
+        if (digits == 0 || i != s.length()) {
+            throw new IllegalArgumentException(name + " expects a number, found '" + text + "'");
+        }
+        return (float) Double.parseDouble(s);
+    }
+
+    /**
+     * A whole number, read as C's atoi reads it: strtol's value, clamped to 64 bits, then cut to
+     * 32, so seeds and steps wrap exactly as in run.c; anything else is refused.
+     */
+    public static int wholeNumber(String name, String text) {
+        String s = text.strip();
+        int start = skipSign(s, 0);
+        if (countDigits(s, start) == 0 || start + countDigits(s, start) != s.length()) {
+            throw new IllegalArgumentException(name + " expects a whole number, found '" + text + "'");
+        }
+        boolean negative = s.charAt(0) == '-';
+        long value = 0;
+        for (int i = start; i < s.length(); i++) {
+            int digit = s.charAt(i) - '0';
+            if (value > (Long.MAX_VALUE - digit) / 10) {
+                return (int) (negative ? Long.MIN_VALUE : Long.MAX_VALUE); // strtol saturates
+            }
+            value = value * 10 + digit;
+        }
+        return (int) (negative ? -value : value);
+    }
+
+    private static int skipSign(String s, int i) {
+        return i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-') ? i + 1 : i;
+    }
+
+    private static int countDigits(String s, int i) {
+        int n = 0;
+        while (i + n < s.length() && s.charAt(i + n) >= '0' && s.charAt(i + n) <= '9') {
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,56 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+
+    @Test
+    void numbersAsAtofReadsThem() {
+        assertEquals(0.9f, Settings.number("t", "0.9"));
+        assertEquals(-1f, Settings.number("t", "-1"));
+        assertEquals(0.5f, Settings.number("t", ".5"));
+        assertEquals(2f, Settings.number("t", "2."));
+        assertEquals(0.001f, Settings.number("t", "1e-3"));
+        assertEquals(1.5f, Settings.number("t", " +1.5 "));
+        assertEquals(Float.POSITIVE_INFINITY, Settings.number("t", "1e999"));
+    }
+
+    @Test
+    void notNumbers() {
+        for (String bad : new String[] {"", " ", "abc", "0.9x", "1e", "e5", ".", "-", "1.2.3", "nan", "inf", "0x10", "1f"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.number("temperature", bad));
+            assertEquals("temperature expects a number, found '" + bad + "'", e.getMessage());
+        }
+    }
+
+    @Test
+    void wholeNumbersWrapLikeAtoi() {
+        assertEquals(42, Settings.wholeNumber("seed", "42"));
+        assertEquals(-7, Settings.wholeNumber("seed", "-7"));
+        assertEquals(1, Settings.wholeNumber("seed", "4294967297")); // 2^32 + 1 keeps its low 32 bits
+        assertEquals(-1, Settings.wholeNumber("seed", "99999999999999999999")); // strtol saturates at 2^63 - 1
+        assertEquals(0, Settings.wholeNumber("seed", "-99999999999999999999")); // and at -2^63
+        assertEquals(-7L, Settings.seed(-7));
+        for (String bad : new String[] {"", "1.5", "12abc", "abc", "+", "1 2"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.wholeNumber("seed", bad));
+            assertEquals("seed expects a whole number, found '" + bad + "'", e.getMessage());
+        }
+    }
+
+    @Test
+    void clampsAsRunC() {
+        assertEquals(0f, Settings.clampTemperature(-0.5f));
+        assertEquals(1.3f, Settings.clampTemperature(1.3f));
+        assertEquals(0.9f, Settings.clampTopp(1.01f));
+        assertEquals(0.9f, Settings.clampTopp(-0.01f));
+        assertEquals(0f, Settings.clampTopp(0f));
+        assertEquals(1f, Settings.clampTopp(1f));
+        assertEquals(512, Generator.clampSteps(0, 512));
+        assertEquals(512, Generator.clampSteps(-3, 512));
+        assertEquals(512, Generator.clampSteps(513, 512));
+        assertEquals(7, Generator.clampSteps(7, 512));
+    }
+}
