@@ -143,10 +143,17 @@ public final class Kernels {
         }
     }
 
-    /** C's round(): halfway cases away from zero (Math.round would take -2.5 to -2). */
+    /**
+     * C's round() for |value| < 2^24: halfway cases away from zero (Math.round would take -2.5
+     * to -2). Casts instead of Math.floor, which in WebAssembly is a call out to JavaScript.
+     */
     static int roundHalfAwayFromZero(float value) {
-        double v = value; // exact, and v + 0.5 is exact too
-        return (int) (v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5));
+        int truncated = (int) value;
+        float fraction = value - truncated; // exact below 2^24
+        if (fraction >= 0.5f) {
+            return truncated + 1;
+        }
+        return fraction <= -0.5f ? truncated - 1 : truncated;
     }
 
     public static float[] dequantize(QuantizedTensor qx, int groupSize) {

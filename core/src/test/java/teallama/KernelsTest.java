@@ -66,6 +66,9 @@ class KernelsTest {
         assertEquals(-2, Kernels.roundHalfAwayFromZero(-2.4999998f));
         assertEquals(0, Kernels.roundHalfAwayFromZero(0.49999997f));
         assertEquals(127, Kernels.roundHalfAwayFromZero(127.0f));
+        assertEquals(-127, Kernels.roundHalfAwayFromZero(-126.5f));
+        assertEquals(0, Kernels.roundHalfAwayFromZero(Float.NaN)); // 0/0 of an all-zero group, as in C
+        assertEquals(8388607, Kernels.roundHalfAwayFromZero(8388606.5f));
     }
 
     @Test
