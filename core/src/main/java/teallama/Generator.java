@@ -81,6 +81,11 @@ public final class Generator {
         return token;
     }
 
+    /** How many positions this story may take. */
+    public int steps() {
+        return steps;
+    }
+
     public int promptLength() {
         return promptTokens.length;
     }

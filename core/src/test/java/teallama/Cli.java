@@ -8,13 +8,13 @@ import java.nio.charset.StandardCharsets;
 import teallama.cli.Main;
 
 /** Runs the command line in this JVM and keeps what it printed. */
-record Cli(int status, byte[] stdout, String stderr) {
+public record Cli(int status, byte[] stdout, String stderr) {
 
-    static Cli run(String... args) {
+    public static Cli run(String... args) {
         return runWithInput("", args);
     }
 
-    static Cli runWithInput(String stdin, String... args) {
+    public static Cli runWithInput(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out,
@@ -22,12 +22,12 @@ record Cli(int status, byte[] stdout, String stderr) {
         return new Cli(status, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }
 
-    String text() {
+    public String text() {
         return new String(stdout, StandardCharsets.UTF_8);
     }
 
     /** The arguments of run.c for stories260K with tok512, followed by more. */
-    static String[] stories260K(String... more) {
+    public static String[] stories260K(String... more) {
         String[] args = new String[3 + more.length];
         args[0] = Shared.model("stories260K.bin").toString();
         args[1] = "-z";

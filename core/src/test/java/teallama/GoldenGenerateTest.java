@@ -12,15 +12,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The command line prints exactly what llama2.c's run.c printed for every golden case. */
-class GoldenGenerateTest {
+public class GoldenGenerateTest {
 
     /** A line of golden/generate/cases.tsv: file, -t, -p, -s, -n, -i. */
-    record Case(String file, String temperature, String topp, String seed, String steps, String prompt) {
-        String[] args() {
+    public record Case(String file, String temperature, String topp, String seed, String steps, String prompt) {
+        public String[] args() {
             return Cli.stories260K("-t", temperature, "-p", topp, "-s", seed, "-n", steps, "-i", prompt);
         }
 
-        byte[] expected() {
+        public byte[] expected() {
             return Shared.read(Shared.golden("generate/" + file));
         }
 
@@ -30,7 +30,7 @@ class GoldenGenerateTest {
         }
     }
 
-    static List<Case> cases() {
+    public static List<Case> cases() {
         String tsv = new String(Shared.read(Shared.golden("generate/cases.tsv")), StandardCharsets.UTF_8);
         List<Case> cases = new ArrayList<>();
         for (String line : tsv.split("\n")) {

@@ -1,0 +1,37 @@
+package teallama.e2e;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Playwright;
+
+/** Debian's system browsers, driven by Playwright without downloading browsers of its own. */
+final class Browsers {
+    private Browsers() {
+    }
+
+    static Playwright playwright() {
+        return Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+    }
+
+    static Browser launch(Playwright playwright, String name) {
+        return switch (name) {
+            case "chromium" -> playwright.chromium().launch(new BrowserType.LaunchOptions()
+                    .setExecutablePath(Path.of("/usr/bin/chromium"))
+                    .setHeadless(true)
+                    // root in a container, no GPU, and no network: keep Chromium from reaching out
+                    .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            "--no-first-run", "--disable-default-apps")));
+            // stock Firefox over WebDriver BiDi; the channel alone looks for a snap
+            case "firefox" -> playwright.firefox().launch(new BrowserType.LaunchOptions()
+                    .setChannel("moz-firefox")
+                    .setExecutablePath(Path.of("/usr/bin/firefox-esr"))
+                    .setHeadless(true));
+            default -> throw new IllegalArgumentException("no browser named " + name);
+        };
+    }
+}

@@ -1,0 +1,209 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import teallama.Cli;
+import teallama.GoldenGenerateTest;
+import teallama.GoldenGenerateTest.Case;
+
+/** The real page, worker and WebAssembly in one browser; subclasses name the browser. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class StoryPageTest {
+    private Playwright playwright;
+    private Browser browser;
+    private BrowserContext context;
+    private final List<String> pageErrors = new ArrayList<>();
+    private final List<String> dialogs = new ArrayList<>();
+    TestSite site;
+    StoryPage story;
+
+    abstract String browserName();
+
+    @BeforeAll
+    void launch() {
+        site = TestSite.get();
+        playwright = Browsers.playwright();
+        browser = Browsers.launch(playwright, browserName());
+    }
+
+    @AfterAll
+    void close() {
+        browser.close();
+        playwright.close();
+    }
+
+    @BeforeEach
+    void newPage() {
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1100, 1000));
+        Page page = context.newPage();
+        page.onPageError(error -> pageErrors.add(error));
+        page.onDialog(dialog -> {
+            dialogs.add(dialog.message());
+            dialog.dismiss();
+        });
+        story = new StoryPage(page);
+    }
+
+    @AfterEach
+    void closePage() {
+        context.close();
+        assertEquals(List.of(), pageErrors, "uncaught errors in the page");
+        pageErrors.clear();
+    }
+
+    List<Case> goldenCases() {
+        return GoldenGenerateTest.cases();
+    }
+
+    // ----------------------------------------------------------------------------
+    // stories
+
+    /** A link with the golden case's settings tells run.c's story, byte for byte, as the CLI does. */
+    @ParameterizedTest
+    @MethodSource("goldenCases")
+    void tellsTheGoldenStory(Case c) {
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        // run.c ends with printf("\n") after the loop; the page shows the story alone
+        byte[] shown = (story.output() + "\n").getBytes(StandardCharsets.UTF_8);
+        assertArrayEquals(c.expected(), shown, () -> "expected:\n" + new String(c.expected(), StandardCharsets.UTF_8)
+                + "\nfound:\n" + story.output());
+        assertArrayEquals(Cli.run(c.args()).stdout(), shown, "the command line prints the same");
+    }
+
+    @Test
+    void progressReachesTheEndAndASecondStoryFollows() {
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "40"));
+        assertEquals("idle", story.state());
+        story.page.evaluate("() => { window.progressSeen = [];"
+                + " new MutationObserver(() => window.progressSeen.push(document.getElementById('progress-text').textContent))"
+                + " .observe(document.getElementById('progress-text'), {childList: true, characterData: true, subtree: true}); }");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("100", story.page.evaluate("String(document.getElementById('progress').value)"));
+        String progressSeen = String.valueOf(story.page.evaluate("window.progressSeen.join(' | ')"));
+        assertTrue(progressSeen.contains("model: 1.0 MB of 1.0 MB (100%)"), progressSeen);
+        assertTrue(progressSeen.contains("tokenizer: 6 KB of 6 KB (100%)"), progressSeen);
+        assertTrue(story.page.textContent("#shape").contains("stories260K.bin"), story.page.textContent("#shape"));
+        assertTrue(story.page.textContent("#shape").contains("260K parameters"), story.page.textContent("#shape"));
+        String first = story.output();
+
+        story.page.fill("#prompt", "The dog");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(story.output().startsWith("The dog"), story.output());
+        assertTrue(!story.output().equals(first));
+        assertEquals(40, story.tokens(), "one piece per step");
+    }
+
+    @Test
+    void stopHaltsMidStoryAndTheNextStoryRuns() {
+        story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "1", "seed", "7", "steps", "256"));
+        story.page.click("#start");
+        story.waitForTokens(3);
+        story.page.click("#stop");
+        story.waitForState("stopped");
+        int stoppedAt = story.tokens();
+        String text = story.output();
+        assertTrue(stoppedAt < 255, "stopped after " + stoppedAt + " of 255 tokens");
+        story.page.waitForTimeout(500);
+        assertEquals(text, story.output(), "nothing more arrives after a stop");
+        assertEquals(stoppedAt, story.tokens());
+
+        story.page.click("#start");
+        story.waitForState("generating");
+        story.waitForTokens(2);
+        story.page.click("#stop");
+        story.waitForState("stopped");
+        assertTrue(story.output().length() > 0);
+    }
+
+    // ----------------------------------------------------------------------------
+    // bad input
+
+    private void assertError(Map<String, String> query, String message) {
+        story.open(site.root.url(), query);
+        story.waitForState("error", "done");
+        assertEquals("error", story.state());
+        assertTrue(story.status().contains(message), "expected '" + message + "' in: " + story.status());
+        assertEquals("false", String.valueOf(story.page.isDisabled("#start")), "the page stays usable");
+    }
+
+    @Test
+    void missingModel() {
+        assertError(Map.of("model", "models/no-such-model.bin", "tokenizer", "models/tok512.bin", "autostart", "1"),
+                "models/no-such-model.bin: the server answered 404");
+    }
+
+    @Test
+    void truncatedModel() {
+        assertError(Map.of("model", "models/truncated260K.bin", "tokenizer", "models/tok512.bin", "autostart", "1"),
+                "models/truncated260K.bin: truncated checkpoint: its header (version 0, dim 64, hidden_dim 172, "
+                        + "n_layers 5, n_heads 8, n_kv_heads 4, vocab_size 512, seq_len 512, shared classifier) needs "
+                        + "1056540 bytes, found 500000");
+    }
+
+    @Test
+    void tokenizerOfAnotherModel() {
+        assertError(Map.of("model", "models/stories260K.bin", "tokenizer", "models/tokenizer.bin", "autostart", "1"),
+                "models/tokenizer.bin: the tokenizer has 32000 entries, the model's vocab_size is 512");
+    }
+
+    @Test
+    void temperatureThatIsNotANumberThenAFixedOne() {
+        assertError(StoryPage.stories260K("temperature", "warm", "autostart", "1"),
+                "temperature expects a number, found 'warm'");
+        story.page.fill("#temperature", "0");
+        story.page.fill("#steps", "20");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+    }
+
+    /** Generated text is put into the page as text: markup in it stays literal. */
+    @Test
+    void markupInTheStoryIsText() {
+        String prompt = "<img src=x onerror=alert(1)><b>bold</b>";
+        story.open(site.root.url(), StoryPage.stories260K("prompt", prompt, "temperature", "0", "steps", "60",
+                "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(story.output().startsWith(prompt), story.output());
+        assertEquals(0, story.page.locator("#output *").count(), "no element was made from the story");
+        assertEquals(List.of(), dialogs);
+    }
+
+    /** As on GitHub Pages, where a project site lives at /repository/. */
+    @Test
+    void worksFromASubPath() {
+        story.open(site.subPath.url(), StoryPage.stories260K("temperature", "0", "steps", "30", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(story.page.url().startsWith(site.subPath.url()));
+    }
+}

@@ -1,0 +1,74 @@
+package teallama.e2e;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+
+import teallama.Config;
+import teallama.ModelWriter;
+import teallama.Shared;
+import teallama.server.SiteServer;
+
+/**
+ * The built site served on 127.0.0.1, at the root and at a sub-path (as GitHub Pages serves a
+ * project site), with a models folder made for the tests: the shared reference models, a
+ * truncated one, and random weights of stories15M's shape, slow enough to stop mid-story.
+ */
+final class TestSite {
+    static final String SUB_PATH = "/teallama/sub/";
+
+    private static TestSite instance;
+
+    final SiteServer root;
+    final SiteServer subPath;
+    final Path work;
+
+    private TestSite() throws IOException {
+        work = Path.of(System.getProperty("teallama.work", "target/e2e"));
+        Path models = work.resolve("models");
+        Files.createDirectories(models);
+        for (String name : new String[] {"stories260K.bin", "tok512.bin", "tokenizer.bin"}) {
+            Files.copy(Shared.model(name), models.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+        byte[] stories260K = Shared.read(Shared.model("stories260K.bin"));
+        Files.write(models.resolve("truncated260K.bin"), Arrays.copyOf(stories260K, 500_000));
+        Path random15M = models.resolve("random15M.bin");
+        if (!Files.exists(random15M)) {
+            Config shape = new Config(288, 768, 6, 6, 6, 32000, 256);
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(random15M))) {
+                ModelWriter.write(shape, ModelWriter.randomWeights(shape, true, 15), 0, out);
+            }
+        }
+        Path site = Path.of(System.getProperty("teallama.site", "../web/target/site"));
+        root = new SiteServer(site, models, 0, "/");
+        subPath = new SiteServer(site, models, 0, SUB_PATH);
+    }
+
+    static synchronized TestSite get() {
+        if (instance == null) {
+            try {
+                instance = new TestSite();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                instance.root.close();
+                instance.subPath.close();
+            }));
+        }
+        return instance;
+    }
+
+    Path screenshots() {
+        try {
+            return Files.createDirectories(work.resolve("screenshots"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
