@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import teallama.Cli;
+import teallama.Shared;
 import teallama.GoldenGenerateTest;
 import teallama.GoldenGenerateTest.Case;
 
@@ -141,6 +143,61 @@ abstract class StoryPageTest {
         story.page.click("#stop");
         story.waitForState("stopped");
         assertTrue(story.output().length() > 0);
+    }
+
+    /** A story with a random seed; Copy link puts every setting, the seed too, in the address. */
+    @Test
+    void aCopiedLinkTellsTheSameStoryAgain() {
+        story.open(site.root.url(), StoryPage.stories260K("prompt", "Lily and Tom", "steps", "80"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        String first = story.output();
+        story.page.click("#link");
+        String link = story.page.url();
+        assertTrue(link.contains("seed="), link);
+        story.page.navigate(link + "&autostart=1");
+        story.waitForState("done", "error");
+        assertEquals(first, story.output());
+    }
+
+    /** Local files, chosen with the file inputs: read in the page, never uploaded. */
+    @Test
+    void tellsAStoryFromChosenFiles() {
+        Case c = goldenCases().get(2); // case03: -t 0 -i "Once upon a time"
+        story.open(site.root.url(), Map.of());
+        story.page.selectOption("#model", "files");
+        story.page.setInputFiles("#model-file", Shared.model("stories260K.bin"));
+        story.page.setInputFiles("#tokenizer-file", Shared.model("tok512.bin"));
+        story.page.fill("#prompt", c.prompt());
+        story.page.fill("#temperature", c.temperature());
+        story.page.fill("#steps", c.steps());
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+    }
+
+    /** Local files dropped on the page: the larger is the model, the smaller its tokenizer. */
+    @Test
+    void tellsAStoryFromDroppedFiles() {
+        Case c = goldenCases().get(1); // case02: -t 0, no prompt
+        story.open(site.root.url(), Map.of("temperature", c.temperature(), "steps", c.steps()));
+        String drop = "([model, tokenizer]) => {"
+                + "  const bytes = (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));"
+                + "  const transfer = new DataTransfer();"
+                + "  transfer.items.add(new File([bytes(tokenizer)], 'tok512.bin'));"
+                + "  transfer.items.add(new File([bytes(model)], 'stories260K.bin'));"
+                + "  document.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));"
+                + "}";
+        Base64.Encoder base64 = Base64.getEncoder();
+        story.page.evaluate(drop, List.of(base64.encodeToString(Shared.read(Shared.model("stories260K.bin"))),
+                base64.encodeToString(Shared.read(Shared.model("tok512.bin")))));
+        assertEquals("files", story.page.inputValue("#model"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
     }
 
     // ----------------------------------------------------------------------------

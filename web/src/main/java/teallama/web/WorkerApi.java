@@ -117,7 +117,9 @@ public final class WorkerApi {
             return false;
         }
         if (seed == 0) {
-            seed = (long) (Math.random() * 4294967295.0) + 1; // run.c seeds 0 from the clock
+            // run.c seeds 0 from the clock; this one stays below 2^31 so that a link with it,
+            // read back as run.c reads -s (atoi), gives the same seed
+            seed = 1 + (long) (Math.random() * (Integer.MAX_VALUE - 1));
         }
         Config c = model.config();
         if ((long) c.nLayers() * steps * c.kvDim() > MAX_CACHE_FLOATS) {
