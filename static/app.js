@@ -3,15 +3,6 @@
 // this script only sends it start and stop and renders what it answers. Text from the model
 // goes into the page as text, never as HTML.
 
-const HF = "https://huggingface.co/karpathy/tinyllamas/resolve/main/";
-const LLAMA2_TOKENIZER = "https://raw.githubusercontent.com/karpathy/llama2.c/master/tokenizer.bin";
-const PRESETS = {
-  "local-260K": { model: "models/stories260K.bin", tokenizer: "models/tok512.bin" },
-  "stories260K": { model: HF + "stories260K/stories260K.bin", tokenizer: HF + "stories260K/tok512.bin" },
-  "stories15M": { model: HF + "stories15M.bin", tokenizer: LLAMA2_TOKENIZER },
-  "stories42M": { model: HF + "stories42M.bin", tokenizer: LLAMA2_TOKENIZER },
-  "stories110M": { model: HF + "stories110M.bin", tokenizer: LLAMA2_TOKENIZER },
-};
 const SETTINGS = ["prompt", "temperature", "topp", "steps", "seed"];
 const BUSY = new Set(["loading", "ready", "generating"]);
 
@@ -50,26 +41,13 @@ function showError(message) {
 // settings
 
 function showChoice() {
-  ui.urlChoice.hidden = ui.model.value !== "url";
-  ui.filesChoice.hidden = ui.model.value !== "files";
+  showModelChoice(ui);
 }
 
 /** Where the model and tokenizer come from: { url } or { file } each. Throws with a message. */
 function sources() {
-  const choice = ui.model.value;
-  if (PRESETS[choice]) {
-    return { model: { url: PRESETS[choice].model }, tokenizer: { url: PRESETS[choice].tokenizer } };
-  }
-  if (choice === "url") {
-    const model = ui.modelUrl.value.trim();
-    if (!model) throw new Error("Enter the address of a model file, or pick a model from the list.");
-    const tokenizer = ui.tokenizerUrl.value.trim() || new URL("tokenizer.bin", new URL(model, location.href)).href;
-    return { model: { url: model }, tokenizer: { url: tokenizer } };
-  }
-  const model = ui.modelFile.files[0];
-  const tokenizer = ui.tokenizerFile.files[0];
-  if (!model || !tokenizer) throw new Error("Choose both a model file and its tokenizer file (or drop them on the page).");
-  return { model: { file: model }, tokenizer: { file: tokenizer } };
+  return modelSources(ui.model.value, ui.modelUrl.value, ui.tokenizerUrl.value, ui.modelFile.files[0],
+    ui.tokenizerFile.files[0]);
 }
 
 function settings() {
@@ -179,7 +157,8 @@ worker.onmessage = (event) => {
       append(m.text);
       ui.tokens.textContent = String(m.tokens);
       if (m.tokPerSec > 0) ui.speed.textContent = `${m.tokPerSec.toFixed(1)} tok/s`;
-      const why = { end: "The story ended.", steps: "All steps used.", stopped: "Stopped." }[m.reason];
+      const first = m.tokens > 0 ? ` First token after ${Math.round(m.firstTokenMs)} ms.` : "";
+      const why = { end: "The story ended.", steps: "All steps used.", stopped: "Stopped." }[m.reason] + first;
       setState(m.reason === "stopped" ? "stopped" : "done", why);
       break;
     }
@@ -205,26 +184,8 @@ function append(text) {
 // ----------------------------------------------------------------------------
 // formatting
 
-function megabytes(bytes) {
-  return bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
-}
-
 function round(x) {
   return Math.round(x * 1000) / 1000;
-}
-
-function count(n) {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}K` : String(n);
-}
-
-function baseName(name) {
-  return name.split(/[/\\]/).pop();
-}
-
-function describeModel(m) {
-  const heads = m.nKvHeads < m.nHeads ? `${m.nHeads} heads (${m.nKvHeads} kv)` : `${m.nHeads} heads`;
-  return `${baseName(m.name)} · ${count(m.parameters)} parameters · ${m.format} · dim ${m.dim} · ` +
-    `${m.nLayers} layers · ${heads} · hidden ${m.hiddenDim} · vocab ${m.vocabSize} · context ${m.seqLen}`;
 }
 
 // ----------------------------------------------------------------------------

@@ -120,6 +120,34 @@ async function start(message) {
   }
 }
 
+/**
+ * The benchmark: downloads once, then per run hands the bytes to Java again and writes a whole
+ * story without yielding, so each run's done message times load-to-first-token and tok/s.
+ */
+async function bench(message) {
+  loadedKey = null;
+  download = new AbortController();
+  const signal = download.signal;
+  let modelBuffer;
+  let tokenizerBuffer;
+  try {
+    modelBuffer = await readSource(message.model, "model", signal);
+    tokenizerBuffer = await readSource(message.tokenizer, "tokenizer", signal);
+  } catch (e) {
+    if (!signal.aborted) api.fail(describe(e));
+    return;
+  } finally {
+    download = null;
+  }
+  for (let run = 0; run < message.runs; run++) {
+    if (!api.load(modelBuffer, sourceName(message.model), tokenizerBuffer, sourceName(message.tokenizer))) return;
+    if (!api.start("", "0", "0.9", String(message.steps), "1")) return;
+    while (api.step()) {
+      // one position per call, as in a story; the page hears every token
+    }
+  }
+}
+
 /** Ends the download or the story under way; why is "stop" (the user's) or "restart". */
 function stop(why) {
   if (download) {
@@ -144,6 +172,9 @@ onmessage = async (event) => {
     if (message.type === "start") {
       stop("restart");
       await start(message);
+    } else if (message.type === "bench") {
+      stop("restart");
+      await bench(message);
     } else if (message.type === "stop") {
       stop("stop");
     }

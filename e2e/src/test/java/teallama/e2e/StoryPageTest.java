@@ -255,6 +255,21 @@ abstract class StoryPageTest {
         assertEquals(List.of(), dialogs);
     }
 
+    /** The benchmark page runs the worker's stories and tabulates them, with JSON for scripts. */
+    @Test
+    void benchmarkPageMeasuresRuns() {
+        story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
+                + "&runs=2&steps=30&autostart=1");
+        story.page.waitForFunction("['done', 'error'].includes(document.getElementById('bench').dataset.state)", null,
+                new Page.WaitForFunctionOptions().setTimeout(StoryPage.TIMEOUT_MS));
+        assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
+        assertEquals(2, story.page.locator("#results tr").count());
+        String json = story.page.textContent("#bench-json");
+        assertTrue(json.contains("\"tokens\":30"), json);
+        assertTrue(json.contains("\"medianTokPerSec\":"), json);
+        assertTrue(story.page.textContent("#shape").contains("stories260K.bin"));
+    }
+
     /** As on GitHub Pages, where a project site lives at /repository/. */
     @Test
     void worksFromASubPath() {

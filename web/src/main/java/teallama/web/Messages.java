@@ -35,11 +35,14 @@ final class Messages {
             script = "self.postMessage({type: 'token', text: text, tokens: tokens, tokPerSec: tokPerSec});")
     static native void token(String text, int tokens, double tokPerSec);
 
-    /** The story ended: reason is end (BOS), steps or stopped. */
-    @JSBody(params = {"reason", "text", "tokens", "tokPerSec"},
+    /**
+     * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the model's
+     * bytes being in memory (or from the start, for a model loaded before) to the first piece.
+     */
+    @JSBody(params = {"reason", "text", "tokens", "tokPerSec", "firstTokenMs"},
             script = "self.postMessage({type: 'done', reason: reason, text: text, tokens: tokens, "
-                    + "tokPerSec: tokPerSec});")
-    static native void done(String reason, String text, int tokens, double tokPerSec);
+                    + "tokPerSec: tokPerSec, firstTokenMs: firstTokenMs});")
+    static native void done(String reason, String text, int tokens, double tokPerSec, double firstTokenMs);
 
     @JSBody(params = {"message"}, script = "self.postMessage({type: 'error', message: message});")
     static native void error(String message);

@@ -29,6 +29,9 @@ public final class WorkerApi {
     private static TextStream text;
     private static int tokens;           // pieces shown so far
     private static double startMillis;   // run.c starts its clock after the first position
+    private static double loadMillis;    // when the bytes of the current model were handed over
+    private static double clockMillis;   // when the current story began: its load, or its start
+    private static double firstTokenMs;  // from clockMillis to the first piece
 
     /** Chromium's largest float[] is 2^28 - 4 elements; each of the two KV caches is one array. */
     private static final long MAX_CACHE_FLOATS = (1L << 28) - 4;
@@ -58,13 +61,14 @@ public final class WorkerApi {
     /** Reports that the user stopped a download before the story began. */
     @JSExport
     public static void cancelled() {
-        Messages.done("stopped", "", 0, 0);
+        Messages.done("stopped", "", 0, 0, 0);
     }
 
     /** Reads a checkpoint and its tokenizer; posts ready or error. */
     @JSExport
     public static boolean load(ArrayBuffer modelBuffer, String modelName, ArrayBuffer tokenizerBuffer,
                                String tokenizerName) {
+        loadMillis = now();
         stopGenerating();
         model = null;
         tokenizer = null;
@@ -103,6 +107,9 @@ public final class WorkerApi {
             Messages.error("no model is loaded");
             return false;
         }
+        // a story right after a load is timed from the load: bytes in memory to first token
+        clockMillis = loadMillis != 0 ? loadMillis : now();
+        loadMillis = 0;
         float temperature;
         float topp;
         int steps;
@@ -141,6 +148,7 @@ public final class WorkerApi {
         text = new TextStream();
         tokens = 0;
         startMillis = 0;
+        firstTokenMs = 0;
         Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength());
         return true;
     }
@@ -159,6 +167,7 @@ public final class WorkerApi {
         tokens++;
         if (startMillis == 0) {
             startMillis = now();
+            firstTokenMs = startMillis - clockMillis;
         }
         Messages.token(text.append(piece), tokens, tokensPerSecond());
         return true;
@@ -173,7 +182,7 @@ public final class WorkerApi {
     }
 
     private static void finish(String reason) {
-        Messages.done(reason, text.finish(), tokens, tokensPerSecond());
+        Messages.done(reason, text.finish(), tokens, tokensPerSecond(), firstTokenMs);
         generator = null;
     }
 

@@ -1,0 +1,135 @@
+"use strict";
+// The benchmark page: asks the worker for a number of runs and tabulates each run's speed and
+// load time, with medians; #bench-json holds the same as JSON for scripts.
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  model: $("model"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
+  modelUrl: $("model-url"), tokenizerUrl: $("tokenizer-url"), modelFile: $("model-file"), tokenizerFile: $("tokenizer-file"),
+  runs: $("runs"), steps: $("steps"), start: $("start"), progress: $("progress"), progressText: $("progress-text"),
+  status: $("status"), bench: $("bench"), results: $("results"), medianSpeed: $("median-speed"),
+  medianLoad: $("median-load"), shape: $("shape"), agent: $("agent"), json: $("bench-json"),
+};
+
+const worker = new Worker("worker.js");
+let runs = [];
+let wanted = 0;
+let model = null;
+
+function setState(state, message) {
+  ui.bench.dataset.state = state;
+  ui.start.disabled = state === "running";
+  ui.status.textContent = message;
+  ui.status.classList.toggle("error", state === "error");
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function wholeNumber(input, name) {
+  const n = Number(input.value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} expects a whole number of at least 1, found '${input.value}'`);
+  return n;
+}
+
+function start() {
+  let from;
+  try {
+    wanted = wholeNumber(ui.runs, "runs");
+    wholeNumber(ui.steps, "steps");
+    from = modelSources(ui.model.value, ui.modelUrl.value, ui.tokenizerUrl.value, ui.modelFile.files[0],
+      ui.tokenizerFile.files[0]);
+  } catch (e) {
+    setState("error", e.message);
+    return;
+  }
+  runs = [];
+  model = null;
+  ui.results.replaceChildren();
+  ui.medianSpeed.textContent = "–";
+  ui.medianLoad.textContent = "–";
+  ui.json.textContent = "";
+  setState("running", "Downloading…");
+  worker.postMessage({ type: "bench", model: from.model, tokenizer: from.tokenizer, runs: wanted,
+    steps: Number(ui.steps.value) });
+}
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+worker.onmessage = (event) => {
+  const m = event.data;
+  switch (m.type) {
+    case "progress": {
+      const percent = m.total > 0 ? Math.min(100, (100 * m.loaded) / m.total) : 0;
+      ui.progress.value = percent;
+      ui.progressText.textContent = `${m.what}: ${megabytes(m.loaded)}` +
+        (m.total > 0 ? ` of ${megabytes(m.total)} (${Math.floor(percent)}%)` : "");
+      break;
+    }
+    case "ready":
+      model = m.model;
+      ui.progress.value = 100;
+      ui.shape.textContent = describeModel(m.model);
+      setState("running", `Run ${runs.length + 1} of ${wanted}…`);
+      break;
+    case "token":
+      if (m.tokens % 16 === 0) ui.status.textContent = `Run ${runs.length + 1} of ${wanted}: ${m.tokens} tokens, ` +
+        `${m.tokPerSec.toFixed(1)} tok/s`;
+      break;
+    case "done": {
+      const run = { tokens: m.tokens, tokPerSec: m.tokPerSec, firstTokenMs: m.firstTokenMs };
+      runs.push(run);
+      const row = document.createElement("tr");
+      row.append(cell(String(runs.length)), cell(String(run.tokens)), cell(run.tokPerSec.toFixed(1)),
+        cell(`${Math.round(run.firstTokenMs)} ms`));
+      ui.results.append(row);
+      if (runs.length === wanted) finish();
+      break;
+    }
+    case "error":
+      setState("error", m.message);
+      break;
+  }
+};
+
+function finish() {
+  const speed = median(runs.map((r) => r.tokPerSec));
+  const load = median(runs.map((r) => r.firstTokenMs));
+  ui.medianSpeed.textContent = speed.toFixed(1);
+  ui.medianLoad.textContent = `${Math.round(load)} ms`;
+  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, runs,
+    medianTokPerSec: speed, medianFirstTokenMs: load });
+  setState("done", `${wanted} runs: median ${speed.toFixed(1)} tok/s.`);
+}
+
+function showChoice() {
+  showModelChoice(ui);
+}
+
+ui.model.addEventListener("change", showChoice);
+ui.start.addEventListener("click", start);
+ui.agent.textContent = navigator.userAgent;
+
+// model (a preset name or a URL), tokenizer, runs, steps and autostart=1 from the address
+const query = new URLSearchParams(location.search);
+if (query.get("model") !== null) {
+  if (PRESETS[query.get("model")]) {
+    ui.model.value = query.get("model");
+  } else {
+    ui.model.value = "url";
+    ui.modelUrl.value = query.get("model");
+  }
+}
+if (query.get("tokenizer") !== null) ui.tokenizerUrl.value = query.get("tokenizer");
+if (query.get("runs") !== null) ui.runs.value = query.get("runs");
+if (query.get("steps") !== null) ui.steps.value = query.get("steps");
+showChoice();
+setState("idle", "Press Run.");
+if (query.get("autostart") === "1") start();
