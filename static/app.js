@@ -16,6 +16,7 @@ const ui = {
   tokens: $("tokens"), speed: $("speed"), shape: $("shape"), dropVeil: $("drop-veil"),
 };
 
+fillModelChoices(ui.model);
 const worker = new Worker("worker.js");
 let story = document.createTextNode("");  // the story, one text node that grows
 let usedSeed = null;                       // the seed of the last story, for links
@@ -130,10 +131,7 @@ worker.onmessage = (event) => {
   const m = event.data;
   switch (m.type) {
     case "progress": {
-      const percent = m.total > 0 ? Math.min(100, (100 * m.loaded) / m.total) : 0;
-      ui.progress.value = percent;
-      ui.progressText.textContent = `${m.what}: ${megabytes(m.loaded)}` +
-        (m.total > 0 ? ` of ${megabytes(m.total)} (${Math.floor(percent)}%)` : "");
+      showProgress(ui, m);
       setState("loading", `Downloading the ${m.what}…`);
       break;
     }

@@ -11,6 +11,7 @@ const ui = {
   medianLoad: $("median-load"), shape: $("shape"), agent: $("agent"), json: $("bench-json"),
 };
 
+fillModelChoices(ui.model);
 const worker = new Worker("worker.js");
 let runs = [];
 let wanted = 0;
@@ -67,10 +68,7 @@ worker.onmessage = (event) => {
   const m = event.data;
   switch (m.type) {
     case "progress": {
-      const percent = m.total > 0 ? Math.min(100, (100 * m.loaded) / m.total) : 0;
-      ui.progress.value = percent;
-      ui.progressText.textContent = `${m.what}: ${megabytes(m.loaded)}` +
-        (m.total > 0 ? ` of ${megabytes(m.total)} (${Math.floor(percent)}%)` : "");
+      showProgress(ui, m);
       break;
     }
     case "ready":

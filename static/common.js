@@ -4,12 +4,22 @@
 const HF = "https://huggingface.co/karpathy/tinyllamas/resolve/main/";
 const LLAMA2_TOKENIZER = "https://raw.githubusercontent.com/karpathy/llama2.c/master/tokenizer.bin";
 const PRESETS = {
-  "local-260K": { model: "models/stories260K.bin", tokenizer: "models/tok512.bin" },
-  "stories260K": { model: HF + "stories260K/stories260K.bin", tokenizer: HF + "stories260K/tok512.bin" },
-  "stories15M": { model: HF + "stories15M.bin", tokenizer: LLAMA2_TOKENIZER },
-  "stories42M": { model: HF + "stories42M.bin", tokenizer: LLAMA2_TOKENIZER },
-  "stories110M": { model: HF + "stories110M.bin", tokenizer: LLAMA2_TOKENIZER },
+  "local-260K": { label: "stories260K · 1 MB · served with this page", model: "models/stories260K.bin",
+    tokenizer: "models/tok512.bin" },
+  "stories260K": { label: "stories260K · 1 MB · Hugging Face", model: HF + "stories260K/stories260K.bin",
+    tokenizer: HF + "stories260K/tok512.bin" },
+  "stories15M": { label: "stories15M · 58 MB · Hugging Face", model: HF + "stories15M.bin", tokenizer: LLAMA2_TOKENIZER },
+  "stories42M": { label: "stories42M · 160 MB · Hugging Face", model: HF + "stories42M.bin", tokenizer: LLAMA2_TOKENIZER },
+  "stories110M": { label: "stories110M · 418 MB · Hugging Face", model: HF + "stories110M.bin",
+    tokenizer: LLAMA2_TOKENIZER },
 };
+
+/** Fills a model select with the presets, then the choices of an address and of local files. */
+function fillModelChoices(select) {
+  const options = Object.entries(PRESETS).map(([value, preset]) => new Option(preset.label, value));
+  options.push(new Option("Another address…", "url"), new Option("Files on this computer…", "files"));
+  select.replaceChildren(...options);
+}
 
 /** The model and tokenizer sources a model choice names: { url } or { file } each. Throws with a message. */
 function modelSources(choice, modelUrl, tokenizerUrl, modelFile, tokenizerFile) {
@@ -32,6 +42,14 @@ function modelSources(choice, modelUrl, tokenizerUrl, modelFile, tokenizerFile) 
 function showModelChoice(ui) {
   ui.urlChoice.hidden = ui.model.value !== "url";
   ui.filesChoice.hidden = ui.model.value !== "files";
+}
+
+/** Shows a download's progress: { what, loaded, total } from the worker. */
+function showProgress(ui, m) {
+  const percent = m.total > 0 ? Math.min(100, (100 * m.loaded) / m.total) : 0;
+  ui.progress.value = percent;
+  ui.progressText.textContent = `${m.what}: ${megabytes(m.loaded)}` +
+    (m.total > 0 ? ` of ${megabytes(m.total)} (${Math.floor(percent)}%)` : "");
 }
 
 function megabytes(bytes) {

@@ -19,10 +19,7 @@ public final class Chat {
     private int pos;
 
     public Chat(Transformer transformer, Tokenizer tokenizer, Sampler sampler, int steps) {
-        if (steps > transformer.positions()) {
-            throw new IllegalArgumentException("steps " + steps + " exceed the " + transformer.positions()
-                    + " positions of the transformer");
-        }
+        Generator.checkSteps(transformer, steps);
         this.transformer = transformer;
         this.tokenizer = tokenizer;
         this.sampler = sampler;

@@ -16,6 +16,17 @@ public record FloatWeights(
         float[] wcls)                // (vocab_size, dim), the embedding table itself when shared
         implements Weights {
 
+    /** From tensors indexed by {@link Checkpoint.Tensor#ordinal()}; WCLS may be absent when shared. */
+    static FloatWeights of(float[][] t, boolean sharedClassifier) {
+        float[] embedding = t[Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
+        return new FloatWeights(embedding, t[Checkpoint.Tensor.RMS_ATT_WEIGHT.ordinal()],
+                t[Checkpoint.Tensor.WQ.ordinal()], t[Checkpoint.Tensor.WK.ordinal()], t[Checkpoint.Tensor.WV.ordinal()],
+                t[Checkpoint.Tensor.WO.ordinal()], t[Checkpoint.Tensor.RMS_FFN_WEIGHT.ordinal()],
+                t[Checkpoint.Tensor.W1.ordinal()], t[Checkpoint.Tensor.W2.ordinal()], t[Checkpoint.Tensor.W3.ordinal()],
+                t[Checkpoint.Tensor.RMS_FINAL_WEIGHT.ordinal()],
+                sharedClassifier ? embedding : t[Checkpoint.Tensor.WCLS.ordinal()]);
+    }
+
     public boolean sharedClassifier() {
         return wcls == tokenEmbeddingTable;
     }

@@ -19,10 +19,7 @@ public final class Generator {
      * steps must already be clamped ({@link #clampSteps}) and at most transformer.positions().
      */
     public Generator(Transformer transformer, Tokenizer tokenizer, Sampler sampler, String prompt, int steps) {
-        if (steps > transformer.positions()) {
-            throw new IllegalArgumentException("steps " + steps + " exceed the " + transformer.positions()
-                    + " positions of the transformer");
-        }
+        checkSteps(transformer, steps);
         this.transformer = transformer;
         this.tokenizer = tokenizer;
         this.sampler = sampler;
@@ -31,6 +28,13 @@ public final class Generator {
         this.promptTokens = tokenizer.encode(prompt, true, false);
         // kick off with the first token in the prompt
         this.token = promptTokens[0];
+    }
+
+    static void checkSteps(Transformer transformer, int steps) {
+        if (steps > transformer.positions()) {
+            throw new IllegalArgumentException("steps " + steps + " exceed the " + transformer.positions()
+                    + " positions of the transformer");
+        }
     }
 
     /** run.c's rule: negative steps count as 0, and 0 or more than seq_len mean seq_len. */

@@ -41,13 +41,7 @@ public final class ModelWriter {
             }
             tensors[t.ordinal()] = values;
         }
-        float[] embedding = tensors[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
-        return new FloatWeights(embedding, tensors[Tensor.RMS_ATT_WEIGHT.ordinal()],
-                tensors[Tensor.WQ.ordinal()], tensors[Tensor.WK.ordinal()], tensors[Tensor.WV.ordinal()],
-                tensors[Tensor.WO.ordinal()], tensors[Tensor.RMS_FFN_WEIGHT.ordinal()],
-                tensors[Tensor.W1.ordinal()], tensors[Tensor.W2.ordinal()], tensors[Tensor.W3.ordinal()],
-                tensors[Tensor.RMS_FINAL_WEIGHT.ordinal()],
-                sharedClassifier ? embedding : tensors[Tensor.WCLS.ordinal()]);
+        return FloatWeights.of(tensors, sharedClassifier);
     }
 
     /**
