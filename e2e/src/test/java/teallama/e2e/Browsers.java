@@ -9,15 +9,15 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Playwright;
 
 /** Debian's system browsers, driven by Playwright without downloading browsers of its own. */
-final class Browsers {
+public final class Browsers {
     private Browsers() {
     }
 
-    static Playwright playwright() {
+    public static Playwright playwright() {
         return Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
     }
 
-    static Browser launch(Playwright playwright, String name) {
+    public static Browser launch(Playwright playwright, String name) {
         return switch (name) {
             case "chromium" -> playwright.chromium().launch(new BrowserType.LaunchOptions()
                     .setExecutablePath(Path.of("/usr/bin/chromium"))
