@@ -58,6 +58,14 @@ public final class Checkpoint {
             return Math.multiplyExact((long) layers(c) * rows(c), (long) cols(c));
         }
 
+        /** wq, wk, wv, wo, w1, w2, w3: the per-layer matmul weights. */
+        public boolean isMatmul() {
+            return switch (this) {
+                case WQ, WK, WV, WO, W1, W2, W3 -> true;
+                default -> false;
+            };
+        }
+
         public boolean isNorm() {
             return this == RMS_ATT_WEIGHT || this == RMS_FFN_WEIGHT || this == RMS_FINAL_WEIGHT;
         }
@@ -217,7 +225,7 @@ public final class Checkpoint {
             }
             offset += 4L * count;
         }
-        return FloatWeights.of(tensors, shared);
+        return FloatWeights.of(c, tensors, shared);
     }
 
     private static QuantizedWeights readQuantizedWeights(ByteSource source, Config c, boolean shared,
@@ -225,7 +233,8 @@ public final class Checkpoint {
         checkGroupSize(c, groupSize);
         checkFileSize(source, c, 2, shared, groupSize);
         float[][] norms = new float[Tensor.values().length][];
-        QuantizedTensor[][] quantized = new QuantizedTensor[Tensor.values().length][];
+        Q8Matrix[][] matrices = new Q8Matrix[Tensor.values().length][];
+        float[] embedding = null;
         long offset = HEADER_BYTES;
         for (Tensor t : layout(2, shared)) {
             if (t.isNorm()) {
@@ -235,25 +244,32 @@ public final class Checkpoint {
                 continue;
             }
             int size = arrayLength(t, (long) t.rows(c) * t.cols(c));
-            QuantizedTensor[] layers = new QuantizedTensor[t.layers(c)];
+            Q8Matrix[] layers = new Q8Matrix[t.layers(c)];
             for (int l = 0; l < layers.length; l++) {
                 byte[] q = source.readBytes(offset, size);
                 offset += size;
                 float[] s = source.readFloats(offset, size / groupSize);
                 offset += 4L * (size / groupSize);
-                layers[l] = new QuantizedTensor(q, s);
+                QuantizedTensor tensor = new QuantizedTensor(q, s);
+                if (t == Tensor.TOKEN_EMBEDDING_TABLE) {
+                    embedding = Kernels.dequantize(tensor, groupSize);
+                }
+                if (t != Tensor.TOKEN_EMBEDDING_TABLE || shared) {
+                    layers[l] = Q8Matrix.pack(tensor, t.rows(c), t.cols(c), groupSize);
+                }
             }
-            quantized[t.ordinal()] = layers;
+            matrices[t.ordinal()] = layers;
         }
-        QuantizedTensor tokens = quantized[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()][0];
-        return new QuantizedWeights(groupSize, tokens, Kernels.dequantize(tokens, groupSize),
-                norms[Tensor.RMS_ATT_WEIGHT.ordinal()],
-                quantized[Tensor.WQ.ordinal()], quantized[Tensor.WK.ordinal()], quantized[Tensor.WV.ordinal()],
-                quantized[Tensor.WO.ordinal()], norms[Tensor.RMS_FFN_WEIGHT.ordinal()],
-                quantized[Tensor.W1.ordinal()], quantized[Tensor.W2.ordinal()], quantized[Tensor.W3.ordinal()],
-                norms[Tensor.RMS_FINAL_WEIGHT.ordinal()],
-                shared ? tokens : quantized[Tensor.WCLS.ordinal()][0]);
+        Tensor classifier = shared ? Tensor.TOKEN_EMBEDDING_TABLE : Tensor.WCLS;
+        return new QuantizedWeights(groupSize, shared, embedding, norms[Tensor.RMS_ATT_WEIGHT.ordinal()],
+                matrices[Tensor.WQ.ordinal()], matrices[Tensor.WK.ordinal()], matrices[Tensor.WV.ordinal()],
+                matrices[Tensor.WO.ordinal()], norms[Tensor.RMS_FFN_WEIGHT.ordinal()],
+                matrices[Tensor.W1.ordinal()], matrices[Tensor.W2.ordinal()], matrices[Tensor.W3.ordinal()],
+                norms[Tensor.RMS_FINAL_WEIGHT.ordinal()], matrices[classifier.ordinal()][0]);
     }
+
+    /** The largest group the int8 matmul sums in one 21-bit lane; export.py writes at most 64. */
+    public static final int MAX_GROUP_SIZE = 64;
 
     /**
      * Every matmul reads whole groups of its input row, so the group size must divide both row
@@ -263,6 +279,10 @@ public final class Checkpoint {
         if (groupSize <= 0 || c.dim() % groupSize != 0 || c.hiddenDim() % groupSize != 0) {
             throw new FormatException("expected a quantization group size that divides dim " + c.dim()
                     + " and hidden_dim " + c.hiddenDim() + ", found " + groupSize);
+        }
+        if (groupSize > MAX_GROUP_SIZE) {
+            throw new FormatException("expected a quantization group size of at most " + MAX_GROUP_SIZE
+                    + ", found " + groupSize);
         }
     }
 

@@ -8,9 +8,18 @@ final class FloatTransformer extends Transformer {
     private float[] x;
 
     FloatTransformer(Config config, FloatWeights weights, int positions) {
-        super(config, positions, weights.tokenEmbeddingTable(), weights.rmsAttWeight(), weights.rmsFfnWeight(),
-                weights.rmsFinalWeight());
+        super(config, positions, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
         this.w = weights;
+    }
+
+    @Override
+    void embed(int token, float[] out) {
+        int dim = out.length;
+        if (w.sharedClassifier()) {
+            Kernels.interleavedRow(out, w.tokenEmbeddingTable(), 0, dim, config().vocabSize(), token);
+        } else {
+            System.arraycopy(w.tokenEmbeddingTable(), token * dim, out, 0, dim);
+        }
     }
 
     @Override
@@ -31,6 +40,6 @@ final class FloatTransformer extends Transformer {
             case WCLS -> w.wcls();
             default -> throw new IllegalArgumentException(t + " is not a matmul weight");
         };
-        Kernels.matmulFourRows(xout, xoutOffset, x, weights, l * n * d, n, d);
+        Kernels.matmulInterleaved(xout, xoutOffset, x, weights, l * n * d, n, d);
     }
 }

@@ -1,6 +1,11 @@
 package teallama;
 
-/** fp32 weights, as run.c holds them: one flat array per tensor, all layers back to back. */
+/**
+ * fp32 weights, as run.c holds them: one flat array per tensor, all layers back to back, except
+ * that each layer's matrix has its rows interleaved in blocks of 8 for the fast matmul
+ * ({@link Kernels#interleaveRows}); the embedding table is interleaved too when it is the
+ * classifier. The norms are as in the file.
+ */
 public record FloatWeights(
         float[] tokenEmbeddingTable, // (vocab_size, dim)
         float[] rmsAttWeight,        // (layer, dim) rmsnorm weights
@@ -16,8 +21,21 @@ public record FloatWeights(
         float[] wcls)                // (vocab_size, dim), the embedding table itself when shared
         implements Weights {
 
-    /** From tensors indexed by {@link Checkpoint.Tensor#ordinal()}; WCLS may be absent when shared. */
-    static FloatWeights of(float[][] t, boolean sharedClassifier) {
+    /**
+     * From row-major tensors indexed by {@link Checkpoint.Tensor#ordinal()}, as a file holds them
+     * (WCLS absent when shared), which are interleaved in place.
+     */
+    static FloatWeights of(Config c, float[][] t, boolean sharedClassifier) {
+        for (Checkpoint.Tensor tensor : Checkpoint.Tensor.values()) {
+            boolean classifier = tensor == Checkpoint.Tensor.WCLS
+                    || (tensor == Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE && sharedClassifier);
+            if (t[tensor.ordinal()] != null && (tensor.isMatmul() || classifier)) {
+                for (int l = 0; l < tensor.layers(c); l++) {
+                    int size = tensor.rows(c) * tensor.cols(c);
+                    Kernels.interleaveRows(t[tensor.ordinal()], l * size, tensor.cols(c), tensor.rows(c));
+                }
+            }
+        }
         float[] embedding = t[Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
         return new FloatWeights(embedding, t[Checkpoint.Tensor.RMS_ATT_WEIGHT.ordinal()],
                 t[Checkpoint.Tensor.WQ.ordinal()], t[Checkpoint.Tensor.WK.ordinal()], t[Checkpoint.Tensor.WV.ordinal()],
@@ -29,6 +47,34 @@ public record FloatWeights(
 
     public boolean sharedClassifier() {
         return wcls == tokenEmbeddingTable;
+    }
+
+    /** A row-major copy of a tensor, as a file holds it. */
+    public float[] rowMajor(Config c, Checkpoint.Tensor t) {
+        float[] held = switch (t) {
+            case TOKEN_EMBEDDING_TABLE -> tokenEmbeddingTable;
+            case RMS_ATT_WEIGHT -> rmsAttWeight;
+            case WQ -> wq;
+            case WK -> wk;
+            case WV -> wv;
+            case WO -> wo;
+            case RMS_FFN_WEIGHT -> rmsFfnWeight;
+            case W1 -> w1;
+            case W2 -> w2;
+            case W3 -> w3;
+            case RMS_FINAL_WEIGHT -> rmsFinalWeight;
+            case WCLS -> wcls;
+            case FREQ_CIS -> throw new IllegalArgumentException("freq_cis is computed, not held");
+        };
+        float[] values = held.clone();
+        if (t.isMatmul() || t == Checkpoint.Tensor.WCLS || (t == Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE
+                && sharedClassifier())) {
+            for (int l = 0; l < t.layers(c); l++) {
+                int size = t.rows(c) * t.cols(c);
+                Kernels.deinterleaveRows(values, l * size, t.cols(c), t.rows(c));
+            }
+        }
+        return values;
     }
 
     @Override

@@ -85,35 +85,104 @@ public final class Kernels {
         }
     }
 
-    /**
-     * W (d,n) @ x (n,) -> xout (d,), four rows per pass: each x[j] is loaded once for four
-     * independent sums, which also hides the latency of the additions.
-     */
-    public static void matmulFourRows(float[] xout, int xoutOffset, float[] x, float[] w, int wOffset,
-                                      int n, int d) {
-        int i = 0;
-        for (; i + 4 <= d; i += 4) {
-            int r0 = wOffset + i * n;
-            int r1 = r0 + n;
-            int r2 = r1 + n;
-            int r3 = r2 + n;
-            float v0 = 0.0f;
-            float v1 = 0.0f;
-            float v2 = 0.0f;
-            float v3 = 0.0f;
-            for (int j = 0; j < n; j++) {
-                float xj = x[j];
-                v0 += w[r0 + j] * xj;
-                v1 += w[r1 + j] * xj;
-                v2 += w[r2 + j] * xj;
-                v3 += w[r3 + j] * xj;
+    // ----------------------------------------------------------------------------
+    // fp32 matmul over interleaved rows: blocks of 8 rows stored as one stream, w[j*8 + r] for
+    // row r of the block, so a pass reads one sequential stream and shares each x[j] among 8
+    // independent sums; the last d % 8 rows stay as they are.
+
+    public static final int INTERLEAVED_ROWS = 8;
+
+    /** Rearranges W (d,n) at offset, in place, from row-major into blocks of 8 interleaved rows. */
+    public static void interleaveRows(float[] w, int offset, int n, int d) {
+        float[] block = new float[INTERLEAVED_ROWS * n];
+        for (int b = offset; b + INTERLEAVED_ROWS * n <= offset + d * n; b += INTERLEAVED_ROWS * n) {
+            System.arraycopy(w, b, block, 0, block.length);
+            for (int r = 0; r < INTERLEAVED_ROWS; r++) {
+                for (int j = 0; j < n; j++) {
+                    w[b + j * INTERLEAVED_ROWS + r] = block[r * n + j];
+                }
             }
-            xout[xoutOffset + i] = v0;
-            xout[xoutOffset + i + 1] = v1;
-            xout[xoutOffset + i + 2] = v2;
-            xout[xoutOffset + i + 3] = v3;
         }
-        matmul(xout, xoutOffset + i, x, w, wOffset + i * n, n, d - i);
+    }
+
+    /** The inverse of {@link #interleaveRows}. */
+    public static void deinterleaveRows(float[] w, int offset, int n, int d) {
+        float[] block = new float[INTERLEAVED_ROWS * n];
+        for (int b = offset; b + INTERLEAVED_ROWS * n <= offset + d * n; b += INTERLEAVED_ROWS * n) {
+            System.arraycopy(w, b, block, 0, block.length);
+            for (int r = 0; r < INTERLEAVED_ROWS; r++) {
+                for (int j = 0; j < n; j++) {
+                    w[b + r * n + j] = block[j * INTERLEAVED_ROWS + r];
+                }
+            }
+        }
+    }
+
+    /** Row i of an interleaved W (d,n) at offset -> out (n,). */
+    public static void interleavedRow(float[] out, float[] w, int offset, int n, int d, int i) {
+        if (i >= d - d % INTERLEAVED_ROWS) {
+            System.arraycopy(w, offset + i * n, out, 0, n);
+            return;
+        }
+        int p = offset + (i - i % INTERLEAVED_ROWS) * n + i % INTERLEAVED_ROWS;
+        for (int j = 0; j < n; j++, p += INTERLEAVED_ROWS) {
+            out[j] = w[p];
+        }
+    }
+
+    /**
+     * W (d,n) @ x (n,) -> xout (d,) with W interleaved ({@link #interleaveRows}); bit-identical
+     * to {@link #matmul} on the row-major W, since each row still sums in order of j (two j per
+     * turn of the loop, added one after the other).
+     */
+    public static void matmulInterleaved(float[] xout, int xoutOffset, float[] x, float[] w, int wOffset,
+                                         int n, int d) {
+        int blocks = d - d % INTERLEAVED_ROWS;
+        int evenN = n - n % 2;
+        for (int i = 0; i < blocks; i += INTERLEAVED_ROWS) {
+            int p = wOffset + i * n;
+            float s0 = 0.0f;
+            float s1 = 0.0f;
+            float s2 = 0.0f;
+            float s3 = 0.0f;
+            float s4 = 0.0f;
+            float s5 = 0.0f;
+            float s6 = 0.0f;
+            float s7 = 0.0f;
+            for (int j = 0; j < evenN; j += 2, p += 16) {
+                float xa = x[j];
+                float xb = x[j + 1];
+                s0 = s0 + w[p] * xa + w[p + 8] * xb;
+                s1 = s1 + w[p + 1] * xa + w[p + 9] * xb;
+                s2 = s2 + w[p + 2] * xa + w[p + 10] * xb;
+                s3 = s3 + w[p + 3] * xa + w[p + 11] * xb;
+                s4 = s4 + w[p + 4] * xa + w[p + 12] * xb;
+                s5 = s5 + w[p + 5] * xa + w[p + 13] * xb;
+                s6 = s6 + w[p + 6] * xa + w[p + 14] * xb;
+                s7 = s7 + w[p + 7] * xa + w[p + 15] * xb;
+            }
+            if (evenN < n) {
+                float xa = x[evenN];
+                s0 += w[p] * xa;
+                s1 += w[p + 1] * xa;
+                s2 += w[p + 2] * xa;
+                s3 += w[p + 3] * xa;
+                s4 += w[p + 4] * xa;
+                s5 += w[p + 5] * xa;
+                s6 += w[p + 6] * xa;
+                s7 += w[p + 7] * xa;
+            }
+            int o = xoutOffset + i;
+            xout[o] = s0;
+            xout[o + 1] = s1;
+            xout[o + 2] = s2;
+            xout[o + 3] = s3;
+            xout[o + 4] = s4;
+            xout[o + 5] = s5;
+            xout[o + 6] = s6;
+            xout[o + 7] = s7;
+        }
+        matmul(xout, xoutOffset + blocks, x, w, wOffset + blocks * n, n, d - blocks);
     }
 
     // ----------------------------------------------------------------------------
@@ -179,6 +248,210 @@ public final class Kernels {
                     ival += xq[j + k] * wq[in + j + k];
                 }
                 val += ((float) ival) * w.s()[(in + j) / groupSize] * x.s()[j / groupSize];
+            }
+            xout[xoutOffset + i] = val;
+        }
+    }
+
+    /** Packs quantized x (n,) for {@link #matmulPacked}: per triple x2 + (x1 << 21) + (x0 << 42). */
+    public static void packActivations(long[] xp, QuantizedTensor x, int n, int groupSize) {
+        int triples = Q8Matrix.triplesPerGroup(groupSize);
+        byte[] q = x.q();
+        for (int g = 0; g < n / groupSize; g++) {
+            int start = g * groupSize;
+            for (int t = 0; t < triples; t++) {
+                int k = 3 * t;
+                long x0 = q[start + k];
+                long x1 = k + 1 < groupSize ? q[start + k + 1] : 0;
+                long x2 = k + 2 < groupSize ? q[start + k + 2] : 0;
+                xp[g * triples + t] = x2 + (x1 << 21) + (x0 << 42);
+            }
+        }
+    }
+
+    /**
+     * Starting a sum here keeps lanes 0 and 1 (cross terms, |sum| < 2^20) non-negative, so they
+     * never borrow from lane 2, which then reads as bits 42..62.
+     */
+    private static final long LANE_BIAS = (1L << 20) + (1L << 41);
+
+    /** Lane 2 of a packed sum, signed: the group's dot product. */
+    private static int lane2(long sum) {
+        return (int) ((sum << 1) >> 43);
+    }
+
+    /**
+     * W (d,n) @ x (n,) -> xout (d,) with W packed ({@link Q8Matrix}) and x packed by
+     * {@link #packActivations} with scales xs: one 64-bit multiply-add does three int8
+     * multiply-adds, since (w0 + w1 2^21 + w2 2^42)(x2 + x1 2^21 + x0 2^42) holds w0 x0 + w1 x1 +
+     * w2 x2 at 2^42 (|sum| < 64 * 127 * 128 < 2^20 for groups up to 64). The integer group sums
+     * are exact and combined as runq.c combines them, so the result equals {@link #matmul}'s.
+     */
+    public static void matmulPacked(float[] xout, int xoutOffset, long[] xp, float[] xs, Q8Matrix w) {
+        int n = w.cols();
+        int d = w.rows();
+        int groupSize = w.groupSize();
+        int groups = n / groupSize;
+        int triples = Q8Matrix.triplesPerGroup(groupSize);
+        long[] wp = w.packed();
+        float[] ws = w.scales();
+        int blocks = d - d % Q8Matrix.ROWS_PER_BLOCK;
+        int p = 0;
+        for (int i = 0; i < blocks; i += Q8Matrix.ROWS_PER_BLOCK) {
+            float v0 = 0.0f;
+            float v1 = 0.0f;
+            float v2 = 0.0f;
+            float v3 = 0.0f;
+            int s0 = i * groups;
+            for (int g = 0; g < groups; g++, p += 4 * triples) {
+                int xb = g * triples;
+                long a0 = LANE_BIAS;
+                long a1 = LANE_BIAS;
+                long a2 = LANE_BIAS;
+                long a3 = LANE_BIAS;
+                long xv;
+                if (triples == 22) {
+                    // groups of 64, export.py's size: written out, the 22 turns run faster in Firefox
+                    xv = xp[xb + 0];
+                    a0 += wp[p + 0] * xv;
+                    a1 += wp[p + 1] * xv;
+                    a2 += wp[p + 2] * xv;
+                    a3 += wp[p + 3] * xv;
+                    xv = xp[xb + 1];
+                    a0 += wp[p + 4] * xv;
+                    a1 += wp[p + 5] * xv;
+                    a2 += wp[p + 6] * xv;
+                    a3 += wp[p + 7] * xv;
+                    xv = xp[xb + 2];
+                    a0 += wp[p + 8] * xv;
+                    a1 += wp[p + 9] * xv;
+                    a2 += wp[p + 10] * xv;
+                    a3 += wp[p + 11] * xv;
+                    xv = xp[xb + 3];
+                    a0 += wp[p + 12] * xv;
+                    a1 += wp[p + 13] * xv;
+                    a2 += wp[p + 14] * xv;
+                    a3 += wp[p + 15] * xv;
+                    xv = xp[xb + 4];
+                    a0 += wp[p + 16] * xv;
+                    a1 += wp[p + 17] * xv;
+                    a2 += wp[p + 18] * xv;
+                    a3 += wp[p + 19] * xv;
+                    xv = xp[xb + 5];
+                    a0 += wp[p + 20] * xv;
+                    a1 += wp[p + 21] * xv;
+                    a2 += wp[p + 22] * xv;
+                    a3 += wp[p + 23] * xv;
+                    xv = xp[xb + 6];
+                    a0 += wp[p + 24] * xv;
+                    a1 += wp[p + 25] * xv;
+                    a2 += wp[p + 26] * xv;
+                    a3 += wp[p + 27] * xv;
+                    xv = xp[xb + 7];
+                    a0 += wp[p + 28] * xv;
+                    a1 += wp[p + 29] * xv;
+                    a2 += wp[p + 30] * xv;
+                    a3 += wp[p + 31] * xv;
+                    xv = xp[xb + 8];
+                    a0 += wp[p + 32] * xv;
+                    a1 += wp[p + 33] * xv;
+                    a2 += wp[p + 34] * xv;
+                    a3 += wp[p + 35] * xv;
+                    xv = xp[xb + 9];
+                    a0 += wp[p + 36] * xv;
+                    a1 += wp[p + 37] * xv;
+                    a2 += wp[p + 38] * xv;
+                    a3 += wp[p + 39] * xv;
+                    xv = xp[xb + 10];
+                    a0 += wp[p + 40] * xv;
+                    a1 += wp[p + 41] * xv;
+                    a2 += wp[p + 42] * xv;
+                    a3 += wp[p + 43] * xv;
+                    xv = xp[xb + 11];
+                    a0 += wp[p + 44] * xv;
+                    a1 += wp[p + 45] * xv;
+                    a2 += wp[p + 46] * xv;
+                    a3 += wp[p + 47] * xv;
+                    xv = xp[xb + 12];
+                    a0 += wp[p + 48] * xv;
+                    a1 += wp[p + 49] * xv;
+                    a2 += wp[p + 50] * xv;
+                    a3 += wp[p + 51] * xv;
+                    xv = xp[xb + 13];
+                    a0 += wp[p + 52] * xv;
+                    a1 += wp[p + 53] * xv;
+                    a2 += wp[p + 54] * xv;
+                    a3 += wp[p + 55] * xv;
+                    xv = xp[xb + 14];
+                    a0 += wp[p + 56] * xv;
+                    a1 += wp[p + 57] * xv;
+                    a2 += wp[p + 58] * xv;
+                    a3 += wp[p + 59] * xv;
+                    xv = xp[xb + 15];
+                    a0 += wp[p + 60] * xv;
+                    a1 += wp[p + 61] * xv;
+                    a2 += wp[p + 62] * xv;
+                    a3 += wp[p + 63] * xv;
+                    xv = xp[xb + 16];
+                    a0 += wp[p + 64] * xv;
+                    a1 += wp[p + 65] * xv;
+                    a2 += wp[p + 66] * xv;
+                    a3 += wp[p + 67] * xv;
+                    xv = xp[xb + 17];
+                    a0 += wp[p + 68] * xv;
+                    a1 += wp[p + 69] * xv;
+                    a2 += wp[p + 70] * xv;
+                    a3 += wp[p + 71] * xv;
+                    xv = xp[xb + 18];
+                    a0 += wp[p + 72] * xv;
+                    a1 += wp[p + 73] * xv;
+                    a2 += wp[p + 74] * xv;
+                    a3 += wp[p + 75] * xv;
+                    xv = xp[xb + 19];
+                    a0 += wp[p + 76] * xv;
+                    a1 += wp[p + 77] * xv;
+                    a2 += wp[p + 78] * xv;
+                    a3 += wp[p + 79] * xv;
+                    xv = xp[xb + 20];
+                    a0 += wp[p + 80] * xv;
+                    a1 += wp[p + 81] * xv;
+                    a2 += wp[p + 82] * xv;
+                    a3 += wp[p + 83] * xv;
+                    xv = xp[xb + 21];
+                    a0 += wp[p + 84] * xv;
+                    a1 += wp[p + 85] * xv;
+                    a2 += wp[p + 86] * xv;
+                    a3 += wp[p + 87] * xv;
+                } else {
+                    for (int t = 0; t < triples; t++) {
+                        xv = xp[xb + t];
+                        int q = p + 4 * t;
+                        a0 += wp[q] * xv;
+                        a1 += wp[q + 1] * xv;
+                        a2 += wp[q + 2] * xv;
+                        a3 += wp[q + 3] * xv;
+                    }
+                }
+                float sx = xs[g];
+                v0 += ((float) lane2(a0)) * ws[s0 + g] * sx;
+                v1 += ((float) lane2(a1)) * ws[s0 + groups + g] * sx;
+                v2 += ((float) lane2(a2)) * ws[s0 + 2 * groups + g] * sx;
+                v3 += ((float) lane2(a3)) * ws[s0 + 3 * groups + g] * sx;
+            }
+            int o = xoutOffset + i;
+            xout[o] = v0;
+            xout[o + 1] = v1;
+            xout[o + 2] = v2;
+            xout[o + 3] = v3;
+        }
+        for (int i = blocks; i < d; i++) {
+            float val = 0.0f;
+            for (int g = 0; g < groups; g++, p += triples) {
+                long sum = LANE_BIAS;
+                for (int t = 0; t < triples; t++) {
+                    sum += wp[p + t] * xp[g * triples + t];
+                }
+                val += ((float) lane2(sum)) * ws[i * groups + g] * xs[g];
             }
             xout[xoutOffset + i] = val;
         }

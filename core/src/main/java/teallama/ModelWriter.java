@@ -41,7 +41,7 @@ public final class ModelWriter {
             }
             tensors[t.ordinal()] = values;
         }
-        return FloatWeights.of(tensors, sharedClassifier);
+        return FloatWeights.of(c, tensors, sharedClassifier);
     }
 
     /**
@@ -63,28 +63,6 @@ public final class ModelWriter {
             }
         }
         return qt;
-    }
-
-    /** The Q8_0 form of fp32 weights; groupSize must divide dim and hidden_dim. */
-    public static QuantizedWeights quantize(Config c, FloatWeights w, int groupSize) {
-        Checkpoint.checkGroupSize(c, groupSize);
-        QuantizedTensor tokens = quantizeQ80(w.tokenEmbeddingTable(), 0, w.tokenEmbeddingTable().length, groupSize);
-        return new QuantizedWeights(groupSize, tokens, Kernels.dequantize(tokens, groupSize), w.rmsAttWeight(),
-                quantizeLayers(c, Tensor.WQ, w.wq(), groupSize), quantizeLayers(c, Tensor.WK, w.wk(), groupSize),
-                quantizeLayers(c, Tensor.WV, w.wv(), groupSize), quantizeLayers(c, Tensor.WO, w.wo(), groupSize),
-                w.rmsFfnWeight(),
-                quantizeLayers(c, Tensor.W1, w.w1(), groupSize), quantizeLayers(c, Tensor.W2, w.w2(), groupSize),
-                quantizeLayers(c, Tensor.W3, w.w3(), groupSize), w.rmsFinalWeight(),
-                w.sharedClassifier() ? tokens : quantizeQ80(w.wcls(), 0, w.wcls().length, groupSize));
-    }
-
-    private static QuantizedTensor[] quantizeLayers(Config c, Tensor t, float[] w, int groupSize) {
-        int size = t.rows(c) * t.cols(c);
-        QuantizedTensor[] layers = new QuantizedTensor[c.nLayers()];
-        for (int l = 0; l < layers.length; l++) {
-            layers[l] = quantizeQ80(w, l * size, size, groupSize);
-        }
-        return layers;
     }
 
     /** export.py's default group size 64, halved until it divides dim and hidden_dim. */
@@ -115,47 +93,35 @@ public final class ModelWriter {
             if (t == Tensor.FREQ_CIS) {
                 writer.writeFreqCis(c);
             } else {
-                writer.out.writeFloats(floatTensor(w, t));
+                writer.out.writeFloats(w.rowMajor(c, t));
             }
         }
         writer.out.flush();
     }
 
-    /** Writes Q8_0 weights as version 2. */
-    public static void write(Config c, QuantizedWeights w, OutputStream stream) throws IOException {
+    /**
+     * Quantizes fp32 weights to Q8_0 and writes them as version 2, one tensor at a time, as
+     * export.py's version2_export does; groupSize must divide dim and hidden_dim.
+     */
+    public static void writeQuantized(Config c, FloatWeights w, int groupSize, OutputStream stream) throws IOException {
+        Checkpoint.checkGroupSize(c, groupSize);
         ModelWriter writer = new ModelWriter(stream);
-        writer.writeHeader(c, 2, w.sharedClassifier(), w.groupSize());
-        writer.out.writeFloats(w.rmsAttWeight());
-        writer.out.writeFloats(w.rmsFfnWeight());
-        writer.out.writeFloats(w.rmsFinalWeight());
-        writer.writeQuantized(w.tokens());
-        for (QuantizedTensor[] layers : new QuantizedTensor[][] {w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w2(), w.w3()}) {
-            for (QuantizedTensor layer : layers) {
-                writer.writeQuantized(layer);
+        boolean shared = w.sharedClassifier();
+        writer.writeHeader(c, 2, shared, groupSize);
+        for (Tensor t : Checkpoint.layout(2, shared)) {
+            float[] values = w.rowMajor(c, t);
+            if (t.isNorm()) {
+                writer.out.writeFloats(values);
+                continue;
+            }
+            int size = t.rows(c) * t.cols(c);
+            for (int l = 0; l < t.layers(c); l++) {
+                QuantizedTensor q = quantizeQ80(values, l * size, size, groupSize);
+                writer.out.write(q.q());
+                writer.out.writeFloats(q.s());
             }
         }
-        if (!w.sharedClassifier()) {
-            writer.writeQuantized(w.wcls());
-        }
         writer.out.flush();
-    }
-
-    private static float[] floatTensor(FloatWeights w, Tensor t) {
-        return switch (t) {
-            case TOKEN_EMBEDDING_TABLE -> w.tokenEmbeddingTable();
-            case RMS_ATT_WEIGHT -> w.rmsAttWeight();
-            case WQ -> w.wq();
-            case WK -> w.wk();
-            case WV -> w.wv();
-            case WO -> w.wo();
-            case RMS_FFN_WEIGHT -> w.rmsFfnWeight();
-            case W1 -> w.w1();
-            case W2 -> w.w2();
-            case W3 -> w.w3();
-            case RMS_FINAL_WEIGHT -> w.rmsFinalWeight();
-            case WCLS -> w.wcls();
-            case FREQ_CIS -> throw new IllegalArgumentException("freq_cis is computed, not held");
-        };
     }
 
     private void writeConfig(Config c, int vocabSizeField) throws IOException {
@@ -198,11 +164,6 @@ public final class ModelWriter {
                 out.writeFloat(rope.sin(pos, i));
             }
         }
-    }
-
-    private void writeQuantized(QuantizedTensor t) throws IOException {
-        out.write(t.q());
-        out.writeFloats(t.s());
     }
 
     /** A buffered little-endian writer; DataOutputStream is big-endian. */

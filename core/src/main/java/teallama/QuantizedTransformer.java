@@ -6,22 +6,31 @@ import teallama.Checkpoint.Tensor;
 final class QuantizedTransformer extends Transformer {
     private final QuantizedWeights w;
     private final QuantizedTensor x; // the quantized input (max(dim, hidden_dim),), first n in use
+    private final long[] xp;         // x packed for the matmul
 
     QuantizedTransformer(Config config, QuantizedWeights weights, int positions) {
-        super(config, positions, weights.tokenEmbeddingTable(), weights.rmsAttWeight(), weights.rmsFfnWeight(),
-                weights.rmsFinalWeight());
+        super(config, positions, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
         this.w = weights;
-        this.x = QuantizedTensor.allocate(Math.max(config.dim(), config.hiddenDim()), weights.groupSize());
+        int n = Math.max(config.dim(), config.hiddenDim());
+        this.x = QuantizedTensor.allocate(n, weights.groupSize());
+        this.xp = new long[n / weights.groupSize() * Q8Matrix.triplesPerGroup(weights.groupSize())];
+    }
+
+    @Override
+    void embed(int token, float[] out) {
+        int dim = out.length;
+        System.arraycopy(w.tokenEmbeddingTable(), token * dim, out, 0, dim);
     }
 
     @Override
     void input(float[] input, int n) {
         Kernels.quantize(x, input, n, w.groupSize());
+        Kernels.packActivations(xp, x, n, w.groupSize());
     }
 
     @Override
     void matmul(float[] xout, int xoutOffset, Tensor t, int l, int n, int d) {
-        QuantizedTensor weights = switch (t) {
+        Q8Matrix weights = switch (t) {
             case WQ -> w.wq()[l];
             case WK -> w.wk()[l];
             case WV -> w.wv()[l];
@@ -32,6 +41,6 @@ final class QuantizedTransformer extends Transformer {
             case WCLS -> w.wcls();
             default -> throw new IllegalArgumentException(t + " is not a matmul weight");
         };
-        Kernels.matmul(xout, xoutOffset, x, weights, n, d, w.groupSize());
+        Kernels.matmulPacked(xout, xoutOffset, xp, x.s(), weights);
     }
 }

@@ -16,17 +16,14 @@ public abstract class Transformer {
     private final Config config;
     private final RunState s;
     private final Rope rope;
-    private final float[] tokenEmbeddingTable; // (vocab_size, dim)
     private final float[] rmsAttWeight;        // (layer, dim)
     private final float[] rmsFfnWeight;        // (layer, dim)
     private final float[] rmsFinalWeight;      // (dim,)
 
-    Transformer(Config config, int positions, float[] tokenEmbeddingTable, float[] rmsAttWeight,
-                float[] rmsFfnWeight, float[] rmsFinalWeight) {
+    Transformer(Config config, int positions, float[] rmsAttWeight, float[] rmsFfnWeight, float[] rmsFinalWeight) {
         this.config = config;
         this.s = new RunState(config, positions);
         this.rope = new Rope(config.headSize(), positions);
-        this.tokenEmbeddingTable = tokenEmbeddingTable;
         this.rmsAttWeight = rmsAttWeight;
         this.rmsFfnWeight = rmsFfnWeight;
         this.rmsFinalWeight = rmsFinalWeight;
@@ -40,6 +37,9 @@ public abstract class Transformer {
     public int positions() {
         return s.positions;
     }
+
+    /** Copies the token's row of the embedding table into out (dim,). */
+    abstract void embed(int token, float[] out);
 
     /** Takes x (n,) as the input of the matmuls that follow, until the next call. */
     abstract void input(float[] x, int n);
@@ -60,7 +60,7 @@ public abstract class Transformer {
         int hiddenDim = p.hiddenDim();
 
         // copy the token embedding into x
-        System.arraycopy(tokenEmbeddingTable, token * dim, x, 0, dim);
+        embed(token, x);
 
         // forward all the layers
         for (int l = 0; l < p.nLayers(); l++) {

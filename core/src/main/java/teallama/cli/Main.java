@@ -21,7 +21,6 @@ import teallama.FormatException;
 import teallama.Generator;
 import teallama.Model;
 import teallama.ModelWriter;
-import teallama.QuantizedWeights;
 import teallama.Sampler;
 import teallama.Settings;
 import teallama.Tokenizer;
@@ -276,15 +275,10 @@ public final class Main {
         }
         Config config = model.config();
         int gs = groupSize != null ? groupSize : ModelWriter.defaultGroupSize(config);
-        QuantizedWeights quantized;
-        try {
-            quantized = ModelWriter.quantize(config, weights, gs);
-        } catch (FormatException e) {
-            throw new CommandException(e.getMessage());
-        }
+        Checkpoint.checkGroupSize(config, gs);
         File out = new File(args[2]);
         try (OutputStream stream = new BufferedOutputStream(new FileOutputStream(out), 1 << 16)) {
-            ModelWriter.write(config, quantized, stream);
+            ModelWriter.writeQuantized(config, weights, gs, stream);
         } catch (IOException e) {
             throw new CommandException("cannot write " + args[2] + ": " + e.getMessage());
         }

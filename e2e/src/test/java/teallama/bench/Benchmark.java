@@ -154,8 +154,7 @@ public final class Benchmark {
                 Model model = Checkpoint.read(new ByteArraySource(Files.readAllBytes(fp32)));
                 Config c = model.config();
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(int8), 1 << 20)) {
-                    ModelWriter.write(c, ModelWriter.quantize(c, (FloatWeights) model.weights(),
-                            ModelWriter.defaultGroupSize(c)), out);
+                    ModelWriter.writeQuantized(c, (FloatWeights) model.weights(), ModelWriter.defaultGroupSize(c), out);
                 }
             }
             Path tok = name.equals("260K") ? tok512 : tokenizer;
