@@ -4,7 +4,8 @@ package teallama;
  * Turns the byte pieces of a story into text for a page, whole characters at a time: a
  * character that byte-fallback tokens spell one byte at a time (an emoji is four tokens) shows
  * once its last byte arrives, where run.c's safe_printf would drop every byte of it. Lone ASCII
- * control bytes are dropped as safe_printf drops them; invalid UTF-8 becomes U+FFFD.
+ * control bytes, and bytes that make no valid UTF-8, are dropped as safe_printf drops them, so
+ * the page shows run.c's text plus the characters run.c cannot print.
  */
 public final class TextStream {
     private final byte[] pending = new byte[4]; // the start of an unfinished character
@@ -23,11 +24,10 @@ public final class TextStream {
         return out.toString();
     }
 
-    /** What is left at the end of the story: an unfinished character becomes U+FFFD. */
+    /** What is left at the end of the story: nothing, since an unfinished character is dropped. */
     public String finish() {
-        String rest = pendingLength > 0 ? "\uFFFD" : "";
         pendingLength = 0;
-        return rest;
+        return "";
     }
 
     private void accept(int b, StringBuilder out) {
@@ -40,8 +40,7 @@ public final class TextStream {
                 }
                 return;
             }
-            out.append('\uFFFD'); // the character broke off; this byte starts afresh
-            pendingLength = 0;
+            pendingLength = 0; // the character broke off; this byte starts afresh
         }
         if (b < 0x80) {
             out.append((char) b);
@@ -49,8 +48,6 @@ public final class TextStream {
             expectedLength = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
             pending[0] = (byte) b;
             pendingLength = 1;
-        } else {
-            out.append('\uFFFD');
         }
     }
 

@@ -111,6 +111,15 @@ class QuantizedTest {
                 cli.stderr());
     }
 
+    /** The int8 matmul sums a group in a 21-bit lane, which holds 64 products: larger groups are refused. */
+    @Test
+    void groupsLargerThan64AreRefused(@TempDir Path dir) {
+        Cli cli = Cli.run("quantize", Shared.model("random-mini.bin").toString(), dir.resolve("x.bin").toString(),
+                "-g", "128");
+        assertEquals(1, cli.status());
+        assertEquals("teallama: expected a quantization group size of at most 64, found 128\n", cli.stderr());
+    }
+
     /**
      * The 15M shape (dim 288, hidden 768, 6 layers, 6 heads, vocab 32000, seq_len 256): as
      * version 0 it is 60816028 bytes, the size of Hugging Face's stories15M.bin; in Q8_0 with

@@ -83,6 +83,7 @@ public final class Benchmark {
     private final List<String> machine = new ArrayList<>();
     private final List<Result> results = new ArrayList<>();
     private final List<Result> reference = new ArrayList<>();
+    private final Map<String, Integer> groupSizes = new LinkedHashMap<>();
 
     private Benchmark() {
         root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
@@ -150,9 +151,10 @@ public final class Benchmark {
                 }
             }
             Path int8 = dir.resolve(name + "-q80.bin");
+            Config c = name.equals("260K") ? Shared.loadModel("stories260K.bin").config() : SHAPES.get(name);
+            groupSizes.put(name, ModelWriter.defaultGroupSize(c));
             if (!Files.exists(int8) || Files.getLastModifiedTime(int8).compareTo(Files.getLastModifiedTime(fp32)) < 0) {
                 Model model = Checkpoint.read(new ByteArraySource(Files.readAllBytes(fp32)));
-                Config c = model.config();
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(int8), 1 << 20)) {
                     ModelWriter.writeQuantized(c, (FloatWeights) model.weights(), ModelWriter.defaultGroupSize(c), out);
                 }
@@ -340,8 +342,9 @@ public final class Benchmark {
         md.append("\nEvery run writes a story greedily from no prompt for ").append(steps)
                 .append(" steps (`run MODEL -t 0 -n ").append(steps).append("`); ").append(runs)
                 .append(" runs each, medians. 260K is stories260K; 15M, 42M and 110M are random weights of those "
-                        + "models' shapes, which cost the same per token. int8 is Q8_0 (`quantize`, groups of 64; 4 "
-                        + "for 260K). Speed counts positions after the first over the time since the first, as "
+                        + "models' shapes, which cost the same per token. int8 is Q8_0 written by `quantize`, in groups "
+                        + "of 64 halved until they divide dim and hidden_dim (here " + groupList() + "). "
+                        + "Speed counts positions after the first over the time since the first, as "
                         + "llama2.c does. JVM: a fresh JVM per run. Browsers: bench.html, the real page and worker, "
                         + "in headless Chromium and Firefox ESR on 127.0.0.1.");
         if (!reference.isEmpty()) {
@@ -408,6 +411,12 @@ public final class Benchmark {
                     .append(format(r.tokPerSec())).append('\n');
         }
         return md.toString();
+    }
+
+    private String groupList() {
+        List<String> parts = new ArrayList<>();
+        groupSizes.forEach((model, size) -> parts.add(model + ": " + size));
+        return String.join(", ", parts);
     }
 
     /** The targets of issue 4, each with the ratio measured in this run. */

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -93,6 +96,31 @@ abstract class StoryPageTest {
         assertArrayEquals(c.expected(), shown, () -> "expected:\n" + new String(c.expected(), StandardCharsets.UTF_8)
                 + "\nfound:\n" + story.output());
         assertArrayEquals(Cli.run(c.args()).stdout(), shown, "the command line prints the same");
+    }
+
+    /** An int8 (version 2) file prints what llama2.c's runq.c printed for it. */
+    @Test
+    void tellsRunqsStoryFromAnInt8File() {
+        story.open(site.root.url(), Map.of("model", "models/random-mini-q80.bin", "tokenizer", "models/tok512.bin",
+                "prompt", "Once upon a time", "temperature", "0", "steps", "40", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(Shared.read(Shared.golden("q8/runq-t0.stdout")), StandardCharsets.UTF_8),
+                story.output() + "\n");
+        assertTrue(story.page.textContent("#shape").contains("int8"), story.page.textContent("#shape"));
+    }
+
+    /** int8 stories15M weights take under 30% of the fp32 file, and the page runs them. */
+    @Test
+    void loadsAnInt8ModelOfStories15MsShape() throws IOException {
+        Path fp32 = site.work.resolve("models/random15M.bin");
+        Path int8 = site.work.resolve("models/random15M-q80.bin");
+        assertTrue(Files.size(int8) < 0.3 * Files.size(fp32), Files.size(int8) + " of " + Files.size(fp32));
+        story.open(site.root.url(), Map.of("model", "models/random15M-q80.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "0", "steps", "20", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(20, story.tokens());
     }
 
     @Test

@@ -9,7 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 
+import teallama.ByteArraySource;
+import teallama.Checkpoint;
 import teallama.Config;
+import teallama.FloatWeights;
+import teallama.Model;
 import teallama.ModelWriter;
 import teallama.Shared;
 import teallama.server.SiteServer;
@@ -17,7 +21,8 @@ import teallama.server.SiteServer;
 /**
  * The built site served on 127.0.0.1, at the root and at a sub-path (as GitHub Pages serves a
  * project site), with a models folder made for the tests: the shared reference models, a
- * truncated one, and random weights of stories15M's shape, slow enough to stop mid-story.
+ * truncated one, and random weights of stories15M's shape (fp32, slow enough to stop mid-story, and
+ * int8).
  */
 final class TestSite {
     static final String SUB_PATH = "/teallama/sub/";
@@ -32,7 +37,7 @@ final class TestSite {
         work = Path.of(System.getProperty("teallama.work", "target/e2e"));
         Path models = work.resolve("models");
         Files.createDirectories(models);
-        for (String name : new String[] {"stories260K.bin", "tok512.bin", "tokenizer.bin"}) {
+        for (String name : new String[] {"stories260K.bin", "tok512.bin", "tokenizer.bin", "random-mini-q80.bin"}) {
             Files.copy(Shared.model(name), models.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
         byte[] stories260K = Shared.read(Shared.model("stories260K.bin"));
@@ -42,6 +47,14 @@ final class TestSite {
             Config shape = new Config(288, 768, 6, 6, 6, 32000, 256);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(random15M))) {
                 ModelWriter.write(shape, ModelWriter.randomWeights(shape, true, 15), 0, out);
+            }
+        }
+        Path random15MInt8 = models.resolve("random15M-q80.bin");
+        if (!Files.exists(random15MInt8)) {
+            Model model = Checkpoint.read(new ByteArraySource(Files.readAllBytes(random15M)));
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(random15MInt8))) {
+                ModelWriter.writeQuantized(model.config(), (FloatWeights) model.weights(),
+                        ModelWriter.defaultGroupSize(model.config()), out);
             }
         }
         Path site = Path.of(System.getProperty("teallama.site", "../web/target/site"));
