@@ -80,11 +80,6 @@ public final class Generator {
         return pos;
     }
 
-    /** The token that ended the last call to next(), as run.c's loop holds it. */
-    public int lastToken() {
-        return token;
-    }
-
     /** How many positions this story may take. */
     public int steps() {
         return steps;
