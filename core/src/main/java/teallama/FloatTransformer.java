@@ -29,17 +29,6 @@ final class FloatTransformer extends Transformer {
 
     @Override
     void matmul(float[] xout, int xoutOffset, Tensor t, int l, int n, int d) {
-        float[] weights = switch (t) {
-            case WQ -> w.wq();
-            case WK -> w.wk();
-            case WV -> w.wv();
-            case WO -> w.wo();
-            case W1 -> w.w1();
-            case W2 -> w.w2();
-            case W3 -> w.w3();
-            case WCLS -> w.wcls();
-            default -> throw new IllegalArgumentException(t + " is not a matmul weight");
-        };
-        Kernels.matmulInterleaved(xout, xoutOffset, x, weights, l * n * d, n, d);
+        Kernels.matmulInterleaved(xout, xoutOffset, x, w.tensor(t), l * n * d, n, d);
     }
 }

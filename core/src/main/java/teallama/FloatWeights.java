@@ -27,13 +27,8 @@ public record FloatWeights(
      */
     static FloatWeights of(Config c, float[][] t, boolean sharedClassifier) {
         for (Checkpoint.Tensor tensor : Checkpoint.Tensor.values()) {
-            boolean classifier = tensor == Checkpoint.Tensor.WCLS
-                    || (tensor == Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE && sharedClassifier);
-            if (t[tensor.ordinal()] != null && (tensor.isMatmul() || classifier)) {
-                for (int l = 0; l < tensor.layers(c); l++) {
-                    int size = tensor.rows(c) * tensor.cols(c);
-                    Kernels.interleaveRows(t[tensor.ordinal()], l * size, tensor.cols(c), tensor.rows(c));
-                }
+            if (t[tensor.ordinal()] != null && isInterleaved(tensor, sharedClassifier)) {
+                relayout(t[tensor.ordinal()], c, tensor, true);
             }
         }
         float[] embedding = t[Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
@@ -45,13 +40,31 @@ public record FloatWeights(
                 sharedClassifier ? embedding : t[Checkpoint.Tensor.WCLS.ordinal()]);
     }
 
+    /** The matmul weights, and the embedding table when it is the classifier, are interleaved. */
+    private static boolean isInterleaved(Checkpoint.Tensor t, boolean sharedClassifier) {
+        return t.isMatmul() || t == Checkpoint.Tensor.WCLS
+                || (t == Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE && sharedClassifier);
+    }
+
+    /** Interleaves (or, with false, de-interleaves) each layer's matrix of tensor t in place. */
+    private static void relayout(float[] values, Config c, Checkpoint.Tensor t, boolean interleave) {
+        int size = t.rows(c) * t.cols(c);
+        for (int l = 0; l < t.layers(c); l++) {
+            if (interleave) {
+                Kernels.interleaveRows(values, l * size, t.cols(c), t.rows(c));
+            } else {
+                Kernels.deinterleaveRows(values, l * size, t.cols(c), t.rows(c));
+            }
+        }
+    }
+
     public boolean sharedClassifier() {
         return wcls == tokenEmbeddingTable;
     }
 
-    /** A row-major copy of a tensor, as a file holds it. */
-    public float[] rowMajor(Config c, Checkpoint.Tensor t) {
-        float[] held = switch (t) {
+    /** The array that holds tensor t, in this record's layout. */
+    float[] tensor(Checkpoint.Tensor t) {
+        return switch (t) {
             case TOKEN_EMBEDDING_TABLE -> tokenEmbeddingTable;
             case RMS_ATT_WEIGHT -> rmsAttWeight;
             case WQ -> wq;
@@ -66,14 +79,15 @@ public record FloatWeights(
             case WCLS -> wcls;
             case FREQ_CIS -> throw new IllegalArgumentException("freq_cis is computed, not held");
         };
-        float[] values = held.clone();
-        if (t.isMatmul() || t == Checkpoint.Tensor.WCLS || (t == Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE
-                && sharedClassifier())) {
-            for (int l = 0; l < t.layers(c); l++) {
-                int size = t.rows(c) * t.cols(c);
-                Kernels.deinterleaveRows(values, l * size, t.cols(c), t.rows(c));
-            }
+    }
+
+    /** Tensor t row-major, as a file holds it: a copy where the layout differs, else the array itself. */
+    public float[] rowMajor(Config c, Checkpoint.Tensor t) {
+        if (!isInterleaved(t, sharedClassifier())) {
+            return tensor(t);
         }
+        float[] values = tensor(t).clone();
+        relayout(values, c, t, false);
         return values;
     }
 

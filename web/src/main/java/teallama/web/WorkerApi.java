@@ -69,7 +69,7 @@ public final class WorkerApi {
     public static boolean load(ArrayBuffer modelBuffer, String modelName, ArrayBuffer tokenizerBuffer,
                                String tokenizerName) {
         loadMillis = now();
-        stopGenerating();
+        generator = null;
         model = null;
         tokenizer = null;
         transformer = null;
@@ -102,7 +102,7 @@ public final class WorkerApi {
     @JSExport
     public static boolean start(String prompt, String temperatureText, String toppText, String stepsText,
                                 String seedText) {
-        stopGenerating();
+        generator = null;
         if (model == null) {
             Messages.error("no model is loaded");
             return false;
@@ -110,6 +110,7 @@ public final class WorkerApi {
         // a story right after a load is timed from the load: bytes in memory to first token
         clockMillis = loadMillis != 0 ? loadMillis : now();
         loadMillis = 0;
+        Config c = model.config();
         float temperature;
         float topp;
         int steps;
@@ -117,7 +118,7 @@ public final class WorkerApi {
         try {
             temperature = Settings.clampTemperature(Settings.number("temperature", temperatureText));
             topp = Settings.clampTopp(Settings.number("top-p", toppText));
-            steps = Generator.clampSteps(Settings.wholeNumber("steps", stepsText), model.config().seqLen());
+            steps = Generator.clampSteps(Settings.wholeNumber("steps", stepsText), c.seqLen());
             seed = Settings.seed(Settings.wholeNumber("seed", seedText));
         } catch (IllegalArgumentException e) {
             Messages.error(e.getMessage());
@@ -128,7 +129,6 @@ public final class WorkerApi {
             // read back as run.c reads -s (atoi), gives the same seed
             seed = 1 + (long) (Math.random() * (Integer.MAX_VALUE - 1));
         }
-        Config c = model.config();
         if ((long) c.nLayers() * steps * c.kvDim() > MAX_CACHE_FLOATS) {
             Messages.error(steps + " steps need a KV cache larger than a browser array holds; ask for at most "
                     + MAX_CACHE_FLOATS / ((long) c.nLayers() * c.kvDim()) + " steps");
@@ -138,7 +138,7 @@ public final class WorkerApi {
             transformer = null; // let the old KV cache go before the new one is allocated
             transformer = model.newTransformer(steps);
         }
-        Sampler sampler = new Sampler(model.config().vocabSize(), temperature, topp, seed);
+        Sampler sampler = new Sampler(c.vocabSize(), temperature, topp, seed);
         try {
             generator = new Generator(transformer, tokenizer, sampler, prompt, steps);
         } catch (FormatException e) {
@@ -183,10 +183,6 @@ public final class WorkerApi {
 
     private static void finish(String reason) {
         Messages.done(reason, text.finish(), tokens, tokensPerSecond(), firstTokenMs);
-        generator = null;
-    }
-
-    private static void stopGenerating() {
         generator = null;
     }
 
