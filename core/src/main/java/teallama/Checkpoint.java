@@ -13,7 +13,9 @@ import java.util.List;
  * <li>2, what runq.c reads: the version 1 header plus the quantization group size, then the norms
  *     in fp32 and every other tensor in Q8_0 (per layer: int8 values, then float scales).</li>
  * </ul>
- * Every size is checked against the header and the file length before anything is allocated.
+ * The header says how long the file is and where each tensor lies, so every size is checked
+ * against the file length before anything is allocated; {@link CheckpointReader} reads the
+ * tensors as the bytes arrive.
  */
 public final class Checkpoint {
     public static final int MAGIC = 0x616b3432; // "ak42" read as a little-endian uint32
@@ -114,77 +116,150 @@ public final class Checkpoint {
     }
 
     // ----------------------------------------------------------------------------
-    // reading
+    // the header
 
-    public static Model read(ByteSource source) {
-        long size = source.size();
-        if (size < LEGACY_HEADER_BYTES) {
+    /** What a checkpoint's header says: enough to know the file's exact length and its tensors. */
+    public record Header(Config config, int version, boolean sharedClassifier, int groupSize) {
+
+        /** Where the first tensor starts. */
+        public int bytes() {
+            return version == 0 ? LEGACY_HEADER_BYTES : HEADER_BYTES;
+        }
+
+        /** The exact length of the file; a FormatException where it would pass 2^63. */
+        public long fileSize() {
+            try {
+                return Checkpoint.fileSize(config, version, sharedClassifier, groupSize);
+            } catch (ArithmeticException e) {
+                throw new FormatException("impossible checkpoint header (" + this
+                        + "): its tensors would hold more than 2^63 bytes");
+            }
+        }
+
+        /** Checks a file's length against the header before a byte of the weights is read. */
+        public void checkFileSize(long found) {
+            long expected;
+            try {
+                expected = Checkpoint.fileSize(config, version, sharedClassifier, groupSize);
+            } catch (ArithmeticException e) {
+                throw new FormatException("impossible checkpoint header (" + this
+                        + "): its tensors would hold more than 2^63 bytes, the file has " + found);
+            }
+            if (found < expected) {
+                throw new FormatException("truncated checkpoint: its header (" + this + ") needs " + expected
+                        + " bytes, found " + found);
+            }
+            if (found > expected) {
+                throw new FormatException("checkpoint size does not match its header (" + this + "): expected "
+                        + expected + " bytes, found " + found);
+            }
+        }
+
+        /** "int8" for version 2, "fp32" for the others. */
+        public String format() {
+            return version == 2 ? "int8" : "fp32";
+        }
+
+        @Override
+        public String toString() {
+            Config c = config;
+            return "version " + version + ", dim " + c.dim() + ", hidden_dim " + c.hiddenDim()
+                    + ", n_layers " + c.nLayers() + ", n_heads " + c.nHeads() + ", n_kv_heads " + c.nKvHeads()
+                    + ", vocab_size " + c.vocabSize() + ", seq_len " + c.seqLen()
+                    + (sharedClassifier ? ", shared classifier" : ", separate classifier");
+        }
+    }
+
+    /** How many bytes of the file's start {@link #header} needs to see: 256 after the magic, else 28. */
+    public static int headerBytesNeeded(byte[] start, int length) {
+        return length >= 4 && intAt(start, 0) == MAGIC ? HEADER_BYTES : LEGACY_HEADER_BYTES;
+    }
+
+    /**
+     * Reads the header from the first length bytes of a file whose size is fileSize, or -1 while
+     * unknown (a download without Content-Length). Returns null while more bytes are needed and
+     * may come (fileSize is -1 or larger than length); throws a FormatException for anything that
+     * is not a llama2.c checkpoint, which the first bytes usually show.
+     */
+    public static Header header(byte[] start, int length, long fileSize) {
+        boolean complete = fileSize >= 0 && length >= fileSize;
+        if (length < LEGACY_HEADER_BYTES || (intAt(start, 0) == MAGIC && length < HEADER_BYTES)) {
+            String foreign = length >= 16 ? foreignFormat(start, length) : null;
+            if (foreign != null) {
+                throw new FormatException("expected a llama2.c checkpoint, found " + foreign);
+            }
+            if (!complete) {
+                return null;
+            }
+            if (length >= 4 && intAt(start, 0) == MAGIC) {
+                throw new FormatException("expected a 256-byte header after the magic \"ak42\", found a file of "
+                        + length + " bytes");
+            }
             throw new FormatException("expected a llama2.c checkpoint of at least " + LEGACY_HEADER_BYTES
-                    + " bytes, found " + size + " bytes");
+                    + " bytes, found " + length + " bytes");
         }
-        byte[] header = source.readBytes(0, (int) Math.min(size, HEADER_BYTES));
-        if (intAt(header, 0) != MAGIC) {
-            return readVersion0(source, header);
+        if (intAt(start, 0) != MAGIC) {
+            return legacyHeader(start, length);
         }
-        if (size < HEADER_BYTES) {
-            throw new FormatException("expected a 256-byte header after the magic \"ak42\", found a file of "
-                    + size + " bytes");
+        int version = intAt(start, 4);
+        if (version != 1 && version != 2) {
+            throw new FormatException("expected checkpoint version 1 or 2 after the magic \"ak42\", "
+                    + "found version " + version);
         }
-        int version = intAt(header, 4);
-        Config config = configAt(header, 8);
-        boolean shared = switch (header[36]) {
+        Config config = configAt(start, 8);
+        boolean shared = switch (start[36]) {
             case 0 -> false;
             case 1 -> true;
             default -> throw new FormatException("expected the shared-classifier flag to be 0 or 1, found "
-                    + header[36]);
+                    + start[36]);
         };
-        return switch (version) {
-            case 1 -> new Model(config, 1, readFloatWeights(source, config, 1, shared));
-            case 2 -> new Model(config, 2, readQuantizedWeights(source, config, shared, intAt(header, 37)));
-            default -> throw new FormatException("expected checkpoint version 1 or 2 after the magic \"ak42\", "
-                    + "found version " + version);
-        };
+        int groupSize = 0;
+        if (version == 2) {
+            groupSize = intAt(start, 37);
+            checkGroupSize(config, groupSize);
+        }
+        return new Header(config, version, shared, groupSize);
     }
 
-    private static Model readVersion0(ByteSource source, byte[] header) {
-        String foreign = foreignFormat(header);
+    private static Header legacyHeader(byte[] start, int length) {
+        String foreign = foreignFormat(start, length);
         if (foreign != null) {
             throw new FormatException("expected a llama2.c checkpoint, found " + foreign);
         }
-        int vocabSize = intAt(header, 20);
+        int vocabSize = intAt(start, 20);
         // a negative vocab_size is how the legacy format says the classifier is not shared
         boolean shared = vocabSize > 0;
         Config config;
         try {
-            config = new Config(intAt(header, 0), intAt(header, 4), intAt(header, 8), intAt(header, 12),
-                    intAt(header, 16), vocabSize == Integer.MIN_VALUE ? 0 : Math.abs(vocabSize), intAt(header, 24));
+            config = new Config(intAt(start, 0), intAt(start, 4), intAt(start, 8), intAt(start, 12),
+                    intAt(start, 16), vocabSize == Integer.MIN_VALUE ? 0 : Math.abs(vocabSize), intAt(start, 24));
         } catch (FormatException e) {
             throw new FormatException("expected a llama2.c checkpoint: the file does not start with the magic "
                     + "\"ak42\" of versions 1 and 2, and as a legacy (version 0) header " + e.getMessage());
         }
-        return new Model(config, 0, readFloatWeights(source, config, 0, shared));
+        return new Header(config, 0, shared, 0);
     }
 
     /** Names the model formats people mistake for llama2.c's, from their first bytes. */
-    private static String foreignFormat(byte[] header) {
-        if (startsWith(header, "GGUF")) {
+    private static String foreignFormat(byte[] start, int length) {
+        if (startsWith(start, length, "GGUF")) {
             return "a GGUF file (llama.cpp)";
         }
-        if (startsWith(header, "PK\u0003\u0004")) {
+        if (startsWith(start, length, "PK\u0003\u0004")) {
             return "a zip archive (a PyTorch .pt/.pth file?); convert it with llama2.c's export.py";
         }
-        if (header.length > 8 && header[8] == '{' && intAt(header, 4) == 0) {
+        if (length > 8 && start[8] == '{' && intAt(start, 4) == 0) {
             return "a safetensors file; convert it with llama2.c's export.py";
         }
-        if (isText(header, 16)) {
+        if (isText(start, length, 16)) {
             return "a text document (an HTML page?), not model weights";
         }
         return null;
     }
 
     /** The first n bytes are printable ASCII or whitespace; a real dim never has such a top byte. */
-    private static boolean isText(byte[] data, int n) {
-        if (data.length < n) {
+    private static boolean isText(byte[] data, int length, int n) {
+        if (length < n) {
             return false;
         }
         for (int i = 0; i < n; i++) {
@@ -196,8 +271,8 @@ public final class Checkpoint {
         return true;
     }
 
-    private static boolean startsWith(byte[] data, String prefix) {
-        if (data.length < prefix.length()) {
+    private static boolean startsWith(byte[] data, int length, String prefix) {
+        if (length < prefix.length()) {
             return false;
         }
         for (int i = 0; i < prefix.length(); i++) {
@@ -214,58 +289,15 @@ public final class Checkpoint {
                 intAt(header, offset + 24));
     }
 
-    private static FloatWeights readFloatWeights(ByteSource source, Config c, int version, boolean shared) {
-        checkFileSize(source, c, version, shared, 0);
-        float[][] tensors = new float[Tensor.values().length][];
-        long offset = version == 0 ? LEGACY_HEADER_BYTES : HEADER_BYTES;
-        for (Tensor t : layout(version, shared)) {
-            int count = arrayLength(t, t.count(c));
-            if (t != Tensor.FREQ_CIS) { // RoPE is computed, not read
-                tensors[t.ordinal()] = source.readFloats(offset, count);
-            }
-            offset += 4L * count;
-        }
-        return FloatWeights.of(c, tensors, shared);
-    }
+    // ----------------------------------------------------------------------------
+    // reading a whole file in memory
 
-    private static QuantizedWeights readQuantizedWeights(ByteSource source, Config c, boolean shared,
-                                                         int groupSize) {
-        checkGroupSize(c, groupSize);
-        checkFileSize(source, c, 2, shared, groupSize);
-        float[][] norms = new float[Tensor.values().length][];
-        Q8Matrix[][] matrices = new Q8Matrix[Tensor.values().length][];
-        float[] embedding = null;
-        long offset = HEADER_BYTES;
-        for (Tensor t : layout(2, shared)) {
-            if (t.isNorm()) {
-                int count = arrayLength(t, t.count(c));
-                norms[t.ordinal()] = source.readFloats(offset, count);
-                offset += 4L * count;
-                continue;
-            }
-            int size = arrayLength(t, (long) t.rows(c) * t.cols(c));
-            Q8Matrix[] layers = new Q8Matrix[t.layers(c)];
-            for (int l = 0; l < layers.length; l++) {
-                byte[] q = source.readBytes(offset, size);
-                offset += size;
-                float[] s = source.readFloats(offset, size / groupSize);
-                offset += 4L * (size / groupSize);
-                QuantizedTensor tensor = new QuantizedTensor(q, s);
-                if (t == Tensor.TOKEN_EMBEDDING_TABLE) {
-                    embedding = Kernels.dequantize(tensor, groupSize);
-                }
-                if (t != Tensor.TOKEN_EMBEDDING_TABLE || shared) {
-                    layers[l] = Q8Matrix.pack(tensor, t.rows(c), t.cols(c), groupSize);
-                }
-            }
-            matrices[t.ordinal()] = layers;
-        }
-        Tensor classifier = shared ? Tensor.TOKEN_EMBEDDING_TABLE : Tensor.WCLS;
-        return new QuantizedWeights(groupSize, shared, embedding, norms[Tensor.RMS_ATT_WEIGHT.ordinal()],
-                matrices[Tensor.WQ.ordinal()], matrices[Tensor.WK.ordinal()], matrices[Tensor.WV.ordinal()],
-                matrices[Tensor.WO.ordinal()], norms[Tensor.RMS_FFN_WEIGHT.ordinal()],
-                matrices[Tensor.W1.ordinal()], matrices[Tensor.W2.ordinal()], matrices[Tensor.W3.ordinal()],
-                norms[Tensor.RMS_FINAL_WEIGHT.ordinal()], matrices[classifier.ordinal()][0]);
+    /** A checkpoint held whole in memory, as one shard. */
+    public static Model read(byte[] file) {
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        reader.expectSize(file.length);
+        reader.accept(file, 0, file.length);
+        return reader.finish();
     }
 
     /** The largest group the int8 matmul sums in one 21-bit lane; export.py writes at most 64. */
@@ -284,40 +316,6 @@ public final class Checkpoint {
             throw new FormatException("expected a quantization group size of at most " + MAX_GROUP_SIZE
                     + ", found " + groupSize);
         }
-    }
-
-    private static void checkFileSize(ByteSource source, Config c, int version, boolean shared, int groupSize) {
-        long found = source.size();
-        long expected;
-        try {
-            expected = fileSize(c, version, shared, groupSize);
-        } catch (ArithmeticException e) {
-            throw new FormatException("impossible checkpoint header (" + describe(c, version, shared)
-                    + "): its tensors would hold more than 2^63 bytes, the file has " + found);
-        }
-        if (found < expected) {
-            throw new FormatException("truncated checkpoint: its header (" + describe(c, version, shared)
-                    + ") needs " + expected + " bytes, found " + found);
-        }
-        if (found > expected) {
-            throw new FormatException("checkpoint size does not match its header (" + describe(c, version, shared)
-                    + "): expected " + expected + " bytes, found " + found);
-        }
-    }
-
-    private static int arrayLength(Tensor t, long count) {
-        if (count > Config.MAX_ARRAY_LENGTH) {
-            throw new FormatException(t.fileName() + " has " + count + " values, more than the "
-                    + Config.MAX_ARRAY_LENGTH + " a Java array holds");
-        }
-        return (int) count;
-    }
-
-    static String describe(Config c, int version, boolean shared) {
-        return "version " + version + ", dim " + c.dim() + ", hidden_dim " + c.hiddenDim()
-                + ", n_layers " + c.nLayers() + ", n_heads " + c.nHeads() + ", n_kv_heads " + c.nKvHeads()
-                + ", vocab_size " + c.vocabSize() + ", seq_len " + c.seqLen()
-                + (shared ? ", shared classifier" : ", separate classifier");
     }
 
     static int intAt(byte[] b, int offset) {

@@ -1,59 +1,70 @@
 package teallama;
 
+import teallama.Checkpoint.Tensor;
+import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
+
 /**
  * fp32 weights, as run.c holds them: one flat array per tensor, all layers back to back, except
- * that each layer's matrix has its rows interleaved in blocks of 8 for the fast matmul
- * ({@link Kernels#interleaveRows}); the embedding table is interleaved too when it is the
- * classifier. The norms are as in the file.
+ * that a shard holds only its rows of each matrix ({@link ShardPlan}) and each layer's matrix has
+ * its rows interleaved in blocks of 8 for the fast matmul ({@link Kernels#interleaveRows}); the
+ * embedding table is interleaved too when it is the classifier. The norms are whole, as in the file.
  */
 public record FloatWeights(
-        float[] tokenEmbeddingTable, // (vocab_size, dim)
+        ShardPlan plan,
+        int shard,
+        float[] tokenEmbeddingTable, // (vocab rows of the shard, dim)
         float[] rmsAttWeight,        // (layer, dim) rmsnorm weights
-        float[] wq,                  // (layer, dim, n_heads * head_size)
-        float[] wk,                  // (layer, n_kv_heads * head_size, dim)
-        float[] wv,                  // (layer, n_kv_heads * head_size, dim)
-        float[] wo,                  // (layer, dim, n_heads * head_size)
+        float[] wq,                  // (layer, head rows of the shard, dim): rows of n_heads * head_size
+        float[] wk,                  // (layer, kv head rows of the shard, dim): rows of n_kv_heads * head_size
+        float[] wv,                  // (layer, kv head rows of the shard, dim)
+        float[] wo,                  // (layer, dim rows of the shard, n_heads * head_size)
         float[] rmsFfnWeight,        // (layer, dim)
-        float[] w1,                  // (layer, hidden_dim, dim)
-        float[] w2,                  // (layer, dim, hidden_dim)
-        float[] w3,                  // (layer, hidden_dim, dim)
+        float[] w1,                  // (layer, hidden rows of the shard, dim)
+        float[] w2,                  // (layer, dim rows of the shard, hidden_dim)
+        float[] w3,                  // (layer, hidden rows of the shard, dim)
         float[] rmsFinalWeight,      // (dim,)
-        float[] wcls)                // (vocab_size, dim), the embedding table itself when shared
+        float[] wcls)                // (vocab rows of the shard, dim), the embedding table itself when shared
         implements Weights {
 
     /**
-     * From row-major tensors indexed by {@link Checkpoint.Tensor#ordinal()}, as a file holds them
-     * (WCLS absent when shared), which are interleaved in place.
+     * One shard holding whole tensors, from row-major arrays indexed by {@link Tensor#ordinal()} as
+     * a file holds them (WCLS absent when shared), which are interleaved in place.
      */
     static FloatWeights of(Config c, float[][] t, boolean sharedClassifier) {
-        for (Checkpoint.Tensor tensor : Checkpoint.Tensor.values()) {
+        ShardPlan plan = ShardPlan.single(c);
+        for (Tensor tensor : Tensor.values()) {
             if (t[tensor.ordinal()] != null && isInterleaved(tensor, sharedClassifier)) {
-                relayout(t[tensor.ordinal()], c, tensor, true);
+                relayout(t[tensor.ordinal()], tensor.layers(c), tensor.rows(c), tensor.cols(c), true);
             }
         }
-        float[] embedding = t[Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
-        return new FloatWeights(embedding, t[Checkpoint.Tensor.RMS_ATT_WEIGHT.ordinal()],
-                t[Checkpoint.Tensor.WQ.ordinal()], t[Checkpoint.Tensor.WK.ordinal()], t[Checkpoint.Tensor.WV.ordinal()],
-                t[Checkpoint.Tensor.WO.ordinal()], t[Checkpoint.Tensor.RMS_FFN_WEIGHT.ordinal()],
-                t[Checkpoint.Tensor.W1.ordinal()], t[Checkpoint.Tensor.W2.ordinal()], t[Checkpoint.Tensor.W3.ordinal()],
-                t[Checkpoint.Tensor.RMS_FINAL_WEIGHT.ordinal()],
-                sharedClassifier ? embedding : t[Checkpoint.Tensor.WCLS.ordinal()]);
+        return ofShard(plan, 0, t, sharedClassifier);
+    }
+
+    /** Shard `shard` of the plan, from arrays of its rows indexed by {@link Tensor#ordinal()}, already laid out. */
+    static FloatWeights ofShard(ShardPlan plan, int shard, float[][] t, boolean sharedClassifier) {
+        float[] embedding = t[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
+        return new FloatWeights(plan, shard, embedding, t[Tensor.RMS_ATT_WEIGHT.ordinal()],
+                t[Tensor.WQ.ordinal()], t[Tensor.WK.ordinal()], t[Tensor.WV.ordinal()],
+                t[Tensor.WO.ordinal()], t[Tensor.RMS_FFN_WEIGHT.ordinal()],
+                t[Tensor.W1.ordinal()], t[Tensor.W2.ordinal()], t[Tensor.W3.ordinal()],
+                t[Tensor.RMS_FINAL_WEIGHT.ordinal()],
+                sharedClassifier ? embedding : t[Tensor.WCLS.ordinal()]);
     }
 
     /** The matmul weights, and the embedding table when it is the classifier, are interleaved. */
-    private static boolean isInterleaved(Checkpoint.Tensor t, boolean sharedClassifier) {
-        return t.isMatmul() || t == Checkpoint.Tensor.WCLS
-                || (t == Checkpoint.Tensor.TOKEN_EMBEDDING_TABLE && sharedClassifier);
+    static boolean isInterleaved(Tensor t, boolean sharedClassifier) {
+        return t.isMatmul() || t == Tensor.WCLS || (t == Tensor.TOKEN_EMBEDDING_TABLE && sharedClassifier);
     }
 
-    /** Interleaves (or, with false, de-interleaves) each layer's matrix of tensor t in place. */
-    private static void relayout(float[] values, Config c, Checkpoint.Tensor t, boolean interleave) {
-        int size = t.rows(c) * t.cols(c);
-        for (int l = 0; l < t.layers(c); l++) {
+    /** Interleaves (or, with false, de-interleaves) each layer's (rows, cols) matrix of values in place. */
+    static void relayout(float[] values, int layers, int rows, int cols, boolean interleave) {
+        int size = rows * cols;
+        for (int l = 0; l < layers; l++) {
             if (interleave) {
-                Kernels.interleaveRows(values, l * size, t.cols(c), t.rows(c));
+                Kernels.interleaveRows(values, l * size, cols, rows);
             } else {
-                Kernels.deinterleaveRows(values, l * size, t.cols(c), t.rows(c));
+                Kernels.deinterleaveRows(values, l * size, cols, rows);
             }
         }
     }
@@ -63,7 +74,7 @@ public record FloatWeights(
     }
 
     /** The array that holds tensor t, in this record's layout. */
-    float[] tensor(Checkpoint.Tensor t) {
+    float[] tensor(Tensor t) {
         return switch (t) {
             case TOKEN_EMBEDDING_TABLE -> tokenEmbeddingTable;
             case RMS_ATT_WEIGHT -> rmsAttWeight;
@@ -81,18 +92,25 @@ public record FloatWeights(
         };
     }
 
-    /** Tensor t row-major, as a file holds it: a copy where the layout differs, else the array itself. */
-    public float[] rowMajor(Config c, Checkpoint.Tensor t) {
+    /**
+     * Tensor t of a one-shard model row-major, as a file holds it: a copy where the layout differs,
+     * else the array itself.
+     */
+    public float[] rowMajor(Tensor t) {
+        if (plan.shards() != 1) {
+            throw new IllegalStateException("only a model held as one shard can be written");
+        }
         if (!isInterleaved(t, sharedClassifier())) {
             return tensor(t);
         }
+        Config c = plan.config();
         float[] values = tensor(t).clone();
-        relayout(values, c, t, false);
+        relayout(values, t.layers(c), t.rows(c), t.cols(c), false);
         return values;
     }
 
     @Override
-    public Transformer newTransformer(Config config, int positions) {
-        return new FloatTransformer(config, this, positions);
+    public Transformer newTransformer(int positions, Exchange exchange) {
+        return new FloatTransformer(this, positions, exchange);
     }
 }

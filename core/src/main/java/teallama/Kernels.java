@@ -53,9 +53,9 @@ public final class Kernels {
         }
     }
 
-    /** SwiGLU: hb = silu(hb) * hb2, where silu(x) = x * sigmoid(x). */
-    public static void swiglu(float[] hb, float[] hb2, int size) {
-        for (int i = 0; i < size; i++) {
+    /** SwiGLU on [offset, offset + size): hb = silu(hb) * hb2, where silu(x) = x * sigmoid(x). */
+    public static void swiglu(float[] hb, float[] hb2, int offset, int size) {
+        for (int i = offset; i < offset + size; i++) {
             float val = hb[i];
             val *= (1.0f / (1.0f + expf(-val)));
             val *= hb2[i];
@@ -461,25 +461,28 @@ public final class Kernels {
     // attention
 
     /**
-     * Multihead attention at position pos for one layer: each query head attends over the cached
-     * keys and values 0..pos of its key/value head. q (n_heads * head_size,) -> xb (same).
+     * Multihead attention at position pos for one layer and the query heads [headFrom, headTo):
+     * each attends over the cached keys and values 0..pos of its key/value head. The cache holds
+     * the kv heads from headFrom / kv_mul on, kvStride floats per position. q (n_heads *
+     * head_size,) -> xb (same), the given heads' parts of them.
      */
     public static void attention(float[] xb, float[] q, float[] keyCache, float[] valueCache, int layerOffset,
-                                 float[] att, int attStride, int pos, Config p) {
+                                 int kvStride, float[] att, int attStride, int pos, int headFrom, int headTo,
+                                 Config p) {
         int headSize = p.headSize();
-        int kvDim = p.kvDim();
         int kvMul = p.kvMul();
+        int kvHeadFrom = headFrom / kvMul;
         float scale = (float) Math.sqrt(headSize);
-        for (int h = 0; h < p.nHeads(); h++) {
+        for (int h = headFrom; h < headTo; h++) {
             // get the query vector for this head
             int qOffset = h * headSize;
             // attention scores for this head
-            int attOffset = h * attStride;
-            int kvHeadOffset = layerOffset + (h / kvMul) * headSize;
+            int attOffset = (h - headFrom) * attStride;
+            int kvHeadOffset = layerOffset + (h / kvMul - kvHeadFrom) * headSize;
             // iterate over all timesteps, including the current one
             for (int t = 0; t <= pos; t++) {
                 // the key vector for this head and at this timestep
-                int k = kvHeadOffset + t * kvDim;
+                int k = kvHeadOffset + t * kvStride;
                 float score = 0.0f;
                 for (int i = 0; i < headSize; i++) {
                     score += q[qOffset + i] * keyCache[k + i];
@@ -496,7 +499,7 @@ public final class Kernels {
                 xb[qOffset + i] = 0.0f;
             }
             for (int t = 0; t <= pos; t++) {
-                int v = kvHeadOffset + t * kvDim;
+                int v = kvHeadOffset + t * kvStride;
                 float a = att[attOffset + t];
                 for (int i = 0; i < headSize; i++) {
                     xb[qOffset + i] += a * valueCache[v + i];

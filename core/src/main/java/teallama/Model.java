@@ -1,20 +1,46 @@
 package teallama;
 
-/** A checkpoint in memory: its shape, the file format it came from, and its weights. */
-public record Model(Config config, int version, Weights weights) {
+import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
+
+/**
+ * A checkpoint in memory: what its header says, and the weights of the shards held here (all of
+ * them on the JVM; one per worker in the browser, the others null).
+ */
+public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) {
+
+    /** A whole model held as one shard. */
+    public static Model of(Checkpoint.Header header, Weights weights) {
+        return new Model(header, weights.plan(), new Weights[] {weights});
+    }
+
+    public Config config() {
+        return header.config();
+    }
+
+    public int version() {
+        return header.version();
+    }
 
     /** What run.c calls a shared classifier: the logits reuse the token embedding table. */
     public boolean sharedClassifier() {
-        return weights instanceof FloatWeights f ? f.sharedClassifier()
-                : ((QuantizedWeights) weights).sharedClassifier();
+        return header.sharedClassifier();
     }
 
     public long parameterCount() {
-        return config.parameterCount(sharedClassifier());
+        return config().parameterCount(sharedClassifier());
     }
 
-    /** A forward pass with a KV cache for the first {@code positions} positions (at most seq_len). */
+    /** The weights of a model held as one shard. */
+    public Weights weights() {
+        if (plan.shards() != 1) {
+            throw new IllegalStateException("the model is held as " + plan.shards() + " shards");
+        }
+        return shards[0];
+    }
+
+    /** The forward pass of a model held as one shard, with a KV cache for {@code positions} positions. */
     public Transformer newTransformer(int positions) {
-        return weights.newTransformer(config, positions);
+        return weights().newTransformer(positions, Exchange.NONE);
     }
 }

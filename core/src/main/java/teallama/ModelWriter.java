@@ -93,7 +93,7 @@ public final class ModelWriter {
             if (t == Tensor.FREQ_CIS) {
                 writer.writeFreqCis(c);
             } else {
-                writer.out.writeFloats(w.rowMajor(c, t));
+                writer.out.writeFloats(w.rowMajor(t));
             }
         }
         writer.out.flush();
@@ -109,7 +109,7 @@ public final class ModelWriter {
         boolean shared = w.sharedClassifier();
         writer.writeHeader(c, 2, shared, groupSize);
         for (Tensor t : Checkpoint.layout(2, shared)) {
-            float[] values = w.rowMajor(c, t);
+            float[] values = w.rowMajor(t);
             if (t.isNorm()) {
                 writer.out.writeFloats(values);
                 continue;

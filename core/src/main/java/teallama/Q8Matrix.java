@@ -21,6 +21,12 @@ public record Q8Matrix(
         return (groupSize + 2) / 3;
     }
 
+    /** Bytes a matrix of this shape takes once packed, scales included. */
+    public static long bytes(long rows, int cols, int groupSize) {
+        long groups = rows * (cols / groupSize);
+        return 8 * groups * triplesPerGroup(groupSize) + 4 * groups;
+    }
+
     /** Packs W (rows, cols) given as int8 values and scales in row-major order, as a file holds them. */
     public static Q8Matrix pack(QuantizedTensor w, int rows, int cols, int groupSize) {
         int groups = cols / groupSize;

@@ -1,16 +1,20 @@
 package teallama;
 
 import teallama.Checkpoint.Tensor;
+import teallama.parallel.Exchange;
 
 /** runq.c's matmuls: Q8_0 weights, and each input quantized in groups before its matmuls. */
 final class QuantizedTransformer extends Transformer {
     private final QuantizedWeights w;
+    private final int vocabFrom;     // the first row of the embedding table this shard holds
     private final QuantizedTensor x; // the quantized input (max(dim, hidden_dim),), first n in use
     private final long[] xp;         // x packed for the matmul
 
-    QuantizedTransformer(Config config, QuantizedWeights weights, int positions) {
-        super(config, positions, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
+    QuantizedTransformer(QuantizedWeights weights, int positions, Exchange exchange) {
+        super(weights, positions, exchange, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
         this.w = weights;
+        this.vocabFrom = weights.plan().vocab().from(weights.shard());
+        Config config = weights.plan().config();
         int n = Math.max(config.dim(), config.hiddenDim());
         this.x = QuantizedTensor.allocate(n, weights.groupSize());
         this.xp = new long[n / weights.groupSize() * Q8Matrix.triplesPerGroup(weights.groupSize())];
@@ -19,7 +23,7 @@ final class QuantizedTransformer extends Transformer {
     @Override
     void embed(int token, float[] out) {
         int dim = out.length;
-        System.arraycopy(w.tokenEmbeddingTable(), token * dim, out, 0, dim);
+        System.arraycopy(w.tokenEmbeddingTable(), (token - vocabFrom) * dim, out, 0, dim);
     }
 
     @Override
@@ -29,7 +33,7 @@ final class QuantizedTransformer extends Transformer {
     }
 
     @Override
-    void matmul(float[] xout, int xoutOffset, Tensor t, int l, int n, int d) {
+    void matmul(float[] xout, int xoutOffset, Tensor t, int l, int n, int rows) {
         Q8Matrix weights = switch (t) {
             case WQ -> w.wq()[l];
             case WK -> w.wk()[l];

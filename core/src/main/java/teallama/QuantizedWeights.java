@@ -1,25 +1,33 @@
 package teallama;
 
-/** Q8_0 weights, as runq.c holds them: the matmul weights in int8 groups, the norms in fp32. */
+import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
+
+/**
+ * Q8_0 weights, as runq.c holds them: the matmul weights in int8 groups, the norms in fp32. A shard
+ * holds only its rows of each matrix ({@link ShardPlan}); the norms are whole.
+ */
 public record QuantizedWeights(
+        ShardPlan plan,
+        int shard,
         int groupSize,
         boolean sharedClassifier,
-        float[] tokenEmbeddingTable, // (vocab_size, dim), dequantized
+        float[] tokenEmbeddingTable, // (vocab rows of the shard, dim), dequantized
         float[] rmsAttWeight,        // (layer, dim) rmsnorm weights
-        Q8Matrix[] wq,               // (layer) of (n_heads * head_size, dim)
-        Q8Matrix[] wk,               // (layer) of (n_kv_heads * head_size, dim)
-        Q8Matrix[] wv,               // (layer) of (n_kv_heads * head_size, dim)
-        Q8Matrix[] wo,               // (layer) of (dim, n_heads * head_size)
+        Q8Matrix[] wq,               // (layer) of (head rows of the shard, dim)
+        Q8Matrix[] wk,               // (layer) of (kv head rows of the shard, dim)
+        Q8Matrix[] wv,               // (layer) of (kv head rows of the shard, dim)
+        Q8Matrix[] wo,               // (layer) of (dim rows of the shard, n_heads * head_size)
         float[] rmsFfnWeight,        // (layer, dim)
-        Q8Matrix[] w1,               // (layer) of (hidden_dim, dim)
-        Q8Matrix[] w2,               // (layer) of (dim, hidden_dim)
-        Q8Matrix[] w3,               // (layer) of (hidden_dim, dim)
+        Q8Matrix[] w1,               // (layer) of (hidden rows of the shard, dim)
+        Q8Matrix[] w2,               // (layer) of (dim rows of the shard, hidden_dim)
+        Q8Matrix[] w3,               // (layer) of (hidden rows of the shard, dim)
         float[] rmsFinalWeight,      // (dim,)
-        Q8Matrix wcls)               // (vocab_size, dim), the token embedding itself when shared
+        Q8Matrix wcls)               // (vocab rows of the shard, dim), the token embedding itself when shared
         implements Weights {
 
     @Override
-    public Transformer newTransformer(Config config, int positions) {
-        return new QuantizedTransformer(config, this, positions);
+    public Transformer newTransformer(int positions, Exchange exchange) {
+        return new QuantizedTransformer(this, positions, exchange);
     }
 }

@@ -1,6 +1,12 @@
 package teallama;
 
-/** Buffers for the "wave" of activations in the forward pass, and the KV cache. */
+import teallama.parallel.ShardPlan;
+
+/**
+ * Buffers for the "wave" of activations in the forward pass of one shard, and its part of the KV
+ * cache. The activation vectors are whole in every shard: each computes its part, and the
+ * exchanges fill in the rest.
+ */
 final class RunState {
     final float[] x;          // activation at current time stamp (dim,)
     final float[] xb;         // same, but inside a residual branch (dim,)
@@ -8,21 +14,17 @@ final class RunState {
     final float[] hb;         // buffer for hidden dimension in the ffn (hidden_dim,)
     final float[] hb2;        // buffer for hidden dimension in the ffn (hidden_dim,)
     final float[] q;          // query (dim,)
-    final float[] att;        // buffer for scores/attention values (n_heads, positions)
+    final float[] att;        // buffer for scores/attention values (heads of the shard, positions)
     final float[] logits;     // output logits (vocab_size,)
-    final float[] keyCache;   // (layer, positions, kv_dim)
-    final float[] valueCache; // (layer, positions, kv_dim)
+    final float[] keyCache;   // (layer, positions, kv heads of the shard * head_size)
+    final float[] valueCache; // (layer, positions, kv heads of the shard * head_size)
     final int positions;
 
-    RunState(Config p, int positions) {
+    RunState(ShardPlan plan, int shard, int positions) {
+        Config p = plan.config();
         if (positions <= 0 || positions > p.seqLen()) {
             throw new IllegalArgumentException("positions must be within [1, seq_len " + p.seqLen()
                     + "], found " + positions);
-        }
-        long cacheLength = (long) p.nLayers() * positions * p.kvDim();
-        if (cacheLength > Config.MAX_ARRAY_LENGTH) {
-            throw new IllegalArgumentException("a KV cache for " + positions + " positions needs " + cacheLength
-                    + " floats per cache, more than a Java array holds; ask for fewer steps");
         }
         this.positions = positions;
         x = new float[p.dim()];
@@ -31,9 +33,33 @@ final class RunState {
         hb = new float[p.hiddenDim()];
         hb2 = new float[p.hiddenDim()];
         q = new float[p.dim()];
-        att = new float[p.nHeads() * positions];
+        att = new float[(int) attLength(plan, shard, positions)];
         logits = new float[p.vocabSize()];
-        keyCache = new float[(int) cacheLength];
-        valueCache = new float[(int) cacheLength];
+        keyCache = new float[(int) cacheLength(plan, shard, positions)];
+        valueCache = new float[(int) cacheLength(plan, shard, positions)];
+    }
+
+    static long attLength(ShardPlan plan, int shard, int positions) {
+        return (long) plan.heads().size(shard) * positions;
+    }
+
+    static long cacheLength(ShardPlan plan, int shard, int positions) {
+        return (long) plan.config().nLayers() * positions * plan.kvHeads().size(shard) * plan.config().headSize();
+    }
+
+    /**
+     * Bytes the run state of one shard and its RoPE tables take for this many positions, after
+     * checking that each array fits the platform; a FormatException names the buffer that does not.
+     */
+    static long bytes(ShardPlan plan, int shard, int positions, Limits limits) {
+        Config p = plan.config();
+        long att = attLength(plan, shard, positions);
+        long cache = cacheLength(plan, shard, positions);
+        long rope = (long) positions * (p.headSize() / 2);
+        limits.checkArray("the attention scores for " + positions + " positions", att);
+        limits.checkArray("the KV cache for " + positions + " positions", cache);
+        limits.checkArray("the RoPE table for " + positions + " positions", rope);
+        long floats = 6L * p.dim() + 2L * p.hiddenDim() + p.vocabSize() + att + 2 * cache + 2 * rope;
+        return 4 * floats;
     }
 }

@@ -6,27 +6,49 @@ import static teallama.Kernels.rmsnorm;
 import static teallama.Kernels.swiglu;
 
 import teallama.Checkpoint.Tensor;
+import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
+import teallama.parallel.Split;
 
 /**
  * The forward pass: one token at one position in, logits for the next token out. It is the same
  * for run.c's fp32 weights and runq.c's int8 ones; the subclasses supply the matmuls, and runq.c
  * quantizes each matmul input, which {@link #input} is for.
+ *
+ * <p>It runs one shard of the model ({@link ShardPlan}): the shard computes its rows of every
+ * matmul and its heads of attention, and meets the other shards through the {@link Exchange}
+ * after each of them. A model held as one shard, with {@link Exchange#NONE}, runs run.c's forward
+ * pass as it is.
  */
 public abstract class Transformer {
     private final Config config;
+    private final ShardPlan plan;
+    private final int shard;
+    private final Exchange exchange;
     private final RunState s;
     private final Rope rope;
-    private final float[] rmsAttWeight;        // (layer, dim)
-    private final float[] rmsFfnWeight;        // (layer, dim)
-    private final float[] rmsFinalWeight;      // (dim,)
+    private final float[] rmsAttWeight;   // (layer, dim)
+    private final float[] rmsFfnWeight;   // (layer, dim)
+    private final float[] rmsFinalWeight; // (dim,)
+    private final Split heads;            // the query heads' vectors in q and xb, by shard
+    private final Split[] embedding;      // (owner shard,): the token's row of x comes from its owner
 
-    Transformer(Config config, int positions, float[] rmsAttWeight, float[] rmsFfnWeight, float[] rmsFinalWeight) {
-        this.config = config;
-        this.s = new RunState(config, positions);
+    Transformer(Weights weights, int positions, Exchange exchange, float[] rmsAttWeight, float[] rmsFfnWeight,
+                float[] rmsFinalWeight) {
+        this.plan = weights.plan();
+        this.config = plan.config();
+        this.shard = weights.shard();
+        this.exchange = exchange;
+        this.s = new RunState(plan, shard, positions);
         this.rope = new Rope(config.headSize(), positions);
         this.rmsAttWeight = rmsAttWeight;
         this.rmsFfnWeight = rmsFfnWeight;
         this.rmsFinalWeight = rmsFinalWeight;
+        this.heads = plan.heads().times(config.headSize());
+        this.embedding = new Split[plan.shards()];
+        for (int owner = 0; owner < embedding.length; owner++) {
+            embedding[owner] = Split.owner(owner, plan.shards(), config.dim());
+        }
     }
 
     public Config config() {
@@ -38,29 +60,42 @@ public abstract class Transformer {
         return s.positions;
     }
 
-    /** Copies the token's row of the embedding table into out (dim,). */
+    /** Copies the token's row of the embedding table (which this shard holds) into out (dim,). */
     abstract void embed(int token, float[] out);
 
     /** Takes x (n,) as the input of the matmuls that follow, until the next call. */
     abstract void input(float[] x, int n);
 
-    /** W (d,n) @ input (n,) -> xout (d,) at xoutOffset, W being tensor t of layer l. */
-    abstract void matmul(float[] xout, int xoutOffset, Tensor t, int l, int n, int d);
+    /**
+     * W (rows,n) @ input (n,) -> xout (rows,) at xoutOffset, W being this shard's rows of tensor t
+     * of layer l.
+     */
+    abstract void matmul(float[] xout, int xoutOffset, Tensor t, int l, int n, int rows);
 
     /**
      * Runs the token at position pos (0 <= pos < positions(), with positions 0..pos-1 already run)
-     * and returns the logits (vocab_size,). The array is reused by the next call.
+     * and returns the logits (vocab_size,), whole in shard 0. The array is reused by the next call.
      */
     public final float[] forward(int token, int pos) {
         // a few convenience variables
         Config p = config;
         float[] x = s.x;
         int dim = p.dim();
-        int kvDim = p.kvDim();
         int hiddenDim = p.hiddenDim();
+        int headSize = p.headSize();
+        Split dimRows = plan.dim();
+        Split hiddenRows = plan.hidden();
+        int qFrom = heads.from(shard);
+        int qRows = heads.size(shard);
+        int kvDim = plan.kvHeads().size(shard) * headSize; // this shard's part of kv_dim
+        exchange.begin(token, pos);
 
         // copy the token embedding into x
-        embed(token, x);
+        int owner = plan.vocab().partOf(token);
+        if (owner == shard) {
+            embed(token, x);
+        }
+        exchange.allGather(x, embedding[owner]);
 
         // forward all the layers
         for (int l = 0; l < p.nLayers(); l++) {
@@ -74,20 +109,23 @@ public abstract class Transformer {
 
             // qkv matmuls for this position
             input(s.xb, dim);
-            matmul(s.q, 0, Tensor.WQ, l, dim, dim);
+            matmul(s.q, qFrom, Tensor.WQ, l, dim, qRows);
             matmul(s.keyCache, kvOffset, Tensor.WK, l, dim, kvDim);
             matmul(s.valueCache, kvOffset, Tensor.WV, l, dim, kvDim);
 
             // RoPE relative positional encoding: complex-valued rotate q and k in each head
-            rope.rotate(s.q, 0, dim, pos);
+            rope.rotate(s.q, qFrom, qRows, pos);
             rope.rotate(s.keyCache, kvOffset, kvDim, pos);
 
-            // multihead attention over positions 0..pos
-            attention(s.xb, s.q, s.keyCache, s.valueCache, loff, s.att, s.positions, pos, p);
+            // multihead attention over positions 0..pos, for this shard's heads
+            attention(s.xb, s.q, s.keyCache, s.valueCache, loff, kvDim, s.att, s.positions, pos,
+                    plan.heads().from(shard), plan.heads().to(shard), p);
+            exchange.allGather(s.xb, heads);
 
             // final matmul to get the output of the attention
             input(s.xb, dim);
-            matmul(s.xb2, 0, Tensor.WO, l, dim, dim);
+            matmul(s.xb2, dimRows.from(shard), Tensor.WO, l, dim, dimRows.size(shard));
+            exchange.allGather(s.xb2, dimRows);
 
             // residual connection back into x
             accumulate(x, s.xb2, dim);
@@ -98,15 +136,17 @@ public abstract class Transformer {
             // Now for FFN in PyTorch we have: self.w2(F.silu(self.w1(x)) * self.w3(x))
             // first calculate self.w1(x) and self.w3(x)
             input(s.xb, dim);
-            matmul(s.hb, 0, Tensor.W1, l, dim, hiddenDim);
-            matmul(s.hb2, 0, Tensor.W3, l, dim, hiddenDim);
+            matmul(s.hb, hiddenRows.from(shard), Tensor.W1, l, dim, hiddenRows.size(shard));
+            matmul(s.hb2, hiddenRows.from(shard), Tensor.W3, l, dim, hiddenRows.size(shard));
 
             // SwiGLU non-linearity
-            swiglu(s.hb, s.hb2, hiddenDim);
+            swiglu(s.hb, s.hb2, hiddenRows.from(shard), hiddenRows.size(shard));
+            exchange.allGather(s.hb, hiddenRows);
 
             // final matmul to get the output of the ffn
             input(s.hb, hiddenDim);
-            matmul(s.xb, 0, Tensor.W2, l, hiddenDim, dim);
+            matmul(s.xb, dimRows.from(shard), Tensor.W2, l, hiddenDim, dimRows.size(shard));
+            exchange.allGather(s.xb, dimRows);
 
             // residual connection
             accumulate(x, s.xb, dim);
@@ -117,7 +157,8 @@ public abstract class Transformer {
 
         // classifier into logits
         input(x, dim);
-        matmul(s.logits, 0, Tensor.WCLS, 0, dim, p.vocabSize());
+        matmul(s.logits, plan.vocab().from(shard), Tensor.WCLS, 0, dim, plan.vocab().size(shard));
+        exchange.gatherToFirst(s.logits, plan.vocab());
         return s.logits;
     }
 }

@@ -1,8 +1,16 @@
 package teallama;
 
-/** The weights of a model, in whichever number format its file holds them. */
+import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
+
+/** The weights one shard of a model holds, in whichever number format its file holds them. */
 public sealed interface Weights permits FloatWeights, QuantizedWeights {
 
-    /** A forward pass over these weights with a KV cache for the first {@code positions} positions. */
-    Transformer newTransformer(Config config, int positions);
+    ShardPlan plan();
+
+    /** Which shard of the plan these are. */
+    int shard();
+
+    /** The forward pass of this shard with a KV cache for the first {@code positions} positions. */
+    Transformer newTransformer(int positions, Exchange exchange);
 }

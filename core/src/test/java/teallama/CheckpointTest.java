@@ -60,7 +60,7 @@ class CheckpointTest {
         for (int i : new int[] {1, 6, 10, 0, 2, 3, 4, 5, 7, 8, 9}) {
             v1.write(tensors[i]);
         }
-        Model model = Checkpoint.read(new ByteArraySource(v1.toByteArray()));
+        Model model = Checkpoint.read(v1.toByteArray());
         assertEquals(1, model.version());
         assertEquals(storyOf(Shared.loadModel("stories260K.bin"), 0.0f, 1), storyOf(model, 0.0f, 1));
         assertEquals(new String(Shared.read(Shared.golden("generate/case03.txt")), StandardCharsets.UTF_8),
@@ -73,8 +73,8 @@ class CheckpointTest {
         for (boolean shared : new boolean[] {true, false}) {
             Config config = new Config(48, 96, 2, 4, 2, 512, 64);
             FloatWeights weights = ModelWriter.randomWeights(config, shared, 11);
-            Model v0 = Checkpoint.read(new ByteArraySource(write(config, weights, 0)));
-            Model v1 = Checkpoint.read(new ByteArraySource(write(config, weights, 1)));
+            Model v0 = Checkpoint.read(write(config, weights, 0));
+            Model v1 = Checkpoint.read(write(config, weights, 1));
             assertEquals(0, v0.version());
             assertEquals(1, v1.version());
             assertEquals(shared, v0.sharedClassifier());
@@ -96,17 +96,17 @@ class CheckpointTest {
         // header + weights + freq_cis (8 positions * head size 8) + wcls
         long weights = 300 * 16 + 16 + 16 * 16 * 2 + 16 * 16 * 2 + 16 + 16 * 32 * 3 + 16;
         assertEquals(28 + 4 * (weights + 8 * 8 + 300 * 16), unshared.length);
-        FloatWeights read = (FloatWeights) Checkpoint.read(new ByteArraySource(unshared)).weights();
+        FloatWeights read = (FloatWeights) Checkpoint.read(unshared).weights();
         assertNotSame(read.tokenEmbeddingTable(), read.wcls());
         byte[] shared = write(config, ModelWriter.randomWeights(config, true, 1), 0);
-        FloatWeights sharedRead = (FloatWeights) Checkpoint.read(new ByteArraySource(shared)).weights();
+        FloatWeights sharedRead = (FloatWeights) Checkpoint.read(shared).weights();
         assertSame(sharedRead.tokenEmbeddingTable(), sharedRead.wcls());
     }
 
     @Test
     void randomWeightsNeverEndAStoryAtBos() {
         Config config = new Config(32, 64, 1, 4, 4, 512, 256);
-        Model model = new Model(config, 1, ModelWriter.randomWeights(config, true, 3));
+        Model model = Model.of(new Checkpoint.Header(config, 1, true, 0), ModelWriter.randomWeights(config, true, 3));
         Generator generator = new Generator(model.newTransformer(256), Shared.loadTokenizer("tok512.bin", 512),
                 new Sampler(512, 0.0f, 0.9f, 1), "", 256);
         while (generator.next() != null) {
@@ -168,7 +168,7 @@ class CheckpointTest {
                         + "hold more than 2^63 bytes, the file has 28");
         // wq alone would be 2^32 floats (16 GiB): refused for the file length before any allocation
         FormatException e = assertThrows(FormatException.class,
-                () -> Checkpoint.read(new ByteArraySource(legacyHeader(65536, 64, 1, 2, 2, 512, 8))));
+                () -> Checkpoint.read(legacyHeader(65536, 64, 1, 2, 2, 512, 8)));
         assertTrue(e.getMessage().startsWith("truncated checkpoint"), e.getMessage());
         assertTrue(e.getMessage().endsWith("found 28"), e.getMessage());
     }
@@ -200,7 +200,7 @@ class CheckpointTest {
     }
 
     private static void assertError(byte[] file, String message) {
-        FormatException e = assertThrows(FormatException.class, () -> Checkpoint.read(new ByteArraySource(file)));
+        FormatException e = assertThrows(FormatException.class, () -> Checkpoint.read(file));
         assertEquals(message, e.getMessage());
     }
 

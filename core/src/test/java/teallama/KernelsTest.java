@@ -109,7 +109,7 @@ class KernelsTest {
     void swigluByHand() {
         // silu(2) = 2 / (1 + e^-2) = 1.7615942; times 3
         float[] hb = {2, 0};
-        Kernels.swiglu(hb, new float[] {3, 5}, 2);
+        Kernels.swiglu(hb, new float[] {3, 5}, 0, 2);
         assertEquals(5.2847825f, hb[0], 1e-6f);
         assertEquals(0f, hb[1]);
     }

@@ -49,7 +49,7 @@ public final class Shared {
     }
 
     public static Model loadModel(String name) {
-        return Checkpoint.read(new ByteArraySource(read(model(name))));
+        return Checkpoint.read(read(model(name)));
     }
 
     public static Tokenizer loadTokenizer(String name, int vocabSize) {

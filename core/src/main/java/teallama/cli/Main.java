@@ -12,13 +12,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-import teallama.ByteArraySource;
 import teallama.Chat;
 import teallama.Checkpoint;
+import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FloatWeights;
 import teallama.FormatException;
 import teallama.Generator;
+import teallama.Limits;
 import teallama.Model;
 import teallama.ModelWriter;
 import teallama.Sampler;
@@ -290,12 +291,28 @@ public final class Main {
     // ----------------------------------------------------------------------------
     // files and values
 
+    /**
+     * Reads a checkpoint as a stream: its header is checked against the file's length before a
+     * byte of the weights is read, and the weights go straight into their arrays.
+     */
     private Model readModel(String path) throws CommandException {
-        byte[] data = readFile(path, "model");
-        try {
-            return Checkpoint.read(new ByteArraySource(data));
+        File file = openable(path, "model");
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
+        try (InputStream in = new FileInputStream(file)) {
+            reader.expectSize(file.length());
+            byte[] buffer = new byte[Checkpoint.HEADER_BYTES];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                reader.accept(buffer, 0, n);
+                if (buffer.length == Checkpoint.HEADER_BYTES) {
+                    buffer = new byte[1 << 20];
+                }
+            }
+            return reader.finish();
         } catch (FormatException e) {
             throw new CommandException(path + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandException("cannot read model file " + path + ": " + e.getMessage());
         }
     }
 
@@ -308,7 +325,7 @@ public final class Main {
         }
     }
 
-    private static byte[] readFile(String path, String what) throws CommandException {
+    private static File openable(String path, String what) throws CommandException {
         File file = new File(path);
         if (!file.exists()) {
             throw new CommandException("cannot open " + what + " file " + path + ": no such file");
@@ -316,6 +333,11 @@ public final class Main {
         if (file.isDirectory()) {
             throw new CommandException("cannot open " + what + " file " + path + ": it is a directory");
         }
+        return file;
+    }
+
+    private static byte[] readFile(String path, String what) throws CommandException {
+        File file = openable(path, what);
         if (file.length() > Integer.MAX_VALUE - 8) {
             throw new CommandException(path + ": " + file.length() + " bytes is more than the 2 GiB this "
                     + "command reads");

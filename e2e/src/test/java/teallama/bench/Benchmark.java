@@ -27,7 +27,6 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 
-import teallama.ByteArraySource;
 import teallama.Checkpoint;
 import teallama.Config;
 import teallama.FloatWeights;
@@ -154,7 +153,7 @@ public final class Benchmark {
             Config c = name.equals("260K") ? Shared.loadModel("stories260K.bin").config() : SHAPES.get(name);
             groupSizes.put(name, ModelWriter.defaultGroupSize(c));
             if (!Files.exists(int8) || Files.getLastModifiedTime(int8).compareTo(Files.getLastModifiedTime(fp32)) < 0) {
-                Model model = Checkpoint.read(new ByteArraySource(Files.readAllBytes(fp32)));
+                Model model = Checkpoint.read(Files.readAllBytes(fp32));
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(int8), 1 << 20)) {
                     ModelWriter.writeQuantized(c, (FloatWeights) model.weights(), ModelWriter.defaultGroupSize(c), out);
                 }

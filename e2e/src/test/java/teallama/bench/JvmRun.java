@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 
-import teallama.ByteArraySource;
 import teallama.Checkpoint;
 import teallama.Generator;
 import teallama.Model;
@@ -27,7 +26,7 @@ public final class JvmRun {
 
         // bytes in memory to first token, as on the page
         long loadStart = System.nanoTime();
-        Model model = Checkpoint.read(new ByteArraySource(modelBytes));
+        Model model = Checkpoint.read(modelBytes);
         Tokenizer tokenizer = Tokenizer.read(tokenizerBytes, model.config().vocabSize());
         int clamped = Generator.clampSteps(steps, model.config().seqLen());
         Generator generator = new Generator(model.newTransformer(clamped), tokenizer,

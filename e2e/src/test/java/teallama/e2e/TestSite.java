@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 
-import teallama.ByteArraySource;
 import teallama.Checkpoint;
 import teallama.Config;
 import teallama.FloatWeights;
@@ -51,7 +50,7 @@ final class TestSite {
         }
         Path random15MInt8 = models.resolve("random15M-q80.bin");
         if (!Files.exists(random15MInt8)) {
-            Model model = Checkpoint.read(new ByteArraySource(Files.readAllBytes(random15M)));
+            Model model = Checkpoint.read(Files.readAllBytes(random15M));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(random15MInt8))) {
                 ModelWriter.writeQuantized(model.config(), (FloatWeights) model.weights(),
                         ModelWriter.defaultGroupSize(model.config()), out);

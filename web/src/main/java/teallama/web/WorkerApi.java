@@ -3,11 +3,13 @@ package teallama.web;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSExport;
 import org.teavm.jso.typedarrays.ArrayBuffer;
+import org.teavm.jso.typedarrays.Int8Array;
 
-import teallama.Checkpoint;
+import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FormatException;
 import teallama.Generator;
+import teallama.Limits;
 import teallama.Model;
 import teallama.Sampler;
 import teallama.Settings;
@@ -35,6 +37,9 @@ public final class WorkerApi {
 
     /** Chromium's largest float[] is 2^28 - 4 elements; each of the two KV caches is one array. */
     private static final long MAX_CACHE_FLOATS = (1L << 28) - 4;
+
+    /** Chromium's largest float[]; memory is bounded by the browser, which reports running out. */
+    private static final Limits BROWSER_LIMITS = new Limits((1 << 28) - 4, Long.MAX_VALUE);
 
     private WorkerApi() {
     }
@@ -75,15 +80,14 @@ public final class WorkerApi {
         transformer = null;
         Model loaded;
         try {
-            loaded = Checkpoint.read(new ArrayBufferSource(modelBuffer));
+            loaded = read(modelBuffer);
         } catch (FormatException e) {
             Messages.error(modelName + ": " + e.getMessage());
             return false;
         }
         Config c = loaded.config();
         try {
-            tokenizer = Tokenizer.read(new ArrayBufferSource(tokenizerBuffer).readBytes(0,
-                    tokenizerBuffer.getByteLength()), c.vocabSize());
+            tokenizer = Tokenizer.read(Int8Array.create(tokenizerBuffer).copyToJavaArray(), c.vocabSize());
         } catch (FormatException e) {
             Messages.error(tokenizerName + ": " + e.getMessage());
             return false;
@@ -93,6 +97,18 @@ public final class WorkerApi {
         Messages.ready(modelName, loaded.version(), format, c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
                 c.nKvHeads(), c.vocabSize(), c.seqLen(), loaded.parameterCount(), modelBuffer.getByteLength());
         return true;
+    }
+
+    /** Reads a checkpoint through the streaming reader, a megabyte at a time. */
+    private static Model read(ArrayBuffer buffer) {
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, BROWSER_LIMITS);
+        int size = buffer.getByteLength();
+        reader.expectSize(size);
+        for (int offset = 0; offset < size; offset += 1 << 20) {
+            int n = Math.min(size - offset, 1 << 20);
+            reader.accept(Int8Array.create(buffer, offset, n).copyToJavaArray(), 0, n);
+        }
+        return reader.finish();
     }
 
     /**

@@ -1,0 +1,93 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/** The streaming reader: any chunking gives the same model, and bad files stop at their first bytes. */
+class CheckpointReaderTest {
+
+    @Test
+    void chunksOfAnySizeGiveTheSameWeights() {
+        for (String name : new String[] {"stories260K.bin", "random-mini-q80.bin"}) {
+            byte[] file = Shared.read(Shared.model(name));
+            Model whole = Checkpoint.read(file);
+            float[] expected = logitsAfterTwoTokens(whole);
+            Random random = new Random(3);
+            for (int maxChunk : new int[] {1, 3, 7, 4096, 65537}) {
+                CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+                for (int offset = 0; offset < file.length; ) {
+                    int n = Math.min(file.length - offset, 1 + random.nextInt(maxChunk));
+                    reader.accept(file, offset, n);
+                    offset += n;
+                }
+                assertArrayEquals(expected, logitsAfterTwoTokens(reader.finish()), name + " in chunks up to " + maxChunk);
+            }
+        }
+    }
+
+    @Test
+    void theHeaderIsReadAsSoonAsItsBytesAreIn() {
+        byte[] file = Shared.read(Shared.model("random-mini-q80.bin"));
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        reader.accept(file, 0, 255);
+        assertNull(reader.header(), "a version 2 header is 256 bytes");
+        reader.accept(file, 255, 1);
+        assertNotNull(reader.header());
+        assertEquals(new Config(128, 384, 2, 4, 2, 512, 128), reader.header().config());
+        assertEquals(file.length, reader.header().fileSize());
+    }
+
+    @Test
+    void anHtmlPageIsRefusedAtItsFirstBytes() {
+        byte[] page = "<!DOCTYPE html><html><head><title>Not found</title>".getBytes(StandardCharsets.US_ASCII);
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        reader.expectSize(1L << 30);
+        reader.accept(page, 0, 8);
+        FormatException e = assertThrows(FormatException.class, () -> reader.accept(page, 8, 16));
+        assertEquals("expected a llama2.c checkpoint, found a text document (an HTML page?), not model weights",
+                e.getMessage());
+    }
+
+    @Test
+    void aLengthThatDisagreesWithTheHeaderIsRefusedBeforeTheWeights() {
+        byte[] file = Shared.read(Shared.model("stories260K.bin"));
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        reader.expectSize(file.length + 1000L);
+        FormatException e = assertThrows(FormatException.class, () -> reader.accept(file, 0, 256));
+        assertTrue(e.getMessage().startsWith("checkpoint size does not match its header"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("expected 1056540 bytes, found 1057540"), e.getMessage());
+    }
+
+    @Test
+    void moreBytesThanTheHeaderSaysStopTheReading() {
+        byte[] file = Arrays.copyOf(Shared.read(Shared.model("stories260K.bin")), 1056540 + 10);
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        FormatException e = assertThrows(FormatException.class, () -> reader.accept(file, 0, file.length));
+        assertTrue(e.getMessage().endsWith("expected 1056540 bytes, found more"), e.getMessage());
+    }
+
+    @Test
+    void weightsThatDoNotFitAreRefusedBeforeAllocation() {
+        byte[] file = Shared.read(Shared.model("stories260K.bin"));
+        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS,
+                new Limits(Config.MAX_ARRAY_LENGTH, 1 << 19));
+        FormatException e = assertThrows(FormatException.class, () -> reader.accept(file, 0, 4096));
+        assertEquals("its weights need 1.0 MiB of memory, and 0.5 MiB are free", e.getMessage());
+    }
+
+    private static float[] logitsAfterTwoTokens(Model model) {
+        Transformer transformer = model.newTransformer(2);
+        transformer.forward(Tokenizer.BOS, 0);
+        return transformer.forward(300, 1).clone();
+    }
+}

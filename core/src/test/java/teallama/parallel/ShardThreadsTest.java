@@ -1,0 +1,117 @@
+package teallama.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import teallama.Checkpoint;
+import teallama.CheckpointReader;
+import teallama.Config;
+import teallama.FloatWeights;
+import teallama.Limits;
+import teallama.Model;
+import teallama.ModelWriter;
+import teallama.Shared;
+import teallama.Transformer;
+
+/**
+ * Every way of splitting a model gives the logits of one shard, bit for bit: uneven splits, GQA,
+ * more shards than kv heads, more shards than blocks of rows, head sizes that are not a multiple
+ * of the interleaved block, fp32 and int8.
+ */
+class ShardThreadsTest {
+    private static final int POSITIONS = 12;
+
+    @Test
+    void splitsCoverTheirRangeInWholeBlocks() {
+        Split dim = Split.evenBlocks(288, 5, 8);
+        assertEquals("[0, 56, 112, 168, 224, 288]", dim.toString());
+        Split few = Split.evenBlocks(20, 4, 8); // three blocks, the last short, for four parts
+        assertEquals("[0, 0, 8, 16, 20]", few.toString());
+        assertEquals(3, few.partOf(19));
+        assertEquals(1, few.partOf(0));
+        assertEquals("[0, 0, 0, 64, 64]", Split.owner(2, 4, 64).toString());
+    }
+
+    @Test
+    void aPlanNeverHasMoreShardsThanBlocksOfDim() {
+        Config stories260K = new Config(64, 172, 5, 8, 4, 512, 512);
+        assertEquals(8, ShardPlan.of(stories260K, 16).shards());
+        ShardPlan six = ShardPlan.of(stories260K, 6);
+        assertEquals(6, six.shards());
+        // 4 kv heads over 6 shards: two shards own none
+        assertEquals("[0, 0, 1, 2, 2, 3, 4]", six.kvHeads().toString());
+        assertEquals("[0, 0, 2, 4, 4, 6, 8]", six.heads().toString());
+    }
+
+    @Test
+    void gqaModelWithUnevenSplits() {
+        Config c = new Config(48, 96, 2, 6, 3, 512, 32); // head size 8, 2 query heads per kv head
+        assertShardsMatchOneShard(fp32(c, true), 1, 2, 3, 4, 5, 6, 8);
+        assertShardsMatchOneShard(int8(c, true, 8), 1, 2, 3, 4, 6);
+    }
+
+    @Test
+    void headsThatStraddleBlocksAndASeparateClassifier() {
+        Config c = new Config(40, 100, 2, 4, 4, 300, 16); // head size 10; hidden 100 ends in a short block
+        assertShardsMatchOneShard(fp32(c, false), 1, 2, 3, 4, 5, 7);
+        assertShardsMatchOneShard(int8(c, false, 20), 1, 2, 3, 5);
+    }
+
+    @Test
+    void stories260K() {
+        assertShardsMatchOneShard(Shared.read(Shared.model("stories260K.bin")), 2, 3, 8, 16);
+    }
+
+    /** Feeds the same random tokens to one shard and to n shards and compares every logit. */
+    private static void assertShardsMatchOneShard(byte[] file, int... shardCounts) {
+        Model whole = Checkpoint.read(file);
+        Config c = whole.config();
+        int[] tokens = new Random(7).ints(POSITIONS, 0, c.vocabSize()).toArray();
+        Transformer reference = whole.newTransformer(POSITIONS);
+        float[][] expected = new float[POSITIONS][];
+        for (int pos = 0; pos < POSITIONS; pos++) {
+            expected[pos] = reference.forward(tokens[pos], pos).clone();
+        }
+        for (int n : shardCounts) {
+            CheckpointReader reader = CheckpointReader.of(n, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+            reader.accept(file, 0, file.length);
+            Model model = reader.finish();
+            assertTrue(model.plan().shards() <= n);
+            try (ShardThreads threads = ShardThreads.start(model, POSITIONS)) {
+                for (int pos = 0; pos < POSITIONS; pos++) {
+                    float[] logits = threads.transformer().forward(tokens[pos], pos);
+                    assertArrayEquals(expected[pos], logits, n + " shards (" + model.plan() + "), position " + pos);
+                }
+            }
+        }
+    }
+
+    private static byte[] fp32(Config c, boolean shared) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ModelWriter.write(c, ModelWriter.randomWeights(c, shared, 5), 1, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] int8(Config c, boolean shared, int groupSize) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            FloatWeights weights = ModelWriter.randomWeights(c, shared, 5);
+            ModelWriter.writeQuantized(c, weights, groupSize, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
