@@ -55,6 +55,7 @@ function settings() {
   const values = {};
   for (const name of SETTINGS) values[name] = ui[name].value;
   if (values.seed.trim() === "") values.seed = "0"; // 0 asks for a random seed, as in run.c
+  values.threads = new URLSearchParams(location.search).get("threads") || "auto";
   return values;
 }
 
@@ -138,8 +139,9 @@ worker.onmessage = (event) => {
     case "ready":
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
-      ui.shape.textContent = describeModel(m.model);
-      setState("ready", `Loaded ${baseName(m.model.name)}.`);
+      ui.shape.textContent = `${describeModel(m.model)} · ${m.threads === 1 ? "one thread" : m.threads + " threads"}`;
+      setState("ready", `Loaded ${baseName(m.model.name)} on ${m.threads === 1 ? "one thread" : m.threads + " threads"}.` +
+        (m.threadNote ? ` (${m.threadNote})` : ""));
       break;
     case "started":
       usedSeed = m.seed;

@@ -16,6 +16,7 @@ const worker = new Worker("worker.js");
 let runs = [];
 let wanted = 0;
 let model = null;
+let threads = 1;
 
 function setState(state, message) {
   ui.bench.dataset.state = state;
@@ -55,7 +56,7 @@ function start() {
   ui.json.textContent = "";
   setState("running", "Downloading…");
   worker.postMessage({ type: "bench", model: from.model, tokenizer: from.tokenizer, runs: wanted,
-    steps: Number(ui.steps.value) });
+    steps: Number(ui.steps.value), threads: new URLSearchParams(location.search).get("threads") || "auto" });
 }
 
 function cell(text) {
@@ -73,6 +74,7 @@ worker.onmessage = (event) => {
     }
     case "ready":
       model = m.model;
+      threads = m.threads;
       ui.progress.value = 100;
       ui.shape.textContent = describeModel(m.model);
       setState("running", `Run ${runs.length + 1} of ${wanted}…`);
@@ -102,7 +104,7 @@ function finish() {
   const load = median(runs.map((r) => r.firstTokenMs));
   ui.medianSpeed.textContent = speed.toFixed(1);
   ui.medianLoad.textContent = `${Math.round(load)} ms`;
-  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, runs,
+  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, runs,
     medianTokPerSec: speed, medianFirstTokenMs: load });
   setState("done", `${wanted} runs: median ${speed.toFixed(1)} tok/s.`);
 }

@@ -1,18 +1,349 @@
 "use strict";
-// The worker owns the model and the story. It downloads, hands the bytes to Java (TeaVM's
-// WebAssembly build of teallama.web.WorkerApi) and runs generation in short slices so that a
-// stop is heard between tokens. Every message to the page is built in Java (Messages.java).
-importScripts("teallama.wasm-runtime.js");
+// The worker owns the model and the story. It downloads the model and hands its bytes to Java
+// (TeaVM's WebAssembly build of teallama.web.WorkerApi) as they arrive, and runs generation in
+// short slices so that a stop is heard between tokens. Every message to the page is built in
+// Java (Messages.java). With more than one thread, this worker runs shard 0 of the model and
+// starts shard.js workers for the others (see meeting.js).
+//
+// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, runs, steps, threads} | stop
+importScripts("teallama.wasm-runtime.js", "meeting.js");
 
-const apiReady = TeaVM.wasmGC.load("teallama.wasm").then((teavm) => teavm.exports);
+const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
+const FIRST_BLOCK = 4096;         // the header is checked after this many bytes
+const BLOCK = 1 << 20;            // later bytes go to Java a megabyte at a time
+const CHUNKS_IN_FLIGHT = 8;       // blocks a shard worker may have to read before the download waits
+const MAX_THREADS = 16;
+const DEFAULT_MAX_THREADS = 8;
+
+const wasmReady = fetchWasm();
+const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes))).then((teavm) => teavm.exports);
 let api = null;
-let loadedKey = null;      // which model and tokenizer are in memory
+let loadedKey = null;      // which model, tokenizer and threads are in memory
+let loadedShards = 0;      // how many shards it is split into
 let generating = false;
+let serving = false;       // the shard workers are in their forward loop
 let download = null;       // the AbortController of a download under way
+let shardWorkers = [];     // shard.js workers for shards 1..n-1, kept between models
 
-const SLICE_MS = 10;       // longest run of tokens between two looks at the message queue
 const tick = new MessageChannel();
 tick.port1.onmessage = generateSlice;
+
+// ----------------------------------------------------------------------------
+// the WebAssembly module
+
+/** The module's bytes; a missing or mistyped file is the server's problem, and says so. */
+async function fetchWasm() {
+  let response;
+  try {
+    response = await fetch("teallama.wasm");
+  } catch (e) {
+    throw new Error(`could not download teallama.wasm (${describe(e)}); is the server running?`);
+  }
+  if (!response.ok) {
+    throw new Error(`the server answered ${response.status} for teallama.wasm: the site is incomplete ` +
+      "(build it with mvn -B package and serve web/target/site)");
+  }
+  const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
+  if (type !== "application/wasm") {
+    throw new Error(`the server sends teallama.wasm as "${type || "no type"}"; it must send ` +
+      "Content-Type: application/wasm");
+  }
+  return response.arrayBuffer();
+}
+
+function describe(e) {
+  return e && e.message ? e.message : String(e);
+}
+
+/** What this browser lets the heap hold, for Java to check a model and a story against. */
+function memoryBytes() {
+  const limit = self.performance && performance.memory && performance.memory.jsHeapSizeLimit;
+  return limit || 4 * 2 ** 30;
+}
+
+// ----------------------------------------------------------------------------
+// threads
+
+/** How many threads to ask for: the setting, else the cores (at most 8); one without shared memory. */
+function threadPlan(setting) {
+  const text = String(setting === undefined ? "" : setting).trim();
+  let wanted = Math.min(navigator.hardwareConcurrency || 1, DEFAULT_MAX_THREADS);
+  if (text !== "" && text !== "auto") {
+    wanted = Number(text);
+    if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_THREADS) {
+      throw new Error(`threads expects a whole number from 1 to ${MAX_THREADS} (or auto), found '${text}'`);
+    }
+  }
+  if (wanted > 1 && !(self.crossOriginIsolated && typeof SharedArrayBuffer === "function")) {
+    return { threads: 1, note: "one thread: this page is not cross-origin isolated, so its workers cannot share memory" };
+  }
+  return { threads: wanted, note: "" };
+}
+
+/** Shard workers 1..n-1, started (or kept) with the WebAssembly module. */
+async function shardWorkersFor(n) {
+  const wasm = await wasmReady;
+  while (shardWorkers.length > n - 1) shardWorkers.pop().worker.terminate();
+  while (shardWorkers.length < n - 1) {
+    const worker = new Worker("shard.js");
+    const shard = { worker, inFlight: 0, waiting: [], replies: [], failed: null };
+    worker.onmessage = (event) => onShardMessage(shard, event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      shard.failed = "a shard worker failed: " + (event.message || "unknown error");
+      meeting.fail();
+      shard.waiting.splice(0).forEach((resolve) => resolve());
+    };
+    worker.postMessage({ type: "init", wasm, memoryBytes: memoryBytes() });
+    shardWorkers.push(shard);
+  }
+  return shardWorkers.slice(0, n - 1);
+}
+
+function onShardMessage(shard, m) {
+  if (m.type === "ack") {
+    shard.inFlight--;
+    if (m.error && !shard.failed) shard.failed = m.error;
+    shard.waiting.splice(0).forEach((resolve) => resolve());
+  } else if (m.type === "failed") {
+    shard.failed = m.message;
+    shard.waiting.splice(0).forEach((resolve) => resolve());
+  } else {
+    const reply = shard.replies.shift();
+    if (reply) reply(m);
+  }
+}
+
+/** Posts a message that the worker acknowledges, waiting first while it has too many to read. */
+async function deliver(shard, message) {
+  while (shard.inFlight >= CHUNKS_IN_FLIGHT && !shard.failed) {
+    await new Promise((resolve) => shard.waiting.push(resolve));
+  }
+  if (shard.failed) throw new Error(shard.failed);
+  shard.inFlight++;
+  shard.worker.postMessage(message);
+}
+
+/** Posts a message and waits for the worker's answer (loaded or serving). */
+function ask(shard, message) {
+  return new Promise((resolve) => {
+    shard.replies.push(resolve);
+    shard.worker.postMessage(message);
+  });
+}
+
+// ----------------------------------------------------------------------------
+// downloads
+
+function sourceKey(source) {
+  return source.file ? `file:${source.file.name}:${source.file.size}:${source.file.lastModified}` : `url:${source.url}`;
+}
+
+function sourceName(source) {
+  return source.file ? source.file.name : source.url;
+}
+
+/** The body of a URL or a local file as a stream, with its length where known (else -1). */
+async function open(source, signal) {
+  if (source.file) {
+    return { stream: source.file.stream(), size: source.file.size };
+  }
+  let response;
+  try {
+    response = await fetch(source.url, { signal });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new Error(`${source.url}: could not download it (${describe(e)}); check the address and your ` +
+      "connection, and that the server allows downloads from other sites (CORS)");
+  }
+  if (!response.ok) {
+    throw new Error(`${source.url}: the server answered ${response.status} ${response.statusText}`.trim());
+  }
+  const encoded = (response.headers.get("Content-Encoding") || "identity") !== "identity";
+  const length = response.headers.get("Content-Length");
+  const size = length !== null && !encoded ? Number(length) : -1;
+  return { stream: response.body, size };
+}
+
+/**
+ * Reads a stream in blocks (the first one small, so the header is checked early), reporting
+ * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
+ * download cut short names what was received. Blocks are in shared memory when shared is true.
+ */
+async function readBlocks(source, what, signal, onSize, consume, shared) {
+  const { stream, size } = await open(source, signal);
+  onSize(size);
+  const reader = stream.getReader();
+  const name = sourceName(source);
+  let loaded = 0;
+  let reported = -1;
+  let blocks = 0;
+  let block = null;
+  let filled = 0;
+  const newBlock = (bytes) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const flush = async () => {
+    if (filled > 0) await consume(block.subarray(0, filled));
+    block = null;
+    filled = 0;
+  };
+  api.progress(what, 0, Math.max(size, 0));
+  try {
+    for (;;) {
+      let result;
+      try {
+        result = await reader.read();
+      } catch (e) {
+        if (signal.aborted) throw e;
+        throw new Error(`${name}: the download broke off after ${loaded} of ` +
+          `${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
+      }
+      if (result.done) break;
+      let chunk = result.value;
+      loaded += chunk.byteLength;
+      while (chunk.byteLength > 0) {
+        if (block === null) block = newBlock(blocks++ === 0 ? FIRST_BLOCK : BLOCK);
+        const n = Math.min(chunk.byteLength, block.byteLength - filled);
+        block.set(chunk.subarray(0, n), filled);
+        filled += n;
+        chunk = chunk.subarray(n);
+        if (filled === block.byteLength) await flush();
+      }
+      const step = size > 0 ? Math.floor((100 * loaded) / size) : Math.floor(loaded / BLOCK);
+      if (step !== reported) {
+        reported = step;
+        api.progress(what, loaded, Math.max(size, 0));
+      }
+    }
+    await flush();
+  } finally {
+    reader.releaseLock();
+  }
+  if (size >= 0 && loaded !== size) {
+    throw new Error(`${name}: the download ended after ${loaded} of ${size} bytes`);
+  }
+  api.progress(what, loaded, loaded);
+  return loaded;
+}
+
+/** The whole of a small file (the tokenizer). */
+async function readWhole(source, what, signal) {
+  const parts = [];
+  const total = await readBlocks(source, what, signal, () => {}, (bytes) => parts.push(bytes.slice()), false);
+  const whole = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.byteLength;
+  }
+  return whole;
+}
+
+// ----------------------------------------------------------------------------
+// loading a model into one or more workers
+
+/**
+ * Streams the model into Java (shard 0 here, the other shards in shard workers) and reads its
+ * tokenizer; returns whether a model is ready. Download and reading errors stop the download at
+ * once and are posted to the page.
+ */
+async function load(model, tokenizer, threadSetting) {
+  const plan = threadPlan(threadSetting);
+  const key = `${sourceKey(model)} ${sourceKey(tokenizer)} ${plan.threads}`;
+  if (key === loadedKey) return true;
+  loadedKey = null;
+  loadedShards = 0;
+  download = new AbortController();
+  const signal = download.signal;
+  const name = sourceName(model);
+  const memory = memoryBytes();
+  let modelSize = -1;
+  let shards = null;       // the shard workers of this model, once its header is in
+  let early = [];          // blocks read before the header said how the model splits
+  let note = plan.note;
+  const check = (error) => {
+    if (error) throw new Error(error);
+  };
+  const consume = async (bytes) => {
+    check(api.acceptModel(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+    if (shards === null) {
+      early.push(bytes);
+      const n = api.modelShards();
+      if (n === 0) return;
+      if (n < plan.threads) note = `${n} threads: this model splits into at most ${n} parts`;
+      shards = n > 1 ? await startShards(n, plan.threads, name, modelSize) : [];
+    }
+    const blocks = shards.length > 0 ? (early || [bytes]) : [];
+    early = null;
+    for (const block of blocks) {
+      const view = new Int8Array(block.buffer, block.byteOffset, block.byteLength);
+      for (const shard of shards) await deliver(shard, { type: "chunk", bytes: view });
+    }
+  };
+  try {
+    const modelBytes = await readBlocks(model, "model", signal, (size) => {
+      modelSize = size;
+      check(api.beginModel(name, plan.threads, 0, size, memory));
+    }, consume, plan.threads > 1);
+    check(api.finishModel());
+    for (const reply of await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })))) {
+      check(reply.error);
+    }
+    const tokenizerBytes = await readWhole(tokenizer, "tokenizer", signal);
+    if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), sourceName(tokenizer), modelBytes, note)) return false;
+    loadedKey = key;
+    loadedShards = shards.length + 1;
+    return true;
+  } catch (e) {
+    api.abandonModel();
+    for (const shard of shards || []) shard.worker.postMessage({ type: "abandon" });
+    if (!signal.aborted) {
+      api.fail(describe(e));
+    } else if (signal.reason === "stop") {
+      api.cancelled();
+    }
+    return false;
+  } finally {
+    if (download && download.signal === signal) download = null;
+  }
+}
+
+/** Starts (or reuses) the shard workers for shards 1..n-1 and tells each what it reads. */
+async function startShards(n, requested, name, size) {
+  const workers = await shardWorkersFor(n);
+  const buffer = meeting.create(n, api.exchangeLength());
+  for (let s = 1; s < n; s++) {
+    const shard = workers[s - 1];
+    shard.failed = null;
+    shard.inFlight = 0;
+    await deliver(shard, { type: "begin", meeting: buffer, shards: n, length: api.exchangeLength(), requested,
+      shard: s, name, size });
+  }
+  return workers;
+}
+
+/** Sets the shard workers serving forward passes for a story of this many positions. */
+async function serveShards(positions) {
+  if (loadedShards < 2) return;
+  const workers = shardWorkers.slice(0, loadedShards - 1);
+  const sequence = meeting.sequence();
+  const replies = await Promise.all(workers.map((shard) => ask(shard, { type: "run", positions, sequence })));
+  serving = true;
+  const failed = replies.find((reply) => reply.error);
+  if (failed) {
+    releaseShards();
+    throw new Error(failed.error);
+  }
+}
+
+function releaseShards() {
+  if (serving) {
+    serving = false;
+    meeting.release();
+  }
+}
+
+// ----------------------------------------------------------------------------
+// stories
 
 function generateSlice() {
   const until = performance.now() + SLICE_MS;
@@ -26,124 +357,36 @@ function generateSlice() {
   }
   if (generating) {
     tick.port2.postMessage(null);
-  }
-}
-
-function describe(e) {
-  return e && e.message ? e.message : String(e);
-}
-
-function sourceKey(source) {
-  return source.file ? `file:${source.file.name}:${source.file.size}:${source.file.lastModified}` : `url:${source.url}`;
-}
-
-function sourceName(source) {
-  return source.file ? source.file.name : source.url;
-}
-
-/** The bytes of a URL or a local file, reporting progress as they arrive. */
-async function readSource(source, what, signal) {
-  if (source.file) {
-    api.progress(what, 0, source.file.size);
-    const buffer = await source.file.arrayBuffer();
-    api.progress(what, buffer.byteLength, buffer.byteLength);
-    return buffer;
-  }
-  let response;
-  try {
-    response = await fetch(source.url, { signal });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    throw new Error(`${source.url}: could not download it (${describe(e)}); check the address and your ` +
-      "connection, and that the server allows downloads from other sites (CORS)");
-  }
-  if (!response.ok) {
-    throw new Error(`${source.url}: the server answered ${response.status} ${response.statusText}`.trim());
-  }
-  const total = Number(response.headers.get("Content-Length")) || 0;
-  const reader = response.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  let reported = -1;
-  api.progress(what, 0, total);
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    const percent = total ? Math.floor((100 * loaded) / total) : Math.floor(loaded / 1048576);
-    if (percent !== reported) {
-      reported = percent;
-      api.progress(what, loaded, Math.max(total, loaded));
-    }
-  }
-  api.progress(what, loaded, loaded);
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes.buffer;
-}
-
-async function load(model, tokenizer) {
-  const key = sourceKey(model) + " " + sourceKey(tokenizer);
-  if (key === loadedKey) return true;
-  loadedKey = null;
-  download = new AbortController();
-  const signal = download.signal;
-  try {
-    const modelBuffer = await readSource(model, "model", signal);
-    const tokenizerBuffer = await readSource(tokenizer, "tokenizer", signal);
-    if (!api.load(modelBuffer, sourceName(model), tokenizerBuffer, sourceName(tokenizer))) return false;
-    loadedKey = key;
-    return true;
-  } catch (e) {
-    if (!signal.aborted) {
-      api.fail(describe(e));
-    } else if (signal.reason === "stop") {
-      api.cancelled();
-    }
-    return false;
-  } finally {
-    if (download && download.signal === signal) download = null;
+  } else {
+    releaseShards();
   }
 }
 
 async function start(message) {
-  if (!(await load(message.model, message.tokenizer))) return;
+  if (!(await load(message.model, message.tokenizer, message.settings.threads))) return;
   const s = message.settings;
-  if (api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed)) {
-    generating = true;
-    tick.port2.postMessage(null);
-  }
+  if (!api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed, memoryBytes())) return;
+  await serveShards(api.storyPositions());
+  generating = true;
+  tick.port2.postMessage(null);
 }
 
 /**
- * The benchmark: downloads once, then per run hands the bytes to Java again and writes a whole
- * story without yielding, so each run's done message times load-to-first-token and tok/s.
+ * The benchmark: per run, loads the model again (the download is served locally) and writes a
+ * whole story without yielding, so each run's done message times load-to-first-token and tok/s.
  */
 async function bench(message) {
-  loadedKey = null;
-  download = new AbortController();
-  const signal = download.signal;
-  let modelBuffer;
-  let tokenizerBuffer;
-  try {
-    modelBuffer = await readSource(message.model, "model", signal);
-    tokenizerBuffer = await readSource(message.tokenizer, "tokenizer", signal);
-  } catch (e) {
-    if (!signal.aborted) api.fail(describe(e));
-    return;
-  } finally {
-    download = null;
-  }
   for (let run = 0; run < message.runs; run++) {
-    if (!api.load(modelBuffer, sourceName(message.model), tokenizerBuffer, sourceName(message.tokenizer))) return;
-    if (!api.start("", "0", "0.9", String(message.steps), "1")) return;
-    while (api.step()) {
-      // one position per call, as in a story; the page hears every token
+    loadedKey = null;
+    if (!(await load(message.model, message.tokenizer, message.threads))) return;
+    if (!api.start("", "0", "0.9", String(message.steps), "1", memoryBytes())) return;
+    await serveShards(api.storyPositions());
+    try {
+      while (api.step()) {
+        // one position per call, as in a story; the page hears every token
+      }
+    } finally {
+      releaseShards();
     }
   }
 }
@@ -156,6 +399,7 @@ function stop(why) {
   if (generating) {
     generating = false;
     api.stop();
+    releaseShards();
   }
 }
 
@@ -180,6 +424,7 @@ onmessage = async (event) => {
     }
   } catch (e) {
     generating = false;
+    releaseShards();
     api.fail(describe(e));
   }
 };

@@ -43,4 +43,43 @@ public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) 
     public Transformer newTransformer(int positions) {
         return weights().newTransformer(positions, Exchange.NONE);
     }
+
+    /**
+     * Refuses a run of this many positions whose KV cache and buffers (of the shards held here)
+     * would not fit in what is free, naming how many positions would.
+     */
+    public void checkRun(int positions, Limits limits) {
+        long needed = runBytes(positions, limits);
+        if (needed <= limits.freeBytes()) {
+            return;
+        }
+        int fit = 0;
+        for (int low = 1, high = positions - 1; low <= high; ) {
+            int mid = (low + high) >>> 1;
+            if (runBytes(mid, limits) <= limits.freeBytes()) {
+                fit = mid;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        String need = needed == Long.MAX_VALUE ? "a KV cache longer than an array of this platform"
+                : Limits.megabytes(needed) + " for the KV cache and activations, and "
+                        + Limits.megabytes(limits.freeBytes()) + " are free";
+        throw new IllegalArgumentException(positions + " steps need " + need + ": at most " + fit + " steps fit");
+    }
+
+    private long runBytes(int positions, Limits limits) {
+        long bytes = 0;
+        for (Weights w : shards) {
+            if (w != null) {
+                long shard = RunState.bytes(plan, w.shard(), positions, limits);
+                if (shard == Long.MAX_VALUE) {
+                    return shard;
+                }
+                bytes += shard;
+            }
+        }
+        return bytes;
+    }
 }

@@ -48,17 +48,17 @@ final class RunState {
     }
 
     /**
-     * Bytes the run state of one shard and its RoPE tables take for this many positions, after
-     * checking that each array fits the platform; a FormatException names the buffer that does not.
+     * Bytes the run state of one shard and its RoPE tables take for this many positions, or
+     * Long.MAX_VALUE where one of its arrays would be longer than the platform allocates.
      */
     static long bytes(ShardPlan plan, int shard, int positions, Limits limits) {
         Config p = plan.config();
         long att = attLength(plan, shard, positions);
         long cache = cacheLength(plan, shard, positions);
         long rope = (long) positions * (p.headSize() / 2);
-        limits.checkArray("the attention scores for " + positions + " positions", att);
-        limits.checkArray("the KV cache for " + positions + " positions", cache);
-        limits.checkArray("the RoPE table for " + positions + " positions", rope);
+        if (Math.max(att, Math.max(cache, rope)) > limits.maxArrayLength()) {
+            return Long.MAX_VALUE;
+        }
         long floats = 6L * p.dim() + 2L * p.hiddenDim() + p.vocabSize() + att + 2 * cache + 2 * rope;
         return 4 * floats;
     }

@@ -1,54 +1,67 @@
 package teallama.bench;
 
+import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 
-import teallama.Checkpoint;
+import teallama.CheckpointReader;
 import teallama.Generator;
+import teallama.Limits;
 import teallama.Model;
 import teallama.Sampler;
 import teallama.Tokenizer;
+import teallama.parallel.ShardThreads;
 
 /**
  * One benchmark run on the JVM, in a fresh JVM: what the command line does for {@code -t 0 -n
- * STEPS} with no prompt, timed as the page times it. Prints one line of JSON.
+ * STEPS -j THREADS} with no prompt, timed as the page times it. Prints one line of JSON.
  */
 public final class JvmRun {
     private JvmRun() {
     }
 
     public static void main(String[] args) throws IOException {
-        byte[] modelBytes = readFile(args[0]);
-        byte[] tokenizerBytes = readFile(args[1]);
+        File modelFile = new File(args[0]);
+        byte[] tokenizerBytes;
+        try (InputStream in = new FileInputStream(args[1])) {
+            tokenizerBytes = in.readAllBytes();
+        }
         int steps = Integer.parseInt(args[2]);
+        int threads = Integer.parseInt(args[3]);
 
-        // bytes in memory to first token, as on the page
+        // start of reading to first token; the page's load starts when the bytes are in memory
         long loadStart = System.nanoTime();
-        Model model = Checkpoint.read(modelBytes);
-        Tokenizer tokenizer = Tokenizer.read(tokenizerBytes, model.config().vocabSize());
-        int clamped = Generator.clampSteps(steps, model.config().seqLen());
-        Generator generator = new Generator(model.newTransformer(clamped), tokenizer,
-                new Sampler(model.config().vocabSize(), 0.0f, 0.9f, 1), "", clamped);
-        long first = 0;
-        int tokens = 0;
-        while (generator.next() != null) {
-            tokens++;
-            if (first == 0) {
-                first = System.nanoTime();
+        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
+        reader.expectSize(modelFile.length());
+        try (InputStream in = new FileInputStream(modelFile)) {
+            byte[] buffer = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                reader.accept(buffer, 0, n);
             }
         }
-        long end = System.nanoTime();
-        // run.c's measure: positions after the first, over the time since the first
-        double tokPerSec = (generator.position() - 1) / ((end - first) / 1e9);
-        System.out.println(String.format(Locale.ROOT, "{\"tokens\": %d, \"tokPerSec\": %.3f, \"firstTokenMs\": %.1f}",
-                tokens, tokPerSec, (first - loadStart) / 1e6));
-    }
-
-    private static byte[] readFile(String path) throws IOException {
-        try (InputStream in = new FileInputStream(path)) {
-            return in.readAllBytes();
+        Model model = reader.finish();
+        Tokenizer tokenizer = Tokenizer.read(tokenizerBytes, model.config().vocabSize());
+        int clamped = Generator.clampSteps(steps, model.config().seqLen());
+        try (ShardThreads shards = ShardThreads.start(model, clamped)) {
+            Generator generator = new Generator(shards.transformer(), tokenizer,
+                    new Sampler(model.config().vocabSize(), 0.0f, 0.9f, 1), "", clamped);
+            long first = 0;
+            int tokens = 0;
+            while (generator.next() != null) {
+                tokens++;
+                if (first == 0) {
+                    first = System.nanoTime();
+                }
+            }
+            long end = System.nanoTime();
+            // run.c's measure: positions after the first, over the time since the first
+            double tokPerSec = (generator.position() - 1) / ((end - first) / 1e9);
+            System.out.println(String.format(Locale.ROOT,
+                    "{\"tokens\": %d, \"threads\": %d, \"tokPerSec\": %.3f, \"firstTokenMs\": %.1f}",
+                    tokens, shards.threads(), tokPerSec, (first - loadStart) / 1e6));
         }
     }
 }

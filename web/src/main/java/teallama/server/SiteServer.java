@@ -79,6 +79,8 @@ public final class SiteServer implements AutoCloseable {
             String extension = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
             exchange.getResponseHeaders().set("Content-Type", TYPES.getOrDefault(extension, "application/octet-stream"));
             exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+            exchange.getResponseHeaders().set("Cross-Origin-Opener-Policy", "same-origin");
+            exchange.getResponseHeaders().set("Cross-Origin-Embedder-Policy", "require-corp");
             long length = Files.size(file);
             if (exchange.getRequestMethod().equals("HEAD")) {
                 exchange.getResponseHeaders().set("Content-Length", Long.toString(length));

@@ -15,14 +15,19 @@ final class Messages {
             script = "self.postMessage({type: 'progress', what: what, loaded: loaded, total: total});")
     static native void progress(String what, double loaded, double total);
 
-    /** A model and its tokenizer are in memory. */
+    /**
+     * A model and its tokenizer are in memory, split over threads workers; threadNote says why
+     * there are fewer than asked for, or is empty.
+     */
     @JSBody(params = {"name", "version", "format", "dim", "hiddenDim", "nLayers", "nHeads", "nKvHeads",
-        "vocabSize", "seqLen", "parameters", "bytes"},
+        "vocabSize", "seqLen", "parameters", "bytes", "threads", "threadNote"},
             script = "self.postMessage({type: 'ready', model: {name: name, version: version, format: format, "
                     + "dim: dim, hiddenDim: hiddenDim, nLayers: nLayers, nHeads: nHeads, nKvHeads: nKvHeads, "
-                    + "vocabSize: vocabSize, seqLen: seqLen, parameters: parameters, bytes: bytes}});")
+                    + "vocabSize: vocabSize, seqLen: seqLen, parameters: parameters, bytes: bytes}, "
+                    + "threads: threads, threadNote: threadNote});")
     static native void ready(String name, int version, String format, int dim, int hiddenDim, int nLayers,
-                             int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes);
+                             int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes,
+                             int threads, String threadNote);
 
     /** Generation began with these settings, after run.c's clamps. */
     @JSBody(params = {"temperature", "topp", "steps", "seed", "promptTokens"},

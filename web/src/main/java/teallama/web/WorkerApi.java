@@ -2,9 +2,9 @@ package teallama.web;
 
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSExport;
-import org.teavm.jso.typedarrays.ArrayBuffer;
 import org.teavm.jso.typedarrays.Int8Array;
 
+import teallama.Checkpoint;
 import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FormatException;
@@ -16,30 +16,30 @@ import teallama.Settings;
 import teallama.TextStream;
 import teallama.Tokenizer;
 import teallama.Transformer;
+import teallama.parallel.Exchange;
 
 /**
- * What worker.js calls: the static @JSExport methods of this class appear on teavm.exports. The
- * worker owns the model and the story; each call posts its outcome through {@link Messages}.
- * Generation runs one position per {@link #step()}, so worker.js can yield between tokens and
- * hear a stop.
+ * What worker.js and shard.js call: the static @JSExport methods of this class appear on
+ * teavm.exports. worker.js owns the model's shard 0, the tokenizer and the story, and posts the
+ * page every outcome through {@link Messages}; with more threads, each shard.js worker owns one
+ * other shard and runs its part of every forward pass. The bytes of a model arrive in chunks as
+ * they are downloaded. Generation runs one position per {@link #step()}, so worker.js can yield
+ * between tokens and hear a stop.
  */
 public final class WorkerApi {
-    private static Model model;
+    private static CheckpointReader reader; // the model being read, until it is complete
+    private static String modelName;
+    private static Model model;             // the shard this worker holds
+    private static Exchange exchange;       // how it meets the other shards
     private static Tokenizer tokenizer;
     private static Transformer transformer;
     private static Generator generator;
     private static TextStream text;
     private static int tokens;           // pieces shown so far
     private static double startMillis;   // run.c starts its clock after the first position
-    private static double loadMillis;    // when the bytes of the current model were handed over
+    private static double loadMillis;    // when the bytes of the current model were in
     private static double clockMillis;   // when the current story began: its load, or its start
     private static double firstTokenMs;  // from clockMillis to the first piece
-
-    /** Chromium's largest float[] is 2^28 - 4 elements; each of the two KV caches is one array. */
-    private static final long MAX_CACHE_FLOATS = (1L << 28) - 4;
-
-    /** Chromium's largest float[]; memory is bounded by the browser, which reports running out. */
-    private static final Limits BROWSER_LIMITS = new Limits((1 << 28) - 4, Long.MAX_VALUE);
 
     private WorkerApi() {
     }
@@ -51,7 +51,15 @@ public final class WorkerApi {
     @JSBody(script = "return performance.now();")
     private static native double now();
 
-    /** Reports a download's progress; worker.js fetches, the message is built here. */
+    /**
+     * What a browser can hold: Chromium's longest float[] has 2^28 - 4 elements, and the heap
+     * (which holds WebAssembly GC arrays too) is bounded by what worker.js measures.
+     */
+    private static Limits limits(double memoryBytes) {
+        return new Limits((1 << 28) - 4, (long) memoryBytes);
+    }
+
+    /** Reports a download's progress (total 0 when unknown); worker.js fetches, the message is built here. */
     @JSExport
     public static void progress(String what, double loaded, double total) {
         Messages.progress(what, loaded, total);
@@ -69,57 +77,127 @@ public final class WorkerApi {
         Messages.done("stopped", "", 0, 0, 0);
     }
 
-    /** Reads a checkpoint and its tokenizer; posts ready or error. */
+    // ----------------------------------------------------------------------------
+    // reading a model as it downloads (both kinds of worker)
+
+    /**
+     * A model's bytes begin to arrive: size is the file's length, or -1 while unknown. shards is
+     * how many shards are asked for (the model may split into fewer), shard the one this worker
+     * keeps, memoryBytes what the browser can hold. Returns "" or the error.
+     */
     @JSExport
-    public static boolean load(ArrayBuffer modelBuffer, String modelName, ArrayBuffer tokenizerBuffer,
-                               String tokenizerName) {
-        loadMillis = now();
-        generator = null;
+    public static String beginModel(String name, int shards, int shard, double size, double memoryBytes) {
+        forgetModel();
+        modelName = name;
+        reader = CheckpointReader.of(shards, shard, limits(memoryBytes));
+        if (size >= 0) {
+            return guard(() -> reader.expectSize((long) size));
+        }
+        return "";
+    }
+
+    /** The next bytes of the model. Returns "" or the error that must stop the download. */
+    @JSExport
+    public static String acceptModel(Int8Array bytes) {
+        byte[] chunk = bytes.copyToJavaArray();
+        return guard(() -> reader.accept(chunk, 0, chunk.length));
+    }
+
+    /** How many shards the model splits into, once its header has arrived; 0 before. */
+    @JSExport
+    public static int modelShards() {
+        return reader != null && reader.plan() != null ? reader.plan().shards() : 0;
+    }
+
+    /** The longest vector the shards exchange: dim, hidden_dim or vocab_size. */
+    @JSExport
+    public static int exchangeLength() {
+        Config c = reader.plan().config();
+        return Math.max(c.dim(), Math.max(c.hiddenDim(), c.vocabSize()));
+    }
+
+    /** Every byte is in. Returns "" or the error; then the model's shard is ready to run. */
+    @JSExport
+    public static String finishModel() {
+        String error = guard(() -> model = reader.finish());
+        int shards = reader.plan() != null ? reader.plan().shards() : 1;
+        reader = null;
+        if (error.isEmpty()) {
+            loadMillis = now();
+            exchange = shards == 1 ? Exchange.NONE : new SharedMemoryExchange(shard());
+        }
+        return error;
+    }
+
+    /** A download that failed or was stopped: the partial model goes. */
+    @JSExport
+    public static void abandonModel() {
+        forgetModel();
+    }
+
+    private static void forgetModel() {
+        reader = null;
         model = null;
+        exchange = null;
         tokenizer = null;
         transformer = null;
-        Model loaded;
-        try {
-            loaded = read(modelBuffer);
-        } catch (FormatException e) {
-            Messages.error(modelName + ": " + e.getMessage());
-            return false;
+        generator = null;
+    }
+
+    /** The shard this worker holds. */
+    private static int shard() {
+        for (int s = 0; s < model.shards().length; s++) {
+            if (model.shards()[s] != null) {
+                return s;
+            }
         }
-        Config c = loaded.config();
+        throw new IllegalStateException("no shard is held");
+    }
+
+    /** Runs a step of reading; returns "" or the model's name and what is wrong. */
+    private static String guard(Runnable step) {
         try {
-            tokenizer = Tokenizer.read(Int8Array.create(tokenizerBuffer).copyToJavaArray(), c.vocabSize());
+            step.run();
+            return "";
+        } catch (FormatException | IllegalArgumentException e) {
+            reader = null;
+            return modelName + ": " + e.getMessage();
+        }
+    }
+
+    /**
+     * The tokenizer for the model just read (worker.js only); posts ready or error. threadNote
+     * says why the model runs on fewer threads than asked, or is empty.
+     */
+    @JSExport
+    public static boolean loadTokenizer(Int8Array bytes, String tokenizerName, double modelBytes, String threadNote) {
+        Config c = model.config();
+        try {
+            tokenizer = Tokenizer.read(bytes.copyToJavaArray(), c.vocabSize());
         } catch (FormatException e) {
             Messages.error(tokenizerName + ": " + e.getMessage());
             return false;
         }
-        model = loaded;
-        String format = loaded.version() == 2 ? "int8" : "fp32";
-        Messages.ready(modelName, loaded.version(), format, c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
-                c.nKvHeads(), c.vocabSize(), c.seqLen(), loaded.parameterCount(), modelBuffer.getByteLength());
+        Checkpoint.Header h = model.header();
+        Messages.ready(modelName, h.version(), h.format(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
+                c.nKvHeads(), c.vocabSize(), c.seqLen(), model.parameterCount(), modelBytes, model.plan().shards(),
+                threadNote);
         return true;
     }
 
-    /** Reads a checkpoint through the streaming reader, a megabyte at a time. */
-    private static Model read(ArrayBuffer buffer) {
-        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, BROWSER_LIMITS);
-        int size = buffer.getByteLength();
-        reader.expectSize(size);
-        for (int offset = 0; offset < size; offset += 1 << 20) {
-            int n = Math.min(size - offset, 1 << 20);
-            reader.accept(Int8Array.create(buffer, offset, n).copyToJavaArray(), 0, n);
-        }
-        return reader.finish();
-    }
+    // ----------------------------------------------------------------------------
+    // stories (worker.js)
 
     /**
      * Starts a story with the page's settings as text (so a link's values are checked here, the
-     * same way the command line checks them); posts started or error.
+     * same way the command line checks them); posts started or error. startedMillis is when the
+     * user pressed Start: a story of a model already in memory is timed from it.
      */
     @JSExport
     public static boolean start(String prompt, String temperatureText, String toppText, String stepsText,
-                                String seedText) {
+                                String seedText, double memoryBytes) {
         generator = null;
-        if (model == null) {
+        if (model == null || tokenizer == null) {
             Messages.error("no model is loaded");
             return false;
         }
@@ -145,14 +223,15 @@ public final class WorkerApi {
             // read back as run.c reads -s (atoi), gives the same seed
             seed = 1 + (long) (Math.random() * (Integer.MAX_VALUE - 1));
         }
-        if ((long) c.nLayers() * steps * c.kvDim() > MAX_CACHE_FLOATS) {
-            Messages.error(steps + " steps need a KV cache larger than a browser array holds; ask for at most "
-                    + MAX_CACHE_FLOATS / ((long) c.nLayers() * c.kvDim()) + " steps");
-            return false;
-        }
         if (transformer == null || transformer.positions() < steps) {
             transformer = null; // let the old KV cache go before the new one is allocated
-            transformer = model.newTransformer(steps);
+            try {
+                model.checkRun(steps, limits(memoryBytes));
+            } catch (IllegalArgumentException e) {
+                Messages.error(e.getMessage() + " of this model in this browser; ask for fewer");
+                return false;
+            }
+            transformer = model.shards()[0].newTransformer(steps, exchange);
         }
         Sampler sampler = new Sampler(c.vocabSize(), temperature, topp, seed);
         try {
@@ -167,6 +246,12 @@ public final class WorkerApi {
         firstTokenMs = 0;
         Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength());
         return true;
+    }
+
+    /** The positions of the KV cache of the story started: the other shards need as many. */
+    @JSExport
+    public static int storyPositions() {
+        return transformer.positions();
     }
 
     /** Runs one position and posts its text; returns whether the story goes on. */
@@ -207,5 +292,30 @@ public final class WorkerApi {
         double elapsed = now() - startMillis;
         int positions = generator.position();
         return positions > 1 && elapsed > 0 ? (positions - 1) / elapsed * 1000.0 : 0.0;
+    }
+
+    // ----------------------------------------------------------------------------
+    // the other shards (shard.js)
+
+    /** Makes this shard's forward pass for a story of the given positions; returns "" or the error. */
+    @JSExport
+    public static String prepareShard(int positions, double memoryBytes) {
+        if (transformer != null && transformer.positions() >= positions) {
+            return "";
+        }
+        transformer = null;
+        try {
+            model.checkRun(positions, limits(memoryBytes));
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        transformer = model.shards()[shard()].newTransformer(positions, exchange);
+        return "";
+    }
+
+    /** This shard's part of the forward pass of one position, begun by shard 0. */
+    @JSExport
+    public static void forwardShard(int token, int pos) {
+        transformer.forward(token, pos);
     }
 }

@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumThreadsTest extends ThreadsTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}

@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class FirefoxThreadsTest extends ThreadsTest {
+    @Override
+    String browserName() {
+        return "firefox";
+    }
+}

@@ -1,0 +1,118 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import teallama.GoldenGenerateTest;
+import teallama.GoldenGenerateTest.Case;
+import teallama.Shared;
+
+/** The page split over several workers tells run.c's stories byte for byte; subclasses name the browser. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ThreadsTest {
+    private Playwright playwright;
+    private Browser browser;
+    private BrowserContext context;
+    private final List<String> pageErrors = new ArrayList<>();
+    TestSite site;
+    StoryPage story;
+
+    abstract String browserName();
+
+    @BeforeAll
+    void launch() {
+        site = TestSite.get();
+        playwright = Browsers.playwright();
+        browser = Browsers.launch(playwright, browserName());
+    }
+
+    @AfterAll
+    void close() {
+        browser.close();
+        playwright.close();
+    }
+
+    @BeforeEach
+    void newPage() {
+        context = browser.newContext();
+        Page page = context.newPage();
+        page.onPageError(error -> pageErrors.add(error));
+        story = new StoryPage(page);
+    }
+
+    @AfterEach
+    void closePage() {
+        context.close();
+        assertEquals(List.of(), pageErrors, "uncaught errors in the page");
+        pageErrors.clear();
+    }
+
+    List<Object[]> casesAndThreads() {
+        List<Object[]> cases = new ArrayList<>();
+        List<Case> golden = GoldenGenerateTest.cases();
+        for (int i = 0; i < golden.size(); i++) {
+            cases.add(new Object[] {golden.get(i), i % 2 == 0 ? 2 : 3});
+        }
+        return cases;
+    }
+
+    @ParameterizedTest
+    @MethodSource("casesAndThreads")
+    void tellsTheGoldenStoryOnSeveralThreads(Case c, int threads) {
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", String.valueOf(threads),
+                "autostart", "1"));
+        try {
+            story.waitForState("done", "error");
+        } catch (RuntimeException e) {
+            throw new AssertionError("no end after " + story.tokens() + " tokens; status: " + story.status(), e);
+        }
+        assertEquals("done", story.state(), story.status());
+        byte[] shown = (story.output() + "\n").getBytes(StandardCharsets.UTF_8);
+        assertArrayEquals(c.expected(), shown, () -> "expected:\n" + new String(c.expected(), StandardCharsets.UTF_8)
+                + "\nfound:\n" + story.output());
+        assertTrue(story.page.textContent("#shape").endsWith(" · " + threads + " threads"),
+                story.page.textContent("#shape"));
+    }
+
+    @Test
+    void theServedPageIsCrossOriginIsolated() {
+        story.open(site.root.url(), Map.of());
+        assertEquals(Boolean.TRUE, story.page.evaluate("crossOriginIsolated"));
+    }
+
+    /** runq's int8 golden text on 1 to 4 shards. */
+    @Test
+    void int8OnOneToFourThreads() {
+        String expected = new String(Shared.read(Shared.golden("q8/runq-t0.stdout")), StandardCharsets.UTF_8);
+        for (int threads = 1; threads <= 4; threads++) {
+            story.open(site.root.url(), Map.of("model", "models/random-mini-q80.bin", "tokenizer", "models/tok512.bin",
+                    "prompt", "Once upon a time", "temperature", "0", "steps", "40", "threads", String.valueOf(threads),
+                    "autostart", "1"));
+            story.waitForState("done", "error");
+            assertEquals("done", story.state(), story.status());
+            assertEquals(expected, story.output() + "\n", threads + " threads");
+            assertTrue(story.page.textContent("#shape").endsWith(threads == 1 ? " · one thread" : " · " + threads + " threads"),
+                    story.page.textContent("#shape"));
+        }
+    }
+}

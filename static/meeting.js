@@ -1,0 +1,125 @@
+"use strict";
+// Where the workers that run the shards of one model meet (see teallama.parallel.ShardPlan and
+// SharedMemoryExchange.java): a SharedArrayBuffer with a few control words and two staging
+// areas for activation vectors, used in turn. Shard 0's worker (worker.js) begins every position
+// and releases the others (shard.js) when a story ends; every exchange of activations ends at a
+// barrier. A waiting worker spins on Atomics.load for a while, then sleeps in Atomics.wait: the
+// barriers of a forward pass are microseconds apart, the gap between two stories is not.
+
+const meeting = (() => {
+  const SEQUENCE = 0;    // bumped by each command of shard 0
+  const COMMAND = 1;     // FORWARD or RELEASE
+  const TOKEN = 2;
+  const POS = 3;
+  const ARRIVED = 4;     // workers waiting at the barrier
+  const GENERATION = 5;  // bumped each time the barrier opens
+  const FAILED = 6;      // 1 once a worker has failed: every wait ends in an error
+  const CONTROL_BYTES = 64;
+  const FORWARD = 1;
+  const RELEASE = 2;
+  const SPIN = 20000;    // Atomics.load rounds before a worker sleeps (tens of microseconds), when
+                         // every worker has a core; with more workers than cores, spinning only
+                         // keeps the others from running
+  const WAIT_MS = 1000;  // how often a sleeping worker looks for a failure
+
+  let control = null;    // Int32Array over the control words
+  let staging = null;    // Float32Array (2, length)
+  let length = 0;
+  let shards = 1;
+  let spin = SPIN;
+
+  /** Joins the meeting in buffer, made by create() in shard 0's worker. */
+  function attach(buffer, shardCount, stagingLength) {
+    control = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
+    staging = new Float32Array(buffer, CONTROL_BYTES, 2 * stagingLength);
+    length = stagingLength;
+    shards = shardCount;
+    spin = shardCount <= (navigator.hardwareConcurrency || 1) ? SPIN : 0;
+  }
+
+  /** A new meeting of shardCount workers that exchange vectors of at most stagingLength floats. */
+  function create(shardCount, stagingLength) {
+    const buffer = new SharedArrayBuffer(CONTROL_BYTES + 8 * stagingLength);
+    attach(buffer, shardCount, stagingLength);
+    return buffer;
+  }
+
+  function command(kind, token, pos) {
+    Atomics.store(control, COMMAND, kind);
+    Atomics.store(control, TOKEN, token);
+    Atomics.store(control, POS, pos);
+    Atomics.add(control, SEQUENCE, 1);
+    Atomics.notify(control, SEQUENCE);
+  }
+
+  /** Waits while control[index] holds value: spinning first, then sleeping. */
+  function waitWhile(index, value) {
+    for (let i = 0; i < spin; i++) {
+      if (Atomics.load(control, index) !== value) return checkFailed();
+    }
+    while (Atomics.load(control, index) === value) {
+      Atomics.wait(control, index, value, WAIT_MS);
+      checkFailed();
+    }
+    checkFailed();
+  }
+
+  function checkFailed() {
+    if (Atomics.load(control, FAILED) !== 0) throw new Error("a worker running another shard of the model failed");
+  }
+
+  return {
+    FORWARD,
+    RELEASE,
+    create,
+    attach,
+
+    /** The sequence number of the last command; a worker that starts serving waits for the next. */
+    sequence: () => Atomics.load(control, SEQUENCE),
+
+    /** Shard 0: every shard runs this token at this position. */
+    begin: (token, pos) => command(FORWARD, token, pos),
+
+    /** Shard 0: the story is over; the other workers go back to their messages. */
+    release: () => command(RELEASE, 0, 0),
+
+    /** The other shards: waits for the command after sequence seen. */
+    next(seen) {
+      waitWhile(SEQUENCE, seen);
+      return {
+        sequence: Atomics.load(control, SEQUENCE), command: Atomics.load(control, COMMAND),
+        token: Atomics.load(control, TOKEN), pos: Atomics.load(control, POS),
+      };
+    },
+
+    /** Waits until every shard has arrived. */
+    meet() {
+      const generation = Atomics.load(control, GENERATION);
+      if (Atomics.add(control, ARRIVED, 1) === shards - 1) {
+        Atomics.store(control, ARRIVED, 0);
+        Atomics.add(control, GENERATION, 1);
+        Atomics.notify(control, GENERATION);
+        return;
+      }
+      waitWhile(GENERATION, generation);
+    },
+
+    /** Writes values at [from, from + values.length) of staging area turn. */
+    put(turn, from, values) {
+      staging.set(values, turn * length + from);
+    },
+
+    /** [from, to) of staging area turn, as a view. */
+    get(turn, from, to) {
+      return staging.subarray(turn * length + from, turn * length + to);
+    },
+
+    /** Ends every wait of every worker with an error: one of them cannot go on. */
+    fail() {
+      if (control === null) return;
+      Atomics.store(control, FAILED, 1);
+      Atomics.notify(control, SEQUENCE);
+      Atomics.notify(control, GENERATION);
+    },
+  };
+})();
