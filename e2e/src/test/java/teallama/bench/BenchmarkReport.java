@@ -1,0 +1,305 @@
+package teallama.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import teallama.bench.Benchmark.Result;
+import teallama.bench.Benchmark.Subject;
+
+/** BENCHMARKS.md and benchmarks.json from one run of the benchmark, with the targets of the issues. */
+final class BenchmarkReport {
+    private static final List<String> TEALLAMA = List.of("jvm", "chromium", "firefox");
+    private static final Map<String, String> NAMES = Map.of("jvm", "JVM", "chromium", "Chromium", "firefox", "Firefox",
+            "run.c", "run.c", "runq.c", "runq.c", "run.c-omp", "run.c OpenMP");
+
+    private final List<String> machine;
+    private final List<Result> results;
+    private final int runs;
+    private final int steps;
+    private final int cores;
+    private final Map<String, Integer> groupSizes;
+
+    BenchmarkReport(List<String> machine, List<Result> results, int runs, int steps, int cores,
+                    Map<String, Integer> groupSizes) {
+        this.machine = machine;
+        this.results = results;
+        this.runs = runs;
+        this.steps = steps;
+        this.cores = cores;
+        this.groupSizes = groupSizes;
+    }
+
+    // ----------------------------------------------------------------------------
+    // BENCHMARKS.md
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("Written by the benchmark command in README.md on ").append(LocalDate.now()).append(", on:\n\n");
+        for (String line : machine) {
+            md.append("- ").append(line).append('\n');
+        }
+        md.append("\nEvery run writes a story greedily from no prompt for ").append(steps)
+                .append(" steps (`run MODEL -t 0 -n ").append(steps).append("`); ").append(runs)
+                .append(" runs each, medians. 260K is stories260K; 15M, 42M and 110M are random weights of those "
+                        + "models' shapes, which cost the same per token. int8 is Q8_0 written by `quantize`, in groups "
+                        + "of 64 halved until they divide dim and hidden_dim (here " + groupList() + "). "
+                        + "Speed counts positions after the first over the time since the first, as llama2.c does. "
+                        + "Teallama runs on 1 thread and on all " + cores + " cores (`-j`, `?threads=`): JVM, a fresh "
+                        + "JVM per run; browsers, bench.html (the real page and workers) in headless Chromium and "
+                        + "Firefox ESR on 127.0.0.1, cross-origin isolated. llama2.c: `run` (fp32) and `runq` (int8) "
+                        + "built from karpathy/llama2.c as its README says (gcc -O3), and `run` built with "
+                        + "`gcc -Ofast -march=native -fopenmp` and run with OMP_NUM_THREADS=" + cores
+                        + " (run.c OpenMP), measured in the same session.\n");
+        speeds(md);
+        scaling(md);
+        memory(md);
+        targets(md);
+        md.append("\n## Every run (tok/s)\n\n");
+        for (Result r : results) {
+            md.append("- ").append(r.runtime()).append(' ').append(r.subject().label()).append(", ")
+                    .append(r.threads()).append(r.threads() == 1 ? " thread: " : " threads: ")
+                    .append(Benchmark.format(r.tokPerSec())).append('\n');
+        }
+        return md.toString();
+    }
+
+    private void speeds(StringBuilder md) {
+        md.append("\n## Tokens per second\n\n| model | format |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (String runtime : TEALLAMA) {
+            for (int threads : threadCounts(runtime)) {
+                md.append(' ').append(NAMES.get(runtime)).append(' ').append(threads).append(threads == 1 ? " thread |" : " threads |");
+                rule.append("---:|");
+            }
+        }
+        md.append(" llama2.c | run.c OpenMP ").append(cores).append(" threads |\n");
+        rule.append("---:|---:|\n");
+        md.append(rule);
+        for (Subject s : subjects()) {
+            md.append("| ").append(s.model()).append(" | ").append(s.format()).append(" |");
+            for (String runtime : TEALLAMA) {
+                for (int threads : threadCounts(runtime)) {
+                    md.append(' ').append(speed(find(runtime, s, threads))).append(" |");
+                }
+            }
+            md.append(' ').append(speed(llama2c(s))).append(" | ").append(speed(find("run.c-omp", s, cores)))
+                    .append(" |\n");
+        }
+    }
+
+    private void scaling(StringBuilder md) {
+        md.append("\n## Scaling and ratios (all ").append(cores).append(" cores)\n\n");
+        md.append("N / 1 is each runtime on ").append(cores).append(" threads over itself on one; the ratios to "
+                + "llama2.c compare Teallama on all cores with `run`/`runq` -O3 and with OpenMP `run` on all cores.\n\n");
+        md.append("| model | format | JVM N / 1 | Chromium N / 1 | Firefox N / 1 | JVM / llama2.c | Chromium / llama2.c "
+                + "| Firefox / llama2.c | JVM / run.c OpenMP | Chromium / run.c OpenMP | Firefox / Chromium |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Subject s : subjects()) {
+            md.append("| ").append(s.model()).append(" | ").append(s.format()).append(" |");
+            for (String runtime : TEALLAMA) {
+                md.append(' ').append(ratio(find(runtime, s, cores), find(runtime, s, 1))).append(" |");
+            }
+            for (String runtime : TEALLAMA) {
+                md.append(' ').append(ratio(find(runtime, s, cores), llama2c(s))).append(" |");
+            }
+            Result omp = find("run.c-omp", s, cores);
+            md.append(' ').append(ratio(find("jvm", s, cores), omp)).append(" | ")
+                    .append(ratio(find("chromium", s, cores), omp)).append(" | ")
+                    .append(ratio(find("firefox", s, cores), find("chromium", s, cores))).append(" |\n");
+        }
+    }
+
+    private void memory(StringBuilder md) {
+        md.append("\n## Load and peak memory (all ").append(cores).append(" cores)\n\n");
+        md.append("Load runs from the start of reading the file to the first token: the JVM streams the file from "
+                + "disk into its arrays, the browsers download it from the local server straight into the workers "
+                + "(llama2.c: from process start, as it maps the file). Peak memory is the largest resident set "
+                + "(VmRSS in /proc, sampled every 20 ms and summed over the processes): of the JVM, of the llama2.c "
+                + "process, and for a browser what all its processes (page, workers, GPU and network services) "
+                + "added to a blank page opened before. The limits are issue 7's: 1.3x the file + 64 MiB on the "
+                + "JVM, 1.5x the file + 64 MiB in a browser.\n\n");
+        md.append("| model | format | file MiB | JVM load ms | Chromium load ms | Firefox load ms | llama2.c load ms "
+                + "| JVM peak MiB (limit) | Chromium peak MiB (limit) | Firefox peak MiB (limit) | llama2.c peak MiB |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Subject s : subjects()) {
+            double file = fileMiB(s);
+            md.append("| ").append(s.model()).append(" | ").append(s.format()).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f", file)).append(" |");
+            for (String runtime : TEALLAMA) {
+                Result r = find(runtime, s, cores);
+                md.append(' ').append(r == null ? "–" : String.format(Locale.ROOT, "%.0f", r.medianFirstTokenMs())).append(" |");
+            }
+            Result c = llama2c(s);
+            md.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.0f", c.medianFirstTokenMs())).append(" |");
+            for (String runtime : TEALLAMA) {
+                Result r = find(runtime, s, cores);
+                md.append(' ').append(r == null ? "–" : String.format(Locale.ROOT, "%.0f (%.0f)", peakMiB(r),
+                        memoryLimit(runtime, file))).append(" |");
+            }
+            md.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.0f", peakMiB(c))).append(" |\n");
+        }
+    }
+
+    /** The targets of issue 10 (speed on all cores) and issue 7 (peak memory), each as measured here. */
+    private void targets(StringBuilder md) {
+        List<String[]> rows = new ArrayList<>();
+        targetRatio(rows, "Chromium fp32 >= 2.7x run.c on 15M", find("chromium", "15M", "fp32", cores),
+                find("run.c", "15M", "fp32", 1), 2.7);
+        targetRatio(rows, "Chromium fp32 >= 4.0x run.c on 110M", find("chromium", "110M", "fp32", cores),
+                find("run.c", "110M", "fp32", 1), 4.0);
+        targetRatio(rows, "Chromium int8 >= 1.3x runq.c on 110M", find("chromium", "110M", "int8", cores),
+                find("runq.c", "110M", "int8", 1), 1.3);
+        for (String format : List.of("fp32", "int8")) {
+            targetRatio(rows, "Chromium " + format + " on " + cores + " threads >= 1.7x its 1 thread on 110M",
+                    find("chromium", "110M", format, cores), find("chromium", "110M", format, 1), 1.7);
+        }
+        for (String[] subject : new String[][] {{"15M", "fp32"}, {"110M", "fp32"}, {"110M", "int8"}}) {
+            targetRatio(rows, "Firefox within 15% of Chromium, " + subject[0] + " " + subject[1],
+                    find("firefox", subject[0], subject[1], cores), find("chromium", subject[0], subject[1], cores), 0.85);
+        }
+        targetRatio(rows, "JVM fp32 >= 0.9x run.c OpenMP on 110M", find("jvm", "110M", "fp32", cores),
+                find("run.c-omp", "110M", "fp32", cores), 0.9);
+        targetRatio(rows, "JVM fp32 on " + cores + " threads >= 1.4x its -j 1 on 110M", find("jvm", "110M", "fp32", cores),
+                find("jvm", "110M", "fp32", 1), 1.4);
+        for (String model : List.of("15M", "110M")) {
+            for (String format : List.of("fp32", "int8")) {
+                for (String runtime : TEALLAMA) {
+                    Result r = find(runtime, model, format, cores);
+                    if (r != null) {
+                        double limit = memoryLimit(runtime, fileMiB(r.subject()));
+                        rows.add(new String[] {NAMES.get(runtime) + " peak memory " + model + " " + format + " <= "
+                                + String.format(Locale.ROOT, "%.0f MiB", limit),
+                                String.format(Locale.ROOT, "%.0f MiB", peakMiB(r)), peakMiB(r) <= limit ? "met" : "**missed**"});
+                    }
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("\n## Targets\n\n| target | measured | |\n|---|---:|---|\n");
+        for (String[] row : rows) {
+            md.append("| ").append(String.join(" | ", row)).append(" |\n");
+        }
+    }
+
+    private static void targetRatio(List<String[]> rows, String name, Result a, Result b, double goal) {
+        if (a == null || b == null) {
+            return;
+        }
+        double measured = a.medianTokPerSec() / b.medianTokPerSec();
+        rows.add(new String[] {name, String.format(Locale.ROOT, "%.2fx", measured), measured >= goal ? "met" : "**missed**"});
+    }
+
+    private static double memoryLimit(String runtime, double fileMiB) {
+        return (runtime.equals("jvm") ? 1.3 : 1.5) * fileMiB + 64;
+    }
+
+    private static double fileMiB(Subject s) {
+        try {
+            return Files.size(s.file()) / 1048576.0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double peakMiB(Result r) {
+        return r.peakRssBytes() / 1048576.0;
+    }
+
+    // ----------------------------------------------------------------------------
+    // benchmarks.json
+
+    String json() throws IOException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.put("machine", String.join("; ", machine));
+        root.put("date", LocalDate.now().toString());
+        root.put("steps", steps);
+        ArrayNode array = root.putArray("results");
+        for (Result r : results) {
+            ObjectNode o = array.addObject();
+            o.put("runtime", r.runtime());
+            o.put("model", r.subject().model());
+            o.put("format", r.subject().format());
+            o.put("threads", r.threads());
+            o.put("tokPerSec", round(r.medianTokPerSec()));
+            o.put("runs", r.tokPerSec().size());
+            ArrayNode each = o.putArray("tokPerSecRuns");
+            r.tokPerSec().forEach(v -> each.add(round(v)));
+            o.put("firstTokenMs", round(r.medianFirstTokenMs()));
+            o.put("peakRssMB", round(peakMiB(r)));
+            o.put("fileMB", round(fileMiB(r.subject())));
+        }
+        return mapper.writeValueAsString(root) + "\n";
+    }
+
+    // ----------------------------------------------------------------------------
+    // lookups
+
+    private List<Subject> subjects() {
+        List<Subject> subjects = new ArrayList<>();
+        for (Result r : results) {
+            if (!subjects.contains(r.subject())) {
+                subjects.add(r.subject());
+            }
+        }
+        return subjects;
+    }
+
+    private List<Integer> threadCounts(String runtime) {
+        List<Integer> counts = new ArrayList<>();
+        for (Result r : results) {
+            if (r.runtime().equals(runtime) && !counts.contains(r.threads())) {
+                counts.add(r.threads());
+            }
+        }
+        counts.sort(null);
+        return counts;
+    }
+
+    private Result find(String runtime, Subject s, int threads) {
+        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s) && r.threads() == threads)
+                .findFirst().orElse(null);
+    }
+
+    private Result find(String runtime, String model, String format, int threads) {
+        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().model().equals(model)
+                && r.subject().format().equals(format) && r.threads() == threads).findFirst().orElse(null);
+    }
+
+    /** run.c for fp32, runq.c for int8, single-threaded as their READMEs build them. */
+    private Result llama2c(Subject s) {
+        return find(s.format().equals("fp32") ? "run.c" : "runq.c", s, 1);
+    }
+
+    private static String speed(Result r) {
+        return r == null ? "–" : String.format(Locale.ROOT, "%.1f", r.medianTokPerSec());
+    }
+
+    private static String ratio(Result a, Result b) {
+        return a == null || b == null ? "–" : String.format(Locale.ROOT, "%.2fx", a.medianTokPerSec() / b.medianTokPerSec());
+    }
+
+    private String groupList() {
+        List<String> parts = new ArrayList<>();
+        groupSizes.forEach((model, size) -> parts.add(model + ": " + size));
+        return String.join(", ", parts);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}
