@@ -1,13 +1,18 @@
 package teallama.web;
 
+import java.nio.charset.StandardCharsets;
+
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSExport;
+import org.teavm.jso.JSObject;
 import org.teavm.jso.typedarrays.ArrayBuffer;
 
 import teallama.Checkpoint;
 import teallama.Config;
 import teallama.FormatException;
+import teallama.GenerationException;
 import teallama.Generator;
+import teallama.Inspector;
 import teallama.Model;
 import teallama.Sampler;
 import teallama.Settings;
@@ -23,7 +28,9 @@ import teallama.Transformer;
  */
 public final class WorkerApi {
     private static Model model;
+    private static String modelName;
     private static Tokenizer tokenizer;
+    private static String tokenizerName;
     private static Transformer transformer;
     private static Generator generator;
     private static TextStream text;
@@ -71,7 +78,9 @@ public final class WorkerApi {
         loadMillis = now();
         generator = null;
         model = null;
+        WorkerApi.modelName = modelName;
         tokenizer = null;
+        WorkerApi.tokenizerName = tokenizerName;
         transformer = null;
         Model loaded;
         try {
@@ -97,11 +106,13 @@ public final class WorkerApi {
 
     /**
      * Starts a story with the page's settings as text (so a link's values are checked here, the
-     * same way the command line checks them); posts started or error.
+     * same way the command line checks them); posts started or error. keepText is how many tokens
+     * to keep when the context fills (see Generator; null or "0": stop at seq_len, as run.c), and
+     * inspect asks for each token's candidates in the token messages.
      */
     @JSExport
     public static boolean start(String prompt, String temperatureText, String toppText, String stepsText,
-                                String seedText) {
+                                String seedText, String keepText, boolean inspect) {
         generator = null;
         if (model == null) {
             Messages.error("no model is loaded");
@@ -115,10 +126,12 @@ public final class WorkerApi {
         float topp;
         int steps;
         long seed;
+        int keep;
         try {
             temperature = Settings.clampTemperature(Settings.number("temperature", temperatureText));
             topp = Settings.clampTopp(Settings.number("top-p", toppText));
-            steps = Generator.clampSteps(Settings.wholeNumber("steps", stepsText), c.seqLen());
+            keep = Settings.keep("keep", Settings.wholeNumber("keep", keepText == null ? "0" : keepText), c.seqLen());
+            steps = Settings.steps("steps", Settings.wholeNumber("steps", stepsText), c.seqLen(), keep);
             seed = Settings.seed(Settings.wholeNumber("seed", seedText));
         } catch (IllegalArgumentException e) {
             Messages.error(e.getMessage());
@@ -129,27 +142,30 @@ public final class WorkerApi {
             // read back as run.c reads -s (atoi), gives the same seed
             seed = 1 + (long) (Math.random() * (Integer.MAX_VALUE - 1));
         }
-        if ((long) c.nLayers() * steps * c.kvDim() > MAX_CACHE_FLOATS) {
-            Messages.error(steps + " steps need a KV cache larger than a browser array holds; ask for at most "
+        int positions = Math.min(steps, c.seqLen());
+        if ((long) c.nLayers() * positions * c.kvDim() > MAX_CACHE_FLOATS) {
+            Messages.error(positions + " positions need a KV cache larger than a browser array holds; ask for at most "
                     + MAX_CACHE_FLOATS / ((long) c.nLayers() * c.kvDim()) + " steps");
             return false;
         }
-        if (transformer == null || transformer.positions() < steps) {
+        if (transformer == null || transformer.positions() < positions) {
             transformer = null; // let the old KV cache go before the new one is allocated
-            transformer = model.newTransformer(steps);
+            transformer = model.newTransformer(positions);
         }
         Sampler sampler = new Sampler(c.vocabSize(), temperature, topp, seed);
         try {
-            generator = new Generator(transformer, tokenizer, sampler, prompt, steps);
+            generator = new Generator(transformer, tokenizer, sampler, prompt.getBytes(StandardCharsets.UTF_8), steps,
+                    keep, inspect);
         } catch (FormatException e) {
-            Messages.error("cannot encode the prompt: " + e.getMessage());
+            Messages.error(tokenizerName + ": cannot encode the prompt: " + e.getMessage());
             return false;
         }
         text = new TextStream();
         tokens = 0;
         startMillis = 0;
         firstTokenMs = 0;
-        Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength());
+        Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength(), keep,
+                Settings.MAX_STEPS_PAST_CONTEXT);
         return true;
     }
 
@@ -159,7 +175,14 @@ public final class WorkerApi {
         if (generator == null) {
             return false;
         }
-        byte[] piece = generator.next();
+        byte[] piece;
+        try {
+            piece = generator.next();
+        } catch (GenerationException e) {
+            generator = null;
+            Messages.error(modelName + ": " + e.getMessage());
+            return false;
+        }
         if (piece == null) {
             finish(generator.position() >= generator.steps() ? "steps" : "end");
             return false;
@@ -169,8 +192,21 @@ public final class WorkerApi {
             startMillis = now();
             firstTokenMs = startMillis - clockMillis;
         }
-        Messages.token(text.append(piece), tokens, tokensPerSecond());
+        Inspector.Candidates candidates = generator.candidates();
+        Messages.token(text.append(piece), tokens, tokensPerSecond(), generator.token(), generator.position(),
+                generator.forced(), candidates == null ? null : inspection(candidates));
         return true;
+    }
+
+    /** The inspect field of a token message (see {@link Messages#token}). */
+    private static JSObject inspection(Inspector.Candidates c) {
+        JSObject inspection = Messages.inspection(c.greedy());
+        for (int r = 0; r < c.rows(); r++) {
+            int token = c.tokens()[r];
+            Messages.candidate(inspection, token, tokenizer.readable(token), c.probabilities()[r], r == c.chosenRow(),
+                    c.cut()[r]);
+        }
+        return inspection;
     }
 
     /** Ends the story between two tokens. */
