@@ -30,13 +30,18 @@ import teallama.Tokenizer;
 class WorkerApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Loads a model, then per call runs start(...args) and every step; returns the messages of each. */
-    private static final String RUN = "async ({model, tokenizer, calls}) => {"
+    /**
+     * Loads a model (with a NaN written at byte nanAt, unless it is negative), then per call runs
+     * start(...args) and every step; returns the messages of each.
+     */
+    private static final String RUN = "async ({model, tokenizer, calls, nanAt}) => {"
             + "  const messages = [];"
             + "  self.postMessage = (m) => messages.push(m);" // what Messages.java posts with
             + "  const api = (await TeaVM.wasmGC.load('teallama.wasm')).exports;"
             + "  const bytes = async (url) => (await fetch(url)).arrayBuffer();"
-            + "  api.load(await bytes(model), model, await bytes(tokenizer), tokenizer);"
+            + "  const modelBytes = await bytes(model);"
+            + "  if (nanAt >= 0) new DataView(modelBytes).setFloat32(nanAt, NaN, true);"
+            + "  api.load(modelBytes, model, await bytes(tokenizer), tokenizer);"
             + "  const runs = [];"
             + "  for (const args of calls) {"
             + "    messages.length = 0;"
@@ -101,13 +106,24 @@ class WorkerApiTest {
             assertSameAsJvm(story, new Generator(stories260K.newTransformer(512), tokenizer,
                     new Sampler(512, 0.9f, 0.8f, 777), c.prompt().getBytes(StandardCharsets.UTF_8), 512, 0, true), tokenizer);
             assertTrue(story.toString().contains("\"cut\":true"), "top-p cut some rows");
+
+            // a NaN in BOS's embedding row (version 0: 28 header bytes, then (vocab, dim = 64) floats)
+            JsonNode nan = run(page, "models/stories260K.bin", List.of(List.of("", "1", "0.9", "10", "1")), 28 + 64 * 4)
+                    .get(0);
+            assertEquals(List.of("started", "error"), List.of(nan.get(0).get("type").asText(), nan.get(1).get("type").asText()));
+            assertEquals("models/stories260K.bin: the model's logits at position 0 are not finite (token 0's is NaN): its "
+                    + "weights hold NaN or infinity, or its sums overflow", nan.get(1).get("message").asText());
             browser.close();
         }
     }
 
     private static JsonNode run(Page page, String model, List<List<Object>> calls) throws Exception {
+        return run(page, model, calls, -1);
+    }
+
+    private static JsonNode run(Page page, String model, List<List<Object>> calls, int nanAt) throws Exception {
         String result = (String) page.evaluate(RUN, java.util.Map.of("model", model, "tokenizer", "models/tok512.bin",
-                "calls", calls));
+                "calls", calls, "nanAt", nanAt));
         return JSON.readTree(result);
     }
 
