@@ -39,13 +39,13 @@ public final class Generator {
 
     /**
      * The prompt is bytes, as run.c takes them (a NUL ends it). With keep 0, steps must be at
-     * most transformer.positions(); otherwise keep must be below it, and steps may exceed it.
+     * most transformer.positions(); steps may exceed it when keep is below it.
      */
     public Generator(Transformer transformer, Tokenizer tokenizer, Sampler sampler, byte[] prompt, int steps,
                      int keep, boolean inspect) {
         if (keep == 0) {
             checkSteps(transformer, steps);
-        } else if (keep < 0 || keep >= transformer.positions()) {
+        } else if (keep < 0 || (steps > transformer.positions() && keep >= transformer.positions())) {
             throw new IllegalArgumentException("keep must be within [0, " + (transformer.positions() - 1)
                     + "], found " + keep);
         }

@@ -137,4 +137,14 @@ class GeneratorTest {
                 () -> new Generator(transformer, tok512(), sampler, new byte[0], 129, 0, false));
         assertEquals("steps 129 exceed the 128 positions of the transformer", e.getMessage());
     }
+
+    /** -n 50 -k 64 on random-mini: the context never fills, so keeping more than 50 is no error. */
+    @Test
+    void keepNeedsNoRoomWhenTheStepsFit() {
+        Cli cli = Cli.run(Shared.model("random-mini.bin").toString(), "-z", Shared.model("tok512.bin").toString(),
+                "-t", "1", "-p", "0.9", "-s", "4", "-n", "50", "-k", "64");
+        assertEquals(0, cli.status(), cli.stderr());
+        assertArrayEquals(Cli.run(Shared.model("random-mini.bin").toString(), "-z", Shared.model("tok512.bin").toString(),
+                "-t", "1", "-p", "0.9", "-s", "4", "-n", "50").stdout(), cli.stdout());
+    }
 }
