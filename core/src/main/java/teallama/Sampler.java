@@ -86,10 +86,6 @@ public final class Sampler {
         return sampleTopp(probabilities, coin);
     }
 
-    public float temperature() {
-        return temperature;
-    }
-
     /** Whether top-p is in (0, 1), where it cuts; outside, every token can be drawn. */
     public boolean usesTopp() {
         return topp > 0 && topp < 1;
