@@ -365,7 +365,7 @@ function generateSlice() {
 async function start(message) {
   if (!(await load(message.model, message.tokenizer, message.settings.threads))) return;
   const s = message.settings;
-  if (!api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed, memoryBytes())) return;
+  if (!api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed, s.keep || "0", !!s.inspect, memoryBytes())) return;
   await serveShards(api.storyPositions());
   generating = true;
   tick.port2.postMessage(null);
@@ -379,7 +379,7 @@ async function bench(message) {
   for (let run = 0; run < message.runs; run++) {
     loadedKey = null;
     if (!(await load(message.model, message.tokenizer, message.threads))) return;
-    if (!api.start("", "0", "0.9", String(message.steps), "1", memoryBytes())) return;
+    if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
     await serveShards(api.storyPositions());
     try {
       while (api.step()) {

@@ -1,5 +1,9 @@
 package teallama;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * run.c's chat mode: the user's turn is rendered into the Llama 2 chat template and forced, then
  * the assistant samples until it produces EOS, which hands the turn back. One position per
@@ -26,12 +30,37 @@ public final class Chat {
         this.steps = steps;
     }
 
-    /** The Llama 2 chat schema; the system prompt only counts in the first turn. */
-    public static String render(String systemPrompt, String userPrompt, boolean firstTurn) {
-        if (firstTurn && !systemPrompt.isEmpty()) {
-            return "[INST] <<SYS>>\n" + systemPrompt + "\n<</SYS>>\n\n" + userPrompt + " [/INST]";
+    /**
+     * The Llama 2 chat schema, in bytes as run.c's sprintf writes it: each prompt is a C string
+     * (it ends at its first NUL), and the system prompt only counts in the first turn.
+     */
+    public static byte[] render(byte[] systemPrompt, byte[] userPrompt, boolean firstTurn) {
+        byte[] system = cString(systemPrompt);
+        byte[] user = cString(userPrompt);
+        ByteArrayOutputStream rendered = new ByteArrayOutputStream();
+        if (firstTurn && system.length > 0) {
+            rendered.writeBytes(ascii("[INST] <<SYS>>\n"));
+            rendered.writeBytes(system);
+            rendered.writeBytes(ascii("\n<</SYS>>\n\n"));
+        } else {
+            rendered.writeBytes(ascii("[INST] "));
         }
-        return "[INST] " + userPrompt + " [/INST]";
+        rendered.writeBytes(user);
+        rendered.writeBytes(ascii(" [/INST]"));
+        return rendered.toByteArray();
+    }
+
+    private static byte[] cString(byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                return Arrays.copyOf(bytes, i);
+            }
+        }
+        return bytes;
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     public boolean isDone() {
@@ -48,7 +77,8 @@ public final class Chat {
         return pos == 0;
     }
 
-    public void userTurn(String systemPrompt, String userPrompt) {
+    /** The user's words (and, in the first turn, the system prompt), as bytes. */
+    public void userTurn(byte[] systemPrompt, byte[] userPrompt) {
         if (!awaitingUser()) {
             throw new IllegalStateException("it is not the user's turn");
         }
@@ -63,6 +93,7 @@ public final class Chat {
             boolean endOfTurn) {   // the assistant produced EOS; run.c prints a newline
     }
 
+    /** @throws GenerationException when the logits are not finite */
     public Step next() {
         if (awaitingUser() || isDone()) {
             throw new IllegalStateException(isDone() ? "the chat has used all its steps" : "the user's turn is due");
@@ -83,6 +114,7 @@ public final class Chat {
 
         // forward the transformer to get logits for the next token
         float[] logits = transformer.forward(token, pos);
+        Generator.checkFinite(logits, pos);
         next = sampler.sample(logits);
         pos++;
 

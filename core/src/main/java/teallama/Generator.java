@@ -1,29 +1,61 @@
 package teallama;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * run.c's generate mode, one token per {@link #next()} so a caller can stream the pieces and stop
  * between any two tokens: the prompt's tokens are forced, then tokens are sampled until BOS (the
  * delimiter between stories) comes up or the steps run out.
+ *
+ * <p>Two additions, both off unless asked for. Inspecting keeps the candidates of each step
+ * ({@link #candidates()}). Keeping lets a story run past the context window: when every
+ * position is used and steps are left, the last {@code keep} tokens run again at positions
+ * 0..keep-1 (their new keys and values overwrite the cache, and attention reads only positions
+ * up to the current one) and sampling goes on from position keep with the same random numbers.
  */
 public final class Generator {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
     private final Sampler sampler;
+    private final Inspector inspector; // null unless inspecting
     private final int[] promptTokens;
     private final int steps;
+    private final int keep;            // tokens kept when the context is full; 0 = stop there, as run.c
+    private final int[] context;       // (positions,) the token run at each position, for keeping
     private int token;   // the token at position pos, to be fed to the transformer next
-    private int pos;     // position in the sequence
+    private int pos;     // position in the transformer's context
+    private int step;    // positions run in all: run.c's pos, counting on past each shift
     private boolean done;
+    // the last step
+    private int chosen;                      // the token that came next
+    private boolean forced;                  // it came from the prompt
+    private Inspector.Candidates candidates; // what the model offered, when inspecting
+    private float[] logits;                  // as the sampler left them
+
+    /** run.c's generate: steps must already be clamped ({@link #clampSteps}) and at most transformer.positions(). */
+    public Generator(Transformer transformer, Tokenizer tokenizer, Sampler sampler, String prompt, int steps) {
+        this(transformer, tokenizer, sampler, prompt.getBytes(StandardCharsets.UTF_8), steps, 0, false);
+    }
 
     /**
-     * steps must already be clamped ({@link #clampSteps}) and at most transformer.positions().
+     * The prompt is bytes, as run.c takes them (a NUL ends it). With keep 0, steps must be at
+     * most transformer.positions(); steps may exceed it when keep is below it.
      */
-    public Generator(Transformer transformer, Tokenizer tokenizer, Sampler sampler, String prompt, int steps) {
-        checkSteps(transformer, steps);
+    public Generator(Transformer transformer, Tokenizer tokenizer, Sampler sampler, byte[] prompt, int steps,
+                     int keep, boolean inspect) {
+        if (keep == 0) {
+            checkSteps(transformer, steps);
+        } else if (keep < 0 || (steps > transformer.positions() && keep >= transformer.positions())) {
+            throw new IllegalArgumentException("keep must be within [0, " + (transformer.positions() - 1)
+                    + "], found " + keep);
+        }
         this.transformer = transformer;
         this.tokenizer = tokenizer;
         this.sampler = sampler;
+        this.inspector = inspect ? new Inspector(sampler, tokenizer.vocabSize()) : null;
         this.steps = steps;
+        this.keep = keep;
+        this.context = keep > 0 ? new int[transformer.positions()] : null;
         // encode the (string) prompt into tokens sequence
         this.promptTokens = tokenizer.encode(prompt, true, false);
         // kick off with the first token in the prompt
@@ -45,25 +77,45 @@ public final class Generator {
     /**
      * Runs one position and returns the piece to show after it, in run.c's bytes (see
      * {@link Tokenizer#decode}; it may be empty), or null when the story has ended.
+     *
+     * @throws GenerationException when the logits are not finite
      */
     public byte[] next() {
-        if (done || pos >= steps) {
+        if (done || step >= steps) {
             done = true;
             return null;
         }
+        if (pos == transformer.positions()) {
+            keepLastTokens();
+        }
+        if (context != null) {
+            context[pos] = token;
+        }
         // forward the transformer to get logits for the next token
-        float[] logits = transformer.forward(token, pos);
+        logits = transformer.forward(token, pos);
+        checkFinite(logits, step);
 
         // advance the state machine
         int next;
-        if (pos < promptTokens.length - 1) {
+        forced = step < promptTokens.length - 1;
+        if (forced) {
             // if we are still processing the input prompt, force the next prompt token
-            next = promptTokens[pos + 1];
+            next = promptTokens[step + 1];
+            if (inspector != null) {
+                int greedyToken = sampler.toProbabilities(logits);
+                candidates = inspector.inspect(logits, greedyToken >= 0, next, true);
+            }
         } else {
             // otherwise sample the next token from the logits
-            next = sampler.sample(logits);
+            int greedyToken = sampler.toProbabilities(logits);
+            next = sampler.choose(logits, greedyToken);
+            if (inspector != null) {
+                candidates = inspector.inspect(logits, greedyToken >= 0, next, false);
+            }
         }
+        chosen = next;
         pos++;
+        step++;
 
         // data-dependent terminating condition: the BOS (=1) token delimits sequences
         if (next == Tokenizer.BOS) {
@@ -75,12 +127,35 @@ public final class Generator {
         return piece;
     }
 
-    /** Positions run so far. */
-    public int position() {
-        return pos;
+    /**
+     * The context is full: the newest keep tokens stay, the last of them being the token about to
+     * run. The others run again at positions 0..keep-2 (their logits are not needed), and the
+     * newest then runs at keep-1, so sampling goes on from position keep.
+     */
+    private void keepLastTokens() {
+        int first = pos - (keep - 1);
+        System.arraycopy(context, first, context, 0, keep - 1);
+        for (int p = 0; p < keep - 1; p++) {
+            transformer.forward(context[p], p);
+        }
+        pos = keep - 1;
     }
 
-    /** How many positions this story may take. */
+    /** run.c samples from NaN probabilities (or reads out of bounds); a story here ends instead. */
+    static void checkFinite(float[] logits, int step) {
+        int bad = Sampler.firstNonFinite(logits, logits.length);
+        if (bad >= 0) {
+            throw new GenerationException("the model's logits at position " + step + " are not finite (token " + bad
+                    + "'s is " + logits[bad] + "): its weights hold NaN or infinity, or its sums overflow");
+        }
+    }
+
+    /** Steps run so far (run.c's pos; past the context window it goes on counting). */
+    public int position() {
+        return step;
+    }
+
+    /** How many steps this story may take. */
     public int steps() {
         return steps;
     }
@@ -90,6 +165,26 @@ public final class Generator {
     }
 
     public boolean isDone() {
-        return done || pos >= steps;
+        return done || step >= steps;
+    }
+
+    /** The token the last step chose (BOS when it ended the story); its place in the story is {@link #position()}. */
+    public int token() {
+        return chosen;
+    }
+
+    /** Whether the prompt forced the last step's token. */
+    public boolean forced() {
+        return forced;
+    }
+
+    /** What the model offered at the last step, or null when not inspecting. */
+    public Inspector.Candidates candidates() {
+        return candidates;
+    }
+
+    /** The last step's logits as the sampler left them (the logits themselves at temperature 0). */
+    float[] logits() {
+        return logits;
     }
 }

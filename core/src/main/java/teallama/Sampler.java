@@ -4,6 +4,12 @@ package teallama;
  * run.c's sampler: greedy argmax at temperature 0; otherwise softmax of logits / temperature and
  * one coin flip from xorshift64*, used for plain multinomial sampling when top-p is outside
  * (0, 1) and for top-p (nucleus) sampling inside it.
+ *
+ * <p>Where run.c's arithmetic breaks down, the outcome here is defined: a temperature so small
+ * that the largest logit / temperature overflows takes the largest logit (run.c's probabilities
+ * are then all NaN), and a top-p so small that no probability reaches run.c's cutoff considers
+ * every token (run.c reads before its array). Logits that are not finite are the caller's to
+ * refuse ({@link #firstNonFinite}); {@link Generator} and {@link Chat} end the story there.
  */
 public final class Sampler {
     private final int vocabSize;
@@ -23,11 +29,30 @@ public final class Sampler {
         this.mergeBuffer = new int[vocabSize];
     }
 
+    /**
+     * Samples the next token from logits, which must be finite (see {@link #firstNonFinite}); the
+     * array is left as {@link #toProbabilities} leaves it.
+     */
     public int sample(float[] logits) {
-        // sample the token given the logits and some hyperparameters
+        return choose(logits, toProbabilities(logits));
+    }
+
+    /**
+     * What sample() does before its coin. At temperature 0 it returns the token of the largest
+     * logit and leaves logits as they are. Otherwise it applies the temperature and the softmax
+     * in place and returns -1, unless the largest logit divided by the temperature overflows to
+     * infinity (of either sign): run.c's softmax would then make every probability NaN (and its
+     * top-p read before its array), so the largest logit wins, as at temperature 0, and its
+     * token is returned with logits left as they are.
+     */
+    public int toProbabilities(float[] logits) {
         if (temperature == 0.0f) {
             // greedy argmax sampling: take the token with the highest probability
             return sampleArgmax(logits, vocabSize);
+        }
+        int largest = sampleArgmax(logits, vocabSize);
+        if (Float.isInfinite(logits[largest] / temperature)) {
+            return largest;
         }
         // apply the temperature to the logits
         for (int q = 0; q < vocabSize; q++) {
@@ -35,15 +60,49 @@ public final class Sampler {
         }
         // apply softmax to the logits to get the probabilities for next token
         Kernels.softmax(logits, 0, vocabSize);
+        return -1;
+    }
+
+    /**
+     * What sample() does after {@link #toProbabilities}, given what it returned: above
+     * temperature 0 it flips one coin, as run.c does at every sampled position, then returns the
+     * greedy token if there is one, else draws from the probabilities.
+     */
+    public int choose(float[] probabilities, int greedyToken) {
+        if (temperature == 0.0f) {
+            return greedyToken;
+        }
         // flip a (float) coin (this is our source of entropy for sampling)
         float coin = randomF32();
+        if (greedyToken >= 0) {
+            return greedyToken;
+        }
         // we sample from this distribution to get the next token
-        if (topp <= 0 || topp >= 1) {
+        if (!usesTopp()) {
             // simply sample from the predicted probability distribution
-            return sampleMult(logits, vocabSize, coin);
+            return sampleMult(probabilities, vocabSize, coin);
         }
         // top-p (nucleus) sampling, clamping the least likely tokens to zero
-        return sampleTopp(logits, vocabSize, topp, coin);
+        return sampleTopp(probabilities, coin);
+    }
+
+    /** Whether top-p is in (0, 1), where it cuts; outside, every token can be drawn. */
+    public boolean usesTopp() {
+        return topp > 0 && topp < 1;
+    }
+
+    public float topp() {
+        return topp;
+    }
+
+    /** The index of the first logit that is NaN or infinite, or -1 when all are finite. */
+    public static int firstNonFinite(float[] logits, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(logits[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     // ----------------------------------------------------------------------------
@@ -93,15 +152,67 @@ public final class Sampler {
      * Top-p (nucleus) sampling: samples from the smallest set of tokens whose probability
      * exceeds topp, so very unlikely tokens are never drawn.
      */
-    private int sampleTopp(float[] probabilities, int n, float topp, float coin) {
+    private int sampleTopp(float[] probabilities, float coin) {
+        int lastIdx = nucleus(probabilities);
+        float cumulativeProb = 0.0f;
+        for (int i = 0; i <= lastIdx; i++) {
+            cumulativeProb += probabilities[candidates[i]];
+        }
+
+        // sample from the truncated list
+        float r = coin * cumulativeProb;
+        float cdf = 0.0f;
+        for (int i = 0; i <= lastIdx; i++) {
+            cdf += probabilities[candidates[i]];
+            if (r < cdf) {
+                return candidates[i];
+            }
+        }
+        return candidates[lastIdx]; // in case of rounding errors
+    }
+
+    /** Whether top-p could draw token from these probabilities (it is in the nucleus). */
+    public boolean inNucleus(float[] probabilities, int token) {
+        int lastIdx = nucleus(probabilities);
+        for (int i = 0; i <= lastIdx; i++) {
+            if (candidates[i] == token) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * run.c's probabilities below which top-p never draws: (1 - topp) / (n - 1). When not even
+     * the largest probability reaches it (a flat distribution and a small top-p), run.c finds
+     * no candidate and reads before its array; here every token is then a candidate, which is
+     * what top-p without the cutoff does.
+     */
+    public float toppCutoff() {
+        return (1.0f - topp) / (vocabSize - 1);
+    }
+
+    /**
+     * Fills candidates with the tokens top-p considers, in descending order of probability, and
+     * returns lastIdx: candidates[0..lastIdx] is the nucleus, the fewest whose cumulative
+     * probability exceeds topp (all of them if rounding keeps the sum below).
+     */
+    private int nucleus(float[] probabilities) {
+        int n = vocabSize;
         // values smaller than (1 - topp) / (n - 1) cannot be part of the result,
         // so for efficiency they are cropped out as candidates before sorting
-        float cutoff = (1.0f - topp) / (n - 1);
+        float cutoff = toppCutoff();
         int n0 = 0;
         for (int i = 0; i < n; i++) {
             if (probabilities[i] >= cutoff) {
                 candidates[n0++] = i;
             }
+        }
+        if (n0 == 0) {
+            for (int i = 0; i < n; i++) {
+                candidates[i] = i;
+            }
+            n0 = n;
         }
         sortByProbabilityDescending(candidates, n0, probabilities);
 
@@ -115,17 +226,7 @@ public final class Sampler {
                 break; // we've exceeded topp by including lastIdx
             }
         }
-
-        // sample from the truncated list
-        float r = coin * cumulativeProb;
-        float cdf = 0.0f;
-        for (int i = 0; i <= lastIdx; i++) {
-            cdf += probabilities[candidates[i]];
-            if (r < cdf) {
-                return candidates[i];
-            }
-        }
-        return candidates[lastIdx]; // in case of rounding errors
+        return lastIdx;
     }
 
     /**

@@ -8,6 +8,8 @@ public final class Settings {
     public static final float DEFAULT_TEMPERATURE = 1.0f;
     public static final float DEFAULT_TOPP = 0.9f;
     public static final int DEFAULT_STEPS = 256;
+    /** The most steps a story may take when it keeps writing past the context window. */
+    public static final int MAX_STEPS_PAST_CONTEXT = 100_000;
 
     private Settings() {
     }
@@ -20,6 +22,34 @@ public final class Settings {
     /** run.c: a top-p outside [0, 1] is the default 0.9. */
     public static float clampTopp(float topp) {
         return topp < 0.0f || 1.0f < topp ? DEFAULT_TOPP : topp;
+    }
+
+    /**
+     * The tokens to keep when the context fills: 0 stops there, as run.c does; otherwise 1 to
+     * seq_len - 1.
+     */
+    public static int keep(String name, int keep, int seqLen) {
+        if (keep < 0 || keep >= seqLen) {
+            throw new IllegalArgumentException(name + " expects 0 (stop at seq_len, as run.c) or 1 to " + (seqLen - 1)
+                    + " tokens to keep (seq_len is " + seqLen + "), found " + keep);
+        }
+        return keep;
+    }
+
+    /**
+     * Steps as run.c clamps them (0, negative or more than seq_len mean seq_len), unless tokens
+     * are kept: then 0 or negative still mean seq_len, and up to {@link #MAX_STEPS_PAST_CONTEXT}
+     * may be asked for.
+     */
+    public static int steps(String name, int steps, int seqLen, int keep) {
+        if (keep == 0 || steps <= 0) {
+            return Generator.clampSteps(steps, seqLen);
+        }
+        if (steps > MAX_STEPS_PAST_CONTEXT) {
+            throw new IllegalArgumentException(name + " expects at most " + MAX_STEPS_PAST_CONTEXT
+                    + " steps when writing past the context, found " + steps);
+        }
+        return steps;
     }
 
     /** run.c's seed: the int atoi reads, as an unsigned 64-bit state (so -7 is 2^64 - 7). */

@@ -166,6 +166,85 @@ public final class Tokenizer {
         return true;
     }
 
+    /**
+     * The piece of an id as a reader can see it: spaces as ␣, a newline, tab or carriage return
+     * as \n, \t, \r, a byte token of a printable ASCII character as that character, every
+     * other control byte, stray byte or byte token as <0xNN>, and characters that show as
+     * nothing or as a space (no-break and other Unicode spaces, zero-width ones) as <U+NNNN>.
+     * BOS and EOS are <s> and </s>.
+     */
+    public String readable(int id) {
+        if (id == BOS) {
+            return "<s>";
+        }
+        if (id == EOS) {
+            return "</s>";
+        }
+        byte[] piece = vocab[id];
+        if (piece.length == 6 && piece[5] == '>' && Character.digit(piece[4], 16) >= 0 && rawByte(piece, 0) >= 0) {
+            piece = bytePieces[rawByte(piece, 0)];
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < piece.length; ) {
+            int b = piece[i] & 0xff;
+            int length = utf8Length(piece, i);
+            if (b == ' ') {
+                out.append('\u2423');
+            } else if (b == '\n') {
+                out.append("\\n");
+            } else if (b == '\t') {
+                out.append("\\t");
+            } else if (b == '\r') {
+                out.append("\\r");
+            } else if (b >= 0x21 && b <= 0x7e) {
+                out.append((char) b);
+            } else if (length > 1) {
+                String character = new String(piece, i, length, StandardCharsets.UTF_8);
+                int cp = character.codePointAt(0);
+                if (isInvisible(cp)) {
+                    out.append("<U+").append(HEX[cp >> 12 & 15]).append(HEX[cp >> 8 & 15]).append(HEX[cp >> 4 & 15])
+                            .append(HEX[cp & 15]).append('>');
+                } else {
+                    out.append(character);
+                }
+            } else {
+                out.append("<0x").append(HEX[b >> 4]).append(HEX[b & 15]).append('>');
+            }
+            i += Math.max(length, 1);
+        }
+        return out.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /** Spaces other than ' ', zero-width characters and the like, which a reader could not see. */
+    private static boolean isInvisible(int cp) {
+        return cp < 0xA0 || cp == 0xA0 || cp == 0xAD || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F)
+                || (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF;
+    }
+
+    /** The length of the valid multi-byte UTF-8 character at piece[i], or 0. */
+    private static int utf8Length(byte[] piece, int i) {
+        int lead = piece[i] & 0xff;
+        int length = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+        if (length == 0 || i + length > piece.length) {
+            return 0;
+        }
+        int second = piece[i + 1] & 0xff;
+        int low = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
+        int high = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
+        if (second < low || second > high) {
+            return 0;
+        }
+        for (int k = 2; k < length; k++) {
+            if ((piece[i + k] & 0xC0) != 0x80) {
+                return 0;
+            }
+        }
+        return length;
+    }
+
     // ----------------------------------------------------------------------------
     // encode
 

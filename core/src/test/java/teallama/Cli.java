@@ -15,9 +15,13 @@ public record Cli(int status, byte[] stdout, String stderr) {
     }
 
     public static Cli runWithInput(String stdin, String... args) {
+        return runWithInput(stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    public static Cli runWithInput(byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out,
+        int status = Main.run(args, new ByteArrayInputStream(stdin), out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Cli(status, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -20,12 +22,15 @@ class CliTest {
         return Shared.read(Shared.golden("generate/" + file));
     }
 
+    /** Exit status 1, nothing on stdout, and exactly one line on stderr. */
     private static void assertFails(Cli cli, String message) {
         assertEquals(1, cli.status());
         assertEquals(0, cli.stdout().length, "nothing on stdout");
-        assertTrue(cli.stderr().startsWith("teallama: " + message + "\n"),
-                "expected 'teallama: " + message + "', found:\n" + cli.stderr());
-        assertFalse(cli.stderr().contains("\tat "), "no stack trace");
+        assertEquals("teallama: " + message + "\n", cli.stderr());
+    }
+
+    private static void assertUsageError(Cli cli, String message) {
+        assertFails(cli, message + " (--help shows the usage)");
     }
 
     // ----------------------------------------------------------------------------
@@ -99,13 +104,41 @@ class CliTest {
 
     @Test
     void usageErrors() {
-        assertFails(Cli.run(), "expected a checkpoint file");
-        assertFails(Cli.run(Cli.stories260K("-x", "1")), "unknown option -x");
-        assertFails(Cli.run(Cli.stories260K("-t")), "option -t needs a value");
-        assertFails(Cli.run(Cli.stories260K("temperature", "1")), "expected an option like -t, found 'temperature'");
-        assertFails(Cli.run(Cli.stories260K("-tt", "1")), "expected an option like -t, found '-tt'");
-        assertFails(Cli.run(Cli.stories260K("-m", "poem")), "unknown mode: poem (expected generate or chat)");
-        assertTrue(Cli.run(Cli.stories260K("-x", "1")).stderr().contains("Usage:"));
+        assertUsageError(Cli.run(), "expected a checkpoint file");
+        assertUsageError(Cli.run(Cli.stories260K("-x", "1")), "unknown option -x");
+        assertUsageError(Cli.run(Cli.stories260K("--probability", "p.jsonl")), "unknown option --probability");
+        assertUsageError(Cli.run(Cli.stories260K("-t")), "option -t needs a value");
+        assertUsageError(Cli.run(Cli.stories260K("temperature", "1")), "expected an option like -t, found 'temperature'");
+        assertUsageError(Cli.run(Cli.stories260K("-tt", "1")), "expected an option like -t, found '-tt'");
+        assertUsageError(Cli.run(Cli.stories260K("-m", "poem")), "unknown mode: poem (expected generate or chat)");
+        assertUsageError(Cli.run(Cli.stories260K("-m", "chat", "-k", "5")), "-k works in generate mode only");
+        assertUsageError(Cli.run(Cli.stories260K("-m", "chat", "--probs", "p.jsonl")),
+                "--probs works in generate mode only");
+        assertUsageError(Cli.run("quantize", "in.bin"), "quantize expects <in.bin> <out.bin> [-g <group size>]");
+    }
+
+    @Test
+    void helpPrintsTheUsageAndSucceeds() {
+        for (String[] args : new String[][] {{"--help"}, {"-h"}, Cli.stories260K("-t", "1", "--help"),
+            {"quantize", "--help"}}) {
+            Cli cli = Cli.run(args);
+            assertEquals(0, cli.status(), String.join(" ", args));
+            assertEquals("", cli.stderr());
+            assertTrue(cli.text().startsWith("Usage:   java -jar teallama.jar <checkpoint> [options]\n"), cli.text());
+            for (String option : new String[] {"-k <int>", "--probs <file>", "--prompt-file <file>",
+                "--system-prompt-file <file>", "up to 100000", "quantize"}) {
+                assertTrue(cli.text().contains(option), option);
+            }
+        }
+        // as a value, -h is a value: the prompt "-h"
+        assertEquals(0, Cli.run(Cli.stories260K("-t", "0", "-n", "3", "-i", "-h")).status());
+    }
+
+    /** The working directory of the tests (core/) has no tokenizer.bin. */
+    @Test
+    void missingDefaultTokenizerSaysToPassZ() {
+        assertFails(Cli.run(Shared.model("stories260K.bin").toString()), "cannot open tokenizer file tokenizer.bin "
+                + "(the default, in " + Path.of("").toAbsolutePath() + "): no such file; give the model's tokenizer with -z");
     }
 
     @Test
@@ -141,6 +174,138 @@ class CliTest {
         assertEquals(0, cli.status(), cli.stderr());
         assertTrue(cli.text().contains("User: "), "a second turn was read");
         assertArrayEquals(resource("chat-random-mini.txt"), cli.stdout());
+    }
+
+    // ----------------------------------------------------------------------------
+    // stdin in chat mode is read as run.c's fgets reads it, byte for byte
+
+    @Test
+    void chatSplitsALineOf600BytesAsRunC() throws IOException {
+        assertChatAsRunC("chat-600-bytes", "-t", "0", "-n", "512");
+    }
+
+    @Test
+    void chatEndsATurnAtANul() throws IOException {
+        assertChatAsRunC("chat-nul", "-t", "0", "-n", "512");
+    }
+
+    @Test
+    void chatTakesInvalidUtf8AsBytes() throws IOException {
+        assertChatAsRunC("chat-invalid-utf8", "-t", "0.8", "-s", "7", "-n", "512");
+    }
+
+    private static void assertChatAsRunC(String name, String... settings) throws IOException {
+        String[] args = Cli.stories260K(settings);
+        String[] chat = Arrays.copyOf(args, args.length + 2);
+        chat[args.length] = "-m";
+        chat[args.length + 1] = "chat";
+        Cli cli = Cli.runWithInput(resource(name + ".in"), chat);
+        assertEquals(0, cli.status(), cli.stderr());
+        assertArrayEquals(resource(name + ".txt"), cli.stdout(), () -> cli.text());
+    }
+
+    /** A prompt of invalid UTF-8 cannot be an argument of a JVM; --prompt-file gives run.c's tokens. */
+    @Test
+    void promptFileIsTakenByteForByte() throws IOException {
+        Path prompt = Path.of("src/test/resources/runc/prompt-invalid-utf8.in");
+        Cli cli = Cli.run(Cli.stories260K("-t", "0", "-n", "100", "--prompt-file", prompt.toString()));
+        assertEquals(0, cli.status(), cli.stderr());
+        assertArrayEquals(resource("prompt-invalid-utf8.txt"), cli.stdout());
+    }
+
+    @Test
+    void promptFileOfValidTextIsThePromptArgument(@TempDir Path dir) throws IOException {
+        // case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue"
+        Path prompt = Files.writeString(dir.resolve("prompt.txt"), "Tim and Sue");
+        assertArrayEquals(golden("case10.txt"), Cli.run(Cli.stories260K("-t", "0.9", "-p", "0.8", "-s", "777",
+                "-n", "512", "--prompt-file", prompt.toString())).stdout());
+        assertFails(Cli.run(Cli.stories260K("--prompt-file", dir.resolve("none.txt").toString())),
+                "cannot open prompt file " + dir.resolve("none.txt") + ": no such file");
+    }
+
+    @Test
+    void systemPromptFileIsTheSystemPromptArgument(@TempDir Path dir) throws IOException {
+        Path system = Files.writeString(dir.resolve("system.txt"), "Be nice");
+        Cli cli = Cli.run(Cli.stories260K("-m", "chat", "-t", "0", "-n", "120", "-i", "Hello",
+                "--system-prompt-file", system.toString()));
+        assertArrayEquals(resource("chat-stories260K.txt"), cli.stdout());
+    }
+
+    // ----------------------------------------------------------------------------
+    // where run.c's output is undefined, Teallama's is defined
+
+    /**
+     * At -t 1e-38 the largest logits of stories260K divided by the temperature overflow, so
+     * run.c's probabilities are all NaN (it prints <unk> from before its top-p array). Here the
+     * largest logit wins, as at -t 0: case02 is -t 0 -s 1 -n 256.
+     */
+    @Test
+    void temperatureSoSmallItOverflowsIsGreedy() {
+        for (String topp : new String[] {"0.9", "1"}) {
+            for (String temperature : new String[] {"1e-38", "1e-45"}) {
+                Cli cli = Cli.run(Cli.stories260K("-t", temperature, "-p", topp, "-s", "1", "-n", "256"));
+                assertEquals(0, cli.status(), cli.stderr());
+                assertArrayEquals(golden("case02.txt"), cli.stdout(), "-t " + temperature + " -p " + topp);
+            }
+        }
+    }
+
+    @Test
+    void modelWithANanWeightEndsWithAnError(@TempDir Path dir) throws IOException {
+        byte[] model = Shared.read(Shared.model("stories260K.bin"));
+        // the first float of BOS's embedding row (version 0: 28 header bytes, then (vocab, dim) floats)
+        int at = 28 + 64 * 4;
+        ByteBuffer.wrap(model, at, 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+        Path nan = Files.write(dir.resolve("nan.bin"), model);
+        for (String temperature : new String[] {"0", "1"}) {
+            Cli cli = Cli.run(nan.toString(), "-z", Shared.model("tok512.bin").toString(), "-t", temperature);
+            assertEquals(1, cli.status());
+            assertEquals("\n", cli.text(), "the story ends");
+            assertEquals("teallama: " + nan + ": the model's logits at position 0 are not finite (token 0's is NaN): "
+                    + "its weights hold NaN or infinity, or its sums overflow\n", cli.stderr());
+        }
+    }
+
+    // ----------------------------------------------------------------------------
+    // errors name the file
+
+    @Test
+    void tokenizerWithoutASpaceNamesItsFile(@TempDir Path dir) throws IOException {
+        // tok512 with its piece " " (id 410, at byte 5293) renamed "#"
+        byte[] tokenizer = Shared.read(Shared.model("tok512.bin"));
+        assertEquals(' ', tokenizer[5293]);
+        tokenizer[5293] = '#';
+        Path file = Files.write(dir.resolve("nospace.bin"), tokenizer);
+        String[] args = {Shared.model("stories260K.bin").toString(), "-z", file.toString(), "-i", "Hello"};
+        assertFails(Cli.run(args), file + ": the tokenizer has no token for the dummy-prefix space");
+        String[] chat = {Shared.model("stories260K.bin").toString(), "-z", file.toString(), "-m", "chat", "-i", "Hi",
+            "-y", ""};
+        Cli cli = Cli.run(chat);
+        assertEquals(1, cli.status());
+        assertEquals("teallama: " + file + ": the tokenizer has no token for the dummy-prefix space\n", cli.stderr());
+    }
+
+    @Test
+    void quantizeRefusesToWriteOverItsInput(@TempDir Path dir) throws IOException {
+        Path model = Files.copy(Shared.model("stories260K.bin"), dir.resolve("model.bin"));
+        byte[] before = Files.readAllBytes(model);
+        assertFails(Cli.run("quantize", model.toString(), model.toString()),
+                "quantize would write over its input " + model + "; give the output another name");
+        Path link = Files.createSymbolicLink(dir.resolve("link.bin"), model);
+        assertFails(Cli.run("quantize", model.toString(), link.toString()),
+                "quantize would write over its input " + model + "; give the output another name");
+        assertArrayEquals(before, Files.readAllBytes(model));
+    }
+
+    @Test
+    void quantizeReportsTheSizesOfBothFiles(@TempDir Path dir) {
+        Path out = dir.resolve("q.bin");
+        Cli cli = Cli.run("quantize", Shared.model("stories260K.bin").toString(), out.toString());
+        assertEquals(0, cli.status(), cli.stderr());
+        long outBytes = out.toFile().length();
+        assertEquals("wrote " + out + ": version 2 (Q8_0, group size 4), " + outBytes + " bytes, "
+                + String.format(java.util.Locale.ROOT, "%.1f", 100.0 * outBytes / 1056540) + "% of "
+                + Shared.model("stories260K.bin") + "\n", cli.text());
     }
 
     private static byte[] resource(String name) throws IOException {

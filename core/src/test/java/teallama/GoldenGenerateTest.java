@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,5 +53,19 @@ public class GoldenGenerateTest {
         assertArrayEquals(c.expected(), cli.stdout(), () -> "expected:\n" + new String(c.expected(),
                 StandardCharsets.UTF_8) + "\nfound:\n" + cli.text());
         assertTrue(cli.stderr().matches("achieved tok/s: \\d+\\.\\d{6}\n"), cli.stderr());
+    }
+
+    /** Every case on 1, 2, 3, 4 and 8 threads: the shards of a split model print the same bytes. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void printsTheGoldenBytesOnAnyNumberOfThreads(Case c) {
+        for (String threads : new String[] {"1", "2", "3", "4", "8"}) {
+            String[] args = Arrays.copyOf(c.args(), c.args().length + 2);
+            args[args.length - 2] = "-j";
+            args[args.length - 1] = threads;
+            Cli cli = Cli.run(args);
+            assertEquals(0, cli.status(), cli.stderr());
+            assertArrayEquals(c.expected(), cli.stdout(), () -> "-j " + threads + " printed:\n" + cli.text());
+        }
     }
 }

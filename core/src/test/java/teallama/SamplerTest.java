@@ -1,6 +1,9 @@
 package teallama;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +92,56 @@ class SamplerTest {
     void toppBreaksTiesByIdOrder() {
         float[] logits = {(float) Math.log(0.1), (float) Math.log(0.3), (float) Math.log(0.3), (float) Math.log(0.3)};
         assertEquals(2, new Sampler(4, 1.0f, 0.5f, 133742).sample(logits));
+    }
+
+    /**
+     * 30 / 1e-38 overflows float, so run.c's softmax makes every probability NaN and its top-p
+     * finds no candidate. Here the largest logit wins (id 1), and the one coin of the position is
+     * still drawn, so the random numbers stay run.c's.
+     */
+    @Test
+    void temperatureSoSmallThatLogitsOverflowIsGreedy() {
+        for (float topp : new float[] {0.9f, 1.0f, 0.0f}) {
+            Sampler sampler = new Sampler(3, 1e-38f, topp, 1);
+            float[] logits = {10f, 30f, 20f};
+            assertEquals(1, sampler.sample(logits), "top-p " + topp);
+            assertArrayEquals(new float[] {10f, 30f, 20f}, logits, "the logits are left as they were");
+            assertEquals(2882512552L, Integer.toUnsignedLong(sampler.randomU32()), "seed 1's second draw comes next");
+        }
+        // all logits negative: every one overflows to -infinity, and the largest still wins
+        assertEquals(0, new Sampler(3, 1e-38f, 0.9f, 1).sample(new float[] {-10f, -30f, -20f}));
+        // the same logits at a temperature where they do not overflow are sampled as usual
+        assertEquals(1, new Sampler(3, 1e-30f, 0.9f, 1).sample(new float[] {10f, 30f, 20f}));
+    }
+
+    /**
+     * Four equal probabilities (0.25) and top-p 0.1: run.c's cutoff (1 - 0.1) / 3 = 0.3 crops
+     * every token and it reads before its array. Without the crop, the sorted list (ids in order,
+     * the sort is stable) exceeds 0.1 at its first token, so the nucleus is id 0 alone.
+     */
+    @Test
+    void toppWithNoTokenAboveTheCutoffConsidersAll() {
+        assertEquals(0, new Sampler(4, 1.0f, 0.1f, 1).sample(new float[] {0f, 0f, 0f, 0f}));
+        // id 2 slightly above the others (e^0.01 / (3 + e^0.01) ~ 0.2519 < 0.3): the nucleus is id 2
+        assertEquals(2, new Sampler(4, 1.0f, 0.1f, 1).sample(new float[] {0f, 0f, 0.01f, 0f}));
+    }
+
+    @Test
+    void inNucleusIsWhatToppCanDraw() {
+        // probabilities 0.5, 0.3, 0.15, 0.05 with top-p 0.7: the nucleus is ids 0 and 1
+        Sampler sampler = new Sampler(4, 1.0f, 0.7f, 1);
+        float[] probabilities = {0.5f, 0.3f, 0.15f, 0.05f};
+        assertTrue(sampler.inNucleus(probabilities, 0));
+        assertTrue(sampler.inNucleus(probabilities, 1));
+        assertFalse(sampler.inNucleus(probabilities, 2));
+        assertFalse(sampler.inNucleus(probabilities, 3));
+        assertEquals(0.1f, sampler.toppCutoff(), 1e-7f); // (1 - 0.7) / 3
+    }
+
+    @Test
+    void firstNonFiniteFindsNanAndInfinities() {
+        assertEquals(-1, Sampler.firstNonFinite(new float[] {1f, -3e38f, 0f}, 3));
+        assertEquals(1, Sampler.firstNonFinite(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY}, 3));
+        assertEquals(2, Sampler.firstNonFinite(new float[] {1f, 2f, Float.NEGATIVE_INFINITY}, 3));
     }
 }

@@ -53,4 +53,27 @@ class SettingsTest {
         assertEquals(512, Generator.clampSteps(513, 512));
         assertEquals(7, Generator.clampSteps(7, 512));
     }
+
+    @Test
+    void keepIsBelowSeqLen() {
+        assertEquals(0, Settings.keep("keep", 0, 128));
+        assertEquals(127, Settings.keep("keep", 127, 128));
+        for (int bad : new int[] {-1, 128, 1000}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.keep("keep", bad, 128));
+            assertEquals("keep expects 0 (stop at seq_len, as run.c) or 1 to 127 tokens to keep (seq_len is 128), found "
+                    + bad, e.getMessage());
+        }
+    }
+
+    @Test
+    void stepsPastSeqLenOnlyWithKeep() {
+        assertEquals(512, Settings.steps("steps", 1000, 512, 0), "run.c's clamp");
+        assertEquals(512, Settings.steps("steps", 0, 512, 64));
+        assertEquals(512, Settings.steps("steps", -3, 512, 64));
+        assertEquals(1000, Settings.steps("steps", 1000, 512, 64));
+        assertEquals(100_000, Settings.steps("steps", 100_000, 512, 64));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Settings.steps("option -n", 100_001, 512, 64));
+        assertEquals("option -n expects at most 100000 steps when writing past the context, found 100001", e.getMessage());
+    }
 }

@@ -109,4 +109,54 @@ class TokenizerTest {
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
     }
+
+    /** Pieces for reading: tok512's " the" (id 265), "<0x0A>" (13), "<0x41>" (68), "<0xE2>" (229). */
+    @Test
+    void readablePieces() {
+        Tokenizer tokenizer = Shared.loadTokenizer("tok512.bin", 512);
+        assertEquals("\u2423the", tokenizer.readable(265));
+        assertEquals("\\n", tokenizer.readable(13));
+        assertEquals("\\t", tokenizer.readable(12));
+        assertEquals("A", tokenizer.readable(68));
+        assertEquals("\u2423", tokenizer.readable(35)); // <0x20>
+        assertEquals("<0xE2>", tokenizer.readable(229));
+        assertEquals("<0x00>", tokenizer.readable(3));
+        assertEquals("<0x7F>", tokenizer.readable(130));
+        assertEquals("<unk>", tokenizer.readable(0));
+        assertEquals("<s>", tokenizer.readable(Tokenizer.BOS));
+        assertEquals("</s>", tokenizer.readable(Tokenizer.EOS));
+        assertEquals("\u2423", tokenizer.readable(410));
+        assertEquals("<U+00A0>", tokenizer.readable(498)); // a no-break space
+        assertEquals("<U+200A>", tokenizer.readable(511)); // a hair space
+    }
+
+    /** Pieces that are not byte tokens: valid UTF-8 stays, other bytes are shown as <0xNN>. */
+    @Test
+    void readableOddPieces() {
+        byte[][] pieces = {"<unk>".getBytes(), "<s>".getBytes(), "</s>".getBytes(), "caf\u00e9 \ud83d\ude00".getBytes(StandardCharsets.UTF_8),
+            {'a', (byte) 0xC3, 'b', 0x07, (byte) 0xED, (byte) 0xA0, (byte) 0x80, '<', '>'}, "<0x4G>".getBytes(),
+            {'"', '\\', '\r'}};
+        Tokenizer tokenizer = Tokenizer.read(tokenizerFile(pieces), pieces.length);
+        assertEquals("caf\u00e9\u2423\ud83d\ude00", tokenizer.readable(3));
+        assertEquals("a<0xC3>b<0x07><0xED><0xA0><0x80><>", tokenizer.readable(4)); // a surrogate is not UTF-8
+        assertEquals("<0x4G>", tokenizer.readable(5));
+        assertEquals("\"\\\\r", tokenizer.readable(6));
+    }
+
+    static byte[] tokenizerFile(byte[][] pieces) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.writeBytes(b.putInt(0, 16).array());
+        for (byte[] piece : pieces) {
+            out.writeBytes(b.putFloat(0, 0f).array());
+            out.writeBytes(b.putInt(0, piece.length).array());
+            out.writeBytes(piece);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void jsonStringsEscapeWhatJsonNeeds() {
+        assertEquals("\"a\\\"b\\\\c\\u000a\\u0000\u2423\"", Json.string(new StringBuilder(), "a\"b\\c\n\u0000\u2423").toString());
+    }
 }

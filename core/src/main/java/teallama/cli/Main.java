@@ -1,7 +1,6 @@
 package teallama.cli;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -10,6 +9,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 
 import teallama.Chat;
@@ -18,7 +20,9 @@ import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FloatWeights;
 import teallama.FormatException;
+import teallama.GenerationException;
 import teallama.Generator;
+import teallama.Inspector;
 import teallama.Limits;
 import teallama.Model;
 import teallama.ModelWriter;
@@ -26,6 +30,7 @@ import teallama.Sampler;
 import teallama.Settings;
 import teallama.Tokenizer;
 import teallama.Transformer;
+import teallama.parallel.ShardThreads;
 
 /**
  * The command line: llama2.c's {@code ./run} (same flags, defaults and output: the text on
@@ -33,6 +38,9 @@ import teallama.Transformer;
  * file that runq.c and Teallama read.
  */
 public final class Main {
+    private static final String DEFAULT_TOKENIZER = "tokenizer.bin";
+    private static final int MAX_THREADS = 64;
+
     private static final String USAGE = String.join("\n",
             "Usage:   java -jar teallama.jar <checkpoint> [options]",
             "Example: java -jar teallama.jar model.bin -n 256 -i \"Once upon a time\"",
@@ -42,16 +50,37 @@ public final class Main {
             "  -s <int>    random seed, default time(NULL)",
             "  -n <int>    number of steps to run for, default 256. 0 = max_seq_len",
             "  -i <string> input prompt",
-            "  -z <string> optional path to custom tokenizer",
+            "  -z <string> optional path to custom tokenizer (default " + DEFAULT_TOKENIZER + ")",
             "  -m <string> mode: generate|chat, default: generate",
             "  -y <string> (optional) system prompt in chat mode",
+            "Teallama's own options:",
+            "  -j <int>    threads, 1 to " + MAX_THREADS + " (default: the number of cores); the output is the",
+            "              same for any number",
+            "  -k <int>    keep writing past the context window: when all seq_len positions are",
+            "              used, keep the last <int> tokens (1 to seq_len - 1), run them again and",
+            "              go on, so -n may be up to " + Settings.MAX_STEPS_PAST_CONTEXT + "; default 0, stop at seq_len as run.c",
+            "  --probs <file>  generate mode: write one line of JSON per generated token, with its",
+            "              position and the " + Inspector.ROWS + " most probable candidates after temperature",
+            "              (the token that came next marked, those top-p cuts marked; see README)",
+            "  --prompt-file <file>         the prompt (-i) is this file's bytes, exactly",
+            "  --system-prompt-file <file>  the system prompt (-y) is this file's bytes, exactly",
+            "  -h, --help  print this and exit",
+            "Java decodes arguments with the locale's charset before Teallama sees them, so -i and -y",
+            "can only carry text that is valid there (use a UTF-8 locale); for any other bytes, such",
+            "as invalid UTF-8, use the -file options. A NUL byte ends a prompt, as in run.c. Chat",
+            "mode reads stdin as run.c does: up to 511 bytes per turn (a longer line is several",
+            "turns), bytes as they are, a NUL ending the turn's text.",
+            "Where run.c's output is undefined, Teallama's is not: logits that are not finite (a",
+            "damaged model) end the story with an error naming the position; a temperature so",
+            "small that logits / temperature overflow picks the most likely token, as -t 0 does.",
             "",
             "Or:      java -jar teallama.jar quantize <in.bin> <out.bin> [-g <group size>]",
             "  converts a version 0 or 1 (fp32) checkpoint to version 2 (int8, Q8_0); the group",
-            "  size must divide dim and hidden_dim (default: 64, halved until it does)",
+            "  size must divide dim and hidden_dim (default: 64, halved until it does); out.bin",
+            "  must not be in.bin",
             "");
 
-    /** A problem with how the command was called; the usage text follows the message. */
+    /** A problem with how the command was called; --help shows how. */
     private static final class UsageException extends Exception {
         UsageException(String message) {
             super(message);
@@ -63,6 +92,10 @@ public final class Main {
         CommandException(String message) {
             super(message);
         }
+    }
+
+    /** Asked for --help. */
+    private static final class HelpRequest extends Exception {
     }
 
     private final InputStream stdin;
@@ -81,7 +114,7 @@ public final class Main {
         System.exit(run(args, System.in, out, err));
     }
 
-    /** Runs one command; returns the exit status. */
+    /** Runs one command; returns the exit status. Every error is one line on stderr. */
     public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
         Main main = new Main(stdin, stdout, stderr);
         try {
@@ -95,9 +128,16 @@ public final class Main {
                 stdout.flush();
             }
             return 0;
+        } catch (HelpRequest e) {
+            try {
+                main.print(USAGE);
+                stdout.flush();
+                return 0;
+            } catch (IOException printFailed) {
+                stderr.println("teallama: cannot print the usage: " + printFailed.getMessage());
+            }
         } catch (UsageException e) {
-            stderr.println("teallama: " + e.getMessage());
-            stderr.print(USAGE);
+            stderr.println("teallama: " + e.getMessage() + " (--help shows the usage)");
         } catch (CommandException | FormatException | IllegalArgumentException e) {
             stderr.println("teallama: " + e.getMessage());
         } catch (IOException e) {
@@ -105,6 +145,8 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             stderr.println("teallama: not enough memory for this model and number of steps"
                     + " (give Java more with -Xmx, or ask for fewer steps with -n)");
+        } catch (RuntimeException e) {
+            stderr.println("teallama: internal error, please report it: " + e);
         }
         return 1;
     }
@@ -112,45 +154,66 @@ public final class Main {
     // ----------------------------------------------------------------------------
     // run
 
-    private void run(String[] args) throws UsageException, CommandException, IOException {
+    private void run(String[] args) throws UsageException, CommandException, IOException, HelpRequest {
         // default parameters
         String checkpointPath;            // e.g. out/model.bin
-        String tokenizerPath = "tokenizer.bin";
+        String tokenizerPath = null;      // null: tokenizer.bin in the working directory
         float temperature = Settings.DEFAULT_TEMPERATURE; // 0.0 = greedy deterministic. 1.0 = original
         float topp = Settings.DEFAULT_TOPP;               // top-p in nucleus sampling. 1.0 = off
         int steps = Settings.DEFAULT_STEPS;               // number of steps to run for
-        String prompt = null;             // prompt string
+        byte[] prompt = null;             // prompt string
         long rngSeed = 0;                 // seed rng with time by default
         String mode = "generate";         // generate|chat
-        String systemPrompt = null;       // the (optional) system prompt to use in chat mode
+        byte[] systemPrompt = null;       // the (optional) system prompt to use in chat mode
+        int keep = 0;                     // tokens kept when the context fills; 0 = stop there
+        int threads = Runtime.getRuntime().availableProcessors();
+        String probsPath = null;          // where --probs writes the candidates
 
         if (args.length < 1) {
             throw new UsageException("expected a checkpoint file");
         }
+        if (isHelp(args[0])) {
+            throw new HelpRequest();
+        }
         checkpointPath = args[0];
         for (int i = 1; i < args.length; i += 2) {
             String flag = args[i];
-            if (flag.length() != 2 || flag.charAt(0) != '-') {
+            if (isHelp(flag)) {
+                throw new HelpRequest();
+            }
+            boolean longOption = flag.startsWith("--");
+            if (!longOption && (flag.length() != 2 || flag.charAt(0) != '-')) {
                 throw new UsageException("expected an option like -t, found '" + flag + "'");
             }
             if (i + 1 >= args.length) {
                 throw new UsageException("option " + flag + " needs a value");
             }
             String value = args[i + 1];
-            switch (flag.charAt(1)) {
-                case 't' -> temperature = Settings.number("option -t", value);
-                case 'p' -> topp = Settings.number("option -p", value);
-                case 's' -> rngSeed = Settings.seed(Settings.wholeNumber("option -s", value));
-                case 'n' -> steps = Settings.wholeNumber("option -n", value);
-                case 'i' -> prompt = value;
-                case 'z' -> tokenizerPath = value;
-                case 'm' -> mode = value;
-                case 'y' -> systemPrompt = value;
+            switch (longOption ? flag : flag.substring(1)) {
+                case "t" -> temperature = Settings.number("option -t", value);
+                case "p" -> topp = Settings.number("option -p", value);
+                case "s" -> rngSeed = Settings.seed(Settings.wholeNumber("option -s", value));
+                case "n" -> steps = Settings.wholeNumber("option -n", value);
+                case "i" -> prompt = value.getBytes(StandardCharsets.UTF_8);
+                case "z" -> tokenizerPath = value;
+                case "m" -> mode = value;
+                case "y" -> systemPrompt = value.getBytes(StandardCharsets.UTF_8);
+                case "k" -> keep = Settings.wholeNumber("option -k", value);
+                case "j" -> threads = Settings.wholeNumber("option -j", value);
+                case "--probs" -> probsPath = value;
+                case "--prompt-file" -> prompt = readFile(value, "prompt");
+                case "--system-prompt-file" -> systemPrompt = readFile(value, "system prompt");
                 default -> throw new UsageException("unknown option " + flag);
             }
         }
         if (!mode.equals("generate") && !mode.equals("chat")) {
             throw new UsageException("unknown mode: " + mode + " (expected generate or chat)");
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new UsageException("option -j expects 1 to " + MAX_THREADS + " threads, found " + threads);
+        }
+        if (mode.equals("chat") && (keep != 0 || probsPath != null)) {
+            throw new UsageException((keep != 0 ? "-k" : "--probs") + " works in generate mode only");
         }
 
         // parameter validation/overrides, as run.c does them
@@ -160,59 +223,90 @@ public final class Main {
         temperature = Settings.clampTemperature(temperature);
         topp = Settings.clampTopp(topp);
 
-        Model model = readModel(checkpointPath);
+        Model model = readModel(checkpointPath, threads);
         Config config = model.config();
-        steps = Generator.clampSteps(steps, config.seqLen());
+        keep = Settings.keep("option -k", keep, config.seqLen());
+        steps = Settings.steps("option -n", steps, config.seqLen(), keep);
+        int positions = Math.min(steps, config.seqLen());
+        try {
+            model.checkRun(positions, Limits.ofJvm());
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(checkpointPath + ": " + e.getMessage() + " (ask for fewer with -n, or give Java "
+                    + "more memory with -Xmx)");
+        }
         Tokenizer tokenizer = readTokenizer(tokenizerPath, config.vocabSize());
         Sampler sampler = new Sampler(config.vocabSize(), temperature, topp, rngSeed);
-        Transformer transformer = model.newTransformer(steps);
 
-        if (mode.equals("generate")) {
-            generate(transformer, tokenizer, sampler, prompt == null ? "" : prompt, steps);
-        } else {
-            chat(transformer, tokenizer, sampler, prompt, systemPrompt, steps);
+        String tokenizerName = tokenizerPath != null ? tokenizerPath : DEFAULT_TOKENIZER;
+        try (ShardThreads shards = ShardThreads.start(model, positions)) {
+            Transformer transformer = shards.transformer();
+            if (mode.equals("generate")) {
+                generate(transformer, tokenizer, sampler, prompt == null ? new byte[0] : prompt, steps, keep,
+                        probsPath);
+            } else {
+                chat(transformer, tokenizer, sampler, prompt, systemPrompt, steps);
+            }
+        } catch (FormatException e) {
+            // only encoding a prompt can find a tokenizer wanting
+            throw new CommandException(tokenizerName + ": " + e.getMessage());
+        } catch (GenerationException e) {
+            print("\n");
+            throw new CommandException(checkpointPath + ": " + e.getMessage());
         }
     }
 
-    private void generate(Transformer transformer, Tokenizer tokenizer, Sampler sampler, String prompt, int steps)
-            throws IOException {
-        Generator generator = new Generator(transformer, tokenizer, sampler, prompt, steps);
-        long start = 0; // used to time our code, only initialized after first iteration
-        byte[] piece;
-        while ((piece = generator.next()) != null) {
-            safePrint(piece);
+    private static boolean isHelp(String arg) {
+        return arg.equals("-h") || arg.equals("--help");
+    }
+
+    private void generate(Transformer transformer, Tokenizer tokenizer, Sampler sampler, byte[] prompt, int steps,
+                          int keep, String probsPath) throws IOException {
+        Generator generator = new Generator(transformer, tokenizer, sampler, prompt, steps, keep, probsPath != null);
+        try (ProbsFile probs = probsPath == null ? null : new ProbsFile(probsPath, tokenizer)) {
+            long start = 0; // used to time our code, only initialized after first iteration
+            for (;;) {
+                int before = generator.position();
+                byte[] piece = generator.next();
+                if (probs != null && generator.position() > before) {
+                    probs.write(generator);
+                }
+                if (piece == null) {
+                    break;
+                }
+                safePrint(piece);
+                stdout.flush();
+                // init the timer here because the first iteration can be slower
+                if (start == 0) {
+                    start = System.nanoTime();
+                }
+            }
+            stdout.write('\n');
             stdout.flush();
-            // init the timer here because the first iteration can be slower
-            if (start == 0) {
-                start = System.nanoTime();
+
+            // report achieved tok/s (pos-1 because the timer starts after first iteration)
+            int pos = generator.position();
+            if (pos > 1) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                stderr.println(String.format(Locale.ROOT, "achieved tok/s: %f", (pos - 1) / seconds));
             }
         }
-        stdout.write('\n');
-        stdout.flush();
-
-        // report achieved tok/s (pos-1 because the timer starts after first iteration)
-        int pos = generator.position();
-        if (pos > 1) {
-            double seconds = (System.nanoTime() - start) / 1e9;
-            stderr.println(String.format(Locale.ROOT, "achieved tok/s: %f", (pos - 1) / seconds));
-        }
     }
 
-    private void chat(Transformer transformer, Tokenizer tokenizer, Sampler sampler, String cliUserPrompt,
-                      String cliSystemPrompt, int steps) throws IOException {
+    private void chat(Transformer transformer, Tokenizer tokenizer, Sampler sampler, byte[] cliUserPrompt,
+                      byte[] cliSystemPrompt, int steps) throws IOException {
         Chat chat = new Chat(transformer, tokenizer, sampler, steps);
         // run.c reads into fixed buffers; at the end of input a buffer keeps what it last held
-        String systemPrompt = "";
-        String userPrompt = "";
+        byte[] systemPrompt = new byte[0];
+        byte[] userPrompt = new byte[0];
         while (!chat.isDone()) {
             // when it is the user's turn to contribute tokens to the dialog...
             if (chat.awaitingUser()) {
                 if (chat.atStart()) {
                     systemPrompt = cliSystemPrompt != null ? cliSystemPrompt
-                            : readLine("Enter system prompt (optional): ", systemPrompt);
+                            : readStdin("Enter system prompt (optional): ", systemPrompt);
                 }
                 userPrompt = chat.atStart() && cliUserPrompt != null ? cliUserPrompt
-                        : readLine("User: ", userPrompt);
+                        : readStdin("User: ", userPrompt);
                 chat.userTurn(systemPrompt, userPrompt);
                 print("Assistant: ");
             }
@@ -229,19 +323,41 @@ public final class Main {
         stdout.flush();
     }
 
-    /** Prints a guide, then reads one line without its newline; at end of input, keeps previous. */
-    private String readLine(String guide, String previous) throws IOException {
+    /** run.c's buffers for the prompts read from stdin: 512 bytes, so 511 and the NUL. */
+    private static final int PROMPT_BUFFER = 512;
+
+    /**
+     * run.c's read_stdin: prints a guide, then fgets: bytes up to and including a newline, at
+     * most 511 of them (the rest of a longer line is the next read's), as they are. The text
+     * ends at its first NUL (strlen), and a newline that ends it is stripped. When nothing is
+     * left to read, the buffer keeps what it held.
+     */
+    private byte[] readStdin(String guide, byte[] previous) throws IOException {
         print(guide);
         stdout.flush();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = stdin.read()) != -1 && b != '\n') {
-            line.write(b);
+        byte[] buffer = new byte[PROMPT_BUFFER - 1];
+        int length = 0;
+        while (length < buffer.length) {
+            int b = stdin.read();
+            if (b == -1) {
+                break;
+            }
+            buffer[length++] = (byte) b;
+            if (b == '\n') {
+                break;
+            }
         }
-        if (b == -1 && line.size() == 0) {
+        if (length == 0) {
             return previous;
         }
-        return line.toString(StandardCharsets.UTF_8);
+        int textLength = 0;
+        while (textLength < length && buffer[textLength] != 0) {
+            textLength++;
+        }
+        if (textLength > 0 && buffer[textLength - 1] == '\n') {
+            textLength--; // strip newline
+        }
+        return Arrays.copyOf(buffer, textLength);
     }
 
     /** run.c's safe_printf: skips pieces that are a single unprintable byte. */
@@ -258,7 +374,10 @@ public final class Main {
     // ----------------------------------------------------------------------------
     // quantize
 
-    private void quantize(String[] args) throws UsageException, CommandException, IOException {
+    private void quantize(String[] args) throws UsageException, CommandException, IOException, HelpRequest {
+        if (args.length > 1 && isHelp(args[1])) {
+            throw new HelpRequest();
+        }
         if (args.length != 3 && args.length != 5) {
             throw new UsageException("quantize expects <in.bin> <out.bin> [-g <group size>]");
         }
@@ -269,23 +388,29 @@ public final class Main {
             }
             groupSize = Settings.wholeNumber("option -g", args[4]);
         }
-        Model model = readModel(args[1]);
+        Model model = readModel(args[1], 1);
         if (!(model.weights() instanceof FloatWeights weights)) {
             throw new CommandException(args[1] + ": already quantized (version " + model.version()
                     + "); quantize reads version 0 or 1");
         }
+        Path in = Path.of(args[1]);
+        Path out = Path.of(args[2]);
+        if (Files.exists(out) && Files.isSameFile(in, out)) {
+            throw new CommandException("quantize would write over its input " + args[1]
+                    + "; give the output another name");
+        }
+        long inBytes = Files.size(in);
         Config config = model.config();
         int gs = groupSize != null ? groupSize : ModelWriter.defaultGroupSize(config);
         Checkpoint.checkGroupSize(config, gs);
-        File out = new File(args[2]);
-        try (OutputStream stream = new BufferedOutputStream(new FileOutputStream(out), 1 << 16)) {
+        try (OutputStream stream = new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16)) {
             ModelWriter.writeQuantized(config, weights, gs, stream);
         } catch (IOException e) {
             throw new CommandException("cannot write " + args[2] + ": " + e.getMessage());
         }
-        long inBytes = new File(args[1]).length();
+        long outBytes = Files.size(out);
         print(String.format(Locale.ROOT, "wrote %s: version 2 (Q8_0, group size %d), %d bytes, %.1f%% of %s%n",
-                args[2], gs, out.length(), 100.0 * out.length() / inBytes, args[1]));
+                args[2], gs, outBytes, 100.0 * outBytes / inBytes, args[1]));
     }
 
     // ----------------------------------------------------------------------------
@@ -295,9 +420,9 @@ public final class Main {
      * Reads a checkpoint as a stream: its header is checked against the file's length before a
      * byte of the weights is read, and the weights go straight into their arrays.
      */
-    private Model readModel(String path) throws CommandException {
+    private Model readModel(String path, int threads) throws CommandException {
         File file = openable(path, "model");
-        CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
+        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
         try (InputStream in = new FileInputStream(file)) {
             reader.expectSize(file.length());
             byte[] buffer = new byte[Checkpoint.HEADER_BYTES];
@@ -316,12 +441,18 @@ public final class Main {
         }
     }
 
+    /** path null: the default, tokenizer.bin, which a user may not know they asked for. */
     private Tokenizer readTokenizer(String path, int vocabSize) throws CommandException {
-        byte[] data = readFile(path, "tokenizer");
+        if (path == null && !new File(DEFAULT_TOKENIZER).exists()) {
+            throw new CommandException("cannot open tokenizer file " + DEFAULT_TOKENIZER + " (the default, in "
+                    + new File("").getAbsolutePath() + "): no such file; give the model's tokenizer with -z");
+        }
+        String name = path != null ? path : DEFAULT_TOKENIZER;
+        byte[] data = readFile(name, "tokenizer");
         try {
             return Tokenizer.read(data, vocabSize);
         } catch (FormatException e) {
-            throw new CommandException(path + ": " + e.getMessage());
+            throw new CommandException(name + ": " + e.getMessage());
         }
     }
 

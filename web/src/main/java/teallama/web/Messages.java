@@ -1,6 +1,7 @@
 package teallama.web;
 
 import org.teavm.jso.JSBody;
+import org.teavm.jso.JSObject;
 
 /**
  * Every message the worker posts to the page, in one place. Each carries a type:
@@ -29,16 +30,59 @@ final class Messages {
                              int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes,
                              int threads, String threadNote);
 
-    /** Generation began with these settings, after run.c's clamps. */
-    @JSBody(params = {"temperature", "topp", "steps", "seed", "promptTokens"},
+    /**
+     * Generation began with these settings, after run.c's clamps. keep is how many tokens are
+     * kept when the context fills (0: the story stops at seq_len, as in run.c); with keep, steps
+     * may exceed seq_len, up to maxSteps.
+     */
+    @JSBody(params = {"temperature", "topp", "steps", "seed", "promptTokens", "keep", "maxSteps"},
             script = "self.postMessage({type: 'started', temperature: temperature, topp: topp, steps: steps, "
-                    + "seed: seed, promptTokens: promptTokens});")
-    static native void started(double temperature, double topp, int steps, String seed, int promptTokens);
+                    + "seed: seed, promptTokens: promptTokens, keep: keep, maxSteps: maxSteps});")
+    static native void started(double temperature, double topp, int steps, String seed, int promptTokens, int keep,
+                               int maxSteps);
 
-    /** The text one more position added (possibly empty), with the count and speed so far. */
-    @JSBody(params = {"text", "tokens", "tokPerSec"},
-            script = "self.postMessage({type: 'token', text: text, tokens: tokens, tokPerSec: tokPerSec});")
-    static native void token(String text, int tokens, double tokPerSec);
+    /**
+     * One more position: the token it chose and the text that completes (possibly empty: a
+     * character spelled over several byte tokens shows with its last byte), with the count and
+     * speed so far. Fields:
+     * <ul>
+     * <li>text: text to append, never HTML;</li>
+     * <li>tokens: pieces shown so far; tokPerSec: run.c's measure so far;</li>
+     * <li>token: the id of the token this step's text belongs to;</li>
+     * <li>pos: that token's place in the story, BOS being 0, so the first token shown is at 1;
+     *     past the context window (keep) it goes on counting;</li>
+     * <li>prompt: true when the prompt forced the token, false when it was sampled;</li>
+     * <li>inspect: null unless the story was started with inspect; else {greedy, candidates}.
+     *     greedy is true when the largest logit wins (temperature 0, or one so small that logits
+     *     / temperature overflow); the probabilities are then those of temperature 1. candidates
+     *     are up to 10 rows, most probable first (ties in id order), each {token, text, prob,
+     *     sampled?, cut?}: token is the id; text the piece for reading (spaces as ␣, \n \t \r
+     *     escaped, other bytes as &lt;0xNN&gt;, invisible characters such as a no-break space as
+     *     &lt;U+NNNN&gt;, BOS and EOS as &lt;s&gt; and &lt;/s&gt;; text, never HTML); prob the
+     *     probability after temperature, from 0 to 1 (the float itself, as a number); sampled is
+     *     present (true) on the row of the token that came next, sampled or forced (if it was
+     *     not among the most probable, it takes the last row); cut is present (true) on rows
+     *     that top-p would not draw (below run.c's cutoff, or past the nucleus).</li>
+     * </ul>
+     */
+    @JSBody(params = {"text", "tokens", "tokPerSec", "token", "pos", "prompt", "inspect"},
+            script = "self.postMessage({type: 'token', text: text, tokens: tokens, tokPerSec: tokPerSec, token: token, "
+                    + "pos: pos, prompt: !!prompt, inspect: inspect});")
+    static native void token(String text, int tokens, double tokPerSec, int token, int pos, boolean prompt,
+                             JSObject inspect);
+
+    /** The inspect field of a token message, without rows: {greedy, candidates: []}. */
+    @JSBody(params = {"greedy"}, script = "return {greedy: !!greedy, candidates: []};")
+    static native JSObject inspection(boolean greedy);
+
+    /** Adds a row to inspection.candidates; sampled and cut are only present when true. */
+    @JSBody(params = {"inspection", "token", "text", "prob", "sampled", "cut"},
+            script = "const row = {token: token, text: text, prob: prob};"
+                    + "if (sampled) row.sampled = true;"
+                    + "if (cut) row.cut = true;"
+                    + "inspection.candidates.push(row);")
+    static native void candidate(JSObject inspection, int token, String text, double prob, boolean sampled,
+                                 boolean cut);
 
     /**
      * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the model's

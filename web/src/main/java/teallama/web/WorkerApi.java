@@ -1,14 +1,19 @@
 package teallama.web;
 
+import java.nio.charset.StandardCharsets;
+
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSExport;
+import org.teavm.jso.JSObject;
 import org.teavm.jso.typedarrays.Int8Array;
 
 import teallama.Checkpoint;
 import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FormatException;
+import teallama.GenerationException;
 import teallama.Generator;
+import teallama.Inspector;
 import teallama.Limits;
 import teallama.Model;
 import teallama.Sampler;
@@ -29,6 +34,7 @@ import teallama.parallel.Exchange;
 public final class WorkerApi {
     private static CheckpointReader reader; // the model being read, until it is complete
     private static String modelName;
+    private static String tokenizerName;
     private static Model model;             // the shard this worker holds
     private static Exchange exchange;       // how it meets the other shards
     private static Tokenizer tokenizer;
@@ -53,10 +59,11 @@ public final class WorkerApi {
 
     /**
      * What a browser can hold: Chromium's longest float[] has 2^28 - 4 elements, and the heap
-     * (which holds WebAssembly GC arrays too) is bounded by what worker.js measures.
+     * (which holds WebAssembly GC arrays too) is bounded by what worker.js measures, or not at
+     * all where it passes nothing.
      */
     private static Limits limits(double memoryBytes) {
-        return new Limits((1 << 28) - 4, (long) memoryBytes);
+        return new Limits((1 << 28) - 4, memoryBytes > 0 ? (long) memoryBytes : Long.MAX_VALUE);
     }
 
     /** Reports a download's progress (total 0 when unknown); worker.js fetches, the message is built here. */
@@ -170,7 +177,8 @@ public final class WorkerApi {
      * says why the model runs on fewer threads than asked, or is empty.
      */
     @JSExport
-    public static boolean loadTokenizer(Int8Array bytes, String tokenizerName, double modelBytes, String threadNote) {
+    public static boolean loadTokenizer(Int8Array bytes, String name, double modelBytes, String threadNote) {
+        tokenizerName = name;
         Config c = model.config();
         try {
             tokenizer = Tokenizer.read(bytes.copyToJavaArray(), c.vocabSize());
@@ -190,12 +198,13 @@ public final class WorkerApi {
 
     /**
      * Starts a story with the page's settings as text (so a link's values are checked here, the
-     * same way the command line checks them); posts started or error. startedMillis is when the
-     * user pressed Start: a story of a model already in memory is timed from it.
+     * same way the command line checks them); posts started or error. keepText is how many tokens
+     * to keep when the context fills (see Generator; null or "0": stop at seq_len, as run.c), and
+     * inspect asks for each token's candidates in the token messages.
      */
     @JSExport
     public static boolean start(String prompt, String temperatureText, String toppText, String stepsText,
-                                String seedText, double memoryBytes) {
+                                String seedText, String keepText, boolean inspect, double memoryBytes) {
         generator = null;
         if (model == null || tokenizer == null) {
             Messages.error("no model is loaded");
@@ -207,12 +216,14 @@ public final class WorkerApi {
         Config c = model.config();
         float temperature;
         float topp;
+        int keep;
         int steps;
         long seed;
         try {
             temperature = Settings.clampTemperature(Settings.number("temperature", temperatureText));
             topp = Settings.clampTopp(Settings.number("top-p", toppText));
-            steps = Generator.clampSteps(Settings.wholeNumber("steps", stepsText), c.seqLen());
+            keep = Settings.keep("keep", Settings.wholeNumber("keep", keepText == null ? "0" : keepText), c.seqLen());
+            steps = Settings.steps("steps", Settings.wholeNumber("steps", stepsText), c.seqLen(), keep);
             seed = Settings.seed(Settings.wholeNumber("seed", seedText));
         } catch (IllegalArgumentException e) {
             Messages.error(e.getMessage());
@@ -223,28 +234,31 @@ public final class WorkerApi {
             // read back as run.c reads -s (atoi), gives the same seed
             seed = 1 + (long) (Math.random() * (Integer.MAX_VALUE - 1));
         }
-        if (transformer == null || transformer.positions() < steps) {
+        int positions = Math.min(steps, c.seqLen());
+        if (transformer == null || transformer.positions() < positions) {
             transformer = null; // let the old KV cache go before the new one is allocated
             try {
-                model.checkRun(steps, limits(memoryBytes));
+                model.checkRun(positions, limits(memoryBytes));
             } catch (IllegalArgumentException e) {
                 Messages.error(e.getMessage() + " of this model in this browser; ask for fewer");
                 return false;
             }
-            transformer = model.shards()[0].newTransformer(steps, exchange);
+            transformer = model.shards()[0].newTransformer(positions, exchange);
         }
         Sampler sampler = new Sampler(c.vocabSize(), temperature, topp, seed);
         try {
-            generator = new Generator(transformer, tokenizer, sampler, prompt, steps);
+            generator = new Generator(transformer, tokenizer, sampler, prompt.getBytes(StandardCharsets.UTF_8), steps,
+                    keep, inspect);
         } catch (FormatException e) {
-            Messages.error("cannot encode the prompt: " + e.getMessage());
+            Messages.error(tokenizerName + ": cannot encode the prompt: " + e.getMessage());
             return false;
         }
         text = new TextStream();
         tokens = 0;
         startMillis = 0;
         firstTokenMs = 0;
-        Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength());
+        Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength(), keep,
+                Settings.MAX_STEPS_PAST_CONTEXT);
         return true;
     }
 
@@ -260,7 +274,14 @@ public final class WorkerApi {
         if (generator == null) {
             return false;
         }
-        byte[] piece = generator.next();
+        byte[] piece;
+        try {
+            piece = generator.next();
+        } catch (GenerationException e) {
+            generator = null;
+            Messages.error(modelName + ": " + e.getMessage());
+            return false;
+        }
         if (piece == null) {
             finish(generator.position() >= generator.steps() ? "steps" : "end");
             return false;
@@ -270,8 +291,21 @@ public final class WorkerApi {
             startMillis = now();
             firstTokenMs = startMillis - clockMillis;
         }
-        Messages.token(text.append(piece), tokens, tokensPerSecond());
+        Inspector.Candidates candidates = generator.candidates();
+        Messages.token(text.append(piece), tokens, tokensPerSecond(), generator.token(), generator.position(),
+                generator.forced(), candidates == null ? null : inspection(candidates));
         return true;
+    }
+
+    /** The inspect field of a token message (see {@link Messages#token}). */
+    private static JSObject inspection(Inspector.Candidates c) {
+        JSObject inspection = Messages.inspection(c.greedy());
+        for (int r = 0; r < c.rows(); r++) {
+            int token = c.tokens()[r];
+            Messages.candidate(inspection, token, tokenizer.readable(token), c.probabilities()[r], r == c.chosenRow(),
+                    c.cut()[r]);
+        }
+        return inspection;
     }
 
     /** Ends the story between two tokens. */

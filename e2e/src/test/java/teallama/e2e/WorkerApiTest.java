@@ -1,0 +1,171 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import teallama.Generator;
+import teallama.GoldenGenerateTest;
+import teallama.Inspector;
+import teallama.Model;
+import teallama.Sampler;
+import teallama.Shared;
+import teallama.Tokenizer;
+
+/**
+ * The WebAssembly build of WorkerApi, called as worker.js calls it (here from the page, with the
+ * messages it posts caught), against the JVM: the token messages' token, pos, prompt and
+ * inspect fields, stories past the context window (keep), and the checks of keep and steps.
+ */
+class WorkerApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Loads a model (with a NaN written at byte nanAt, unless it is negative), then per call runs
+     * start(...args) and every step; returns the messages of each.
+     */
+    private static final String RUN = "async ({model, tokenizer, calls, nanAt}) => {"
+            + "  const messages = [];"
+            + "  self.postMessage = (m) => messages.push(m);" // what Messages.java posts with
+            + "  const api = (await TeaVM.wasmGC.load('teallama.wasm')).exports;"
+            + "  const bytes = async (url) => (await fetch(url)).arrayBuffer();"
+            + "  const modelBytes = await bytes(model);"
+            + "  if (nanAt >= 0) new DataView(modelBytes).setFloat32(nanAt, NaN, true);"
+            + "  api.beginModel(model, 1, 0, modelBytes.byteLength, 0);"
+            + "  api.acceptModel(new Int8Array(modelBytes));"
+            + "  const loaded = api.finishModel();"
+            + "  if (loaded) return JSON.stringify([[{type: 'error', message: loaded}]]);"
+            + "  api.loadTokenizer(new Int8Array(await bytes(tokenizer)), tokenizer, modelBytes.byteLength, '');"
+            + "  const runs = [];"
+            + "  for (const args of calls) {"
+            + "    messages.length = 0;"
+            + "    const started = api.start(...args);"
+            + "    while (started && api.step()) {}"
+            + "    runs.push(messages.slice());"
+            + "  }"
+            + "  return JSON.stringify(runs);"
+            + "}";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chromium", "firefox"})
+    void tokenMessagesCarryWhatTheJvmComputes(String browserName) throws Exception {
+        TestSite site = TestSite.get();
+        try (Playwright playwright = Browsers.playwright()) {
+            Browser browser = Browsers.launch(playwright, browserName);
+            // the test's own script runs in the page, whatever policy the site sets for scripts
+            Page page = browser.newContext(new Browser.NewContextOptions().setBypassCSP(true)).newPage();
+            page.navigate(site.root.url());
+            page.addScriptTag(new Page.AddScriptTagOptions().setUrl("teallama.wasm-runtime.js"));
+
+            // random-mini (int8) has seq_len 128; with seed 1 and this prompt BOS does not come in 1000 steps
+            JsonNode runs = run(page, "models/random-mini-q80.bin", List.of(
+                    List.of("", "1", "0.9", "1000", "1", "128", true),
+                    List.of("", "1", "0.9", "1000", "1", "6.5", true),
+                    List.of("", "1", "0.9", "100001", "1", "64", true),
+                    List.of("Once upon", "1", "0.9", "1000", "1", "64", true),
+                    List.of("Once upon", "1", "0.9", "20", "1"))); // as worker.js called it before keep and inspect
+            assertError(runs.get(0), "keep expects 0 (stop at seq_len, as run.c) or 1 to 127 tokens to keep "
+                    + "(seq_len is 128), found 128");
+            assertError(runs.get(1), "keep expects a whole number, found '6.5'");
+            assertError(runs.get(2), "steps expects at most 100000 steps when writing past the context, found 100001");
+
+            Model model = Shared.loadModel("random-mini-q80.bin");
+            Tokenizer tokenizer = Shared.loadTokenizer("tok512.bin", 512);
+            JsonNode keep = runs.get(3);
+            JsonNode started = keep.get(0);
+            assertEquals(64, started.get("keep").asInt());
+            assertEquals(1000, started.get("steps").asInt());
+            assertEquals(100000, started.get("maxSteps").asInt());
+            assertEquals("steps", keep.get(keep.size() - 1).get("reason").asText());
+            assertEquals(1000, keep.size() - 2, "a token message for each of 1000 steps");
+            assertSameAsJvm(keep, new Generator(model.newTransformer(128), tokenizer, new Sampler(512, 1.0f, 0.9f, 1),
+                    "Once upon".getBytes(StandardCharsets.UTF_8), 1000, 64, true), tokenizer);
+
+            JsonNode plain = runs.get(4);
+            assertEquals(0, plain.get(0).get("keep").asInt());
+            assertTrue(plain.get(1).get("inspect").isNull());
+            assertSameAsJvm(plain, new Generator(model.newTransformer(20), tokenizer, new Sampler(512, 1.0f, 0.9f, 1),
+                    "Once upon", 20), tokenizer);
+
+            // a golden story with top-p cutting: case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue"
+            GoldenGenerateTest.Case c = GoldenGenerateTest.cases().get(9);
+            JsonNode story = run(page, "models/stories260K.bin",
+                    List.of(List.of(c.prompt(), c.temperature(), c.topp(), c.steps(), c.seed(), "0", true))).get(0);
+            StringBuilder text = new StringBuilder();
+            for (int i = 1; i < story.size() - 1; i++) {
+                text.append(story.get(i).get("text").asText());
+            }
+            assertEquals(new String(c.expected(), StandardCharsets.UTF_8), text + "\n", "the story is run.c's");
+            Model stories260K = Shared.loadModel("stories260K.bin");
+            assertSameAsJvm(story, new Generator(stories260K.newTransformer(512), tokenizer,
+                    new Sampler(512, 0.9f, 0.8f, 777), c.prompt().getBytes(StandardCharsets.UTF_8), 512, 0, true), tokenizer);
+            assertTrue(story.toString().contains("\"cut\":true"), "top-p cut some rows");
+
+            // a NaN in BOS's embedding row (version 0: 28 header bytes, then (vocab, dim = 64) floats)
+            JsonNode nan = run(page, "models/stories260K.bin", List.of(List.of("", "1", "0.9", "10", "1")), 28 + 64 * 4)
+                    .get(0);
+            assertEquals(List.of("started", "error"), List.of(nan.get(0).get("type").asText(), nan.get(1).get("type").asText()));
+            assertEquals("models/stories260K.bin: the model's logits at position 0 are not finite (token 0's is NaN): its "
+                    + "weights hold NaN or infinity, or its sums overflow", nan.get(1).get("message").asText());
+            browser.close();
+        }
+    }
+
+    private static JsonNode run(Page page, String model, List<List<Object>> calls) throws Exception {
+        return run(page, model, calls, -1);
+    }
+
+    private static JsonNode run(Page page, String model, List<List<Object>> calls, int nanAt) throws Exception {
+        String result = (String) page.evaluate(RUN, java.util.Map.of("model", model, "tokenizer", "models/tok512.bin",
+                "calls", calls, "nanAt", nanAt));
+        return JSON.readTree(result);
+    }
+
+    private static void assertError(JsonNode messages, String message) {
+        assertEquals(1, messages.size(), messages.toString());
+        assertEquals("error", messages.get(0).get("type").asText());
+        assertEquals(message, messages.get(0).get("message").asText());
+    }
+
+    /** Each token message against the JVM's generator, step by step. */
+    private static void assertSameAsJvm(JsonNode messages, Generator generator, Tokenizer tokenizer) {
+        assertEquals("started", messages.get(0).get("type").asText());
+        for (int i = 1; i < messages.size() - 1; i++) {
+            JsonNode m = messages.get(i);
+            assertEquals("token", m.get("type").asText());
+            assertTrue(generator.next() != null);
+            String where = "token message " + i;
+            assertEquals(generator.token(), m.get("token").asInt(), where);
+            assertEquals(generator.position(), m.get("pos").asInt(), where);
+            assertEquals(generator.forced(), m.get("prompt").asBoolean(), where);
+            Inspector.Candidates c = generator.candidates();
+            if (c == null) {
+                assertTrue(m.get("inspect").isNull(), where);
+                continue;
+            }
+            assertEquals(c.greedy(), m.get("inspect").get("greedy").asBoolean(), where);
+            JsonNode rows = m.get("inspect").get("candidates");
+            assertEquals(c.rows(), rows.size(), where);
+            for (int r = 0; r < c.rows(); r++) {
+                JsonNode row = rows.get(r);
+                assertEquals(c.tokens()[r], row.get("token").asInt(), where);
+                assertEquals(tokenizer.readable(c.tokens()[r]), row.get("text").asText(), where);
+                assertEquals(c.probabilities()[r], (float) row.get("prob").asDouble(), where);
+                assertEquals(r == c.chosenRow(), row.has("sampled"), where);
+                assertEquals(c.cut()[r], row.has("cut"), where);
+            }
+        }
+        assertEquals(null, generator.next(), "the story ends where the page's did");
+        assertEquals("done", messages.get(messages.size() - 1).get("type").asText());
+    }
+}
