@@ -74,7 +74,7 @@ async function readSource(source, what, signal) {
     const percent = total ? Math.floor((100 * loaded) / total) : Math.floor(loaded / 1048576);
     if (percent !== reported) {
       reported = percent;
-      api.progress(what, loaded, Math.max(total, loaded));
+      api.progress(what, loaded, total);
     }
   }
   api.progress(what, loaded, loaded);
@@ -170,6 +170,7 @@ onmessage = async (event) => {
   }
   try {
     if (message.type === "start") {
+      api.pressedStart();
       stop("restart");
       await start(message);
     } else if (message.type === "bench") {
@@ -177,6 +178,8 @@ onmessage = async (event) => {
       await bench(message);
     } else if (message.type === "stop") {
       stop("stop");
+    } else if (message.type === "encode") {
+      api.encode(message.prompt);
     }
   } catch (e) {
     generating = false;

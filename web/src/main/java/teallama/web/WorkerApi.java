@@ -29,8 +29,9 @@ public final class WorkerApi {
     private static TextStream text;
     private static int tokens;           // pieces shown so far
     private static double startMillis;   // run.c starts its clock after the first position
+    private static double pressedMillis; // when the page's Start reached the worker, if it did
     private static double loadMillis;    // when the bytes of the current model were handed over
-    private static double clockMillis;   // when the current story began: its load, or its start
+    private static double clockMillis;   // when the current story began: Start, else its load, else its start
     private static double firstTokenMs;  // from clockMillis to the first piece
 
     /** Chromium's largest float[] is 2^28 - 4 elements; each of the two KV caches is one array. */
@@ -62,6 +63,22 @@ public final class WorkerApi {
     @JSExport
     public static void cancelled() {
         Messages.done("stopped", "", 0, 0, 0);
+    }
+
+    /** The page's Start arrived: the story's first token is timed from now, its download included. */
+    @JSExport
+    public static void pressedStart() {
+        pressedMillis = now();
+    }
+
+    /** Posts how many tokens the prompt takes with the loaded tokenizer, so the page can show it. */
+    @JSExport
+    public static void encode(String prompt) {
+        if (model == null || tokenizer == null) {
+            Messages.encoded(prompt, 0, 0);
+            return;
+        }
+        Messages.encoded(prompt, tokenizer.encode(prompt, true, false).length, model.config().seqLen());
     }
 
     /** Reads a checkpoint and its tokenizer; posts ready or error. */
@@ -107,8 +124,9 @@ public final class WorkerApi {
             Messages.error("no model is loaded");
             return false;
         }
-        // a story right after a load is timed from the load: bytes in memory to first token
-        clockMillis = loadMillis != 0 ? loadMillis : now();
+        // a story is timed from the page's Start; the benchmark's, right after a load, from the load
+        clockMillis = pressedMillis != 0 ? pressedMillis : loadMillis != 0 ? loadMillis : now();
+        pressedMillis = 0;
         loadMillis = 0;
         Config c = model.config();
         float temperature;
