@@ -1,112 +1,180 @@
 "use strict";
 // The page: settings in, story out. The worker (worker.js) owns the model and does the work;
-// this script only sends it start and stop and renders what it answers. Text from the model
-// goes into the page as text, never as HTML.
+// this script sends it start, stop and prompts to count, and renders what it answers. Text from
+// the model goes into the page as text, never as HTML. Settings live in settings.js.
 
-const SETTINGS = ["prompt", "temperature", "topp", "steps", "seed"];
 const BUSY = new Set(["loading", "ready", "generating"]);
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  model: $("model"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
+  notice: $("notice"), panel: document.querySelector(".panel"),
+  model: $("model"), modelFrom: $("model-from"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
   modelUrl: $("model-url"), tokenizerUrl: $("tokenizer-url"), modelFile: $("model-file"), tokenizerFile: $("tokenizer-file"),
-  prompt: $("prompt"), temperature: $("temperature"), topp: $("topp"), steps: $("steps"), seed: $("seed"),
+  prompt: $("prompt"), promptLength: $("prompt-length"),
+  temperature: $("temperature"), topp: $("topp"), steps: $("steps"), seed: $("seed"),
   start: $("start"), stop: $("stop"), link: $("link"),
   progress: $("progress"), progressText: $("progress-text"), status: $("status"), output: $("output"),
-  tokens: $("tokens"), speed: $("speed"), shape: $("shape"), dropVeil: $("drop-veil"),
+  story: $("story"), tokens: $("tokens"), speed: $("speed"), shape: $("shape"), announcer: $("announce"), dropVeil: $("drop-veil"),
 };
 
-fillModelChoices(ui.model);
-const worker = new Worker("worker.js");
-let story = document.createTextNode("");  // the story, one text node that grows
-let usedSeed = null;                       // the seed of the last story, for links
+let worker = null;      // null where the page cannot run (see showWhyItCannotRun)
+let loadedModel = null; // the ready message's model, once one has loaded
+let story = null;       // the story under way: { promptPieces, steps, pieces }
+let usedSeed = null;    // the seed of the last story, for links
 
 // ----------------------------------------------------------------------------
-// state
+// state: what the buttons allow, what the page says
 
-function setState(state, message) {
-  ui.output.dataset.state = state;
-  ui.start.disabled = BUSY.has(state);
-  ui.stop.disabled = !BUSY.has(state);
-  if (message !== undefined) {
+function state() {
+  return ui.output.dataset.state;
+}
+
+function setState(next, message) {
+  const focused = document.activeElement;
+  const busy = BUSY.has(next);
+  ui.output.dataset.state = next;
+  ui.output.setAttribute("aria-busy", String(busy));
+  ui.start.disabled = busy || worker === null;
+  ui.stop.disabled = !busy;
+  // the model stays as it is while it loads and writes, so the status keeps describing it
+  for (const input of [ui.model, ui.modelUrl, ui.tokenizerUrl, ui.modelFile, ui.tokenizerFile]) {
+    input.disabled = busy;
+  }
+  if (focused && focused.disabled) {
+    (busy ? ui.stop : ui.start).focus({ preventScroll: true }); // Start or Stop disabled itself under the keyboard
+  }
+  if (message !== undefined && ui.status.textContent !== message) {
     ui.status.textContent = message;
   }
-  ui.status.classList.toggle("error", state === "error");
+  ui.status.classList.toggle("error", next === "error");
+}
+
+/** Says something to screen readers: only a story's start and end, errors, and answers to a click. */
+function announce(message) {
+  ui.announcer.textContent = message;
+}
+
+/** An answer to something the user did, shown and announced, that leaves the state alone. */
+function tell(message) {
+  ui.status.textContent = message;
+  announce(message);
 }
 
 function showError(message) {
   setState("error", message);
+  announce(message);
 }
 
 // ----------------------------------------------------------------------------
-// settings
+// the prompt's length, counted by the worker with the loaded model's tokenizer
 
-function showChoice() {
-  showModelChoice(ui);
+let countAsked = null;   // the prompt the worker is counting
+let promptCount = null;  // { prompt, tokens, seqLen } of the last answer
+
+function showPromptLength() {
+  const prompt = ui.prompt.value;
+  const counted = promptCount !== null && promptCount.prompt === prompt;
+  if (!counted && loadedModel && worker && countAsked === null) {
+    countAsked = prompt;
+    worker.postMessage({ type: "encode", prompt });
+  }
+  if (counted) {
+    ui.promptLength.textContent = describePromptLength(promptCount.tokens, promptCount.seqLen);
+    ui.promptLength.classList.toggle("warning", promptCount.tokens >= storySteps(promptCount.seqLen));
+  } else if (!promptCount || !loadedModel) {
+    // (with a count on show and a model loaded, the count stays until the worker answers)
+    const characters = Array.from(prompt).length;
+    ui.promptLength.textContent = `${characters} ${characters === 1 ? "character" : "characters"}` +
+      (loadedModel ? "" : " · load a model to count tokens");
+    ui.promptLength.classList.remove("warning");
+  }
 }
 
-/** Where the model and tokenizer come from: { url } or { file } each. Throws with a message. */
-function sources() {
-  return modelSources(ui.model.value, ui.modelUrl.value, ui.tokenizerUrl.value, ui.modelFile.files[0],
-    ui.tokenizerFile.files[0]);
+/** The worker's answer: promptTokens counts BOS, which the prompt does not show. */
+function countedPrompt(m) {
+  countAsked = null;
+  promptCount = m.seqLen > 0 ? { prompt: m.prompt, tokens: m.promptTokens - 1, seqLen: m.seqLen } : null;
+  if (m.seqLen === 0) loadedModel = null;
+  showPromptLength();
 }
 
-function settings() {
-  const values = {};
-  for (const name of SETTINGS) values[name] = ui[name].value;
-  if (values.seed.trim() === "") values.seed = "0"; // 0 asks for a random seed, as in run.c
-  values.threads = new URLSearchParams(location.search).get("threads") || "auto";
-  return values;
+function describePromptLength(tokens, seqLen) {
+  const length = `${tokens} / ${seqLen} tokens`;
+  if (tokens >= seqLen) return `${length}: no room left in the model's context; shorten the prompt`;
+  const steps = storySteps(seqLen);
+  if (tokens >= steps) return `${length}: the prompt takes all ${steps} steps; raise Steps or shorten the prompt`;
+  return length;
 }
 
-/** The page's settings as a link that tells the last story again. */
-function shareableUrl() {
-  const params = new URLSearchParams();
-  const choice = ui.model.value;
-  if (PRESETS[choice]) {
-    params.set("model", choice);
-  } else if (choice === "url") {
-    params.set("model", ui.modelUrl.value.trim());
-    if (ui.tokenizerUrl.value.trim()) params.set("tokenizer", ui.tokenizerUrl.value.trim());
-  }
-  for (const name of SETTINGS) {
-    const value = name === "seed" && ui.seed.value.trim() === "" && usedSeed ? usedSeed : ui[name].value;
-    if (value !== "") params.set(name, value);
-  }
-  return location.origin + location.pathname + "?" + params.toString();
+/** The steps a story will take: run.c's clamp of the Steps field, or seq_len while it is not a number. */
+function storySteps(seqLen) {
+  const steps = Number(ui.steps.value);
+  return Number.isInteger(steps) && steps > 0 && steps < seqLen ? steps : seqLen;
 }
 
-/** model, tokenizer, prompt, temperature, topp, steps, seed and autostart=1 from the address. */
-function applyQuery() {
-  const query = new URLSearchParams(location.search);
-  const model = query.get("model");
-  if (model !== null) {
-    if (PRESETS[model]) {
-      ui.model.value = model;
-    } else {
-      ui.model.value = "url";
-      ui.modelUrl.value = model;
-    }
+// ----------------------------------------------------------------------------
+// the story: one element per position, each holding its text as a text node
+
+function clearStory() {
+  ui.output.replaceChildren();
+  ui.tokens.textContent = "0";
+  ui.speed.textContent = "–";
+}
+
+function appendPiece(text, fromPrompt) {
+  const box = ui.output;
+  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+  const piece = document.createElement("span");
+  if (fromPrompt) piece.dataset.prompt = "";
+  piece.append(document.createTextNode(text));
+  box.append(piece);
+  if (atBottom) box.scrollTop = box.scrollHeight;
+}
+
+/**
+ * On a phone the story starts below the fold: scroll until the story box fits (or most of the
+ * screen holds it), no further than the story's own top, so Start and Stop stay in view where
+ * they can. Where the story already shows, the page stays put.
+ */
+function bringStoryIntoView() {
+  const box = ui.output.getBoundingClientRect();
+  if (box.top < 0.75 * window.innerHeight) return;
+  const wanted = Math.min(parseFloat(getComputedStyle(ui.output).maxHeight) || box.height, 0.6 * window.innerHeight);
+  const by = Math.min(box.top - (window.innerHeight - wanted), ui.story.getBoundingClientRect().top);
+  const motion = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+  window.scrollBy({ top: by, behavior: motion });
+}
+
+function showSpeed(m) {
+  ui.tokens.textContent = String(m.tokens);
+  if (m.tokPerSec > 0) ui.speed.textContent = `${m.tokPerSec.toFixed(1)} tok/s`;
+}
+
+function endOfStory(m) {
+  if (m.reason === "stopped") return "Stopped.";
+  const first = m.tokens > 0 ? ` First token after ${milliseconds(m.firstTokenMs)}, counted from Start.` : "";
+  if (m.reason === "end") return "The story ended." + first;
+  if (story && story.promptPieces >= story.steps) {
+    return loadedModel && story.steps >= loadedModel.seqLen
+      ? `The prompt took all ${story.steps} steps, the model's whole context: shorten the prompt.`
+      : `The prompt took all ${story.steps} steps: raise Steps or shorten the prompt.`;
   }
-  if (query.get("tokenizer") !== null) {
-    if (ui.model.value !== "url") {
-      ui.model.value = "url";
-      ui.modelUrl.value = PRESETS[model] ? PRESETS[model].model : ui.modelUrl.value;
-    }
-    ui.tokenizerUrl.value = query.get("tokenizer");
-  }
-  for (const name of SETTINGS) {
-    if (query.get(name) !== null) ui[name].value = query.get(name);
-  }
-  showChoice();
-  return query.get("autostart") === "1";
+  return "All steps used." + first;
+}
+
+function milliseconds(ms) {
+  return ms < 1 ? "under 1 ms" : ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+function round(x) {
+  return Math.round(x * 1000) / 1000;
 }
 
 // ----------------------------------------------------------------------------
 // talking to the worker
 
 function start() {
-  if (BUSY.has(ui.output.dataset.state)) return;
+  if (worker === null || BUSY.has(state())) return;
   let from;
   try {
     from = sources();
@@ -114,78 +182,79 @@ function start() {
     showError(e.message);
     return;
   }
-  story = document.createTextNode("");
-  ui.output.replaceChildren(story);
-  ui.tokens.textContent = "0";
-  ui.speed.textContent = "–";
+  story = null;
+  clearStory();
   ui.progress.value = 0;
   ui.progressText.textContent = "";
   setState("loading", "Starting…");
+  announce("Starting the story.");
+  bringStoryIntoView();
   worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: settings() });
 }
 
 function stop() {
-  worker.postMessage({ type: "stop" });
+  if (worker) worker.postMessage({ type: "stop" });
 }
 
-worker.onmessage = (event) => {
+function onWorkerMessage(event) {
   const m = event.data;
   switch (m.type) {
-    case "progress": {
+    case "progress":
       showProgress(ui, m);
       setState("loading", `Downloading the ${m.what}…`);
       break;
-    }
     case "ready":
+      loadedModel = m.model;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
       ui.shape.textContent = `${describeModel(m.model)} · ${m.threads === 1 ? "one thread" : m.threads + " threads"}`;
       setState("ready", `Loaded ${baseName(m.model.name)} on ${m.threads === 1 ? "one thread" : m.threads + " threads"}.` +
         (m.threadNote ? ` (${m.threadNote})` : ""));
+      promptCount = null; // another model may count otherwise
+      showPromptLength();
+      break;
+    case "encoded":
+      countedPrompt(m);
       break;
     case "started":
       usedSeed = m.seed;
+      story = { promptPieces: m.promptTokens - 1, steps: m.steps, pieces: 0 };
       setState("generating", `Writing… (temperature ${round(m.temperature)}, top-p ${round(m.topp)}, ` +
         `${m.steps} steps, seed ${m.seed})`);
+      announce("Writing the story.");
       break;
     case "token":
-      append(m.text);
-      ui.tokens.textContent = String(m.tokens);
-      ui.speed.textContent = m.tokPerSec > 0 ? `${m.tokPerSec.toFixed(1)} tok/s` : "–";
+      appendPiece(m.text, story !== null && story.pieces < story.promptPieces);
+      if (story) story.pieces++;
+      showSpeed(m);
       break;
     case "done": {
-      append(m.text);
-      ui.tokens.textContent = String(m.tokens);
-      if (m.tokPerSec > 0) ui.speed.textContent = `${m.tokPerSec.toFixed(1)} tok/s`;
-      const first = m.tokens > 0 ? ` First token after ${Math.round(m.firstTokenMs)} ms.` : "";
-      const why = { end: "The story ended.", steps: "All steps used.", stopped: "Stopped." }[m.reason] + first;
-      setState(m.reason === "stopped" ? "stopped" : "done", why);
+      if (m.text) appendPiece(m.text, false);
+      showSpeed(m);
+      const end = endOfStory(m);
+      setState(m.reason === "stopped" ? "stopped" : "done", end);
+      announce(m.tokens > 0 ? `${end} ${m.tokens} tokens.` : end);
       break;
     }
     case "error":
       showError(m.message);
       break;
   }
-};
-
-worker.onerror = (event) => {
-  event.preventDefault();
-  showError("The worker failed: " + (event.message || "unknown error"));
-};
-
-function append(text) {
-  if (!text) return;
-  const box = ui.output;
-  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
-  story.appendData(text);
-  if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
-// ----------------------------------------------------------------------------
-// formatting
-
-function round(x) {
-  return Math.round(x * 1000) / 1000;
+function startWorker() {
+  try {
+    const w = new Worker("worker.js");
+    w.onmessage = onWorkerMessage;
+    w.onerror = (event) => {
+      event.preventDefault();
+      showError("The worker failed: " + (event.message || "unknown error"));
+    };
+    return w;
+  } catch (e) {
+    showError("This browser could not start the page's worker: " + e.message);
+    return null;
+  }
 }
 
 // ----------------------------------------------------------------------------
@@ -194,6 +263,10 @@ function round(x) {
 function useFiles(files) {
   const list = Array.from(files).sort((a, b) => b.size - a.size);
   if (list.length === 0) return;
+  if (BUSY.has(state())) {
+    tell("Stop the story first, then drop the files again.");
+    return;
+  }
   const assign = (input, file) => {
     const transfer = new DataTransfer();
     transfer.items.add(file);
@@ -208,10 +281,10 @@ function useFiles(files) {
     assign(ui.modelFile, list[0]);
   }
   ui.model.value = "files";
-  showChoice();
-  ui.status.textContent = ui.modelFile.files.length && ui.tokenizerFile.files.length
+  showModelChoice(ui);
+  tell(ui.modelFile.files.length && ui.tokenizerFile.files.length
     ? `Ready to read ${ui.modelFile.files[0].name} and ${ui.tokenizerFile.files[0].name}. Press Start.`
-    : "Now the other file: a model needs its tokenizer.";
+    : "Now the other file: a model needs its tokenizer.");
 }
 
 let dragDepth = 0;
@@ -235,20 +308,28 @@ document.addEventListener("drop", (e) => {
 // ----------------------------------------------------------------------------
 // wiring
 
-ui.model.addEventListener("change", showChoice);
+ui.model.addEventListener("change", () => showModelChoice(ui));
 ui.start.addEventListener("click", start);
 ui.stop.addEventListener("click", stop);
-ui.prompt.addEventListener("keydown", (e) => { if (e.key === "Enter") start(); });
-ui.link.addEventListener("click", async () => {
-  const url = shareableUrl();
-  history.replaceState(null, "", url);
-  try {
-    await navigator.clipboard.writeText(url);
-    ui.status.textContent = "Link copied: it tells this story again.";
-  } catch (e) {
-    ui.status.textContent = "The address bar now holds a link to this story.";
+ui.link.addEventListener("click", copyLink);
+ui.prompt.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault(); // Enter tells the story; Shift+Enter starts a new line
+    start();
   }
 });
+ui.prompt.addEventListener("input", showPromptLength);
+ui.steps.addEventListener("input", showPromptLength);
+ui.panel.addEventListener("input", saveSettings);
+ui.panel.addEventListener("change", saveSettings);
 
-setState("idle");
-if (applyQuery()) start();
+fillModelChoices(ui.model);
+const autostart = loadSettings();
+if (!showWhyItCannotRun(ui.notice)) worker = startWorker();
+if (worker) {
+  setState("idle");
+} else if (state() !== "error") {
+  setState("unsupported", "Teallama cannot run here; the note above says why.");
+}
+showPromptLength();
+if (autostart && worker) start();

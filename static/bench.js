@@ -4,26 +4,38 @@
 
 const $ = (id) => document.getElementById(id);
 const ui = {
+  notice: $("notice"),
   model: $("model"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
   modelUrl: $("model-url"), tokenizerUrl: $("tokenizer-url"), modelFile: $("model-file"), tokenizerFile: $("tokenizer-file"),
-  runs: $("runs"), steps: $("steps"), start: $("start"), progress: $("progress"), progressText: $("progress-text"),
-  status: $("status"), bench: $("bench"), results: $("results"), medianSpeed: $("median-speed"),
-  medianLoad: $("median-load"), shape: $("shape"), agent: $("agent"), json: $("bench-json"),
+  runs: $("runs"), steps: $("steps"), start: $("start"), stop: $("stop"), progress: $("progress"),
+  progressText: $("progress-text"), status: $("status"), bench: $("bench"), results: $("results"),
+  medianSpeed: $("median-speed"), medianLoad: $("median-load"), shape: $("shape"), agent: $("agent"),
+  json: $("bench-json"), announcer: $("announce"),
 };
 
-fillModelChoices(ui.model);
-const worker = new Worker("worker.js");
+let worker = null;
 let runs = [];
 let wanted = 0;
 let model = null;
 let threads = 1;
 
+// ----------------------------------------------------------------------------
+// state
+
 function setState(state, message) {
+  const focused = document.activeElement;
+  const running = state === "running";
   ui.bench.dataset.state = state;
-  ui.start.disabled = state === "running";
+  ui.start.disabled = running || worker === null;
+  ui.stop.disabled = !running;
+  if (focused && focused.disabled) (running ? ui.stop : ui.start).focus({ preventScroll: true });
   ui.status.textContent = message;
   ui.status.classList.toggle("error", state === "error");
+  if (state !== "running" || runs.length === 0) ui.announcer.textContent = message;
 }
+
+// ----------------------------------------------------------------------------
+// runs
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -38,6 +50,7 @@ function wholeNumber(input, name) {
 }
 
 function start() {
+  if (worker === null) return;
   let from;
   try {
     wanted = wholeNumber(ui.runs, "runs");
@@ -59,19 +72,26 @@ function start() {
     steps: Number(ui.steps.value), threads: new URLSearchParams(location.search).get("threads") || "auto" });
 }
 
+/** A run writes its whole story without yielding, so Stop ends the worker and starts a fresh one. */
+function stop() {
+  worker.terminate();
+  worker = startWorker();
+  setState("stopped", runs.length ? `Stopped after ${runs.length} of ${wanted} runs.` : "Stopped.");
+  if (runs.length) showMedians();
+}
+
 function cell(text) {
   const td = document.createElement("td");
   td.textContent = text;
   return td;
 }
 
-worker.onmessage = (event) => {
+function onWorkerMessage(event) {
   const m = event.data;
   switch (m.type) {
-    case "progress": {
+    case "progress":
       showProgress(ui, m);
       break;
-    }
     case "ready":
       model = m.model;
       threads = m.threads;
@@ -97,25 +117,37 @@ worker.onmessage = (event) => {
       setState("error", m.message);
       break;
   }
-};
+}
 
-function finish() {
+function showMedians() {
   const speed = median(runs.map((r) => r.tokPerSec));
   const load = median(runs.map((r) => r.firstTokenMs));
   ui.medianSpeed.textContent = speed.toFixed(1);
   ui.medianLoad.textContent = `${Math.round(load)} ms`;
+  return { speed, load };
+}
+
+function finish() {
+  const { speed, load } = showMedians();
   ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, runs,
     medianTokPerSec: speed, medianFirstTokenMs: load });
   setState("done", `${wanted} runs: median ${speed.toFixed(1)} tok/s.`);
 }
 
-function showChoice() {
-  showModelChoice(ui);
+function startWorker() {
+  const w = new Worker("worker.js");
+  w.onmessage = onWorkerMessage;
+  return w;
 }
 
-ui.model.addEventListener("change", showChoice);
+// ----------------------------------------------------------------------------
+// wiring
+
+ui.model.addEventListener("change", () => showModelChoice(ui));
 ui.start.addEventListener("click", start);
+ui.stop.addEventListener("click", stop);
 ui.agent.textContent = navigator.userAgent;
+fillModelChoices(ui.model);
 
 // model (a preset name or a URL), tokenizer, runs, steps and autostart=1 from the address
 const query = new URLSearchParams(location.search);
@@ -130,6 +162,7 @@ if (query.get("model") !== null) {
 if (query.get("tokenizer") !== null) ui.tokenizerUrl.value = query.get("tokenizer");
 if (query.get("runs") !== null) ui.runs.value = query.get("runs");
 if (query.get("steps") !== null) ui.steps.value = query.get("steps");
-showChoice();
-setState("idle", "Press Run.");
+showModelChoice(ui);
+if (!showWhyItCannotRun(ui.notice)) worker = startWorker();
+setState("idle", worker ? "Press Run." : "The benchmark cannot run here; the note above says why.");
 if (query.get("autostart") === "1") start();

@@ -1,24 +1,36 @@
 "use strict";
-// Shared by the story page (app.js) and the benchmark page (bench.js).
+// Shared by the story page (app.js) and the benchmark page (bench.js): the models on offer, what
+// this browser can run, download progress, and the model's description.
+
+// ----------------------------------------------------------------------------
+// models
 
 const HF = "https://huggingface.co/karpathy/tinyllamas/resolve/main/";
 const LLAMA2_TOKENIZER = "https://raw.githubusercontent.com/karpathy/llama2.c/master/tokenizer.bin";
+const HERE = "Served with this page.";
+const HUGGING_FACE = "Downloaded from Hugging Face (karpathy/tinyllamas) when you press Start.";
 const PRESETS = {
-  "local-260K": { label: "stories260K · 1 MB · served with this page", model: "models/stories260K.bin",
-    tokenizer: "models/tok512.bin" },
-  "stories260K": { label: "stories260K · 1 MB · Hugging Face", model: HF + "stories260K/stories260K.bin",
+  "local-260K": { label: "stories260K · 1 MB", from: HERE, model: "models/stories260K.bin", tokenizer: "models/tok512.bin" },
+  "stories260K": { label: "stories260K · 1 MB", from: HUGGING_FACE, model: HF + "stories260K/stories260K.bin",
     tokenizer: HF + "stories260K/tok512.bin" },
-  "stories15M": { label: "stories15M · 58 MB · Hugging Face", model: HF + "stories15M.bin", tokenizer: LLAMA2_TOKENIZER },
-  "stories42M": { label: "stories42M · 160 MB · Hugging Face", model: HF + "stories42M.bin", tokenizer: LLAMA2_TOKENIZER },
-  "stories110M": { label: "stories110M · 418 MB · Hugging Face", model: HF + "stories110M.bin",
+  "stories15M": { label: "stories15M · 58 MB", from: HUGGING_FACE, model: HF + "stories15M.bin", tokenizer: LLAMA2_TOKENIZER },
+  "stories42M": { label: "stories42M · 160 MB", from: HUGGING_FACE, model: HF + "stories42M.bin", tokenizer: LLAMA2_TOKENIZER },
+  "stories110M": { label: "stories110M · 418 MB", from: HUGGING_FACE, model: HF + "stories110M.bin",
     tokenizer: LLAMA2_TOKENIZER },
 };
 
-/** Fills a model select with the presets, then the choices of an address and of local files. */
+/** Fills a model select with the presets, grouped by where they come from, then an address and local files. */
 function fillModelChoices(select) {
-  const options = Object.entries(PRESETS).map(([value, preset]) => new Option(preset.label, value));
-  options.push(new Option("Another address…", "url"), new Option("Files on this computer…", "files"));
-  select.replaceChildren(...options);
+  const group = (label, options) => {
+    const element = document.createElement("optgroup");
+    element.label = label;
+    element.append(...options);
+    return element;
+  };
+  const presets = (from) => Object.entries(PRESETS).filter(([, preset]) => preset.from === from)
+    .map(([value, preset]) => new Option(preset.label, value));
+  select.replaceChildren(group("With this page", presets(HERE)), group("From Hugging Face", presets(HUGGING_FACE)),
+    group("Your own", [new Option("Another address…", "url"), new Option("Files on this device…", "files")]));
 }
 
 /** The model and tokenizer sources a model choice names: { url } or { file } each. Throws with a message. */
@@ -38,19 +50,85 @@ function modelSources(choice, modelUrl, tokenizerUrl, modelFile, tokenizerFile) 
   return { model: { file: modelFile }, tokenizer: { file: tokenizerFile } };
 }
 
-/** Shows the URL inputs or the file inputs that the model choice needs. */
+/** Shows where a preset comes from, or the URL inputs or the file inputs that the model choice needs. */
 function showModelChoice(ui) {
+  const preset = PRESETS[ui.model.value];
+  if (ui.modelFrom) ui.modelFrom.textContent = preset ? preset.from : "";
   ui.urlChoice.hidden = ui.model.value !== "url";
   ui.filesChoice.hidden = ui.model.value !== "files";
 }
 
-/** Shows a download's progress: { what, loaded, total } from the worker. */
-function showProgress(ui, m) {
-  const percent = m.total > 0 ? Math.min(100, (100 * m.loaded) / m.total) : 0;
-  ui.progress.value = percent;
-  ui.progressText.textContent = `${m.what}: ${megabytes(m.loaded)}` +
-    (m.total > 0 ? ` of ${megabytes(m.total)} (${Math.floor(percent)}%)` : "");
+// ----------------------------------------------------------------------------
+// what this browser and this address can run
+
+const SERVE_COMMAND = "mvn -B package -DskipTests && java -jar web/target/teallama-web.jar";
+
+// (module (type (struct (field i32))) (type (func (param (ref null 0))))): valid only where
+// WebAssembly GC is, which TeaVM's output needs
+const WASM_GC_PROBE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x0a, 0x02, 0x5f, 0x01, 0x7f, 0x00, 0x60, 0x01, 0x63, 0x00, 0x00]);
+
+function hasWasmGc() {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(WASM_GC_PROBE);
+  } catch (e) {
+    return false;
+  }
 }
+
+/**
+ * Fills the notice with why the page cannot run here and returns true, or returns false when it
+ * can: a page opened as a file has no worker, and a browser without WebAssembly GC no Java.
+ */
+function showWhyItCannotRun(notice) {
+  if (location.protocol === "file:") {
+    const command = document.createElement("code");
+    command.textContent = SERVE_COMMAND;
+    notice.replaceChildren("This page was opened as a file, and browsers start its worker only when a web server " +
+      "serves it. In the Teallama folder, run", command, "and open http://127.0.0.1:8080/ (or put web/target/site " +
+      "on any static web server).");
+  } else if (!hasWasmGc()) {
+    notice.replaceChildren("This browser cannot run Teallama: it needs WebAssembly GC, which Chrome and Edge 119, " +
+      "Firefox 120 and Safari 18.2 and their later versions have. Update this browser or open the page in one of those.");
+  } else {
+    return false;
+  }
+  notice.hidden = false;
+  return true;
+}
+
+// ----------------------------------------------------------------------------
+// download progress
+
+let downloadClock = null; // { what, since } of the download under way, for its speed
+
+/** Shows a download's progress: { what, loaded, total } from the worker, total 0 when the size is unknown. */
+function showProgress(ui, m) {
+  if (!downloadClock || downloadClock.what !== m.what || m.loaded === 0) {
+    downloadClock = { what: m.what, since: performance.now() };
+  }
+  const seconds = (performance.now() - downloadClock.since) / 1000;
+  const speed = seconds >= 0.25 && m.loaded > 0 ? m.loaded / seconds : 0;
+  const parts = [];
+  if (m.total > 0) {
+    const percent = Math.min(100, (100 * m.loaded) / m.total);
+    ui.progress.value = percent;
+    parts.push(`${m.what}: ${megabytes(m.loaded)} of ${megabytes(m.total)} (${Math.floor(percent)}%)`);
+  } else {
+    ui.progress.removeAttribute("value"); // a size nobody told: the bar only shows that it moves
+    parts.push(`${m.what}: ${megabytes(m.loaded)}`);
+  }
+  if (speed > 0) parts.push(`${megabytes(speed)}/s`);
+  if (speed > 0 && m.total > m.loaded) parts.push(`${duration((m.total - m.loaded) / speed)} left`);
+  ui.progressText.textContent = parts.join(" · ");
+}
+
+function duration(seconds) {
+  return seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.round(seconds / 60)} min`;
+}
+
+// ----------------------------------------------------------------------------
+// formatting
 
 function megabytes(bytes) {
   return bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;

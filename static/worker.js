@@ -6,6 +6,7 @@
 // starts shard.js workers for the others (see meeting.js).
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, runs, steps, threads} | stop
+//   | encode {prompt}
 importScripts("teallama.wasm-runtime.js", "meeting.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
@@ -414,6 +415,7 @@ onmessage = async (event) => {
   }
   try {
     if (message.type === "start") {
+      api.pressedStart();
       stop("restart");
       await start(message);
     } else if (message.type === "bench") {
@@ -421,6 +423,8 @@ onmessage = async (event) => {
       await bench(message);
     } else if (message.type === "stop") {
       stop("stop");
+    } else if (message.type === "encode") {
+      api.encode(message.prompt);
     }
   } catch (e) {
     generating = false;

@@ -26,12 +26,17 @@ public final class Browsers {
                     .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                             "--disable-background-networking", "--disable-component-update", "--disable-sync",
                             "--no-first-run", "--disable-default-apps")));
-            // stock Firefox over WebDriver BiDi; the channel alone looks for a snap
-            case "firefox" -> playwright.firefox().launch(new BrowserType.LaunchOptions()
-                    .setChannel("moz-firefox")
-                    .setExecutablePath(Path.of("/usr/bin/firefox-esr"))
-                    .setHeadless(true));
+            case "firefox" -> launchFirefox(playwright, Map.of());
             default -> throw new IllegalArgumentException("no browser named " + name);
         };
+    }
+
+    /** Stock Firefox over WebDriver BiDi (the channel alone looks for a snap), with these preferences. */
+    public static Browser launchFirefox(Playwright playwright, Map<String, Object> preferences) {
+        return playwright.firefox().launch(new BrowserType.LaunchOptions()
+                .setChannel("moz-firefox")
+                .setExecutablePath(Path.of("/usr/bin/firefox-esr"))
+                .setHeadless(true)
+                .setFirefoxUserPrefs(preferences));
     }
 }

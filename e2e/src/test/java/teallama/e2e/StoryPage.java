@@ -53,6 +53,12 @@ final class StoryPage {
                 new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
     }
 
+    /** Waits until the element's text is exactly this. */
+    void waitForText(String selector, String text) {
+        page.waitForFunction("([selector, text]) => document.querySelector(selector).textContent === text",
+                List.of(selector, text), new Page.WaitForFunctionOptions().setTimeout(10_000));
+    }
+
     String output() {
         return (String) page.evaluate("document.getElementById('output').textContent");
     }

@@ -29,7 +29,8 @@ public final class SiteServer implements AutoCloseable {
             "wasm", "application/wasm",
             "json", "application/json",
             "png", "image/png",
-            "svg", "image/svg+xml");
+            "svg", "image/svg+xml",
+            "txt", "text/plain; charset=utf-8");
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);

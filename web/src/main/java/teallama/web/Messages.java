@@ -5,7 +5,7 @@ import org.teavm.jso.JSObject;
 
 /**
  * Every message the worker posts to the page, in one place. Each carries a type:
- * progress | ready | started | token | done | error.
+ * progress | ready | encoded | started | token | done | error.
  */
 final class Messages {
     private Messages() {
@@ -29,6 +29,15 @@ final class Messages {
     static native void ready(String name, int version, String format, int dim, int hiddenDim, int nLayers,
                              int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes,
                              int threads, String threadNote);
+
+    /**
+     * How many tokens a prompt takes, BOS included as in started, against the loaded model's
+     * seq_len; both are 0 while no model is loaded. The prompt comes back so that the page can
+     * tell which of its requests this answers.
+     */
+    @JSBody(params = {"prompt", "promptTokens", "seqLen"},
+            script = "self.postMessage({type: 'encoded', prompt: prompt, promptTokens: promptTokens, seqLen: seqLen});")
+    static native void encoded(String prompt, int promptTokens, int seqLen);
 
     /**
      * Generation began with these settings, after run.c's clamps. keep is how many tokens are
@@ -85,8 +94,9 @@ final class Messages {
                                  boolean cut);
 
     /**
-     * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the model's
-     * bytes being in memory (or from the start, for a model loaded before) to the first piece.
+     * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the page's
+     * Start (its download and load included), or for the benchmark from the start of the model's
+     * download, to the first piece.
      */
     @JSBody(params = {"reason", "text", "tokens", "tokPerSec", "firstTokenMs"},
             script = "self.postMessage({type: 'done', reason: reason, text: text, tokens: tokens, "

@@ -43,8 +43,9 @@ public final class WorkerApi {
     private static TextStream text;
     private static int tokens;           // pieces shown so far
     private static double startMillis;   // run.c starts its clock after the first position
-    private static double loadMillis;    // when the bytes of the current model were in
-    private static double clockMillis;   // when the current story began: its load, or its start
+    private static double pressedMillis; // when the page's Start reached the worker, if it did
+    private static double loadMillis;    // when the current model began to arrive
+    private static double clockMillis;   // when the current story began: Start, else its load, else its start
     private static double firstTokenMs;  // from clockMillis to the first piece
 
     private WorkerApi() {
@@ -78,6 +79,22 @@ public final class WorkerApi {
         Messages.error(message);
     }
 
+    /** The page's Start arrived: the story's first token is timed from now, its download included. */
+    @JSExport
+    public static void pressedStart() {
+        pressedMillis = now();
+    }
+
+    /** Posts how many tokens the prompt takes with the loaded tokenizer, so the page can show it. */
+    @JSExport
+    public static void encode(String prompt) {
+        if (model == null || tokenizer == null) {
+            Messages.encoded(prompt, 0, 0);
+            return;
+        }
+        Messages.encoded(prompt, tokenizer.encode(prompt, true, false).length, model.config().seqLen());
+    }
+
     /** Reports that the user stopped a download before the story began. */
     @JSExport
     public static void cancelled() {
@@ -95,6 +112,7 @@ public final class WorkerApi {
     @JSExport
     public static String beginModel(String name, int shards, int shard, double size, double memoryBytes) {
         forgetModel();
+        loadMillis = now();
         modelName = name;
         reader = CheckpointReader.of(shards, shard, limits(memoryBytes));
         if (size >= 0) {
@@ -130,7 +148,6 @@ public final class WorkerApi {
         int shards = reader.plan() != null ? reader.plan().shards() : 1;
         reader = null;
         if (error.isEmpty()) {
-            loadMillis = now();
             exchange = shards == 1 ? Exchange.NONE : new SharedMemoryExchange(shard());
         }
         return error;
@@ -210,8 +227,9 @@ public final class WorkerApi {
             Messages.error("no model is loaded");
             return false;
         }
-        // a story right after a load is timed from the load: bytes in memory to first token
-        clockMillis = loadMillis != 0 ? loadMillis : now();
+        // a story is timed from the page's Start; the benchmark's, right after a load, from the load
+        clockMillis = pressedMillis != 0 ? pressedMillis : loadMillis != 0 ? loadMillis : now();
+        pressedMillis = 0;
         loadMillis = 0;
         Config c = model.config();
         float temperature;

@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumAccessiblePageTest extends AccessiblePageTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}

@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumNewUserPageTest extends NewUserPageTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}

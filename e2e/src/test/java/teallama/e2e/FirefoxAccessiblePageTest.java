@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class FirefoxAccessiblePageTest extends AccessiblePageTest {
+    @Override
+    String browserName() {
+        return "firefox";
+    }
+}

@@ -1,0 +1,362 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.APIResponse;
+import com.microsoft.playwright.Page;
+import org.junit.jupiter.api.Test;
+
+import teallama.Cli;
+import teallama.GoldenGenerateTest;
+import teallama.GoldenGenerateTest.Case;
+import teallama.Shared;
+
+/**
+ * What a first-time visitor meets: the prompt's length and its place in the story, links, kept
+ * settings, download progress and timing, the benchmark page and the footer, and browsers or
+ * addresses that cannot run the page.
+ */
+abstract class NewUserPageTest extends PagesTest {
+    private static final Pattern FIRST_TOKEN = Pattern.compile("First token after (under 1|[\\d.]+) ms");
+
+    /** The test's copy of navigator.clipboard: what the page copies lands in window.copied. */
+    static void recordClipboard(StoryPage story) {
+        story.page.addInitScript("window.copied = [];"
+                + "Object.defineProperty(navigator, 'clipboard', {configurable: true,"
+                + "  value: {writeText: async (text) => { window.copied.push(text); }}});");
+    }
+
+    /** run.c's own count, from golden/tokenizer/encodings.json: ids with BOS, minus BOS. */
+    static int runcPromptTokens(String tokenizer, String text) throws Exception {
+        JsonNode all = new ObjectMapper().readTree(Shared.read(Shared.golden("tokenizer/encodings.json")));
+        for (JsonNode c : all.get("tokenizers").get(tokenizer).get("cases")) {
+            if (c.get("text").asText().equals(text)) {
+                return c.get("ids").size() - 1;
+            }
+        }
+        throw new AssertionError("no golden encoding of '" + text + "' with " + tokenizer);
+    }
+
+    static double firstTokenMs(String status) {
+        Matcher m = FIRST_TOKEN.matcher(status);
+        assertTrue(m.find(), status);
+        return m.group(1).equals("under 1") ? 0.5 : Double.parseDouble(m.group(1));
+    }
+
+    // ----------------------------------------------------------------------------
+    // the prompt
+
+    @Test
+    void thePromptShowsItsLengthInTokensAgainstTheContext() throws Exception {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", "Once upon a time", "temperature", "0",
+                "steps", "20"));
+        assertEquals("16 characters · load a model to count tokens", story.page.textContent("#prompt-length"));
+        assertEquals("prompt-length", story.page.getAttribute("#prompt", "aria-describedby"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        int once = runcPromptTokens("tok512.bin", "Once upon a time");
+        story.waitForText("#prompt-length", once + " / 512 tokens");
+
+        String longer = "I believe the meaning of life is";
+        story.page.fill("#prompt", longer);
+        int believe = runcPromptTokens("tok512.bin", longer);
+        story.waitForText("#prompt-length", believe + " / 512 tokens");
+        story.page.fill("#steps", "10");
+        story.waitForText("#prompt-length", believe
+                + " / 512 tokens: the prompt takes all 10 steps; raise Steps or shorten the prompt");
+        assertTrue(story.page.getAttribute("#prompt-length", "class").contains("warning"));
+    }
+
+    @Test
+    void enterStartsAndShiftEnterAddsALine() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", "", "temperature", "0", "steps", "30"));
+        assertEquals("textarea", story.page.evaluate("document.getElementById('prompt').localName"));
+        story.page.focus("#prompt");
+        story.page.keyboard().type("Once");
+        story.page.keyboard().press("Shift+Enter");
+        story.page.keyboard().type("upon");
+        assertEquals("Once\nupon", story.page.inputValue("#prompt"));
+        assertEquals("idle", story.state());
+        story.page.keyboard().press("Enter");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Once\nupon", story.page.inputValue("#prompt"), "Enter started the story, added no line");
+        assertTrue(story.output().startsWith("Once\nupon"), story.output());
+    }
+
+    /** 2000 characters of prompt once took all the steps and said only "All steps used". */
+    @Test
+    void aPromptThatTakesAllTheStepsSaysWhatToChange() {
+        StoryPage story = desktop();
+        String prompt = "Once upon a time there was a little girl. ".repeat(48).strip();
+        assertTrue(prompt.length() >= 2000);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", prompt, "temperature", "0", "steps", "256",
+                "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("The prompt took all 256 steps: raise Steps or shorten the prompt.", story.status());
+        assertEquals(0, story.page.locator("#output span:not([data-prompt])").count(), "nothing but the prompt");
+        assertTrue(prompt.startsWith(story.output()), story.output());
+    }
+
+    /** Each position is one span holding a text node; the prompt's are marked, and the text is the golden story. */
+    @Test
+    void thePromptIsSetApartAndEveryStepIsItsOwnElement() throws Exception {
+        Case c = GoldenGenerateTest.cases().get(2); // case03: -t 0 -i "Once upon a time"
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        assertEquals(story.tokens(), story.page.locator("#output > span").count(), "one span per token message");
+        assertEquals(0, story.page.locator("#output > :not(span), #output span *").count(), "spans of text only");
+        assertEquals(runcPromptTokens("tok512.bin", c.prompt()), story.page.locator("#output > [data-prompt]").count());
+        assertEquals(c.prompt(), story.page.evaluate("Array.from(document.querySelectorAll('#output > [data-prompt]'),"
+                + " (s) => s.textContent).join('')"));
+        assertEquals(true, story.page.evaluate("Array.from(document.querySelectorAll('#output > span')).every((s, i, all) =>"
+                + " !s.hasAttribute('data-prompt') || i === 0 || all[i - 1].hasAttribute('data-prompt'))"),
+                "the prompt's spans come first");
+        assertNotEquals(story.page.evaluate("getComputedStyle(document.querySelector('#output > [data-prompt]')).backgroundColor"),
+                story.page.evaluate("getComputedStyle(document.querySelector('#output > span:not([data-prompt])')).backgroundColor"),
+                "the prompt looks different");
+    }
+
+    // ----------------------------------------------------------------------------
+    // links
+
+    @Test
+    void aCopiedLinkHoldsAutostartAndTellsTheStoryAgain() {
+        StoryPage story = desktop();
+        recordClipboard(story);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", "Lily and Tom", "steps", "60"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        String first = story.output();
+        story.page.click("#link");
+        story.page.waitForFunction("window.copied.length === 1");
+        String link = (String) story.page.evaluate("window.copied[0]");
+        assertTrue(link.contains("autostart=1") && link.contains("seed="), link);
+        assertFalse(story.page.url().contains("autostart=1"), "a reload does not start a story by itself");
+        story.page.navigate(link);
+        story.waitForState("done", "error");
+        assertEquals(first, story.output());
+    }
+
+    @Test
+    void localFilesCannotBeLinked() {
+        StoryPage story = desktop();
+        recordClipboard(story);
+        story.open(site.root.url(), Map.of());
+        story.page.selectOption("#model", "files");
+        story.page.setInputFiles("#model-file", Shared.model("stories260K.bin"));
+        story.page.setInputFiles("#tokenizer-file", Shared.model("tok512.bin"));
+        String before = story.page.url();
+        story.page.click("#link");
+        assertTrue(story.status().startsWith("Local files cannot go into a link"), story.status());
+        assertEquals(0, ((Number) story.page.evaluate("window.copied.length")).intValue(), "nothing copied");
+        assertEquals(before, story.page.url());
+    }
+
+    /** A phone keyboard's decimal comma, from a link and from the form. */
+    @Test
+    void commaDecimalsAreAccepted() {
+        Case c = GoldenGenerateTest.cases().get(2); // case03: -t 0 -p 0.9 -s 1 -n 256 -i "Once upon a time"
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", "0,0", "topp", "0,9",
+                "seed", c.seed(), "steps", c.steps(), "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+
+        story.page.fill("#temperature", "1,5");
+        story.page.fill("#topp", ",25");
+        story.page.fill("#seed", "3");
+        story.page.fill("#steps", "40");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(Cli.run(Cli.stories260K("-t", "1.5", "-p", ".25", "-s", "3", "-n", "40", "-i", c.prompt()))
+                .stdout(), StandardCharsets.UTF_8), story.output() + "\n");
+        story.page.click("#link");
+        assertTrue(story.page.url().contains("temperature=1.5") && story.page.url().contains("topp=.25"),
+                story.page.url());
+    }
+
+    // ----------------------------------------------------------------------------
+    // settings kept
+
+    @Test
+    void settingsAreKeptAcrossVisitsUnlessALinkGivesThem() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), Map.of());
+        story.page.selectOption("#model", "url");
+        story.page.fill("#model-url", "models/stories260K.bin");
+        story.page.fill("#prompt", "A cat\nsat");
+        story.page.fill("#temperature", "0.5");
+        story.page.fill("#steps", "77");
+        story.page.reload();
+        assertEquals("url", story.page.inputValue("#model"));
+        assertEquals("models/stories260K.bin", story.page.inputValue("#model-url"));
+        assertEquals("A cat\nsat", story.page.inputValue("#prompt"));
+        assertEquals("0.5", story.page.inputValue("#temperature"));
+        assertEquals("77", story.page.inputValue("#steps"));
+
+        story.open(site.root.url(), Map.of("prompt", "The dog"));
+        assertEquals("The dog", story.page.inputValue("#prompt"));
+        assertEquals("1.0", story.page.inputValue("#temperature"), "a link's story, not the kept settings");
+        assertEquals("256", story.page.inputValue("#steps"));
+        assertEquals("local-260K", story.page.inputValue("#model"));
+    }
+
+    // ----------------------------------------------------------------------------
+    // downloads and timing
+
+    /**
+     * A server that sends no Content-Length: progress tells bytes and speed, not a percent it
+     * cannot know; the first token is timed from Start, so the slow download counts.
+     */
+    @Test
+    void progressWithoutASizeAndTheFirstTokenTimedFromStart() {
+        try (SlowServer slow = new SlowServer()) {
+            StoryPage story = desktop();
+            story.open(site.root.url(), Map.of("model", slow.url(false, "stories260K.bin"),
+                    "tokenizer", site.root.url() + "models/tok512.bin", "temperature", "0", "steps", "30"));
+            story.page.evaluate("() => { window.progressSeen = []; const bar = document.getElementById('progress');"
+                    + " new MutationObserver(() => window.progressSeen.push((bar.hasAttribute('value') ? 'bar ' : 'no bar ')"
+                    + "   + document.getElementById('progress-text').textContent))"
+                    + " .observe(document.getElementById('progress-text'), {childList: true, characterData: true, subtree: true}); }");
+            story.page.click("#start");
+            story.waitForState("done", "error");
+            assertEquals("done", story.state(), story.status());
+            @SuppressWarnings("unchecked")
+            List<String> seen = (List<String>) story.page.evaluate("window.progressSeen");
+            List<String> modelWhileLoading = seen.stream().filter((s) -> s.contains("model: ") && !s.contains("of 1.0 MB"))
+                    .toList();
+            assertTrue(modelWhileLoading.stream().anyMatch((s) -> s.matches("no bar model: [\\d.]+ [KM]B · [\\d.]+ [KM]B/s")),
+                    String.join(" | ", seen));
+            assertTrue(modelWhileLoading.stream().noneMatch((s) -> s.contains("%") || s.contains("left")),
+                    String.join(" | ", seen));
+            double downloadMs = (SlowServer.PIECES - 1) * SlowServer.PAUSE_MS;
+            assertTrue(firstTokenMs(story.status()) >= downloadMs, story.status() + ": the download counts");
+
+            story.page.click("#start");
+            story.waitForState("done", "error");
+            assertEquals("done", story.state(), story.status());
+            double second = firstTokenMs(story.status());
+            assertTrue(second > 0 && second < downloadMs, story.status());
+        }
+    }
+
+    /** With a Content-Length, progress says how much of how much, the speed and the time left. */
+    @Test
+    void progressWithASizeTellsTheTimeLeft() {
+        try (SlowServer slow = new SlowServer()) {
+            StoryPage story = desktop();
+            story.open(site.root.url(), Map.of("model", slow.url(true, "stories260K.bin"),
+                    "tokenizer", site.root.url() + "models/tok512.bin", "temperature", "0", "steps", "10"));
+            story.page.evaluate("() => { window.progressSeen = [];"
+                    + " new MutationObserver(() => window.progressSeen.push(document.getElementById('progress-text').textContent))"
+                    + " .observe(document.getElementById('progress-text'), {childList: true, characterData: true, subtree: true}); }");
+            story.page.click("#start");
+            story.waitForState("done", "error");
+            assertEquals("done", story.state(), story.status());
+            String seen = String.valueOf(story.page.evaluate("window.progressSeen.join(' | ')"));
+            assertTrue(Pattern.compile("model: \\d+ KB of 1\\.0 MB \\(\\d+%\\) · [\\d.]+ [KM]B/s · \\d+ s left").matcher(seen)
+                    .find(), seen);
+        }
+    }
+
+    // ----------------------------------------------------------------------------
+    // before Start: what cannot work here
+
+    @Test
+    void withoutWebAssemblyGcStartIsOffAndTheBrowsersAreNamed() {
+        StoryPage story = desktop();
+        assertFalse(story.page.isVisible("#notice"));
+        story.page.addInitScript("WebAssembly.validate = () => false;");
+        story.open(site.root.url(), StoryPage.stories260K("autostart", "1"));
+        assertTrue(story.page.isDisabled("#start"));
+        String notice = story.page.textContent("#notice");
+        assertTrue(notice.contains("WebAssembly GC") && notice.contains("Chrome and Edge 119")
+                && notice.contains("Firefox 120") && notice.contains("Safari 18.2"), notice);
+        assertTrue(story.page.isVisible("#notice"));
+        assertEquals("unsupported", story.state());
+        story.page.waitForTimeout(300);
+        assertEquals("unsupported", story.state(), "a link's autostart does not start either");
+    }
+
+    @Test
+    void aPageOpenedAsAFileSaysHowToServeIt() {
+        StoryPage story = desktop();
+        Path index = Path.of(System.getProperty("teallama.site", "../web/target/site")).resolve("index.html");
+        story.page.navigate(index.toAbsolutePath().normalize().toUri().toString());
+        String notice = story.page.textContent("#notice");
+        assertTrue(notice.contains("mvn -B package -DskipTests && java -jar web/target/teallama-web.jar"), notice);
+        assertTrue(story.page.isDisabled("#start"));
+        assertTrue(story.page.isVisible("#notice"));
+    }
+
+    // ----------------------------------------------------------------------------
+    // the benchmark page and the footer
+
+    @Test
+    void theBenchmarkPageStopsAndWritesItsUnitsInLowerCase() {
+        StoryPage story = desktop();
+        story.page.navigate(site.root.url() + "bench.html?model=models/random15M.bin&tokenizer=models/tokenizer.bin"
+                + "&runs=20&steps=256&autostart=1");
+        story.page.waitForFunction("document.getElementById('status').textContent.startsWith('Run ')", null,
+                new Page.WaitForFunctionOptions().setTimeout(StoryPage.TIMEOUT_MS));
+        story.page.click("#stop");
+        assertEquals("stopped", story.page.getAttribute("#bench", "data-state"));
+        assertFalse(story.page.isDisabled("#start"));
+        assertEquals("start", story.page.evaluate("document.activeElement.id"));
+
+        story.page.fill("#runs", "1");
+        story.page.fill("#steps", "20");
+        story.page.selectOption("#model", "local-260K");
+        story.page.click("#start");
+        story.page.waitForFunction("['done', 'error'].includes(document.getElementById('bench').dataset.state)", null,
+                new Page.WaitForFunctionOptions().setTimeout(StoryPage.TIMEOUT_MS));
+        assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
+        assertTrue(story.page.innerText("#median-load").matches("\\d+ ms"), story.page.innerText("#median-load"));
+        assertTrue(story.page.innerText("#results").contains(" ms"), story.page.innerText("#results"));
+        assertEquals(story.page.evaluate("getComputedStyle(document.querySelector('footer a')).color"),
+                story.page.evaluate("getComputedStyle(document.querySelector('.actions a')).color"), "a styled link");
+        assertTrue(story.page.isVisible("footer a[href='LICENSE.txt']"));
+    }
+
+    @Test
+    void theFooterCreditsAndLicenceAndTheLinkPreview() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), Map.of());
+        for (String href : List.of("https://github.com/karpathy/llama2.c", "https://arxiv.org/abs/2305.07759", "LICENSE.txt")) {
+            assertTrue(story.page.isVisible("footer a[href='" + href + "']"), href);
+        }
+        String footer = story.page.textContent("footer");
+        assertTrue(footer.contains("Karpathy") && footer.contains("TinyStories") && footer.contains("Eldan")
+                && footer.contains("MIT"), footer);
+        APIResponse licence = story.page.request().get(site.root.url() + "LICENSE.txt");
+        assertEquals(200, licence.status());
+        assertTrue(licence.text().startsWith("MIT License"), licence.text());
+        for (String meta : List.of("meta[property='og:title']", "meta[property='og:description']", "meta[name='twitter:card']")) {
+            assertFalse(String.valueOf(story.page.getAttribute(meta, "content")).isBlank(), meta);
+        }
+    }
+}

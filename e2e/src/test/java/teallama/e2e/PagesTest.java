@@ -1,0 +1,96 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.ColorScheme;
+import com.microsoft.playwright.options.ReducedMotion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Tests that each open the page in a browser context of their own, at a viewport size and with
+ * the media features (colour scheme, reduced motion, touch) they need; no page may throw.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class PagesTest {
+    private Playwright playwright;
+    private Browser browser;
+    private final Map<Media, Browser> firefoxes = new HashMap<>();
+    private final List<BrowserContext> contexts = new ArrayList<>();
+    private final List<String> pageErrors = new ArrayList<>();
+    TestSite site;
+
+    abstract String browserName();
+
+    /** The media features a page is shown with: colour scheme, reduced motion, a touch screen. */
+    record Media(boolean dark, boolean reducedMotion, boolean touch) {
+        static final Media PLAIN = new Media(false, false, false);
+    }
+
+    @BeforeAll
+    void launch() {
+        site = TestSite.get();
+        playwright = Browsers.playwright();
+        browser = Browsers.launch(playwright, browserName());
+    }
+
+    @AfterAll
+    void close() {
+        firefoxes.values().forEach(Browser::close);
+        browser.close();
+        playwright.close();
+    }
+
+    @AfterEach
+    void closeContexts() {
+        contexts.forEach(BrowserContext::close);
+        contexts.clear();
+        assertEquals(List.of(), pageErrors, "uncaught errors in the page");
+    }
+
+    /**
+     * A page in a fresh context. Chromium emulates the media per context; Firefox over WebDriver
+     * BiDi does not, so it gets a browser of its own with the preferences that set them.
+     */
+    StoryPage newPage(int width, int height, Media media) {
+        Browser.NewContextOptions options = new Browser.NewContextOptions().setViewportSize(width, height)
+                .setHasTouch(media.touch());
+        Browser target = browser;
+        if (browserName().equals("chromium")) {
+            options.setColorScheme(media.dark() ? ColorScheme.DARK : ColorScheme.LIGHT)
+                    .setReducedMotion(media.reducedMotion() ? ReducedMotion.REDUCE : ReducedMotion.NO_PREFERENCE)
+                    .setIsMobile(media.touch());
+        } else if (!media.equals(Media.PLAIN)) {
+            target = firefoxes.computeIfAbsent(media, (m) -> Browsers.launchFirefox(playwright, Map.of(
+                    "layout.css.prefers-color-scheme.content-override", m.dark() ? 0 : 1,
+                    "ui.prefersReducedMotion", m.reducedMotion() ? 1 : 0,
+                    // pointer capabilities: 1 coarse, 2 fine, 4 hover
+                    "ui.primaryPointerCapabilities", m.touch() ? 1 : 6,
+                    "ui.allPointerCapabilities", m.touch() ? 1 : 6)));
+        }
+        BrowserContext context = target.newContext(options);
+        contexts.add(context);
+        Page page = context.newPage();
+        page.onPageError(pageErrors::add);
+        return new StoryPage(page);
+    }
+
+    StoryPage desktop() {
+        return newPage(1100, 1000, Media.PLAIN);
+    }
+
+    StoryPage phone() {
+        return newPage(390, 844, new Media(false, false, true));
+    }
+}

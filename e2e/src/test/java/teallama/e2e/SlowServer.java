@@ -1,0 +1,72 @@
+package teallama.e2e;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import teallama.Shared;
+
+/**
+ * Another origin that serves one shared model slowly, in pieces, as a far server does:
+ * /sized/NAME with a Content-Length, /unsized/NAME without one (chunked), each in {@link #PIECES}
+ * pieces {@link #PAUSE_MS} apart. It allows any origin (CORS), as Hugging Face does.
+ */
+final class SlowServer implements AutoCloseable {
+    static final int PIECES = 8;
+    static final int PAUSE_MS = 120;
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(2);
+
+    SlowServer() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::serve);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    String url(boolean sized, String model) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + (sized ? "/sized/" : "/unsized/") + model;
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            boolean sized = path.startsWith("/sized/");
+            byte[] body = Shared.read(Shared.model(Path.of(path).getFileName().toString()));
+            exchange.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
+            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            exchange.sendResponseHeaders(200, sized ? body.length : 0); // 0: chunked, no Content-Length
+            try (OutputStream out = exchange.getResponseBody()) {
+                int piece = (body.length + PIECES - 1) / PIECES;
+                for (int from = 0; from < body.length; from += piece) {
+                    out.write(Arrays.copyOfRange(body, from, Math.min(body.length, from + piece)));
+                    out.flush();
+                    Thread.sleep(PAUSE_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                // the page went away mid-download: nothing to do
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
