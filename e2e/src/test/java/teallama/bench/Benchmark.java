@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.WaitForSelectorState;
 
 import teallama.ByteArraySource;
 import teallama.Checkpoint;
@@ -212,8 +213,9 @@ public final class Benchmark {
                 try (PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
                     page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                             + s.tokenizer().getFileName() + "&runs=" + runs + "&steps=" + steps + "&autostart=1");
-                    page.waitForFunction("['done', 'error'].includes(document.getElementById('bench').dataset.state)", null,
-                            new Page.WaitForFunctionOptions().setTimeout(30 * 60 * 1000));
+                    // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
+                    page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
+                            new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
                     if (!"done".equals(page.getAttribute("#bench", "data-state"))) {
                         throw new IllegalStateException(name + " " + s.label() + ": " + page.textContent("#status"));
                     }
