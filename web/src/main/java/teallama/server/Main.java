@@ -7,19 +7,24 @@ import java.net.BindException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
-/** The command line of teallama-web.jar: serve the site. */
+/** The command line of teallama-web.jar: serve the site, or write an offline demo kit. */
 public final class Main {
     private Main() {
     }
 
     static final String USAGE = """
             Usage: java -jar web/target/teallama-web.jar [--port N] [--models DIR] [--site DIR]
+                   java -jar web/target/teallama-web.jar kit OUT_DIR --model FILE --tokenizer FILE
+                                                         [--model FILE --tokenizer FILE ...] [--site DIR]
               --port N      port on 127.0.0.1 (default 8080; 0 picks a free one)
               --models DIR  a folder of model and tokenizer files to serve at models/ (default: the
                             site's own models/ if it has one, else ../shared/models beside the checkout)
               --site DIR    the built site (default: web/target/site beside this jar)
+              kit OUT_DIR   writes the site and each model with its tokenizer into OUT_DIR, a new folder,
+                            listed in OUT_DIR/models/index.json; serve it with --site OUT_DIR
             """;
 
     public static void main(String[] args) {
@@ -35,6 +40,8 @@ public final class Main {
             List<String> arguments = List.of(args);
             if (arguments.contains("-h") || arguments.contains("--help")) {
                 out.print(USAGE);
+            } else if (!arguments.isEmpty() && arguments.get(0).equals("kit")) {
+                kit(arguments.subList(1, arguments.size()), out);
             } else {
                 serve(arguments, out);
             }
@@ -84,6 +91,55 @@ public final class Main {
         out.println("Teallama at " + server.url() + " (" + served + ")");
         out.println("Press Ctrl+C to stop.");
         return server;
+    }
+
+    /** Writes an offline demo kit and says how to serve it. */
+    static void kit(List<String> arguments, PrintStream out) throws Failure, IOException {
+        if (arguments.isEmpty() || arguments.get(0).startsWith("-")) {
+            throw new Failure("kit needs the folder to write, then --model FILE --tokenizer FILE", true);
+        }
+        Path folder = Path.of(arguments.get(0));
+        Path site = jarDirectory().resolve("site");
+        List<DemoKit.Choice> choices = new ArrayList<>();
+        Path model = null;
+        for (int i = 1; i < arguments.size(); i += 2) {
+            String value = value(arguments, i);
+            switch (arguments.get(i)) {
+                case "--model" -> {
+                    if (model != null) {
+                        throw new Failure("--model " + model + " has no --tokenizer after it", true);
+                    }
+                    model = Path.of(value);
+                }
+                case "--tokenizer" -> {
+                    if (model == null) {
+                        throw new Failure("--tokenizer " + value + " has no --model before it", true);
+                    }
+                    choices.add(new DemoKit.Choice(model, Path.of(value)));
+                    model = null;
+                }
+                case "--site" -> site = Path.of(value);
+                default -> throw new Failure("unknown option " + arguments.get(i), true);
+            }
+        }
+        if (model != null) {
+            throw new Failure("--model " + model + " has no --tokenizer after it", true);
+        }
+        if (choices.isEmpty()) {
+            throw new Failure("kit needs at least one --model FILE --tokenizer FILE", true);
+        }
+        if (Main.class.getClassLoader().getResource("teallama/Checkpoint.class") == null) {
+            throw new Failure("the kit reads models with Teallama's core: keep this jar in web/target beside "
+                    + "core/target/teallama.jar (mvn -B package builds both)");
+        }
+        List<DemoKit.Entry> entries = DemoKit.write(site, folder, choices);
+        out.println("Wrote " + folder + ": the site and " + entries.size() + (entries.size() == 1 ? " model" : " models"));
+        for (DemoKit.Entry e : entries) {
+            out.println("  " + e.name() + ": models/" + e.model() + " (" + e.modelBytes() + " bytes), models/"
+                    + e.tokenizer() + " (" + e.tokenizerBytes() + " bytes)");
+        }
+        out.println("Serve it with: java -jar web/target/teallama-web.jar --site " + folder
+                + " (or copy it to any static server)");
     }
 
     private static String value(List<String> arguments, int i) throws Failure {
