@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.WaitForSelectorState;
 
 import teallama.Checkpoint;
 import teallama.Config;
@@ -231,8 +232,9 @@ public final class Benchmark {
             page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                     + s.tokenizer().getFileName() + "&runs=" + runs + "&steps=" + steps + "&threads=" + threads
                     + "&autostart=1");
-            page.waitForFunction("['done', 'error'].includes(document.getElementById('bench').dataset.state)", null,
-                    new Page.WaitForFunctionOptions().setTimeout(30 * 60 * 1000));
+            // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
+            page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
+                    new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
             if (!"done".equals(page.getAttribute("#bench", "data-state"))) {
                 throw new IllegalStateException(name + " " + s.label() + ": " + page.textContent("#status"));
             }

@@ -141,9 +141,8 @@ abstract class AccessiblePageTest extends PagesTest {
                 .doubleValue() > 844, "the story starts below the fold");
 
         story.page.click("#start");
-        story.page.waitForFunction("(() => { const r = document.getElementById('output').getBoundingClientRect();"
-                + " return r.top >= 0 && r.bottom <= innerHeight + 1; })()", null,
-                new Page.WaitForFunctionOptions().setTimeout(10_000));
+        story.waitUntil("() => { const r = document.getElementById('output').getBoundingClientRect();"
+                + " return r.top >= 0 && r.bottom <= innerHeight + 1; }", null);
         assertTrue(((Number) story.page.evaluate("document.getElementById('stop').getBoundingClientRect().top")).doubleValue()
                 >= 0, "Stop still in view");
         story.waitForState("done", "error");

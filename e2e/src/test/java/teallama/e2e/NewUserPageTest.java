@@ -150,7 +150,7 @@ abstract class NewUserPageTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         String first = story.output();
         story.page.click("#link");
-        story.page.waitForFunction("window.copied.length === 1");
+        story.waitUntil("() => window.copied.length === 1", null);
         String link = (String) story.page.evaluate("window.copied[0]");
         assertTrue(link.contains("autostart=1") && link.contains("seed="), link);
         assertFalse(story.page.url().contains("autostart=1"), "a reload does not start a story by itself");
@@ -321,8 +321,7 @@ abstract class NewUserPageTest extends PagesTest {
         StoryPage story = desktop();
         story.page.navigate(site.root.url() + "bench.html?model=models/random15M.bin&tokenizer=models/tokenizer.bin"
                 + "&runs=20&steps=256&autostart=1");
-        story.page.waitForFunction("document.getElementById('status').textContent.startsWith('Run ')", null,
-                new Page.WaitForFunctionOptions().setTimeout(StoryPage.TIMEOUT_MS));
+        story.waitUntil("() => document.getElementById('status').textContent.startsWith('Run ')", null);
         story.page.click("#stop");
         assertEquals("stopped", story.page.getAttribute("#bench", "data-state"));
         assertFalse(story.page.isDisabled("#start"));
@@ -332,8 +331,7 @@ abstract class NewUserPageTest extends PagesTest {
         story.page.fill("#steps", "20");
         story.page.selectOption("#model", "local-260K");
         story.page.click("#start");
-        story.page.waitForFunction("['done', 'error'].includes(document.getElementById('bench').dataset.state)", null,
-                new Page.WaitForFunctionOptions().setTimeout(StoryPage.TIMEOUT_MS));
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
         assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
         assertTrue(story.page.innerText("#median-load").matches("\\d+ ms"), story.page.innerText("#median-load"));
         assertTrue(story.page.innerText("#results").contains(" ms"), story.page.innerText("#results"));

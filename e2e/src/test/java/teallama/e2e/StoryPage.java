@@ -44,19 +44,30 @@ final class StoryPage {
 
     /** Waits until #output's data-state is one of these. */
     void waitForState(String... states) {
-        page.waitForFunction("states => states.includes(document.getElementById('output').dataset.state)",
-                List.of(states), new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+        waitUntil("states => states.includes(document.getElementById('output').dataset.state)", List.of(states));
     }
 
     void waitForTokens(int atLeast) {
-        page.waitForFunction("n => Number(document.getElementById('tokens').textContent) >= n", atLeast,
-                new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+        waitUntil("n => Number(document.getElementById('tokens').textContent) >= n", atLeast);
+    }
+
+    /**
+     * Waits until a function of arg, run in the page, returns true. Polled from here because
+     * Playwright's waitForFunction uses eval in Firefox, which the page's Content-Security-Policy forbids.
+     */
+    void waitUntil(String predicate, Object arg) {
+        long end = System.nanoTime() + (long) (TIMEOUT_MS * 1e6);
+        while (!Boolean.TRUE.equals(page.evaluate(predicate, arg))) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("waited " + TIMEOUT_MS / 1000 + " s for " + predicate + " with " + arg);
+            }
+            page.waitForTimeout(20);
+        }
     }
 
     /** Waits until the element's text is exactly this. */
     void waitForText(String selector, String text) {
-        page.waitForFunction("([selector, text]) => document.querySelector(selector).textContent === text",
-                List.of(selector, text), new Page.WaitForFunctionOptions().setTimeout(10_000));
+        waitUntil("([selector, text]) => document.querySelector(selector).textContent === text", List.of(selector, text));
     }
 
     String output() {

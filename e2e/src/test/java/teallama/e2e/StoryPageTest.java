@@ -289,8 +289,7 @@ abstract class StoryPageTest {
     void benchmarkPageMeasuresRuns() {
         story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
                 + "&runs=2&steps=30&autostart=1");
-        story.page.waitForFunction("['done', 'error'].includes(document.getElementById('bench').dataset.state)", null,
-                new Page.WaitForFunctionOptions().setTimeout(StoryPage.TIMEOUT_MS));
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
         assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
         assertEquals(2, story.page.locator("#results tr").count());
         String json = story.page.textContent("#bench-json");

@@ -1,199 +1,243 @@
 package teallama.server;
 
-import java.io.File;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves the site (web/target/site) on 127.0.0.1 with the MIME types WebAssembly needs, and a
- * models folder at models/, so the page works offline. The JVM side of the web module: TeaVM
- * never compiles it.
+ * Serves the site (web/target/site) on 127.0.0.1 with the MIME types WebAssembly needs, the
+ * headers of {@link SecurityHeaders}, and a models folder at models/, so the page works offline.
+ * The JVM side of the web module: TeaVM never compiles it.
+ *
+ * <p>A small HTTP/1.1 server of its own rather than com.sun.net.httpserver: every answer, the 400s
+ * for malformed requests included, carries the security headers, and its timeouts are per server
+ * instead of JVM-wide system properties. Each connection has its own thread (up to
+ * {@link #MAX_CONNECTIONS}), so an idle or slow client holds only itself up; a watchdog closes a
+ * connection that takes longer than the request timeout to send a request head, or that stops
+ * reading an answer for longer than the write timeout.
  */
 public final class SiteServer implements AutoCloseable {
-    private static final Map<String, String> TYPES = Map.of(
-            "html", "text/html; charset=utf-8",
-            "js", "text/javascript; charset=utf-8",
-            "mjs", "text/javascript; charset=utf-8",
-            "css", "text/css; charset=utf-8",
-            "wasm", "application/wasm",
-            "json", "application/json",
-            "png", "image/png",
-            "svg", "image/svg+xml",
-            "txt", "text/plain; charset=utf-8");
+    static final int MAX_CONNECTIONS = 256;
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration LINGER = Duration.ofSeconds(2);
 
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(4);
-    private final Path site;
-    private final Path models;
+    private final SiteFiles files;
     private final String basePath;
+    private final long requestTimeoutNanos;
+    private final long writeTimeoutNanos;
+
+    private final ServerSocket serverSocket;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService watchdog;
 
     /**
      * Serves site at basePath ("/", or a sub-path like a GitHub Pages project site's "/repo/")
-     * and, if models is not null, that folder at basePath + "models/".
+     * and, if models is not null, that folder at basePath + "models/". Port 0 picks a free port;
+     * a port in use is a {@link BindException} naming it.
      */
     public SiteServer(Path site, Path models, int port, String basePath) throws IOException {
-        this.site = site.toAbsolutePath().normalize();
-        this.models = models == null ? null : models.toAbsolutePath().normalize();
+        this(site, models, port, basePath, REQUEST_TIMEOUT, WRITE_TIMEOUT);
+    }
+
+    SiteServer(Path site, Path models, int port, String basePath, Duration requestTimeout, Duration writeTimeout)
+            throws IOException {
+        this.files = new SiteFiles(site, models, basePath);
         this.basePath = basePath;
-        if (!basePath.startsWith("/") || !basePath.endsWith("/")) {
-            throw new IllegalArgumentException("the base path must start and end with /, found " + basePath);
+        this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.writeTimeoutNanos = writeTimeout.toNanos();
+
+        serverSocket = new ServerSocket();
+        try {
+            serverSocket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 128);
+        } catch (BindException e) {
+            serverSocket.close();
+            throw new BindException("port " + port + " on 127.0.0.1 is in use");
         }
-        if (!Files.isRegularFile(this.site.resolve("index.html"))) {
-            throw new IOException("no site at " + this.site + " (build it with: mvn -B package -DskipTests)");
-        }
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
-        server.createContext("/", this::serve);
-        server.setExecutor(executor);
-        server.start();
+        AtomicInteger threads = new AtomicInteger();
+        workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+            Thread thread = new Thread(task, "teallama-http-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "teallama-http-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.scheduleWithFixedDelay(this::closeLateConnections, 100, 100, TimeUnit.MILLISECONDS);
+        // not a daemon: it keeps `java -jar` serving after main returns
+        new Thread(this::acceptConnections, "teallama-http-accept").start();
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + basePath;
-    }
-
-    private void serve(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-                exchange.sendResponseHeaders(405, -1);
-                return;
-            }
-            Path file = resolve(exchange.getRequestURI().getPath());
-            if (file == null) {
-                byte[] body = "not found\n".getBytes();
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-                exchange.sendResponseHeaders(404, body.length);
-                exchange.getResponseBody().write(body);
-                return;
-            }
-            String name = file.getFileName().toString();
-            String extension = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
-            exchange.getResponseHeaders().set("Content-Type", TYPES.getOrDefault(extension, "application/octet-stream"));
-            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-            exchange.getResponseHeaders().set("Cross-Origin-Opener-Policy", "same-origin");
-            exchange.getResponseHeaders().set("Cross-Origin-Embedder-Policy", "require-corp");
-            long length = Files.size(file);
-            if (exchange.getRequestMethod().equals("HEAD")) {
-                exchange.getResponseHeaders().set("Content-Length", Long.toString(length));
-                exchange.sendResponseHeaders(200, -1);
-                return;
-            }
-            exchange.sendResponseHeaders(200, length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                Files.copy(file, out);
-            } catch (IOException e) {
-                // the page went away mid-download (a reload, a new model): nothing to do
-            }
-        }
-    }
-
-    /** The file a URL path names, or null: only files inside the site or the models folder. */
-    private Path resolve(String urlPath) {
-        if (!urlPath.startsWith(basePath)) {
-            return null;
-        }
-        Path root = site;
-        String relative = urlPath.substring(basePath.length());
-        if (models != null && relative.startsWith("models/")) {
-            root = models;
-            relative = relative.substring("models/".length());
-        }
-        if (relative.isEmpty() || relative.endsWith("/")) {
-            relative += "index.html";
-        }
-        Path file = root.resolve(relative).normalize();
-        return file.startsWith(root) && Files.isRegularFile(file) ? file : null;
+        return "http://127.0.0.1:" + serverSocket.getLocalPort() + basePath;
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            serverSocket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        connections.forEach(Connection::close);
+        workers.shutdownNow();
+        watchdog.shutdownNow();
     }
 
     // ----------------------------------------------------------------------------
-    // command line
+    // connections
 
-    private static final String USAGE = """
-            Usage: java -jar web/target/teallama-web.jar [--port N] [--models DIR] [--site DIR]
-              --port N      port on 127.0.0.1 (default 8080; 0 picks a free one)
-              --models DIR  a folder of model and tokenizer files to serve at models/
-                            (default: ../shared/models beside the checkout, if it exists)
-              --site DIR    the built site (default: web/target/site beside this jar)
-            """;
+    /** A client's socket and the time by which it must have sent its request or read our last write. */
+    private static final class Connection {
+        final Socket socket;
+        volatile long deadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE while the server itself works
 
-    public static void main(String[] args) throws Exception {
-        Path jarDir = jarDirectory();
-        Path site = jarDir.resolve("site");
-        Path models = jarDir.resolve("../../../shared/models").normalize();
-        int port = 8080;
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--port" -> port = parsePort(value);
-                case "--models" -> models = Path.of(require(value, "--models"));
-                case "--site" -> site = Path.of(require(value, "--site"));
-                case "-h", "--help" -> {
-                    System.out.print(USAGE);
+        Connection(Socket socket) {
+            this.socket = socket;
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // already gone
+            }
+        }
+    }
+
+    private void acceptConnections() {
+        while (!serverSocket.isClosed()) {
+            Socket socket;
+            try {
+                socket = serverSocket.accept();
+            } catch (IOException e) {
+                pauseAfterFailedAccept();
+                continue; // closed (the loop ends), a client that left early, or no file descriptors left
+            }
+            Connection connection = new Connection(socket);
+            connections.add(connection);
+            try {
+                workers.execute(() -> serve(connection));
+            } catch (RejectedExecutionException e) {
+                connections.remove(connection);
+                refuse(socket);
+            }
+        }
+    }
+
+    private void pauseAfterFailedAccept() {
+        if (!serverSocket.isClosed()) {
+            try {
+                Thread.sleep(50); // out of file descriptors: let connections end instead of spinning
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Too many connections: a short 503 that fits in the socket's buffer, then close. */
+    private void refuse(Socket socket) {
+        try (socket; OutputStream out = socket.getOutputStream()) {
+            SiteFiles.writeError(out, 503, MAX_CONNECTIONS + " connections are open; try again shortly", false);
+        } catch (IOException e) {
+            // the client left
+        }
+    }
+
+    private void closeLateConnections() {
+        long now = System.nanoTime();
+        for (Connection connection : connections) {
+            if (now - connection.deadline > 0) {
+                connection.close();
+            }
+        }
+    }
+
+    /** Answers requests on one connection until the client or an error ends it. */
+    private void serve(Connection connection) {
+        try (Socket socket = connection.socket) {
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = new BufferedOutputStream(new DeadlineOutputStream(socket.getOutputStream(), connection),
+                    65536);
+            boolean keepAlive = true;
+            while (keepAlive) {
+                connection.deadline = System.nanoTime() + requestTimeoutNanos;
+                HttpRequest request;
+                try {
+                    request = HttpRequest.read(in);
+                } catch (HttpError e) {
+                    connection.deadline = Long.MAX_VALUE;
+                    SiteFiles.writeError(out, e.status, e.getMessage(), false);
+                    break;
+                }
+                connection.deadline = Long.MAX_VALUE;
+                if (request == null) {
                     return;
                 }
-                default -> exit("unknown option " + args[i]);
+                keepAlive = files.respond(request, out);
             }
-            i++;
-        }
-        if (!Files.isDirectory(models)) {
-            System.out.println("no models folder at " + models + "; serving the site alone");
-            models = null;
-        }
-        SiteServer server;
-        try {
-            server = new SiteServer(site, models, port, "/");
+            lingeringClose(connection, in);
         } catch (IOException e) {
-            exit(e.getMessage());
-            return;
+            // the client went away, or the watchdog closed a late connection
+        } finally {
+            connections.remove(connection);
         }
-        System.out.println("Teallama at " + server.url() + (models == null ? "" : " (models from " + models + ")"));
-        System.out.println("Press Ctrl+C to stop.");
     }
 
-    private static Path jarDirectory() throws URISyntaxException {
-        return new File(SiteServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toPath()
-                .toAbsolutePath().getParent();
-    }
-
-    private static String require(String value, String option) {
-        if (value == null) {
-            exit(option + " needs a value");
+    /**
+     * Ends a connection the server chose to end. The request may not have been read to its end (a
+     * malformed head, a body), and closing with unread input would reset the connection under the
+     * answer, so the answer's end is signalled first and what the client still sends is read, for
+     * {@link #LINGER} at most.
+     */
+    private static void lingeringClose(Connection connection, InputStream in) throws IOException {
+        connection.socket.shutdownOutput();
+        connection.deadline = System.nanoTime() + LINGER.toNanos();
+        byte[] discard = new byte[8192];
+        while (in.read(discard) >= 0) {
+            // until the client closes, or the watchdog does
         }
-        return value;
     }
 
-    private static int parsePort(String value) {
-        try {
-            int port = Integer.parseInt(require(value, "--port"));
-            if (port >= 0 && port <= 65535) {
-                return port;
+    /** The socket's output, with the connection's deadline set while each write waits on the client. */
+    private final class DeadlineOutputStream extends FilterOutputStream {
+        private final Connection connection;
+
+        DeadlineOutputStream(OutputStream out, Connection connection) {
+            super(out);
+            this.connection = connection;
+        }
+
+        @Override
+        public void write(byte[] b, int offset, int length) throws IOException {
+            connection.deadline = System.nanoTime() + writeTimeoutNanos;
+            try {
+                out.write(b, offset, length);
+            } finally {
+                connection.deadline = Long.MAX_VALUE;
             }
-        } catch (NumberFormatException e) {
-            // fall through to the message
         }
-        exit("--port expects a number from 0 to 65535, found '" + value + "'");
-        return 0;
-    }
-
-    private static void exit(String message) {
-        System.err.println("teallama-web: " + message);
-        System.err.print(USAGE);
-        System.exit(1);
     }
 }

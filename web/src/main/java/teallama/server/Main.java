@@ -1,0 +1,173 @@
+package teallama.server;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command line of teallama-web.jar: serve the site, or write an offline demo kit. */
+public final class Main {
+    private Main() {
+    }
+
+    static final String USAGE = """
+            Usage: java -jar web/target/teallama-web.jar [--port N] [--models DIR] [--site DIR]
+                   java -jar web/target/teallama-web.jar kit OUT_DIR --model FILE --tokenizer FILE
+                                                         [--model FILE --tokenizer FILE ...] [--site DIR]
+              --port N      port on 127.0.0.1 (default 8080; 0 picks a free one)
+              --models DIR  a folder of model and tokenizer files to serve at models/ (default: the
+                            site's own models/ if it has one, else ../shared/models beside the checkout)
+              --site DIR    the built site (default: web/target/site beside this jar)
+              kit OUT_DIR   writes the site and each model with its tokenizer into OUT_DIR, a new folder,
+                            listed in OUT_DIR/models/index.json; serve it with --site OUT_DIR
+            """;
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Runs a command; 0 when it worked (a server goes on serving), 1 after a one-line reason on err. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            List<String> arguments = List.of(args);
+            if (arguments.contains("-h") || arguments.contains("--help")) {
+                out.print(USAGE);
+            } else if (!arguments.isEmpty() && arguments.get(0).equals("kit")) {
+                kit(arguments.subList(1, arguments.size()), out);
+            } else {
+                serve(arguments, out);
+            }
+            return 0;
+        } catch (Failure e) {
+            err.println("teallama-web: " + e.getMessage());
+            if (e.showUsage) {
+                err.print(USAGE);
+            }
+            return 1;
+        } catch (IOException e) {
+            err.println("teallama-web: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Starts the server the options describe and says where it is. */
+    static SiteServer serve(List<String> arguments, PrintStream out) throws Failure, IOException {
+        Path site = jarDirectory().resolve("site");
+        Path models = null;
+        int port = 8080;
+        for (int i = 0; i < arguments.size(); i += 2) {
+            String value = value(arguments, i);
+            switch (arguments.get(i)) {
+                case "--port" -> port = parsePort(value);
+                case "--models" -> models = Path.of(value);
+                case "--site" -> site = Path.of(value);
+                default -> throw new Failure("unknown option " + arguments.get(i), true);
+            }
+        }
+        String served;
+        if (models != null) {
+            served = "models from " + models;
+        } else if (Files.isDirectory(site.resolve("models"))) {
+            served = "models bundled in the site";
+        } else {
+            Path shared = jarDirectory().resolve("../../../shared/models").normalize();
+            models = Files.isDirectory(shared) ? shared : null;
+            served = models != null ? "models from " + shared : "no models folder: the site alone";
+        }
+        SiteServer server;
+        try {
+            server = new SiteServer(site, models, port, "/");
+        } catch (BindException e) {
+            throw new Failure(e.getMessage() + "; choose another with --port N (--port 0 picks a free one)");
+        }
+        out.println("Teallama at " + server.url() + " (" + served + ")");
+        out.println("Press Ctrl+C to stop.");
+        return server;
+    }
+
+    /** Writes an offline demo kit and says how to serve it. */
+    static void kit(List<String> arguments, PrintStream out) throws Failure, IOException {
+        if (arguments.isEmpty() || arguments.get(0).startsWith("-")) {
+            throw new Failure("kit needs the folder to write, then --model FILE --tokenizer FILE", true);
+        }
+        Path folder = Path.of(arguments.get(0));
+        Path site = jarDirectory().resolve("site");
+        List<DemoKit.Choice> choices = new ArrayList<>();
+        Path model = null;
+        for (int i = 1; i < arguments.size(); i += 2) {
+            String value = value(arguments, i);
+            switch (arguments.get(i)) {
+                case "--model" -> {
+                    if (model != null) {
+                        throw new Failure("--model " + model + " has no --tokenizer after it", true);
+                    }
+                    model = Path.of(value);
+                }
+                case "--tokenizer" -> {
+                    if (model == null) {
+                        throw new Failure("--tokenizer " + value + " has no --model before it", true);
+                    }
+                    choices.add(new DemoKit.Choice(model, Path.of(value)));
+                    model = null;
+                }
+                case "--site" -> site = Path.of(value);
+                default -> throw new Failure("unknown option " + arguments.get(i), true);
+            }
+        }
+        if (model != null) {
+            throw new Failure("--model " + model + " has no --tokenizer after it", true);
+        }
+        if (choices.isEmpty()) {
+            throw new Failure("kit needs at least one --model FILE --tokenizer FILE", true);
+        }
+        if (Main.class.getClassLoader().getResource("teallama/Checkpoint.class") == null) {
+            throw new Failure("the kit reads models with Teallama's core: keep this jar in web/target beside "
+                    + "core/target/teallama.jar (mvn -B package builds both)");
+        }
+        List<DemoKit.Entry> entries = DemoKit.write(site, folder, choices);
+        out.println("Wrote " + folder + ": the site and " + entries.size() + (entries.size() == 1 ? " model" : " models"));
+        for (DemoKit.Entry e : entries) {
+            out.println("  " + e.name() + ": models/" + e.model() + " (" + e.modelBytes() + " bytes), models/"
+                    + e.tokenizer() + " (" + e.tokenizerBytes() + " bytes)");
+        }
+        out.println("Serve it with: java -jar web/target/teallama-web.jar --site " + folder
+                + " (or copy it to any static server)");
+    }
+
+    private static String value(List<String> arguments, int i) throws Failure {
+        if (i + 1 >= arguments.size()) {
+            throw new Failure(arguments.get(i) + " needs a value", true);
+        }
+        return arguments.get(i + 1);
+    }
+
+    private static int parsePort(String value) throws Failure {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what was expected
+        }
+        throw new Failure("--port expects a number from 0 to 65535, found '" + value + "'", true);
+    }
+
+    /** web/target when run from the jar or from target/classes. */
+    private static Path jarDirectory() {
+        try {
+            return new File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toPath()
+                    .toAbsolutePath().getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot find the jar's folder", e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package teallama.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import teallama.Shared;
+
+/** The jar's command line: its one-line errors, and serving a demo kit with no models folder. */
+class MainTest {
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Path site() throws IOException {
+        Path site = Files.createDirectories(dir.resolve("site"));
+        Files.writeString(site.resolve("index.html"), "<!DOCTYPE html><title>site</title>");
+        return site;
+    }
+
+    @Test
+    void aPortInUseIsOneLineNamingThePortAndTheOption() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            int port = taken.getLocalPort();
+            Run run = run("--port", String.valueOf(port), "--site", site().toString());
+            assertEquals(1, run.status());
+            assertEquals("teallama-web: port " + port + " on 127.0.0.1 is in use; choose another with --port N "
+                    + "(--port 0 picks a free one)\n", run.err());
+            assertEquals("", run.out());
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamedAboveTheUsage() throws IOException {
+        for (List<String> args : List.of(List.of("--port", "http"), List.of("--port", "70000"), List.of("--port"),
+                List.of("--bogus", "1"), List.of("kit"), List.of("kit", "out"), List.of("kit", "out", "--model", "m.bin"),
+                List.of("kit", "out", "--tokenizer", "t.bin"))) {
+            Run run = run(args.toArray(String[]::new));
+            assertEquals(1, run.status(), args.toString());
+            String first = run.err().lines().findFirst().orElse("");
+            assertTrue(first.startsWith("teallama-web: "), run.err());
+            assertTrue(run.err().contains("Usage: java -jar web/target/teallama-web.jar"), run.err());
+            assertFalse(run.err().contains("\tat "), "no stack trace");
+        }
+        assertEquals("teallama-web: --port expects a number from 0 to 65535, found 'http'",
+                run("--port", "http").err().lines().findFirst().orElseThrow());
+        assertEquals("teallama-web: --model m.bin has no --tokenizer after it",
+                run("kit", "out", "--model", "m.bin").err().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void aMissingSiteIsOneLine() {
+        Run run = run("--port", "0", "--site", dir.resolve("nothing").toString());
+        assertEquals(1, run.status());
+        assertEquals("teallama-web: no site at " + dir.resolve("nothing")
+                + " (build it with: mvn -B package -DskipTests)\n", run.err());
+    }
+
+    /** kit OUT, then --site OUT alone: the kit's own models/ is served, with its list. */
+    @Test
+    void aKitIsServedFromItsFolder() throws Exception {
+        Path kit = dir.resolve("kit");
+        Run made = run("kit", kit.toString(), "--site", site().toString(),
+                "--model", Shared.model("stories260K.bin").toString(), "--tokenizer", Shared.model("tok512.bin").toString());
+        assertEquals(0, made.status(), made.err());
+        assertEquals("Wrote " + kit + ": the site and 1 model\n"
+                + "  stories260K: models/stories260K.bin (1056540 bytes), models/tok512.bin (6227 bytes)\n"
+                + "Serve it with: java -jar web/target/teallama-web.jar --site " + kit
+                + " (or copy it to any static server)\n", made.out());
+
+        ByteArrayOutputStream banner = new ByteArrayOutputStream();
+        try (SiteServer server = Main.serve(List.of("--site", kit.toString(), "--port", "0"),
+                new PrintStream(banner, true, StandardCharsets.UTF_8))) {
+            assertEquals("Teallama at " + server.url() + " (models bundled in the site)\nPress Ctrl+C to stop.\n",
+                    banner.toString(StandardCharsets.UTF_8));
+            int port = URI.create(server.url()).getPort();
+            assertEquals("<!DOCTYPE html><title>site</title>", RawHttp.get(port, "/").text());
+            assertEquals("application/json", RawHttp.get(port, "/models/index.json").header("Content-Type"));
+            assertTrue(RawHttp.get(port, "/models/index.json").text().contains("\"model\": \"stories260K.bin\""));
+            assertArrayEquals(Shared.read(Shared.model("stories260K.bin")), RawHttp.get(port, "/models/stories260K.bin").body());
+            assertArrayEquals(Shared.read(Shared.model("tok512.bin")), RawHttp.get(port, "/models/tok512.bin").body());
+        }
+    }
+}

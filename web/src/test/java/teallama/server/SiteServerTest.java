@@ -1,0 +1,300 @@
+package teallama.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real server on a free port, spoken to over sockets: availability, paths, headers, revalidation. */
+class SiteServerTest {
+    @TempDir
+    Path dir;
+    Path site;
+    Path models;
+    SiteServer server;
+    int port;
+
+    @BeforeEach
+    void serve() throws IOException {
+        site = Files.createDirectories(dir.resolve("site"));
+        models = Files.createDirectories(dir.resolve("models"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.writeString(site.resolve("index.html"), "<!DOCTYPE html><title>t</title>");
+        Files.writeString(site.resolve("worker.js"), "importScripts('x.js');");
+        Files.createDirectories(site.resolve("docs"));
+        Files.writeString(site.resolve("docs/index.html"), "docs");
+        Files.writeString(site.resolve("a b ü.txt"), "spaced");
+        Files.write(models.resolve("model.bin"), new byte[] {1, 2, 3});
+        Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.createSymbolicLink(site.resolve("leak.txt"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(site.resolve("elsewhere"), outside);
+        Files.createSymbolicLink(models.resolve("leak.bin"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(site.resolve("alias.html"), site.resolve("index.html"));
+        server = new SiteServer(site, models, 0, "/");
+        port = URI.create(server.url()).getPort();
+    }
+
+    @AfterEach
+    void close() {
+        server.close();
+    }
+
+    // ----------------------------------------------------------------------------
+    // nobody can block the others
+
+    /** The old server had 4 threads and no timeouts: four idle clients made everyone else wait. */
+    @Test
+    void idleAndHalfSentConnectionsDoNotBlockAGet() throws Exception {
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                idle.add(new Socket("127.0.0.1", port));
+            }
+            for (int i = 0; i < 8; i++) {
+                Socket halfSent = new Socket("127.0.0.1", port);
+                halfSent.getOutputStream().write("GET /index.ht".getBytes(StandardCharsets.US_ASCII));
+                idle.add(halfSent);
+            }
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            long start = System.nanoTime();
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(server.url()))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(200, response.statusCode());
+            assertEquals("<!DOCTYPE html><title>t</title>", response.body());
+            assertTrue(seconds < 2, "answered after " + seconds + " s");
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void clientsThatDoNotFinishTheirRequestAreDropped() throws IOException {
+        try (SiteServer quick = new SiteServer(site, models, 0, "/", Duration.ofMillis(500), Duration.ofSeconds(30));
+             Socket silent = new Socket("127.0.0.1", URI.create(quick.url()).getPort());
+             Socket slow = new Socket("127.0.0.1", URI.create(quick.url()).getPort())) {
+            slow.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            for (Socket socket : List.of(silent, slow)) {
+                socket.setSoTimeout(5_000);
+                long start = System.nanoTime();
+                assertEquals(-1, socket.getInputStream().read(), "closed without an answer");
+                double seconds = (System.nanoTime() - start) / 1e9;
+                assertTrue(seconds < 2, "dropped after " + seconds + " s");
+            }
+        }
+    }
+
+    /** A client that asks for a big file and never reads it is dropped after the write timeout. */
+    @Test
+    void aClientThatStopsReadingIsDropped() throws IOException, InterruptedException {
+        byte[] big = new byte[32 << 20];
+        Files.write(models.resolve("big.bin"), big);
+        try (SiteServer quick = new SiteServer(site, models, 0, "/", Duration.ofSeconds(10), Duration.ofMillis(500));
+             Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(16384);
+            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", URI.create(quick.url()).getPort()));
+            stalled.getOutputStream().write("GET /models/big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(2_000);
+            stalled.setSoTimeout(5_000);
+            long received = 0;
+            try (InputStream in = stalled.getInputStream()) {
+                for (int n = in.read(new byte[65536]); n >= 0; n = in.read(new byte[65536])) {
+                    received += n;
+                }
+            } catch (SocketException reset) {
+                // the server closed with data unread: as good as an end of stream here
+            }
+            assertTrue(received < big.length, "received all " + received + " bytes: the stalled client was kept");
+        }
+    }
+
+    @Test
+    void oneConnectionCarriesSeveralRequests() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5_000);
+            for (String target : List.of("/", "/worker.js", "/models/model.bin")) {
+                socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                RawHttp.Response response = RawHttp.read(socket.getInputStream(), false);
+                assertEquals(200, response.status(), target);
+                assertEquals("keep-alive", response.header("Connection"));
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------
+    // what is served
+
+    @Test
+    void servesTheSiteAndTheModels() throws IOException {
+        assertEquals("<!DOCTYPE html><title>t</title>", RawHttp.get(port, "/").text());
+        assertEquals("text/html; charset=utf-8", RawHttp.get(port, "/index.html").header("Content-Type"));
+        assertEquals("text/javascript; charset=utf-8", RawHttp.get(port, "/worker.js").header("Content-Type"));
+        assertEquals("docs", RawHttp.get(port, "/docs/").text());
+        assertEquals("spaced", RawHttp.get(port, "/a%20b%20%C3%BC.txt").text());
+        assertEquals("<!DOCTYPE html><title>t</title>", RawHttp.get(port, "/alias.html?x=1").text(), "a link inside the site");
+        RawHttp.Response model = RawHttp.get(port, "/models/model.bin");
+        assertArrayEquals(new byte[] {1, 2, 3}, model.body());
+        assertEquals("application/octet-stream", model.header("Content-Type"));
+        RawHttp.Response head = RawHttp.send(port, "HEAD /models/model.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, head.status());
+        assertEquals("3", head.header("Content-Length"));
+    }
+
+    @Test
+    void symbolicLinksOutOfTheFoldersAreNotFound() throws IOException {
+        for (String target : List.of("/leak.txt", "/elsewhere/secret.txt", "/models/leak.bin", "/docs", "/nothing.html")) {
+            RawHttp.Response response = RawHttp.get(port, target);
+            assertEquals(404, response.status(), target);
+            assertEquals("404 Not Found: not found\n", response.text(), target);
+        }
+    }
+
+    @Test
+    void malformedPathsAreBadRequests() throws IOException {
+        for (String target : List.of("/%00", "/index.html%00.js", "/%zz", "/index.html%", "/%4", "/../outside/secret.txt",
+                "/docs/../index.html", "/./index.html", "/%2e%2e/outside/secret.txt", "/models/..%2fmodels/model.bin",
+                "/a%5cb", "/%C0%AE%C0%AE/secret.txt", "/%FF", "//index.html", "/docs//index.html", "index.html",
+                "http://127.0.0.1/index.html", "/caf\u00e9")) {
+            RawHttp.Response response = RawHttp.get(port, target);
+            assertEquals(400, response.status(), target);
+            assertTrue(response.text().startsWith("400 Bad Request: "), response.text());
+            assertEquals("nosniff", response.header("X-Content-Type-Options"), target);
+        }
+    }
+
+    @Test
+    void malformedRequestHeadsAreAnsweredAndClosed() throws IOException {
+        Map<String, Integer> requests = Map.of(
+                "GARBAGE\r\n\r\n", 400,
+                "GET / HTTP/1.1 extra\r\n\r\n", 400,
+                "GET / HTTP/2.0\r\n\r\n", 505,
+                "GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400,
+                "GET / HTTP/1.1\r\n : empty name\r\n\r\n", 400,
+                "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\n\r\n", 414,
+                "GET / HTTP/1.1\r\n" + "X-A: b\r\n".repeat(101) + "\r\n", 431);
+        for (Map.Entry<String, Integer> request : requests.entrySet()) {
+            RawHttp.Response response = RawHttp.send(port, request.getKey());
+            String shown = request.getKey().substring(0, Math.min(40, request.getKey().length()));
+            assertEquals(request.getValue(), response.status(), shown);
+            assertEquals("close", response.header("Connection"), shown);
+            assertEquals(SecurityHeaders.PAGE_HEADER_POLICY, response.header("Content-Security-Policy"), shown);
+        }
+    }
+
+    @Test
+    void onlyGetAndHeadAreAllowed() throws IOException {
+        for (String method : List.of("POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")) {
+            RawHttp.Response response = RawHttp.send(port, method + " /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            assertEquals(405, response.status(), method);
+            assertEquals("GET, HEAD", response.header("Allow"), method);
+        }
+        RawHttp.Response withBody = RawHttp.send(port, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+        assertEquals(405, withBody.status());
+        assertEquals("close", withBody.header("Connection"), "the body is not read, so the connection ends");
+    }
+
+    // ----------------------------------------------------------------------------
+    // headers
+
+    @Test
+    void everyAnswerCarriesTheSecurityHeaders() throws IOException {
+        String etag = RawHttp.get(port, "/").header("ETag");
+        List<RawHttp.Response> answers = List.of(RawHttp.get(port, "/"), RawHttp.get(port, "/worker.js"),
+                RawHttp.get(port, "/models/model.bin"), RawHttp.get(port, "/missing"), RawHttp.get(port, "/%00"),
+                RawHttp.send(port, "DELETE / HTTP/1.1\r\n\r\n"), RawHttp.get(port, "/", "If-None-Match: " + etag));
+        assertEquals(List.of(200, 200, 200, 404, 400, 405, 304), answers.stream().map(RawHttp.Response::status).toList());
+        for (RawHttp.Response answer : answers) {
+            assertEquals("nosniff", answer.header("X-Content-Type-Options"));
+            assertEquals("no-referrer", answer.header("Referrer-Policy"));
+            assertEquals("same-origin", answer.header("Cross-Origin-Opener-Policy"));
+            assertEquals("require-corp", answer.header("Cross-Origin-Embedder-Policy"));
+            assertEquals("same-origin", answer.header("Cross-Origin-Resource-Policy"));
+            assertNotNull(answer.header("Date"));
+        }
+        assertEquals("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                + "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; worker-src 'self'; "
+                + "manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                answers.get(0).header("Content-Security-Policy"));
+        assertEquals("default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; "
+                + "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; worker-src 'self'",
+                answers.get(1).header("Content-Security-Policy"), "a worker's script sets the worker's policy");
+    }
+
+    @Test
+    void aBrowserCanRevalidate() throws IOException {
+        Path index = site.resolve("index.html");
+        Files.setLastModifiedTime(index, FileTime.from(Instant.parse("2024-05-06T07:08:09.250Z")));
+        RawHttp.Response first = RawHttp.get(port, "/");
+        assertEquals("no-cache", first.header("Cache-Control"));
+        assertEquals("Mon, 06 May 2024 07:08:09 GMT", first.header("Last-Modified"));
+        String etag = first.header("ETag");
+        assertTrue(etag.matches("\"[0-9a-f]+-[0-9a-f]+\""), etag);
+
+        RawHttp.Response same = RawHttp.get(port, "/", "If-None-Match: " + etag);
+        assertEquals(304, same.status());
+        assertEquals(etag, same.header("ETag"));
+        assertEquals(null, same.header("Content-Length"));
+        assertEquals(304, RawHttp.get(port, "/", "If-None-Match: \"x\", W/" + etag).status());
+        assertEquals(200, RawHttp.get(port, "/", "If-None-Match: \"other\"").status());
+        assertEquals(200, RawHttp.get(port, "/", "If-None-Match: \"other\"",
+                "If-Modified-Since: Mon, 06 May 2024 07:08:09 GMT").status(), "If-None-Match decides");
+        assertEquals(304, RawHttp.get(port, "/", "If-Modified-Since: Mon, 06 May 2024 07:08:09 GMT").status());
+        assertEquals(200, RawHttp.get(port, "/", "If-Modified-Since: Mon, 06 May 2024 07:08:08 GMT").status());
+        assertEquals(200, RawHttp.get(port, "/", "If-Modified-Since: yesterday").status());
+
+        Files.writeString(index, "<!DOCTYPE html><title>new</title>");
+        RawHttp.Response changed = RawHttp.get(port, "/", "If-None-Match: " + etag);
+        assertEquals(200, changed.status());
+        assertEquals("<!DOCTYPE html><title>new</title>", changed.text());
+        assertNotEquals(etag, changed.header("ETag"));
+    }
+
+    // ----------------------------------------------------------------------------
+    // sub-paths and construction
+
+    @Test
+    void aSubPathServesOnlyBelowIt() throws IOException {
+        try (SiteServer sub = new SiteServer(site, models, 0, "/repo/pages/")) {
+            int subPort = URI.create(sub.url()).getPort();
+            assertTrue(sub.url().endsWith("/repo/pages/"), sub.url());
+            assertEquals(200, RawHttp.get(subPort, "/repo/pages/").status());
+            assertEquals(200, RawHttp.get(subPort, "/repo/pages/models/model.bin").status());
+            assertEquals(404, RawHttp.get(subPort, "/index.html").status());
+            assertEquals(404, RawHttp.get(subPort, "/repo/index.html").status());
+        }
+    }
+
+    @Test
+    void aPortInUseIsNamed() throws IOException {
+        java.net.BindException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class,
+                () -> new SiteServer(site, models, port, "/"));
+        assertEquals("port " + port + " on 127.0.0.1 is in use", e.getMessage());
+    }
+}
