@@ -244,7 +244,7 @@ function onWorkerMessage(event) {
 
 function startWorker() {
   try {
-    const w = new Worker("worker.js");
+    const w = newStoryWorker();
     w.onmessage = onWorkerMessage;
     w.onerror = (event) => {
       event.preventDefault();

@@ -135,7 +135,7 @@ function finish() {
 }
 
 function startWorker() {
-  const w = new Worker("worker.js");
+  const w = newStoryWorker();
   w.onmessage = onWorkerMessage;
   return w;
 }

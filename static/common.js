@@ -147,3 +147,42 @@ function describeModel(m) {
   return `${baseName(m.name)} · ${count(m.parameters)} parameters · ${m.format} · dim ${m.dim} · ` +
     `${m.nLayers} layers · ${heads} · hidden ${m.hiddenDim} · vocab ${m.vocabSize} · context ${m.seqLen}`;
 }
+
+/**
+ * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
+ * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
+ * Each shard worker sends the page one end of a channel, which goes on to worker.js; terminating
+ * worker.js terminates them too.
+ */
+function newStoryWorker() {
+  const worker = new Worker("worker.js");
+  let shards = [];
+  const endShards = () => {
+    shards.forEach((shard) => shard.terminate());
+    shards = [];
+  };
+  worker.addEventListener("message", (event) => {
+    if (event.data.type !== "shards") return;
+    endShards();
+    const ports = [];
+    const count = event.data.count;
+    for (let i = 0; i < count; i++) {
+      const shard = new Worker("shard.js");
+      shard.onerror = (error) => {
+        error.preventDefault();
+        worker.postMessage({ type: "shard failed", message: error.message || "a shard worker failed" });
+      };
+      shard.onmessage = (message) => {
+        ports[i] = message.ports[0];
+        if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
+      };
+      shards.push(shard);
+    }
+  });
+  const terminate = worker.terminate.bind(worker);
+  worker.terminate = () => {
+    endShards();
+    terminate();
+  };
+  return worker;
+}

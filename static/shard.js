@@ -1,43 +1,58 @@
 "use strict";
-// A worker that runs one shard of the model for worker.js, which starts it when the page may use
-// more than one thread (see meeting.js). It reads its rows of the model from the chunks worker.js
+// A worker that runs one shard of the model for worker.js, when the page may use more than one
+// thread (see meeting.js). The page starts it (see newStoryWorker in common.js); it makes a
+// channel, keeps one end and sends the other through the page to worker.js, and everything else
+// comes through it. (Firefox loses messages posted to a port while its other end is being
+// transferred, so the end that moves is the one that is used last.) It reads its rows of the model from the chunks worker.js
 // shares as they are downloaded, then serves forward passes until the story ends.
 //
 // worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, requested, shard,
 //   name, size} | chunk {bytes} | end | run {positions, sequence} | abandon
-// shard.js -> worker.js: ack {error} (one per chunk) | loaded {error} | serving {error}
+// shard.js -> worker.js: ready {isolated} | ack {error} (one per begin and chunk) | loaded {error}
+//   | serving {error} | failed {message}
+// Firefox drops messages holding shared memory that reach a worker in its first moments, so
+// worker.js sends none before ready.
 importScripts("teallama.wasm-runtime.js", "meeting.js");
 
 let api = null;
 let memoryBytes = 0;
+const channel = new MessageChannel();
+const port = channel.port1;    // to worker.js
 let queue = Promise.resolve(); // messages are handled one after another, in order
 
-onmessage = (event) => {
-  queue = queue.then(() => handle(event.data)).catch((e) => {
+port.onmessage = (message) => {
+  queue = queue.then(() => handle(message.data)).catch((e) => {
     meeting.fail();
-    postMessage({ type: "failed", message: e && e.message ? e.message : String(e) });
+    port.postMessage({ type: "failed", message: `a shard worker failed (${message.data.type}): ` +
+      (e && e.message ? e.message : String(e)) });
   });
 };
+port.onmessageerror = () => {
+  meeting.fail();
+  port.postMessage({ type: "failed", message: "a shard worker could not receive shared memory" });
+};
+postMessage({ type: "port" }, [channel.port2]);
 
 async function handle(m) {
   switch (m.type) {
     case "init":
       api = (await TeaVM.wasmGC.load(new Uint8Array(m.wasm))).exports;
       memoryBytes = m.memoryBytes;
+      port.postMessage({ type: "ready", isolated: self.crossOriginIsolated });
       break;
     case "begin":
       meeting.attach(m.meeting, m.shards, m.length);
-      postMessage({ type: "ack", error: api.beginModel(m.name, m.requested, m.shard, m.size, memoryBytes) });
+      port.postMessage({ type: "ack", error: api.beginModel(m.name, m.requested, m.shard, m.size, memoryBytes) });
       break;
     case "chunk":
-      postMessage({ type: "ack", error: api.acceptModel(m.bytes) });
+      port.postMessage({ type: "ack", error: api.acceptModel(m.bytes) });
       break;
     case "end":
-      postMessage({ type: "loaded", error: api.finishModel() });
+      port.postMessage({ type: "loaded", error: api.finishModel() });
       break;
     case "run": {
       const error = api.prepareShard(m.positions, memoryBytes);
-      postMessage({ type: "serving", error });
+      port.postMessage({ type: "serving", error });
       if (!error) serve(m.sequence);
       break;
     }

@@ -6,7 +6,8 @@
 // starts shard.js workers for the others (see meeting.js).
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, runs, steps, threads} | stop
-//   | encode {prompt}
+//   | encode {prompt} | shards {ports} | shard failed {message}
+// worker -> page: the messages of Messages.java, and shards {count}: start this many shard.js workers
 importScripts("teallama.wasm-runtime.js", "meeting.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
@@ -24,7 +25,8 @@ let loadedShards = 0;      // how many shards it is split into
 let generating = false;
 let serving = false;       // the shard workers are in their forward loop
 let download = null;       // the AbortController of a download under way
-let shardWorkers = [];     // shard.js workers for shards 1..n-1, kept between models
+let shardWorkers = [];     // ports to the shard.js workers for shards 1..n-1, kept between models
+let portsArrived = null;   // resolves with the ports the page sends for new shard workers
 
 const tick = new MessageChannel();
 tick.port1.onmessage = generateSlice;
@@ -81,24 +83,41 @@ function threadPlan(setting) {
   return { threads: wanted, note: "" };
 }
 
-/** Shard workers 1..n-1, started (or kept) with the WebAssembly module. */
+/**
+ * Shard workers 1..n-1, started (or kept) with the WebAssembly module. The page starts them and
+ * sends a port to each (Firefox can hang starting a worker from a worker; see common.js).
+ */
 async function shardWorkersFor(n) {
   const wasm = await wasmReady;
-  while (shardWorkers.length > n - 1) shardWorkers.pop().worker.terminate();
-  while (shardWorkers.length < n - 1) {
-    const worker = new Worker("shard.js");
-    const shard = { worker, inFlight: 0, waiting: [], replies: [], failed: null };
-    worker.onmessage = (event) => onShardMessage(shard, event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      shard.failed = "a shard worker failed: " + (event.message || "unknown error");
-      meeting.fail();
-      shard.waiting.splice(0).forEach((resolve) => resolve());
-    };
-    worker.postMessage({ type: "init", wasm, memoryBytes: memoryBytes() });
-    shardWorkers.push(shard);
+  if (shardWorkers.length !== n - 1) {
+    const ports = await new Promise((resolve) => {
+      portsArrived = resolve;
+      postMessage({ type: "shards", count: n - 1 });
+    });
+    shardWorkers = ports.map((port) => {
+      const shard = { port, inFlight: 0, waiting: [], replies: [], failed: null };
+      port.onmessage = (event) => onShardMessage(shard, event.data);
+      return shard;
+    });
+    const replies = await Promise.all(shardWorkers.map((shard) =>
+      ask(shard, { type: "init", wasm, memoryBytes: memoryBytes() })));
+    if (replies.some((reply) => reply.error || !reply.isolated)) {
+      shardWorkers = [];
+      throw new Error(replies.map((reply) => reply.error).find(Boolean) ||
+        "a shard worker is not cross-origin isolated, so it cannot share memory");
+    }
   }
-  return shardWorkers.slice(0, n - 1);
+  return shardWorkers;
+}
+
+/** A shard worker failed outside any message (the page heard it): every wait of the others ends. */
+function shardFailed(message) {
+  meeting.fail();
+  for (const shard of shardWorkers) {
+    shard.failed = shard.failed || message;
+    shard.waiting.splice(0).forEach((resolve) => resolve());
+    shard.replies.splice(0).forEach((reply) => reply({ error: message }));
+  }
 }
 
 function onShardMessage(shard, m) {
@@ -107,8 +126,7 @@ function onShardMessage(shard, m) {
     if (m.error && !shard.failed) shard.failed = m.error;
     shard.waiting.splice(0).forEach((resolve) => resolve());
   } else if (m.type === "failed") {
-    shard.failed = m.message;
-    shard.waiting.splice(0).forEach((resolve) => resolve());
+    shardFailed(m.message);
   } else {
     const reply = shard.replies.shift();
     if (reply) reply(m);
@@ -122,14 +140,14 @@ async function deliver(shard, message) {
   }
   if (shard.failed) throw new Error(shard.failed);
   shard.inFlight++;
-  shard.worker.postMessage(message);
+  shard.port.postMessage(message);
 }
 
 /** Posts a message and waits for the worker's answer (loaded or serving). */
 function ask(shard, message) {
   return new Promise((resolve) => {
     shard.replies.push(resolve);
-    shard.worker.postMessage(message);
+    shard.port.postMessage(message);
   });
 }
 
@@ -296,7 +314,7 @@ async function load(model, tokenizer, threadSetting) {
     return true;
   } catch (e) {
     api.abandonModel();
-    for (const shard of shards || []) shard.worker.postMessage({ type: "abandon" });
+    for (const shard of shards || []) shard.port.postMessage({ type: "abandon" });
     if (!signal.aborted) {
       api.fail(describe(e));
     } else if (signal.reason === "stop") {
@@ -406,6 +424,14 @@ function stop(why) {
 
 onmessage = async (event) => {
   const message = event.data;
+  if (message.type === "shards") {
+    portsArrived(message.ports);
+    return;
+  }
+  if (message.type === "shard failed") {
+    shardFailed(message.message);
+    return;
+  }
   try {
     api = await apiReady;
   } catch (e) {
