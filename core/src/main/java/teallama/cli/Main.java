@@ -16,7 +16,6 @@ import java.util.Locale;
 
 import teallama.Chat;
 import teallama.Checkpoint;
-import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FloatWeights;
 import teallama.FormatException;
@@ -416,24 +415,10 @@ public final class Main {
     // ----------------------------------------------------------------------------
     // files and values
 
-    /**
-     * Reads a checkpoint as a stream: its header is checked against the file's length before a
-     * byte of the weights is read, and the weights go straight into their arrays.
-     */
     private Model readModel(String path, int threads) throws CommandException {
         File file = openable(path, "model");
-        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
-        try (InputStream in = new FileInputStream(file)) {
-            reader.expectSize(file.length());
-            byte[] buffer = new byte[Checkpoint.HEADER_BYTES];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                reader.accept(buffer, 0, n);
-                if (buffer.length == Checkpoint.HEADER_BYTES) {
-                    buffer = new byte[1 << 20];
-                }
-            }
-            return reader.finish();
+        try {
+            return ModelFile.read(file, threads);
         } catch (FormatException e) {
             throw new CommandException(path + ": " + e.getMessage());
         } catch (IOException e) {

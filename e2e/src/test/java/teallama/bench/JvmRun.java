@@ -6,12 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 
-import teallama.CheckpointReader;
 import teallama.Generator;
-import teallama.Limits;
 import teallama.Model;
 import teallama.Sampler;
 import teallama.Tokenizer;
+import teallama.cli.ModelFile;
 import teallama.parallel.ShardThreads;
 
 /**
@@ -33,16 +32,7 @@ public final class JvmRun {
 
         // start of reading to first token; the page's load starts when the bytes are in memory
         long loadStart = System.nanoTime();
-        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
-        reader.expectSize(modelFile.length());
-        try (InputStream in = new FileInputStream(modelFile)) {
-            byte[] buffer = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                reader.accept(buffer, 0, n);
-            }
-        }
-        Model model = reader.finish();
+        Model model = ModelFile.read(modelFile, threads);
         Tokenizer tokenizer = Tokenizer.read(tokenizerBytes, model.config().vocabSize());
         int clamped = Generator.clampSteps(steps, model.config().seqLen());
         try (ShardThreads shards = ShardThreads.start(model, clamped)) {

@@ -9,16 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,44 +18,7 @@ import teallama.GoldenGenerateTest.Case;
 import teallama.Shared;
 
 /** The page split over several workers tells run.c's stories byte for byte; subclasses name the browser. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class ThreadsTest {
-    private Playwright playwright;
-    private Browser browser;
-    private BrowserContext context;
-    private final List<String> pageErrors = new ArrayList<>();
-    TestSite site;
-    StoryPage story;
-
-    abstract String browserName();
-
-    @BeforeAll
-    void launch() {
-        site = TestSite.get();
-        playwright = Browsers.playwright();
-        browser = Browsers.launch(playwright, browserName());
-    }
-
-    @AfterAll
-    void close() {
-        browser.close();
-        playwright.close();
-    }
-
-    @BeforeEach
-    void newPage() {
-        context = browser.newContext();
-        Page page = context.newPage();
-        page.onPageError(error -> pageErrors.add(error));
-        story = new StoryPage(page);
-    }
-
-    @AfterEach
-    void closePage() {
-        context.close();
-        assertEquals(List.of(), pageErrors, "uncaught errors in the page");
-        pageErrors.clear();
-    }
+abstract class ThreadsTest extends PagesTest {
 
     List<Object[]> casesAndThreads() {
         List<Object[]> cases = new ArrayList<>();
@@ -78,6 +32,7 @@ abstract class ThreadsTest {
     @ParameterizedTest
     @MethodSource("casesAndThreads")
     void tellsTheGoldenStoryOnSeveralThreads(Case c, int threads) {
+        StoryPage story = desktop();
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", String.valueOf(threads),
                 "autostart", "1"));
@@ -96,6 +51,7 @@ abstract class ThreadsTest {
 
     @Test
     void theServedPageIsCrossOriginIsolated() {
+        StoryPage story = desktop();
         story.open(site.root.url(), Map.of());
         assertEquals(Boolean.TRUE, story.page.evaluate("crossOriginIsolated"));
     }
@@ -105,6 +61,7 @@ abstract class ThreadsTest {
     void int8OnOneToFourThreads() {
         String expected = new String(Shared.read(Shared.golden("q8/runq-t0.stdout")), StandardCharsets.UTF_8);
         for (int threads = 1; threads <= 4; threads++) {
+            StoryPage story = desktop();
             story.open(site.root.url(), Map.of("model", "models/random-mini-q80.bin", "tokenizer", "models/tok512.bin",
                     "prompt", "Once upon a time", "temperature", "0", "steps", "40", "threads", String.valueOf(threads),
                     "autostart", "1"));

@@ -1,0 +1,38 @@
+package teallama.cli;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+import teallama.Checkpoint;
+import teallama.CheckpointReader;
+import teallama.Limits;
+import teallama.Model;
+
+/** A checkpoint on disk, read as the command line reads it (JVM only). */
+public final class ModelFile {
+    private ModelFile() {
+    }
+
+    /**
+     * Reads the file as a stream, split into shards for threads: its header is checked against
+     * the file's length before a byte of the weights is read, and the weights go straight into
+     * their arrays. A FormatException says what is wrong with the file.
+     */
+    public static Model read(File file, int threads) throws IOException {
+        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
+        try (InputStream in = new FileInputStream(file)) {
+            reader.expectSize(file.length());
+            byte[] buffer = new byte[Checkpoint.HEADER_BYTES];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                reader.accept(buffer, 0, n);
+                if (buffer.length == Checkpoint.HEADER_BYTES) {
+                    buffer = new byte[1 << 20];
+                }
+            }
+        }
+        return reader.finish();
+    }
+}
