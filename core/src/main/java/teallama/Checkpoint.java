@@ -300,7 +300,7 @@ public final class Checkpoint {
         return reader.finish();
     }
 
-    /** The largest group the int8 matmul sums in one 21-bit lane; export.py writes at most 64. */
+    /** The largest group size read; export.py writes at most 64. */
     public static final int MAX_GROUP_SIZE = 64;
 
     /**

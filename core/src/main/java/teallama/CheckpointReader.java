@@ -41,7 +41,6 @@ public final class CheckpointReader {
 
     private float[][][] tensors;    // (shard, tensor) fp32 tensors and norms, as held
     private Q8Matrix[][][] matrices; // (shard, tensor, layer) int8 matrices
-    private float[][] embeddings;   // (shard,) int8 models: the shard's rows of the embedding, dequantized
 
     private CheckpointReader(int requestedShards, int keep, Limits limits) {
         this.requestedShards = requestedShards;
@@ -145,7 +144,6 @@ public final class CheckpointReader {
         }
         tensors = new float[plan.shards()][Tensor.values().length][];
         matrices = new Q8Matrix[plan.shards()][Tensor.values().length][];
-        embeddings = new float[plan.shards()][];
         List<Segment> list = new ArrayList<>();
         long offset = header.bytes();
         for (Tensor t : Checkpoint.layout(header.version(), header.sharedClassifier())) {
@@ -212,8 +210,6 @@ public final class CheckpointReader {
         int cols = t.cols(c);
         int groupSize = header.groupSize();
         int groupsPerRow = cols / groupSize;
-        boolean embedding = t == Tensor.TOKEN_EMBEDDING_TABLE;
-        boolean packed = !embedding || header.sharedClassifier(); // the embedding table as the classifier
         for (int s = 0; s < plan.shards(); s++) {
             if (keeps(s)) {
                 matrices[s][t.ordinal()] = new Q8Matrix[t.layers(c)];
@@ -233,14 +229,8 @@ public final class CheckpointReader {
                 int rowCount = rows.size(s);
                 LayerSlice slice = new LayerSlice(rowCount * cols, rowCount * groupsPerRow);
                 list.add(new ByteSegment(offset + (long) rows.from(s) * cols, slice));
-                scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, slice, w -> {
-                    if (embedding) {
-                        embeddings[shard] = Kernels.dequantize(w, groupSize);
-                    }
-                    if (packed) {
-                        matrices[shard][t.ordinal()][layer] = Q8Matrix.pack(w, rowCount, cols, groupSize);
-                    }
-                }));
+                scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, slice,
+                        w -> matrices[shard][t.ordinal()][layer] = Q8Matrix.pack(w, rowCount, cols, groupSize)));
             }
             list.addAll(scales); // after the layer's int8 values, in file order
             offset = scalesOffset + 4L * rows.length() * groupsPerRow;
@@ -270,12 +260,7 @@ public final class CheckpointReader {
                     bytes += 4 * t.layers(c) * rowCount * t.cols(c);
                     continue;
                 }
-                if (t == Tensor.TOKEN_EMBEDDING_TABLE) {
-                    bytes += 4 * rowCount * t.cols(c);
-                }
-                if (t != Tensor.TOKEN_EMBEDDING_TABLE || header.sharedClassifier()) {
-                    bytes += t.layers(c) * Q8Matrix.bytes(rowCount, t.cols(c), header.groupSize());
-                }
+                bytes += t.layers(c) * Q8Matrix.bytes(rowCount, t.cols(c), header.groupSize());
             }
         }
         return bytes;
@@ -285,7 +270,8 @@ public final class CheckpointReader {
         Q8Matrix[][] m = matrices[s];
         float[][] norms = tensors[s];
         Tensor classifier = header.sharedClassifier() ? Tensor.TOKEN_EMBEDDING_TABLE : Tensor.WCLS;
-        return new QuantizedWeights(plan, s, header.groupSize(), header.sharedClassifier(), embeddings[s],
+        return new QuantizedWeights(plan, s, header.groupSize(), header.sharedClassifier(),
+                m[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()][0],
                 norms[Tensor.RMS_ATT_WEIGHT.ordinal()], m[Tensor.WQ.ordinal()], m[Tensor.WK.ordinal()],
                 m[Tensor.WV.ordinal()], m[Tensor.WO.ordinal()], norms[Tensor.RMS_FFN_WEIGHT.ordinal()],
                 m[Tensor.W1.ordinal()], m[Tensor.W2.ordinal()], m[Tensor.W3.ordinal()],

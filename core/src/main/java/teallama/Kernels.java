@@ -253,207 +253,132 @@ public final class Kernels {
         }
     }
 
-    /** Packs quantized x (n,) for {@link #matmulPacked}: per triple x2 + (x1 << 21) + (x0 << 42). */
-    public static void packActivations(long[] xp, QuantizedTensor x, int n, int groupSize) {
-        int triples = Q8Matrix.triplesPerGroup(groupSize);
-        byte[] q = x.q();
-        for (int g = 0; g < n / groupSize; g++) {
-            int start = g * groupSize;
-            for (int t = 0; t < triples; t++) {
-                int k = 3 * t;
-                long x0 = q[start + k];
-                long x1 = k + 1 < groupSize ? q[start + k + 1] : 0;
-                long x2 = k + 2 < groupSize ? q[start + k + 2] : 0;
-                xp[g * triples + t] = x2 + (x1 << 21) + (x0 << 42);
-            }
-        }
+    // ----------------------------------------------------------------------------
+    // Q8_0 matmul over columns of 8 rows ({@link Q8Matrix}): a long holds one column of a block
+    // of 8 rows as bytes w + 128, row r in byte r. Masking bytes 0 and 4 leaves rows 0 and 4 in
+    // the two 32-bit lanes of the long, so one 64-bit multiply by the column's x adds to both
+    // rows' sums; bytes 1 and 5 are masked where they are (lanes at bits 8 and 40, the upper one
+    // 24 bits wide), and bytes 2, 6 and 3, 7 the same way after a shift by 16. A group's sum is
+    // below 64 * 128 * 127 < 2^20 in size, so no lane overflows; a lower lane that goes negative
+    // borrows from the one above, which the lane extraction gives back.
+
+    private static final long LANES = 0x000000FF000000FFL;  // bytes 0 and 4
+    private static final long LANES_8 = LANES << 8;         // bytes 1 and 5
+
+    /** The lower 32-bit lane of a sum of two lanes, signed. */
+    private static int lowLane(long lanes) {
+        return (int) lanes;
+    }
+
+    /** The upper lane, with what the lower one borrowed given back. */
+    private static int highLane(long lanes) {
+        return (int) ((lanes - (int) lanes) >> 32);
     }
 
     /**
-     * Starting a sum here keeps lanes 0 and 1 (cross terms, |sum| < 2^20) non-negative, so they
-     * never borrow from lane 2, which then reads as bits 42..62.
+     * W (d,n) @ x (n,) -> xout (d,) with W a {@link Q8Matrix} and x a prepared {@link Q8Input}.
+     * Each row's integer group sums are exact and are combined as runq.c combines them, group by
+     * group in order, so the result equals {@link #matmul(float[], int, QuantizedTensor,
+     * QuantizedTensor, int, int, int)}'s bit for bit.
      */
-    private static final long LANE_BIAS = (1L << 20) + (1L << 41);
-
-    /** Lane 2 of a packed sum, signed: the group's dot product. */
-    private static int lane2(long sum) {
-        return (int) ((sum << 1) >> 43);
-    }
-
-    /**
-     * W (d,n) @ x (n,) -> xout (d,) with W packed ({@link Q8Matrix}) and x packed by
-     * {@link #packActivations} with scales xs: one 64-bit multiply-add does three int8
-     * multiply-adds, since (w0 + w1 2^21 + w2 2^42)(x2 + x1 2^21 + x0 2^42) holds w0 x0 + w1 x1 +
-     * w2 x2 at 2^42 (|sum| < 64 * 127 * 128 < 2^20 for groups up to 64). The integer group sums
-     * are exact and combined as runq.c combines them, so the result equals {@link #matmul}'s.
-     */
-    public static void matmulPacked(float[] xout, int xoutOffset, long[] xp, float[] xs, Q8Matrix w) {
+    public static void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
         int n = w.cols();
         int d = w.rows();
         int groupSize = w.groupSize();
         int groups = n / groupSize;
-        int triples = Q8Matrix.triplesPerGroup(groupSize);
-        long[] wp = w.packed();
+        if (x.n() != n || x.groupSize() != groupSize) {
+            throw new IllegalArgumentException("expected an input of " + n + " values in groups of " + groupSize
+                    + ", found " + x.n() + " in groups of " + x.groupSize());
+        }
+        long[] wq = w.weights();
         float[] ws = w.scales();
-        int blocks = d - d % Q8Matrix.ROWS_PER_BLOCK;
-        int p = 0;
-        for (int i = 0; i < blocks; i += Q8Matrix.ROWS_PER_BLOCK) {
+        long[] xq = x.values();
+        long[] offsets = x.offsets();
+        float[] xs = x.quantized().s();
+        int p = 0; // into wq, which is read from start to end
+        for (int i = 0; i < d; i += Q8Matrix.ROWS_PER_BLOCK) {
             float v0 = 0.0f;
             float v1 = 0.0f;
             float v2 = 0.0f;
             float v3 = 0.0f;
-            int s0 = i * groups;
-            for (int g = 0; g < groups; g++, p += 4 * triples) {
-                int xb = g * triples;
-                long a0 = LANE_BIAS;
-                long a1 = LANE_BIAS;
-                long a2 = LANE_BIAS;
-                long a3 = LANE_BIAS;
-                long xv;
-                if (triples == 22) {
-                    // groups of 64, export.py's size: written out, the 22 turns run faster in Firefox
-                    xv = xp[xb + 0];
-                    a0 += wp[p + 0] * xv;
-                    a1 += wp[p + 1] * xv;
-                    a2 += wp[p + 2] * xv;
-                    a3 += wp[p + 3] * xv;
-                    xv = xp[xb + 1];
-                    a0 += wp[p + 4] * xv;
-                    a1 += wp[p + 5] * xv;
-                    a2 += wp[p + 6] * xv;
-                    a3 += wp[p + 7] * xv;
-                    xv = xp[xb + 2];
-                    a0 += wp[p + 8] * xv;
-                    a1 += wp[p + 9] * xv;
-                    a2 += wp[p + 10] * xv;
-                    a3 += wp[p + 11] * xv;
-                    xv = xp[xb + 3];
-                    a0 += wp[p + 12] * xv;
-                    a1 += wp[p + 13] * xv;
-                    a2 += wp[p + 14] * xv;
-                    a3 += wp[p + 15] * xv;
-                    xv = xp[xb + 4];
-                    a0 += wp[p + 16] * xv;
-                    a1 += wp[p + 17] * xv;
-                    a2 += wp[p + 18] * xv;
-                    a3 += wp[p + 19] * xv;
-                    xv = xp[xb + 5];
-                    a0 += wp[p + 20] * xv;
-                    a1 += wp[p + 21] * xv;
-                    a2 += wp[p + 22] * xv;
-                    a3 += wp[p + 23] * xv;
-                    xv = xp[xb + 6];
-                    a0 += wp[p + 24] * xv;
-                    a1 += wp[p + 25] * xv;
-                    a2 += wp[p + 26] * xv;
-                    a3 += wp[p + 27] * xv;
-                    xv = xp[xb + 7];
-                    a0 += wp[p + 28] * xv;
-                    a1 += wp[p + 29] * xv;
-                    a2 += wp[p + 30] * xv;
-                    a3 += wp[p + 31] * xv;
-                    xv = xp[xb + 8];
-                    a0 += wp[p + 32] * xv;
-                    a1 += wp[p + 33] * xv;
-                    a2 += wp[p + 34] * xv;
-                    a3 += wp[p + 35] * xv;
-                    xv = xp[xb + 9];
-                    a0 += wp[p + 36] * xv;
-                    a1 += wp[p + 37] * xv;
-                    a2 += wp[p + 38] * xv;
-                    a3 += wp[p + 39] * xv;
-                    xv = xp[xb + 10];
-                    a0 += wp[p + 40] * xv;
-                    a1 += wp[p + 41] * xv;
-                    a2 += wp[p + 42] * xv;
-                    a3 += wp[p + 43] * xv;
-                    xv = xp[xb + 11];
-                    a0 += wp[p + 44] * xv;
-                    a1 += wp[p + 45] * xv;
-                    a2 += wp[p + 46] * xv;
-                    a3 += wp[p + 47] * xv;
-                    xv = xp[xb + 12];
-                    a0 += wp[p + 48] * xv;
-                    a1 += wp[p + 49] * xv;
-                    a2 += wp[p + 50] * xv;
-                    a3 += wp[p + 51] * xv;
-                    xv = xp[xb + 13];
-                    a0 += wp[p + 52] * xv;
-                    a1 += wp[p + 53] * xv;
-                    a2 += wp[p + 54] * xv;
-                    a3 += wp[p + 55] * xv;
-                    xv = xp[xb + 14];
-                    a0 += wp[p + 56] * xv;
-                    a1 += wp[p + 57] * xv;
-                    a2 += wp[p + 58] * xv;
-                    a3 += wp[p + 59] * xv;
-                    xv = xp[xb + 15];
-                    a0 += wp[p + 60] * xv;
-                    a1 += wp[p + 61] * xv;
-                    a2 += wp[p + 62] * xv;
-                    a3 += wp[p + 63] * xv;
-                    xv = xp[xb + 16];
-                    a0 += wp[p + 64] * xv;
-                    a1 += wp[p + 65] * xv;
-                    a2 += wp[p + 66] * xv;
-                    a3 += wp[p + 67] * xv;
-                    xv = xp[xb + 17];
-                    a0 += wp[p + 68] * xv;
-                    a1 += wp[p + 69] * xv;
-                    a2 += wp[p + 70] * xv;
-                    a3 += wp[p + 71] * xv;
-                    xv = xp[xb + 18];
-                    a0 += wp[p + 72] * xv;
-                    a1 += wp[p + 73] * xv;
-                    a2 += wp[p + 74] * xv;
-                    a3 += wp[p + 75] * xv;
-                    xv = xp[xb + 19];
-                    a0 += wp[p + 76] * xv;
-                    a1 += wp[p + 77] * xv;
-                    a2 += wp[p + 78] * xv;
-                    a3 += wp[p + 79] * xv;
-                    xv = xp[xb + 20];
-                    a0 += wp[p + 80] * xv;
-                    a1 += wp[p + 81] * xv;
-                    a2 += wp[p + 82] * xv;
-                    a3 += wp[p + 83] * xv;
-                    xv = xp[xb + 21];
-                    a0 += wp[p + 84] * xv;
-                    a1 += wp[p + 85] * xv;
-                    a2 += wp[p + 86] * xv;
-                    a3 += wp[p + 87] * xv;
-                } else {
-                    for (int t = 0; t < triples; t++) {
-                        xv = xp[xb + t];
-                        int q = p + 4 * t;
-                        a0 += wp[q] * xv;
-                        a1 += wp[q + 1] * xv;
-                        a2 += wp[q + 2] * xv;
-                        a3 += wp[q + 3] * xv;
-                    }
+            float v4 = 0.0f;
+            float v5 = 0.0f;
+            float v6 = 0.0f;
+            float v7 = 0.0f;
+            int s = (i / Q8Matrix.ROWS_PER_BLOCK) * groups * Q8Matrix.ROWS_PER_BLOCK;
+            for (int g = 0; g < groups; g++, s += Q8Matrix.ROWS_PER_BLOCK) {
+                // rows 0 and 4, 1 and 5, 2 and 6, 3 and 7, each pair starting at -128 * sum(x)
+                long a04 = offsets[g];
+                long a15 = a04 << 8;
+                long a26 = a04;
+                long a37 = a15;
+                // two columns a turn, which measured faster on the JVM and in both browsers
+                int j = g * groupSize;
+                for (int pairsEnd = j + (groupSize & ~1); j < pairsEnd; j += 2, p += 2) {
+                    long column = wq[p];
+                    long xj = xq[j];
+                    a04 += (column & LANES) * xj;
+                    a15 += (column & LANES_8) * xj;
+                    column >>>= 16;
+                    a26 += (column & LANES) * xj;
+                    a37 += (column & LANES_8) * xj;
+                    column = wq[p + 1];
+                    xj = xq[j + 1];
+                    a04 += (column & LANES) * xj;
+                    a15 += (column & LANES_8) * xj;
+                    column >>>= 16;
+                    a26 += (column & LANES) * xj;
+                    a37 += (column & LANES_8) * xj;
                 }
+                if ((groupSize & 1) != 0) {
+                    long column = wq[p++];
+                    long xj = xq[j];
+                    a04 += (column & LANES) * xj;
+                    a15 += (column & LANES_8) * xj;
+                    column >>>= 16;
+                    a26 += (column & LANES) * xj;
+                    a37 += (column & LANES_8) * xj;
+                }
+                a15 >>= 8;
+                a37 >>= 8;
                 float sx = xs[g];
-                v0 += ((float) lane2(a0)) * ws[s0 + g] * sx;
-                v1 += ((float) lane2(a1)) * ws[s0 + groups + g] * sx;
-                v2 += ((float) lane2(a2)) * ws[s0 + 2 * groups + g] * sx;
-                v3 += ((float) lane2(a3)) * ws[s0 + 3 * groups + g] * sx;
+                v0 += ((float) lowLane(a04)) * ws[s] * sx;
+                v1 += ((float) lowLane(a15)) * ws[s + 1] * sx;
+                v2 += ((float) lowLane(a26)) * ws[s + 2] * sx;
+                v3 += ((float) lowLane(a37)) * ws[s + 3] * sx;
+                v4 += ((float) highLane(a04)) * ws[s + 4] * sx;
+                v5 += ((float) highLane(a15)) * ws[s + 5] * sx;
+                v6 += ((float) highLane(a26)) * ws[s + 6] * sx;
+                v7 += ((float) highLane(a37)) * ws[s + 7] * sx;
             }
-            int o = xoutOffset + i;
-            xout[o] = v0;
+            storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
+        }
+    }
+
+    /** Stores the first min(count, 8) of 8 results at xout[o..], the last block of 8 being partial. */
+    static void storeBlock(float[] xout, int o, int count, float v0, float v1, float v2, float v3,
+                                   float v4, float v5, float v6, float v7) {
+        xout[o] = v0;
+        if (count > 1) {
             xout[o + 1] = v1;
+        }
+        if (count > 2) {
             xout[o + 2] = v2;
+        }
+        if (count > 3) {
             xout[o + 3] = v3;
         }
-        for (int i = blocks; i < d; i++) {
-            float val = 0.0f;
-            for (int g = 0; g < groups; g++, p += triples) {
-                long sum = LANE_BIAS;
-                for (int t = 0; t < triples; t++) {
-                    sum += wp[p + t] * xp[g * triples + t];
-                }
-                val += ((float) lane2(sum)) * ws[i * groups + g] * xs[g];
-            }
-            xout[xoutOffset + i] = val;
+        if (count > 4) {
+            xout[o + 4] = v4;
+        }
+        if (count > 5) {
+            xout[o + 5] = v5;
+        }
+        if (count > 6) {
+            xout[o + 6] = v6;
+        }
+        if (count > 7) {
+            xout[o + 7] = v7;
         }
     }
 
@@ -461,28 +386,25 @@ public final class Kernels {
     // attention
 
     /**
-     * Multihead attention at position pos for one layer and the query heads [headFrom, headTo):
-     * each attends over the cached keys and values 0..pos of its key/value head. The cache holds
-     * the kv heads from headFrom / kv_mul on, kvStride floats per position. q (n_heads *
-     * head_size,) -> xb (same), the given heads' parts of them.
+     * Multihead attention at position pos for one layer: each query head attends over the cached
+     * keys and values 0..pos of its key/value head. q (n_heads * head_size,) -> xb (same).
      */
     public static void attention(float[] xb, float[] q, float[] keyCache, float[] valueCache, int layerOffset,
-                                 int kvStride, float[] att, int attStride, int pos, int headFrom, int headTo,
-                                 Config p) {
+                                 float[] att, int attStride, int pos, Config p) {
         int headSize = p.headSize();
+        int kvDim = p.kvDim();
         int kvMul = p.kvMul();
-        int kvHeadFrom = headFrom / kvMul;
         float scale = (float) Math.sqrt(headSize);
-        for (int h = headFrom; h < headTo; h++) {
+        for (int h = 0; h < p.nHeads(); h++) {
             // get the query vector for this head
             int qOffset = h * headSize;
             // attention scores for this head
-            int attOffset = (h - headFrom) * attStride;
-            int kvHeadOffset = layerOffset + (h / kvMul - kvHeadFrom) * headSize;
+            int attOffset = h * attStride;
+            int kvHeadOffset = layerOffset + (h / kvMul) * headSize;
             // iterate over all timesteps, including the current one
             for (int t = 0; t <= pos; t++) {
                 // the key vector for this head and at this timestep
-                int k = kvHeadOffset + t * kvStride;
+                int k = kvHeadOffset + t * kvDim;
                 float score = 0.0f;
                 for (int i = 0; i < headSize; i++) {
                     score += q[qOffset + i] * keyCache[k + i];
@@ -499,7 +421,7 @@ public final class Kernels {
                 xb[qOffset + i] = 0.0f;
             }
             for (int t = 0; t <= pos; t++) {
-                int v = kvHeadOffset + t * kvStride;
+                int v = kvHeadOffset + t * kvDim;
                 float a = att[attOffset + t];
                 for (int i = 0; i < headSize; i++) {
                     xb[qOffset + i] += a * valueCache[v + i];

@@ -1,57 +1,106 @@
 package teallama;
 
 /**
- * A Q8_0 matrix W (d,n) packed for {@link Kernels#matmulPacked}: three int8 weights of a row in
- * one long, in 21-bit lanes, w0 + (w1 << 21) + (w2 << 42), and ceil(groupSize / 3) longs per
- * group, zero-padded; rows in blocks of 4 interleaved (long t of the group for rows r = 0..3 of
- * the block side by side), the last d % 4 rows one after another. Scales stay as in the file,
- * one per group of a row.
+ * A Q8_0 matrix W (d,n) for {@link Kernels#matmul(float[], int, Q8Input, Q8Matrix)}, one byte per
+ * weight: rows in blocks of 8, and for each column of a block one long holding that column's 8
+ * weights as offset-binary bytes w + 128, row r of the block in byte r. A matmul then reads one
+ * long per column of 8 rows and multiplies two rows at a time, in 32-bit lanes, by the column's
+ * input value. The last block is padded with zero rows. Scales are arranged the same way, the 8
+ * rows' scales of one group side by side.
  */
-public record Q8Matrix(
-        long[] packed,  // (d / 4 blocks, groups, triples, 4) then (d % 4 rows, groups, triples)
-        float[] scales, // (d, n / groupSize)
-        int rows,
-        int cols,
-        int groupSize) {
+public final class Q8Matrix {
+    public static final int ROWS_PER_BLOCK = 8;
 
-    public static final int ROWS_PER_BLOCK = 4;
+    private final long[] weights; // (d / 8 blocks rounded up, n columns) of 8 bytes
+    private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8)
+    private final int rows;
+    private final int cols;
+    private final int groupSize;
 
-    /** Longs per group: three weights each, the last one zero-padded. */
-    public static int triplesPerGroup(int groupSize) {
-        return (groupSize + 2) / 3;
+    private Q8Matrix(long[] weights, float[] scales, int rows, int cols, int groupSize) {
+        this.weights = weights;
+        this.scales = scales;
+        this.rows = rows;
+        this.cols = cols;
+        this.groupSize = groupSize;
     }
 
-    /** Bytes a matrix of this shape takes once packed, scales included. */
-    public static long bytes(long rows, int cols, int groupSize) {
-        long groups = rows * (cols / groupSize);
-        return 8 * groups * triplesPerGroup(groupSize) + 4 * groups;
-    }
-
-    /** Packs W (rows, cols) given as int8 values and scales in row-major order, as a file holds them. */
+    /** W (rows, cols) from int8 values and scales in row-major order, as a file holds them. */
     public static Q8Matrix pack(QuantizedTensor w, int rows, int cols, int groupSize) {
+        return pack(w, 0, rows, cols, groupSize);
+    }
+
+    /**
+     * Rows [firstRow, firstRow + rows) of the row-major matrix w with cols columns, for instance
+     * the slice of a matrix that one shard computes.
+     */
+    public static Q8Matrix pack(QuantizedTensor w, int firstRow, int rows, int cols, int groupSize) {
+        if (groupSize <= 0 || cols % groupSize != 0) {
+            throw new IllegalArgumentException("expected a group size that divides the " + cols
+                    + " columns, found " + groupSize);
+        }
         int groups = cols / groupSize;
-        int triples = triplesPerGroup(groupSize);
-        long[] packed = new long[rows * groups * triples];
-        int blocks = rows - rows % ROWS_PER_BLOCK;
+        int blocks = blocks(rows);
+        long[] weights = new long[Math.multiplyExact(blocks, cols)];
+        float[] scales = new float[blocks * groups * ROWS_PER_BLOCK];
+        java.util.Arrays.fill(weights, 0x8080808080808080L); // zero rows pad the last block
         byte[] q = w.q();
+        float[] s = w.s();
         for (int i = 0; i < rows; i++) {
+            int block = i / ROWS_PER_BLOCK;
+            int shift = 8 * (i % ROWS_PER_BLOCK);
+            int in = (firstRow + i) * cols;
+            long clear = ~(0xFFL << shift);
+            for (int j = 0, p = block * cols; j < cols; j++, p++) {
+                weights[p] = (weights[p] & clear) | ((long) (q[in + j] + 128) << shift);
+            }
             for (int g = 0; g < groups; g++) {
-                int start = i * cols + g * groupSize;
-                for (int t = 0; t < triples; t++) {
-                    long w0 = at(q, start, 3 * t, groupSize);
-                    long w1 = at(q, start, 3 * t + 1, groupSize);
-                    long w2 = at(q, start, 3 * t + 2, groupSize);
-                    int index = i < blocks
-                            ? (((i / ROWS_PER_BLOCK) * groups + g) * triples + t) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK
-                            : (i * groups + g) * triples + t;
-                    packed[index] = w0 + (w1 << 21) + (w2 << 42);
-                }
+                scales[(block * groups + g) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK] = s[in / groupSize + g];
             }
         }
-        return new Q8Matrix(packed, w.s(), rows, cols, groupSize);
+        return new Q8Matrix(weights, scales, rows, cols, groupSize);
     }
 
-    private static long at(byte[] q, int start, int k, int groupSize) {
-        return k < groupSize ? q[start + k] : 0;
+    /** Bytes a matrix of this shape takes, scales included. */
+    public static long bytes(long rows, int cols, int groupSize) {
+        long blocks = (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
+        return blocks * ROWS_PER_BLOCK * ((long) cols + 4L * (cols / groupSize));
+    }
+
+    /** Blocks of 8 rows for d rows, the last one partial. */
+    static int blocks(int rows) {
+        return (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public int groupSize() {
+        return groupSize;
+    }
+
+    long[] weights() {
+        return weights;
+    }
+
+    float[] scales() {
+        return scales;
+    }
+
+    /** Row i dequantized into out (n,), each value q * s in float as runq.c's dequantize computes it. */
+    public void row(int i, float[] out) {
+        int block = i / ROWS_PER_BLOCK;
+        int r = i % ROWS_PER_BLOCK;
+        int shift = 8 * r;
+        int groups = cols / groupSize;
+        for (int j = 0; j < cols; j++) {
+            int q = (int) ((weights[block * cols + j] >>> shift) & 0xFF) - 128;
+            out[j] = q * scales[(block * groups + j / groupSize) * ROWS_PER_BLOCK + r];
+        }
     }
 }

@@ -6,30 +6,26 @@ import teallama.parallel.Exchange;
 /** runq.c's matmuls: Q8_0 weights, and each input quantized in groups before its matmuls. */
 final class QuantizedTransformer extends Transformer {
     private final QuantizedWeights w;
-    private final int vocabFrom;     // the first row of the embedding table this shard holds
-    private final QuantizedTensor x; // the quantized input (max(dim, hidden_dim),), first n in use
-    private final long[] xp;         // x packed for the matmul
+    private final int vocabFrom; // the first row of the embedding table this shard holds
+    private final Q8Input x;     // the quantized input (max(dim, hidden_dim),), first n in use
 
     QuantizedTransformer(QuantizedWeights weights, int positions, Exchange exchange) {
         super(weights, positions, exchange, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
         this.w = weights;
         this.vocabFrom = weights.plan().vocab().from(weights.shard());
         Config config = weights.plan().config();
-        int n = Math.max(config.dim(), config.hiddenDim());
-        this.x = QuantizedTensor.allocate(n, weights.groupSize());
-        this.xp = new long[n / weights.groupSize() * Q8Matrix.triplesPerGroup(weights.groupSize())];
+        this.x = new Q8Input(Math.max(config.dim(), config.hiddenDim()), weights.groupSize());
     }
 
+    /** runq.c dequantizes the whole table at load; the one row it reads has the same values. */
     @Override
     void embed(int token, float[] out) {
-        int dim = out.length;
-        System.arraycopy(w.tokenEmbeddingTable(), (token - vocabFrom) * dim, out, 0, dim);
+        w.tokenEmbeddingTable().row(token - vocabFrom, out);
     }
 
     @Override
     void input(float[] input, int n) {
-        Kernels.quantize(x, input, n, w.groupSize());
-        Kernels.packActivations(xp, x, n, w.groupSize());
+        x.set(input, n);
     }
 
     @Override
@@ -45,6 +41,6 @@ final class QuantizedTransformer extends Transformer {
             case WCLS -> w.wcls();
             default -> throw new IllegalArgumentException(t + " is not a matmul weight");
         };
-        Kernels.matmulPacked(xout, xoutOffset, xp, x.s(), weights);
+        Kernels.matmul(xout, xoutOffset, x, weights);
     }
 }

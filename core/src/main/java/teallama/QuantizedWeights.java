@@ -12,7 +12,7 @@ public record QuantizedWeights(
         int shard,
         int groupSize,
         boolean sharedClassifier,
-        float[] tokenEmbeddingTable, // (vocab rows of the shard, dim), dequantized
+        Q8Matrix tokenEmbeddingTable, // (vocab rows of the shard, dim)
         float[] rmsAttWeight,        // (layer, dim) rmsnorm weights
         Q8Matrix[] wq,               // (layer) of (head rows of the shard, dim)
         Q8Matrix[] wk,               // (layer) of (kv head rows of the shard, dim)
@@ -23,7 +23,7 @@ public record QuantizedWeights(
         Q8Matrix[] w2,               // (layer) of (dim rows of the shard, hidden_dim)
         Q8Matrix[] w3,               // (layer) of (hidden rows of the shard, dim)
         float[] rmsFinalWeight,      // (dim,)
-        Q8Matrix wcls)               // (vocab rows of the shard, dim), the token embedding itself when shared
+        Q8Matrix wcls)               // (vocab rows of the shard, dim), the embedding table itself when shared
         implements Weights {
 
     @Override

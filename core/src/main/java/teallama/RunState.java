@@ -8,43 +8,30 @@ import teallama.parallel.ShardPlan;
  * exchanges fill in the rest.
  */
 final class RunState {
-    final float[] x;          // activation at current time stamp (dim,)
-    final float[] xb;         // same, but inside a residual branch (dim,)
-    final float[] xb2;        // an additional buffer just for convenience (dim,)
-    final float[] hb;         // buffer for hidden dimension in the ffn (hidden_dim,)
-    final float[] hb2;        // buffer for hidden dimension in the ffn (hidden_dim,)
-    final float[] q;          // query (dim,)
-    final float[] att;        // buffer for scores/attention values (heads of the shard, positions)
-    final float[] logits;     // output logits (vocab_size,)
-    final float[] keyCache;   // (layer, positions, kv heads of the shard * head_size)
-    final float[] valueCache; // (layer, positions, kv heads of the shard * head_size)
-    final int positions;
+    final float[] x;      // activation at current time stamp (dim,)
+    final float[] xb;     // same, but inside a residual branch (dim,)
+    final float[] xb2;    // an additional buffer just for convenience (dim,)
+    final float[] hb;     // buffer for hidden dimension in the ffn (hidden_dim,)
+    final float[] hb2;    // buffer for hidden dimension in the ffn (hidden_dim,)
+    final float[] q;      // query (dim,)
+    final float[] k;      // key of the shard's kv heads at this position (kv heads of the shard * head_size,)
+    final float[] v;      // value, likewise
+    final float[] logits; // output logits (vocab_size,)
+    final KvCache cache;  // keys and values of the shard's kv heads, (layer, positions)
 
     RunState(ShardPlan plan, int shard, int positions) {
         Config p = plan.config();
-        if (positions <= 0 || positions > p.seqLen()) {
-            throw new IllegalArgumentException("positions must be within [1, seq_len " + p.seqLen()
-                    + "], found " + positions);
-        }
-        this.positions = positions;
+        int kvDim = plan.kvHeads().size(shard) * p.headSize();
         x = new float[p.dim()];
         xb = new float[p.dim()];
         xb2 = new float[p.dim()];
         hb = new float[p.hiddenDim()];
         hb2 = new float[p.hiddenDim()];
         q = new float[p.dim()];
-        att = new float[(int) attLength(plan, shard, positions)];
+        k = new float[kvDim];
+        v = new float[kvDim];
         logits = new float[p.vocabSize()];
-        keyCache = new float[(int) cacheLength(plan, shard, positions)];
-        valueCache = new float[(int) cacheLength(plan, shard, positions)];
-    }
-
-    static long attLength(ShardPlan plan, int shard, int positions) {
-        return (long) plan.heads().size(shard) * positions;
-    }
-
-    static long cacheLength(ShardPlan plan, int shard, int positions) {
-        return (long) plan.config().nLayers() * positions * plan.kvHeads().size(shard) * plan.config().headSize();
+        cache = new KvCache(p, positions, plan.kvHeads().from(shard), plan.kvHeads().to(shard));
     }
 
     /**
@@ -53,13 +40,15 @@ final class RunState {
      */
     static long bytes(ShardPlan plan, int shard, int positions, Limits limits) {
         Config p = plan.config();
-        long att = attLength(plan, shard, positions);
-        long cache = cacheLength(plan, shard, positions);
+        int kvHeads = plan.kvHeads().size(shard);
+        long keys = KvCache.keyLength(p, positions, kvHeads);
+        long values = KvCache.valueLength(p, positions, kvHeads);
+        long att = positions + 8L;
         long rope = (long) positions * (p.headSize() / 2);
-        if (Math.max(att, Math.max(cache, rope)) > limits.maxArrayLength()) {
+        if (Math.max(Math.max(keys, values), Math.max(att, rope)) > limits.maxArrayLength()) {
             return Long.MAX_VALUE;
         }
-        long floats = 6L * p.dim() + 2L * p.hiddenDim() + p.vocabSize() + att + 2 * cache + 2 * rope;
+        long floats = 6L * p.dim() + 2L * p.hiddenDim() + p.vocabSize() + att + keys + values + 2 * rope;
         return 4 * floats;
     }
 }

@@ -1,7 +1,6 @@
 package teallama;
 
 import static teallama.Kernels.accumulate;
-import static teallama.Kernels.attention;
 import static teallama.Kernels.rmsnorm;
 import static teallama.Kernels.swiglu;
 
@@ -57,7 +56,7 @@ public abstract class Transformer {
 
     /** How many positions the KV cache holds (at most seq_len). */
     public int positions() {
-        return s.positions;
+        return s.cache.positions();
     }
 
     /** Copies the token's row of the embedding table (which this shard holds) into out (dim,). */
@@ -103,23 +102,21 @@ public abstract class Transformer {
             // attention rmsnorm
             rmsnorm(s.xb, x, rmsAttWeight, l * dim, dim);
 
-            // key and value are written straight into the kv cache at this position
-            int loff = l * s.positions * kvDim; // kv cache layer offset for convenience
-            int kvOffset = loff + pos * kvDim;
-
             // qkv matmuls for this position
             input(s.xb, dim);
             matmul(s.q, qFrom, Tensor.WQ, l, dim, qRows);
-            matmul(s.keyCache, kvOffset, Tensor.WK, l, dim, kvDim);
-            matmul(s.valueCache, kvOffset, Tensor.WV, l, dim, kvDim);
+            matmul(s.k, 0, Tensor.WK, l, dim, kvDim);
+            matmul(s.v, 0, Tensor.WV, l, dim, kvDim);
 
             // RoPE relative positional encoding: complex-valued rotate q and k in each head
             rope.rotate(s.q, qFrom, qRows, pos);
-            rope.rotate(s.keyCache, kvOffset, kvDim, pos);
+            rope.rotate(s.k, 0, kvDim, pos);
+
+            // key and value go into the kv cache at this position
+            s.cache.write(l, pos, s.k, 0, s.v, 0);
 
             // multihead attention over positions 0..pos, for this shard's heads
-            attention(s.xb, s.q, s.keyCache, s.valueCache, loff, kvDim, s.att, s.positions, pos,
-                    plan.heads().from(shard), plan.heads().to(shard), p);
+            s.cache.attention(s.xb, qFrom, s.q, qFrom, l, pos);
             exchange.allGather(s.xb, heads);
 
             // final matmul to get the output of the attention

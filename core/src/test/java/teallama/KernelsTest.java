@@ -42,52 +42,6 @@ class KernelsTest {
         }
     }
 
-    /** Packed int8 (three weights a long) gives runq.c's matmul exactly, at extreme values too. */
-    @Test
-    void packedInt8MatmulIsBitIdenticalToTheReference() {
-        Random random = new Random(11);
-        for (int groupSize : new int[] {1, 2, 4, 32, 64}) {
-            for (int d : new int[] {1, 4, 5, 12, 43}) {
-                int n = 2 * 64;
-                QuantizedTensor w = QuantizedTensor.allocate(d * n, groupSize);
-                QuantizedTensor x = QuantizedTensor.allocate(n, groupSize);
-                for (int i = 0; i < w.q().length; i++) {
-                    w.q()[i] = (byte) (i % 7 == 0 ? -128 : i % 5 == 0 ? 127 : random.nextInt(256) - 128);
-                }
-                for (int i = 0; i < n; i++) {
-                    x.q()[i] = (byte) (i % 3 == 0 ? -127 : random.nextInt(255) - 127);
-                }
-                for (int i = 0; i < w.s().length; i++) {
-                    w.s()[i] = random.nextFloat();
-                }
-                for (int i = 0; i < x.s().length; i++) {
-                    x.s()[i] = random.nextFloat();
-                }
-                float[] expected = new float[d];
-                Kernels.matmul(expected, 0, x, w, n, d, groupSize);
-                long[] xp = new long[n / groupSize * Q8Matrix.triplesPerGroup(groupSize)];
-                Kernels.packActivations(xp, x, n, groupSize);
-                float[] actual = new float[d + 1];
-                Kernels.matmulPacked(actual, 1, xp, x.s(), Q8Matrix.pack(w, d, n, groupSize));
-                assertArrayEquals(expected, java.util.Arrays.copyOfRange(actual, 1, d + 1), "gs=" + groupSize + " d=" + d);
-            }
-        }
-    }
-
-    /** All 64 products at their largest, -128 * -127, still fit the 21-bit lane. */
-    @Test
-    void packedInt8SumAtItsLimit() {
-        QuantizedTensor w = new QuantizedTensor(new byte[64], new float[] {1f});
-        QuantizedTensor x = new QuantizedTensor(new byte[64], new float[] {1f});
-        java.util.Arrays.fill(w.q(), (byte) -128);
-        java.util.Arrays.fill(x.q(), (byte) -127);
-        long[] xp = new long[22];
-        Kernels.packActivations(xp, x, 64, 64);
-        float[] out = new float[1];
-        Kernels.matmulPacked(out, 0, xp, x.s(), Q8Matrix.pack(w, 1, 64, 64));
-        assertEquals(64 * 128 * 127, out[0]);
-    }
-
     @Test
     void rmsnormByHand() {
         // x = [3, 4]: mean square 12.5, + 1e-5, 1/sqrt = 0.2828426; times x and weights [1, 2]

@@ -111,7 +111,7 @@ class QuantizedTest {
                 cli.stderr());
     }
 
-    /** The int8 matmul sums a group in a 21-bit lane, which holds 64 products: larger groups are refused. */
+    /** export.py writes groups of at most 64: larger groups are refused. */
     @Test
     void groupsLargerThan64AreRefused(@TempDir Path dir) {
         Cli cli = Cli.run("quantize", Shared.model("random-mini.bin").toString(), dir.resolve("x.bin").toString(),
