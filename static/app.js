@@ -11,7 +11,9 @@ const ui = {
   model: $("model"), modelFrom: $("model-from"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
   modelUrl: $("model-url"), tokenizerUrl: $("tokenizer-url"), modelFile: $("model-file"), tokenizerFile: $("tokenizer-file"),
   prompt: $("prompt"), promptLength: $("prompt-length"),
-  temperature: $("temperature"), topp: $("topp"), steps: $("steps"), seed: $("seed"),
+  temperature: $("temperature"), topp: $("topp"), steps: $("steps"), seed: $("seed"), keep: $("keep"),
+  threads: $("threads"), keepHint: $("keep-hint"), threadsHint: $("threads-hint"), inspect: $("inspect"),
+  colour: $("colour"), legend: $("legend"), inspector: $("inspector"),
   start: $("start"), stop: $("stop"), link: $("link"),
   progress: $("progress"), progressText: $("progress-text"), status: $("status"), output: $("output"),
   story: $("story"), tokens: $("tokens"), speed: $("speed"), shape: $("shape"), announcer: $("announce"), dropVeil: $("drop-veil"),
@@ -19,8 +21,12 @@ const ui = {
 
 let worker = null;      // null where the page cannot run (see showWhyItCannotRun)
 let loadedModel = null; // the ready message's model, once one has loaded
-let story = null;       // the story under way: { promptPieces, steps, pieces }
+let story = null;       // the story under way: { promptPieces, steps }
 let usedSeed = null;    // the seed of the last story, for links
+let maxSteps = 0;       // the most steps a story may take past the context (started's maxSteps), once known
+let inspecting = false; // whether the story asked for is told with the inspector
+let threadsAsked = null;   // the threads choice of the story asked for
+let threadsRunning = null; // { choice, ready }: the threads choice of the model loaded, and its ready message
 
 // ----------------------------------------------------------------------------
 // state: what the buttons allow, what the page says
@@ -106,29 +112,102 @@ function describePromptLength(tokens, seqLen) {
   return length;
 }
 
-/** The steps a story will take: run.c's clamp of the Steps field, or seq_len while it is not a number. */
+/**
+ * The steps a story will take: run.c's clamp of the Steps field (seq_len while it is not a
+ * number), or the field itself when it keeps writing past the context.
+ */
 function storySteps(seqLen) {
   const steps = Number(ui.steps.value);
-  return Number.isInteger(steps) && steps > 0 && steps < seqLen ? steps : seqLen;
+  if (!Number.isInteger(steps) || steps <= 0) return seqLen;
+  const keep = Number(ui.keep.value);
+  return steps < seqLen || (Number.isInteger(keep) && keep > 0) ? steps : seqLen;
+}
+
+// ----------------------------------------------------------------------------
+// what Keep and Threads will do with the model loaded
+
+function showKeepHint() {
+  if (!loadedModel) {
+    ui.keepHint.textContent = "Keep: 0 stops when the model's context is full, as run.c does; a number N keeps " +
+      "the last N tokens then, and writes on.";
+    return;
+  }
+  const seqLen = loadedModel.seqLen;
+  ui.keepHint.textContent = `Keep: 0 stops when this model's ${seqLen}-token context is full, as run.c does; ` +
+    `1 to ${seqLen - 1} keeps that many tokens then, and writes on` +
+    (maxSteps > 0 ? `, for Steps up to ${maxSteps}.` : ".");
+}
+
+/** Threads: what runs, or what the choice will run from the next Start. */
+function showThreadsHint() {
+  const choice = ui.threads.value;
+  ui.threadsHint.textContent = "Threads: " + (threadsRunning && threadsRunning.choice === choice
+    ? runningThreads(threadsRunning.ready) : expectedThreads(choice) + ".");
+}
+
+function showColours() {
+  ui.output.classList.toggle("tinted", ui.colour.checked);
+  ui.legend.hidden = !ui.colour.checked;
 }
 
 // ----------------------------------------------------------------------------
 // the story: one element per position, each holding its text as a text node
 
+let unshown = null;      // a fragment of the pieces that arrived since the last frame
+let lastCount = null;    // the token message that counted them
+let followEnd = false;   // the reader was at the story's end when pieces went in: scroll there next frame
+let frameAsked = false;
+
 function clearStory() {
+  unshown = null;
+  lastCount = null;
+  followEnd = false;
   ui.output.replaceChildren();
   ui.tokens.textContent = "0";
   ui.speed.textContent = "–";
+  inspectNewStory({ inspect: ui.inspect.checked });
 }
 
-function appendPiece(text, fromPrompt) {
-  const box = ui.output;
-  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+/**
+ * Appends a piece: a token message's text (its span marked with the token) or, with no
+ * message, the end's leftover text. Pieces wait for the next frame (showPieces), so that the
+ * page lays out once a frame and not once a token.
+ */
+function appendPiece(text, m) {
   const piece = document.createElement("span");
-  if (fromPrompt) piece.dataset.prompt = "";
+  if (m && m.prompt) piece.dataset.prompt = "";
+  if (m) markToken(piece, m);
   piece.append(document.createTextNode(text));
-  box.append(piece);
-  if (atBottom) box.scrollTop = box.scrollHeight;
+  if (unshown === null) unshown = document.createDocumentFragment();
+  unshown.append(piece);
+  askFrame();
+}
+
+function askFrame() {
+  if (!frameAsked) {
+    frameAsked = true;
+    requestAnimationFrame(showPieces);
+  }
+}
+
+/**
+ * Puts the pieces that arrived into the story and shows the count. At a frame's start the
+ * layout is fresh, so it is read first (scrolling to the end the reader follows, then asking
+ * whether they are still there) and only written after: nothing forces a second layout.
+ */
+function showPieces() {
+  frameAsked = false;
+  const box = ui.output;
+  if (followEnd) box.scrollTop = box.scrollHeight;
+  followEnd = false;
+  if (unshown !== null) {
+    followEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+    box.append(unshown);
+    unshown = null;
+    if (followEnd) askFrame();
+  }
+  if (lastCount !== null) showSpeed(lastCount);
+  lastCount = null;
 }
 
 /**
@@ -189,7 +268,10 @@ function start() {
   setState("loading", "Starting…");
   announce("Starting the story.");
   bringStoryIntoView();
-  worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: settings() });
+  const values = settings();
+  inspecting = values.inspect;
+  threadsAsked = values.threads;
+  worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: values });
 }
 
 function stop() {
@@ -207,29 +289,35 @@ function onWorkerMessage(event) {
       loadedModel = m.model;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
-      ui.shape.textContent = `${describeModel(m.model)} · ${m.threads === 1 ? "one thread" : m.threads + " threads"}`;
-      setState("ready", `Loaded ${baseName(m.model.name)} on ${m.threads === 1 ? "one thread" : m.threads + " threads"}.` +
+      ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}`;
+      setState("ready", `Loaded ${baseName(m.model.name)} on ${threadCount(m.threads)}.` +
         (m.threadNote ? ` (${m.threadNote})` : ""));
       promptCount = null; // another model may count otherwise
       showPromptLength();
+      threadsRunning = { choice: threadsAsked, ready: m };
+      showKeepHint();
+      showThreadsHint();
       break;
     case "encoded":
       countedPrompt(m);
       break;
     case "started":
       usedSeed = m.seed;
-      story = { promptPieces: m.promptTokens - 1, steps: m.steps, pieces: 0 };
+      story = { promptPieces: m.promptTokens - 1, steps: m.steps };
+      maxSteps = m.maxSteps;
+      showKeepHint();
+      inspectNewStory({ temperature: round(m.temperature), topp: round(m.topp), inspect: inspecting });
       setState("generating", `Writing… (temperature ${round(m.temperature)}, top-p ${round(m.topp)}, ` +
         `${m.steps} steps, seed ${m.seed})`);
       announce("Writing the story.");
       break;
     case "token":
-      appendPiece(m.text, story !== null && story.pieces < story.promptPieces);
-      if (story) story.pieces++;
-      showSpeed(m);
+      appendPiece(m.text, m);
+      lastCount = m;
       break;
     case "done": {
-      if (m.text) appendPiece(m.text, false);
+      if (m.text) appendPiece(m.text, null);
+      showPieces();
       showSpeed(m);
       const end = endOfStory(m);
       setState(m.reason === "stopped" ? "stopped" : "done", end);
@@ -237,6 +325,7 @@ function onWorkerMessage(event) {
       break;
     }
     case "error":
+      showPieces();
       showError(m.message);
       break;
   }
@@ -320,16 +409,33 @@ ui.prompt.addEventListener("keydown", (e) => {
 });
 ui.prompt.addEventListener("input", showPromptLength);
 ui.steps.addEventListener("input", showPromptLength);
+ui.keep.addEventListener("input", showPromptLength);
+ui.threads.addEventListener("change", showThreadsHint);
+ui.inspect.addEventListener("change", () => {
+  if (story === null) inspectNewStory({ inspect: ui.inspect.checked });
+});
+ui.colour.addEventListener("change", () => {
+  showColours();
+  saveSettings();
+});
 ui.panel.addEventListener("input", saveSettings);
 ui.panel.addEventListener("change", saveSettings);
+wireInspector(ui.output, ui.inspector);
 
 fillModelChoices(ui.model);
-const autostart = loadSettings();
+fillThreadChoices(ui.threads);
+const link = loadSettings();
 if (!showWhyItCannotRun(ui.notice)) worker = startWorker();
-if (worker) {
+if (link.problem) {
+  showError(link.problem);
+} else if (worker) {
   setState("idle");
 } else if (state() !== "error") {
   setState("unsupported", "Teallama cannot run here; the note above says why.");
 }
 showPromptLength();
-if (autostart && worker) start();
+showKeepHint();
+showThreadsHint();
+showColours();
+inspectNewStory({ inspect: ui.inspect.checked });
+if (link.autostart && worker) start();

@@ -7,7 +7,8 @@ const ui = {
   notice: $("notice"),
   model: $("model"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
   modelUrl: $("model-url"), tokenizerUrl: $("tokenizer-url"), modelFile: $("model-file"), tokenizerFile: $("tokenizer-file"),
-  runs: $("runs"), steps: $("steps"), start: $("start"), stop: $("stop"), progress: $("progress"),
+  runs: $("runs"), steps: $("steps"), threads: $("threads"), threadsHint: $("threads-hint"), inspect: $("inspect"),
+  start: $("start"), stop: $("stop"), progress: $("progress"),
   progressText: $("progress-text"), status: $("status"), bench: $("bench"), results: $("results"),
   medianSpeed: $("median-speed"), medianLoad: $("median-load"), shape: $("shape"), agent: $("agent"),
   json: $("bench-json"), announcer: $("announce"),
@@ -17,7 +18,8 @@ let worker = null;
 let runs = [];
 let wanted = 0;
 let model = null;
-let threads = 1;
+let threads = 1;         // the threads the runs use, as the worker's ready message says
+let inspect = false;     // whether the runs ask for each token's candidates
 
 // ----------------------------------------------------------------------------
 // state
@@ -63,13 +65,14 @@ function start() {
   }
   runs = [];
   model = null;
+  inspect = ui.inspect.checked;
   ui.results.replaceChildren();
   ui.medianSpeed.textContent = "–";
   ui.medianLoad.textContent = "–";
   ui.json.textContent = "";
   setState("running", "Downloading…");
   worker.postMessage({ type: "bench", model: from.model, tokenizer: from.tokenizer, runs: wanted,
-    steps: Number(ui.steps.value), threads: new URLSearchParams(location.search).get("threads") || "auto" });
+    steps: Number(ui.steps.value), threads: ui.threads.value, inspect });
 }
 
 /** A run writes its whole story without yielding, so Stop ends the worker and starts a fresh one. */
@@ -96,7 +99,8 @@ function onWorkerMessage(event) {
       model = m.model;
       threads = m.threads;
       ui.progress.value = 100;
-      ui.shape.textContent = describeModel(m.model);
+      ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}` + (inspect ? " · inspector on" : "");
+      ui.threadsHint.textContent = "Threads: " + runningThreads(m);
       setState("running", `Run ${runs.length + 1} of ${wanted}…`);
       break;
     case "token":
@@ -129,7 +133,7 @@ function showMedians() {
 
 function finish() {
   const { speed, load } = showMedians();
-  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, runs,
+  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, inspect, runs,
     medianTokPerSec: speed, medianFirstTokenMs: load });
   setState("done", `${wanted} runs: median ${speed.toFixed(1)} tok/s.`);
 }
@@ -144,12 +148,16 @@ function startWorker() {
 // wiring
 
 ui.model.addEventListener("change", () => showModelChoice(ui));
+ui.threads.addEventListener("change", () => {
+  ui.threadsHint.textContent = "Threads: " + expectedThreads(ui.threads.value) + ".";
+});
 ui.start.addEventListener("click", start);
 ui.stop.addEventListener("click", stop);
 ui.agent.textContent = navigator.userAgent;
 fillModelChoices(ui.model);
+fillThreadChoices(ui.threads);
 
-// model (a preset name or a URL), tokenizer, runs, steps and autostart=1 from the address
+// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1 and autostart=1 from the address
 const query = new URLSearchParams(location.search);
 if (query.get("model") !== null) {
   if (PRESETS[query.get("model")]) {
@@ -162,7 +170,14 @@ if (query.get("model") !== null) {
 if (query.get("tokenizer") !== null) ui.tokenizerUrl.value = query.get("tokenizer");
 if (query.get("runs") !== null) ui.runs.value = query.get("runs");
 if (query.get("steps") !== null) ui.steps.value = query.get("steps");
+const threadsProblem = query.get("threads") === null ? "" : chooseThreads(ui.threads, query.get("threads"));
+ui.inspect.checked = query.get("inspect") === "1";
+ui.threadsHint.textContent = "Threads: " + expectedThreads(ui.threads.value) + ".";
 showModelChoice(ui);
 if (!showWhyItCannotRun(ui.notice)) worker = startWorker();
-setState("idle", worker ? "Press Run." : "The benchmark cannot run here; the note above says why.");
-if (query.get("autostart") === "1") start();
+if (threadsProblem) {
+  setState("error", threadsProblem);
+} else {
+  setState("idle", worker ? "Press Run." : "The benchmark cannot run here; the note above says why.");
+  if (query.get("autostart") === "1") start();
+}

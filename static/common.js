@@ -1,6 +1,6 @@
 "use strict";
-// Shared by the story page (app.js) and the benchmark page (bench.js): the models on offer, what
-// this browser can run, download progress, and the model's description.
+// Shared by the story page (app.js) and the benchmark page (bench.js): the models on offer, the
+// threads setting, what this browser can run, download progress, and the model's description.
 
 // ----------------------------------------------------------------------------
 // models
@@ -56,6 +56,52 @@ function showModelChoice(ui) {
   if (ui.modelFrom) ui.modelFrom.textContent = preset ? preset.from : "";
   ui.urlChoice.hidden = ui.model.value !== "url";
   ui.filesChoice.hidden = ui.model.value !== "files";
+}
+
+// ----------------------------------------------------------------------------
+// threads
+
+const MAX_THREADS = 16;        // as worker.js's threadPlan takes them
+const AUTO_MAX_THREADS = 8;    // "auto": the cores, at most this many
+
+/** Fills a threads select: auto, then 1 to 16. */
+function fillThreadChoices(select) {
+  select.replaceChildren(new Option("auto", "auto"),
+    ...Array.from({ length: MAX_THREADS }, (_, i) => new Option(String(i + 1), String(i + 1))));
+}
+
+/**
+ * Sets a threads select from a link's text; returns "" or why the text is no choice (the select
+ * then stays as it was).
+ */
+function chooseThreads(select, text) {
+  const value = text.trim();
+  if (Array.from(select.options).some((option) => option.value === value)) {
+    select.value = value;
+    return "";
+  }
+  return `threads expects auto or a whole number from 1 to ${MAX_THREADS}, found '${text}'`;
+}
+
+/** What a threads choice will run here before a model says, as worker.js decides it. */
+function expectedThreads(choice) {
+  const cores = navigator.hardwareConcurrency || 1;
+  const wanted = choice === "auto" ? Math.min(cores, AUTO_MAX_THREADS) : Number(choice);
+  const what = choice === "auto" ? `auto: ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
+    `${AUTO_MAX_THREADS})` : threadCount(wanted);
+  if (wanted > 1 && !(self.crossOriginIsolated && typeof SharedArrayBuffer === "function")) {
+    return `${what}; it will run on one thread: this page is not cross-origin isolated, so its workers cannot share memory`;
+  }
+  return what;
+}
+
+/** What a worker's ready message says about its threads: how many run and, if fewer than asked, why. */
+function runningThreads(m) {
+  return `running on ${m.threadNote || threadCount(m.threads)}.`;
+}
+
+function threadCount(n) {
+  return n === 1 ? "one thread" : `${n} threads`;
 }
 
 // ----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 "use strict";
 // The story page's settings (app.js's ui): read for a story, kept across visits in localStorage,
-// and given by links, which win over what was kept.
+// and given by links, which win over what was kept (except the switches, which links leave alone).
 
-const SETTINGS = ["prompt", "temperature", "topp", "steps", "seed"];
+const SETTINGS = ["prompt", "temperature", "topp", "steps", "seed", "keep", "threads"];
 const DECIMALS = new Set(["temperature", "topp"]);
+const LINK_DEFAULTS = { keep: "0", threads: "auto" }; // left out of copied links
+const SWITCHES = ["inspect", "colour"];               // kept across visits, not linked
 const LINK_KEYS = ["model", "tokenizer", ...SETTINGS];
 const STORE_KEY = "teallama.settings";
 
@@ -24,7 +26,7 @@ function settings() {
   const values = {};
   for (const name of SETTINGS) values[name] = setting(name);
   if (values.seed.trim() === "") values.seed = "0"; // 0 asks for a random seed, as in run.c
-  values.threads = new URLSearchParams(location.search).get("threads") || "auto";
+  values.inspect = ui.inspect.checked;
   return values;
 }
 
@@ -40,6 +42,7 @@ function sources() {
 function saveSettings() {
   const kept = { model: ui.model.value, modelUrl: ui.modelUrl.value, tokenizerUrl: ui.tokenizerUrl.value };
   for (const name of SETTINGS) kept[name] = ui[name].value;
+  for (const name of SWITCHES) kept[name] = ui[name].checked;
   try {
     localStorage.setItem(STORE_KEY, JSON.stringify(kept));
   } catch (e) {
@@ -47,18 +50,37 @@ function saveSettings() {
   }
 }
 
-function restoreSettings() {
-  let kept = null;
+/** What an earlier visit kept, or null. */
+function keptSettings() {
   try {
-    kept = JSON.parse(localStorage.getItem(STORE_KEY));
+    const kept = JSON.parse(localStorage.getItem(STORE_KEY));
+    return kept && typeof kept === "object" ? kept : null;
   } catch (e) {
-    return;
+    return null;
   }
-  if (!kept || typeof kept !== "object") return;
+}
+
+function restoreSettings() {
+  const kept = keptSettings();
+  if (kept === null) return;
   // local files cannot come back: the browser gives a page a file only when the user picks it
   if (PRESETS[kept.model] || kept.model === "url") ui.model.value = kept.model;
   for (const name of ["modelUrl", "tokenizerUrl", ...SETTINGS]) {
-    if (typeof kept[name] === "string") ui[name].value = kept[name];
+    if (typeof kept[name] !== "string") continue;
+    if (name === "threads") {
+      chooseThreads(ui.threads, kept.threads); // (a choice this page no longer offers stays auto)
+    } else {
+      ui[name].value = kept[name];
+    }
+  }
+  restoreSwitches(kept);
+}
+
+/** The switches (the inspector, colour by probability), which links leave alone. */
+function restoreSwitches(kept) {
+  if (kept === null) return;
+  for (const name of SWITCHES) {
+    if (typeof kept[name] === "boolean") ui[name].checked = kept[name];
   }
 }
 
@@ -66,18 +88,21 @@ function restoreSettings() {
 // links
 
 /**
- * The settings of a link (model, tokenizer, prompt, temperature, topp, steps, seed) or else the
- * kept ones; returns whether the link asks to start (autostart=1).
+ * The settings of a link (model, tokenizer, prompt, temperature, topp, steps, seed, keep,
+ * threads) or else the kept ones; the switches are always the kept ones. Returns { autostart:
+ * whether the link asks to start (autostart=1), problem: "" or what in the link was no choice }.
  */
 function loadSettings() {
   const query = new URLSearchParams(location.search);
+  let problem = "";
   if (LINK_KEYS.some((key) => query.has(key))) {
-    applyLink(query);
+    restoreSwitches(keptSettings());
+    problem = applyLink(query);
   } else {
     restoreSettings();
   }
   showModelChoice(ui);
-  return query.get("autostart") === "1";
+  return { autostart: query.get("autostart") === "1" && problem === "", problem };
 }
 
 function applyLink(query) {
@@ -98,8 +123,9 @@ function applyLink(query) {
     ui.tokenizerUrl.value = query.get("tokenizer");
   }
   for (const name of SETTINGS) {
-    if (query.get(name) !== null) ui[name].value = query.get(name);
+    if (query.get(name) !== null && name !== "threads") ui[name].value = query.get(name);
   }
+  return query.get("threads") === null ? "" : chooseThreads(ui.threads, query.get("threads"));
 }
 
 /** The page's settings as a link that tells the last story again; null for local files. */
@@ -116,7 +142,7 @@ function shareableUrl() {
   }
   for (const name of SETTINGS) {
     const value = name === "seed" && ui.seed.value.trim() === "" && usedSeed ? usedSeed : setting(name);
-    if (value !== "") params.set(name, value);
+    if (value !== "" && value !== LINK_DEFAULTS[name]) params.set(name, value);
   }
   return location.href.split(/[?#]/)[0] + "?" + params.toString();
 }

@@ -16,6 +16,27 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Screen readers, the keyboard, reduced motion, contrast in both colour schemes, and phones. */
 abstract class AccessiblePageTest extends PagesTest {
+    /**
+     * Run in the page with [text selectors, border selectors]: those whose WCAG contrast against
+     * what is behind them is under 4.5:1 (text) or 3:1 (borders), or "".
+     */
+    static final String CONTRAST = "([texts, borders]) => {"
+            + "  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);"
+            + "  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };"
+            + "  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);"
+            + "  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };"
+            + "  const behind = (el) => { for (; el; el = el.parentElement) {"
+            + "    const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; }"
+            + "    return [255, 255, 255]; };"
+            + "  const low = [];"
+            + "  for (const s of texts) { const el = document.querySelector(s);"
+            + "    const r = ratio(rgb(getComputedStyle(el).color), behind(el)); if (r < 4.5) low.push(s + ' text ' + r.toFixed(2)); }"
+            + "  for (const s of borders) { const el = document.querySelector(s);"
+            + "    const r = ratio(rgb(getComputedStyle(el).borderTopColor), behind(el.parentElement));"
+            + "    if (r < 3) low.push(s + ' border ' + r.toFixed(2)); }"
+            + "  return low.join(', ');"
+            + "}";
+
     // ----------------------------------------------------------------------------
     // screen readers and the keyboard
 
@@ -90,27 +111,12 @@ abstract class AccessiblePageTest extends PagesTest {
         story.open(site.root.url(), Map.of());
         story.page.evaluate("() => { const s = document.createElement('span'); s.dataset.prompt = ''; s.textContent = 'Once';"
                 + " document.getElementById('output').append(s); document.getElementById('prompt-length').classList.add('warning'); }");
-        String measure = "([texts, borders]) => {"
-                + "  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);"
-                + "  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };"
-                + "  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);"
-                + "  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };"
-                + "  const behind = (el) => { for (; el; el = el.parentElement) {"
-                + "    const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; }"
-                + "    return [255, 255, 255]; };"
-                + "  const low = [];"
-                + "  for (const s of texts) { const el = document.querySelector(s);"
-                + "    const r = ratio(rgb(getComputedStyle(el).color), behind(el)); if (r < 4.5) low.push(s + ' text ' + r.toFixed(2)); }"
-                + "  for (const s of borders) { const el = document.querySelector(s);"
-                + "    const r = ratio(rgb(getComputedStyle(el).borderTopColor), behind(el.parentElement));"
-                + "    if (r < 3) low.push(s + ' border ' + r.toFixed(2)); }"
-                + "  return low.join(', ');"
-                + "}";
         List<String> texts = List.of("h1", ".tagline", "label[for=model]", "#prompt-length", "#status", "#output",
                 "#output > [data-prompt]", ".stats dt", ".stats dd", "footer p", "footer a", "#start", "#link", "#prompt",
-                "#model", "#temperature");
-        List<String> borders = List.of("#model", "#prompt", "#temperature", "#topp", "#steps", "#seed", "#stop");
-        assertEquals("", story.page.evaluate(measure, List.of(texts, borders)), scheme + " scheme");
+                "#model", "#temperature", "#keep-hint", "#threads-hint", "#inspector");
+        List<String> borders = List.of("#model", "#prompt", "#temperature", "#topp", "#steps", "#seed", "#keep", "#threads",
+                "#stop");
+        assertEquals("", story.page.evaluate(CONTRAST, List.of(texts, borders)), scheme + " scheme");
         double paper = ((Number) story.page.evaluate("(() => { const [r, g, b] = getComputedStyle(document.body)"
                 + ".backgroundColor.match(/\\d+/g).map(Number); return (r + g + b) / 3; })()")).doubleValue();
         assertTrue(scheme == ColorScheme.DARK ? paper < 40 : paper > 240, scheme + ": page background " + paper);

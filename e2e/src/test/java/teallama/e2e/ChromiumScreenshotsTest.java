@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The pictures in docs/ and the README: the page mid-story at 1280x800 and 390x844, light and
- * dark, written to e2e/target/e2e/screenshots/page-WIDTH-SCHEME.png (copy them into docs/ by hand).
+ * dark, and the whole page at 1100 wide (screenshot.png), coloured by probability, with the
+ * inspector showing a word's candidates; written to e2e/target/e2e/screenshots/ (copy them into
+ * docs/ by hand).
  * stories260K writes faster than a screenshot is taken, so the page's message handler is wrapped
  * to hold the worker's messages after the 90th token until the picture is done.
  */
@@ -44,8 +46,10 @@ class ChromiumScreenshotsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1280, 800, LIGHT", "1280, 800, DARK", "390, 844, LIGHT", "390, 844, DARK"})
-    void pageMidStory(int width, int height, ColorScheme scheme) throws Exception {
+    @CsvSource({"1280, 800, LIGHT, page-1280-light.png", "1280, 800, DARK, page-1280-dark.png",
+        "390, 844, LIGHT, page-390-light.png", "390, 844, DARK, page-390-dark.png", "1100, 1000, LIGHT, screenshot.png"})
+    void pageMidStory(int width, int height, ColorScheme scheme, String name) throws Exception {
+        boolean wholePage = name.equals("screenshot.png");
         Browser.NewContextOptions options = new Browser.NewContextOptions().setViewportSize(width, height)
                 .setColorScheme(scheme);
         if (width < 640) {
@@ -67,8 +71,29 @@ class ChromiumScreenshotsTest {
             story.waitForTokens(90);
             assertEquals("generating", story.state());
             story.page.waitForTimeout(600); // the smooth scroll that brings the story into view
-            Path file = site.screenshots().resolve("page-" + width + "-" + scheme.name().toLowerCase() + ".png");
-            story.page.screenshot(new Page.ScreenshotOptions().setPath(file));
+            // colours on, and the candidates of the first whole word the model found unlikely (under 20%),
+            // pointed at on a desktop (with the story's card in view) and tapped on a phone
+            story.page.check("#colour");
+            story.page.evaluate("() => document.activeElement.blur()");
+            int word = ((Number) story.page.evaluate("Array.from(document.querySelectorAll('#output > [data-token]"
+                    + ":not([data-prompt])')).findIndex((s) => s.dataset.band < 2 && /^ [a-z]{3,}$/.test(s.textContent))"))
+                    .intValue();
+            assertTrue(word >= 0, story.output());
+            String token = "#output > [data-token]:not([data-prompt]) >> nth=" + word;
+            if (width < 640) {
+                story.page.tap(token);
+            } else {
+                if (!wholePage) {
+                    story.page.evaluate("() => scrollBy(0, document.getElementById('story').getBoundingClientRect().bottom"
+                            + " - innerHeight + 16)");
+                }
+                story.page.hover(token);
+            }
+            String shown = story.page.getAttribute(token, "data-token");
+            story.waitUntil("t => document.querySelector('#inspector tr[data-sampled]')?.dataset.token === t", shown);
+            story.page.waitForTimeout(300);
+            Path file = site.screenshots().resolve(name);
+            story.page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(wholePage));
             assertTrue(Files.size(file) > 10_000, file + " holds a picture");
             story.page.evaluate("() => window.releaseMessages()");
             story.waitForState("done");

@@ -36,7 +36,7 @@ final class TestSite {
         work = Path.of(System.getProperty("teallama.work", "target/e2e"));
         Path models = work.resolve("models");
         Files.createDirectories(models);
-        for (String name : new String[] {"stories260K.bin", "tok512.bin", "tokenizer.bin", "random-mini-q80.bin"}) {
+        for (String name : new String[] {"stories260K.bin", "tok512.bin", "tokenizer.bin", "random-mini.bin", "random-mini-q80.bin"}) {
             Files.copy(Shared.model(name), models.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
         byte[] stories260K = Shared.read(Shared.model("stories260K.bin"));

@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumKeepAndThreadsPageTest extends KeepAndThreadsPageTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}

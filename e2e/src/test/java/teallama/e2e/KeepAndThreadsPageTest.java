@@ -1,0 +1,218 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.Route;
+import org.junit.jupiter.api.Test;
+
+import teallama.Cli;
+import teallama.Shared;
+
+/**
+ * The page's "Keep writing past the context" (keep=N) and "Threads" (threads=N) settings: a
+ * story past seq_len as the command line tells it, links and kept settings, how many threads
+ * run and why only one, and the benchmark page's threads and inspector switch.
+ */
+abstract class KeepAndThreadsPageTest extends PagesTest {
+    /** The command line's arguments for random-mini (seq_len 128) with tok512, -t 1 -p 0.9 -s 4, these steps, then more. */
+    static String[] randomMini(String steps, String... more) {
+        List<String> args = new ArrayList<>(List.of(Shared.model("random-mini.bin").toString(), "-z",
+                Shared.model("tok512.bin").toString(), "-t", "1", "-p", "0.9", "-s", "4", "-n", steps));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    static String text(Cli cli) {
+        assertEquals(0, cli.status(), cli.stderr());
+        return new String(cli.stdout(), StandardCharsets.UTF_8);
+    }
+
+    // ----------------------------------------------------------------------------
+    // keep
+
+    /**
+     * keep=64&steps=1000 on a model of seq_len 128: 1000 steps, the tokens of the command line's
+     * -k 64, and the first 128 tokens' text is run.c's story. (Past those, random weights spell
+     * characters with byte tokens, which the page shows and run.c drops, so the texts differ.)
+     */
+    @Test
+    void keepWritesPastTheContextAsTheCommandLineDoes() throws IOException {
+        StoryPage story = desktop();
+        story.open(site.root.url(), Map.of("model", "models/random-mini.bin", "tokenizer", "models/tok512.bin",
+                "temperature", "1", "topp", "0.9", "seed", "4", "keep", "64", "steps", "1000"));
+        assertEquals("64", story.page.inputValue("#keep"));
+        assertTrue(story.page.textContent("#keep-hint").startsWith("Keep: 0 stops when the model's context is full"),
+                story.page.textContent("#keep-hint"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("All steps used.", story.status().replaceAll(" First token.*", ""));
+        assertEquals(1000, story.tokens());
+        assertEquals(1000, story.page.locator("#output > [data-token]").count(), "one span per step");
+
+        @SuppressWarnings("unchecked")
+        List<String> pieces = (List<String>) story.page.evaluate(
+                "Array.from(document.querySelectorAll('#output > [data-token]'), (s) => s.textContent)");
+        assertEquals(text(Cli.run(randomMini("128"))), String.join("", pieces.subList(0, 128)) + "\n",
+                "the first 128 tokens: run.c's story");
+        List<String> tokens = InspectorPageTest.commandLineProbs(site.work, randomMini("1000", "-k", "64")).stream()
+                .map((line) -> line.get("token").asText()).toList();
+        assertEquals(1000, tokens.size());
+        assertEquals(tokens, InspectorPageTest.tokenIds(story), "the command line's tokens with -k 64");
+
+        story.page.hover("#output > [data-token] >> nth=-1");
+        story.waitUntil("() => document.getElementById('inspector').textContent.includes('position 1000')", null);
+        assertEquals("Keep: 0 stops when this model's 128-token context is full, as run.c does; 1 to 127 keeps that many "
+                + "tokens then, and writes on, for Steps up to 100000.", story.page.textContent("#keep-hint"));
+    }
+
+    /** Without keep, Steps past seq_len stay run.c's clamp: the story stops at 128. */
+    @Test
+    void withoutKeepTheStoryStopsAtTheContext() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), Map.of("model", "models/random-mini.bin", "tokenizer", "models/tok512.bin",
+                "temperature", "1", "topp", "0.9", "seed", "4", "steps", "1000", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(128, story.tokens());
+        assertEquals(text(Cli.run(randomMini("1000"))), story.output() + "\n");
+    }
+
+    @Test
+    void keepAndThreadsAreInCopiedLinksAndKeptAcrossVisits() {
+        StoryPage story = desktop();
+        NewUserPageTest.recordClipboard(story);
+        story.open(site.root.url(), Map.of());
+        assertEquals("0", story.page.inputValue("#keep"));
+        assertEquals("auto", story.page.inputValue("#threads"));
+        story.page.click("#link");
+        story.waitUntil("() => window.copied.length === 1", null);
+        String plain = (String) story.page.evaluate("window.copied[0]");
+        assertFalse(plain.contains("keep=") || plain.contains("threads="), "defaults stay out of links: " + plain);
+
+        story.page.fill("#keep", "64");
+        story.page.fill("#steps", "1000");
+        story.page.selectOption("#threads", "3");
+        story.page.click("#link");
+        story.waitUntil("() => window.copied.length === 2", null);
+        String link = (String) story.page.evaluate("window.copied[1]");
+        assertTrue(link.contains("keep=64") && link.contains("steps=1000") && link.contains("threads=3"), link);
+
+        story.page.reload();
+        assertEquals("64", story.page.inputValue("#keep"), "kept across visits");
+        assertEquals("3", story.page.inputValue("#threads"));
+
+        story.page.navigate(link.replace("&autostart=1", ""));
+        assertEquals("64", story.page.inputValue("#keep"));
+        assertEquals("3", story.page.inputValue("#threads"));
+        story.open(site.root.url(), Map.of("prompt", "A cat"));
+        assertEquals("0", story.page.inputValue("#keep"), "a link's story, not the kept settings");
+        assertEquals("auto", story.page.inputValue("#threads"));
+    }
+
+    // ----------------------------------------------------------------------------
+    // threads
+
+    @Test
+    void threadsOneRunsOneThreadAndAutoRunsTheCoresUpToEight() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "20", "threads", "1",
+                "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("1", story.page.inputValue("#threads"));
+        assertEquals("Threads: running on one thread.", story.page.textContent("#threads-hint"));
+        assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "20"));
+        assertEquals(Boolean.TRUE, story.page.evaluate("crossOriginIsolated"));
+        int cores = ((Number) story.page.evaluate("navigator.hardwareConcurrency")).intValue();
+        int auto = Math.min(cores, 8);
+        assertTrue(auto >= 2, "a machine with " + cores + " cores");
+        assertEquals("Threads: auto: " + auto + " threads here (this device's " + cores + " cores, at most 8).",
+                story.page.textContent("#threads-hint"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Threads: running on " + auto + " threads.", story.page.textContent("#threads-hint"));
+        assertTrue(story.page.textContent("#shape").endsWith(" · " + auto + " threads"), story.page.textContent("#shape"));
+
+        story.page.selectOption("#threads", "1");
+        assertEquals("Threads: one thread.", story.page.textContent("#threads-hint"), "what the next Start runs");
+    }
+
+    /** Served without the cross-origin isolation headers, the page says it runs one thread, and why. */
+    @Test
+    void withoutCrossOriginIsolationOneThreadRunsAndThePageSaysWhy() {
+        StoryPage story = desktop();
+        story.page.route("**/*", (route) -> {
+            var response = route.fetch();
+            Map<String, String> headers = new HashMap<>(response.headers());
+            headers.remove("cross-origin-opener-policy");
+            headers.remove("cross-origin-embedder-policy");
+            route.fulfill(new Route.FulfillOptions().setResponse(response).setHeaders(headers));
+        });
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "20", "threads", "2"));
+        assertEquals(Boolean.FALSE, story.page.evaluate("crossOriginIsolated"));
+        String why = "one thread: this page is not cross-origin isolated, so its workers cannot share memory";
+        assertEquals("Threads: 2 threads; it will run on " + why + ".", story.page.textContent("#threads-hint"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Threads: running on " + why + ".", story.page.textContent("#threads-hint"));
+    }
+
+    @Test
+    void aLinkWithThreadsThatAreNoChoiceSaysSoAndDoesNotStart() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("threads", "many", "autostart", "1"));
+        assertEquals("error", story.state());
+        assertEquals("threads expects auto or a whole number from 1 to 16, found 'many'", story.status());
+        assertEquals("auto", story.page.inputValue("#threads"));
+        story.page.waitForTimeout(300);
+        assertEquals("error", story.state(), "no story started");
+        assertFalse(story.page.isDisabled("#start"), "Start tells the story with auto");
+    }
+
+    // ----------------------------------------------------------------------------
+    // the benchmark page
+
+    @Test
+    void theBenchmarkPageTakesThreadsAndTheInspectorAndRecordsThem() throws Exception {
+        StoryPage story = desktop();
+        ObjectMapper json = new ObjectMapper();
+        story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
+                + "&runs=1&steps=30&threads=1&inspect=1&autostart=1");
+        assertEquals("1", story.page.inputValue("#threads"));
+        assertTrue(story.page.isChecked("#inspect"));
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
+        assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
+        JsonNode one = json.readTree(story.page.textContent("#bench-json"));
+        assertEquals(1, one.get("threads").asInt());
+        assertTrue(one.get("inspect").asBoolean());
+        assertTrue(story.page.textContent("#shape").endsWith(" · one thread · inspector on"), story.page.textContent("#shape"));
+
+        story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
+                + "&runs=1&steps=30&autostart=1");
+        assertEquals("auto", story.page.inputValue("#threads"));
+        assertFalse(story.page.isChecked("#inspect"), "off by default: the benchmark measures the plain story");
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
+        assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
+        JsonNode auto = json.readTree(story.page.textContent("#bench-json"));
+        int cores = ((Number) story.page.evaluate("navigator.hardwareConcurrency")).intValue();
+        assertEquals(Math.min(cores, 8), auto.get("threads").asInt());
+        assertFalse(auto.get("inspect").asBoolean());
+        assertEquals("Threads: running on " + Math.min(cores, 8) + " threads.", story.page.textContent("#threads-hint"));
+    }
+}
