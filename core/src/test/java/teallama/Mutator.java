@@ -19,7 +19,7 @@ import java.util.Random;
  * a failing case. Reads the formats on its own (not through the code under test), so that
  * {@link #checkpointLength} is an independent statement of llama2.c's layout.
  */
-final class Mutator {
+public final class Mutator {
     private static final int MAGIC = 0x616b3432;
     /** Files are resized to fit a mutated header only up to this length. */
     private static final long MAX_RESIZE = 4 << 20;
@@ -291,7 +291,7 @@ final class Mutator {
      * A tokenizer for any vocab_size: <unk>, <s>, </s>, then every byte as a piece of its own (so
      * a space exists for the dummy prefix once the vocabulary reaches it), then pairs of letters.
      */
-    static byte[] syntheticTokenizer(int vocabSize) {
+    public static byte[] syntheticTokenizer(int vocabSize) {
         List<Entry> entries = new ArrayList<>();
         entries.add(new Entry(0, ascii("<unk>")));
         entries.add(new Entry(0, ascii("\n<s>\n")));
@@ -407,7 +407,7 @@ final class Mutator {
         };
     }
 
-    static byte[] write(Config c, int version, boolean shared, int groupSize, long seed) {
+    public static byte[] write(Config c, int version, boolean shared, int groupSize, long seed) {
         FloatWeights weights = ModelWriter.randomWeights(c, shared, seed);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
