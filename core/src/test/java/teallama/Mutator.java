@@ -255,10 +255,10 @@ public final class Mutator {
     // tokenizers
 
     /** A tokenizer as entries: max_token_length, then (score, piece) per id. */
-    record Entry(float score, byte[] piece) {
+    public record Entry(float score, byte[] piece) {
     }
 
-    static List<Entry> entries(byte[] tokenizer) {
+    public static List<Entry> entries(byte[] tokenizer) {
         ByteBuffer b = ByteBuffer.wrap(tokenizer).order(ByteOrder.LITTLE_ENDIAN);
         b.position(4);
         List<Entry> entries = new ArrayList<>();
@@ -275,7 +275,7 @@ public final class Mutator {
         return entries;
     }
 
-    static byte[] tokenizer(int maxTokenLength, List<Entry> entries) {
+    public static byte[] tokenizer(int maxTokenLength, List<Entry> entries) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         out.write(b.putInt(0, maxTokenLength).array(), 0, 4);
