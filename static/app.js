@@ -237,6 +237,7 @@ function onWorkerMessage(event) {
       break;
     }
     case "error":
+      countAsked = null; // a count that failed asks again with the next prompt
       showError(m.message);
       break;
   }

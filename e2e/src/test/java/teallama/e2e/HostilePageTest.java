@@ -41,6 +41,10 @@ abstract class HostilePageTest extends PagesTest {
         // 512 heads of size 2 and seq_len 2^23: their attention scores overflowed an int
         Files.write(models.resolve("hostile-heads.bin"), Mutator.write(new Config(1024, 2, 1, 512, 1, 3, 1 << 23), 1, true, 0, 1));
         Files.write(models.resolve("hostile-tok3.bin"), Mutator.syntheticTokenizer(3));
+        // tok512 with its piece " " (id 410, at byte 5293) renamed "#": no token for the dummy prefix
+        byte[] noSpace = Shared.read(Shared.model("tok512.bin"));
+        noSpace[5293] = '#';
+        Files.write(models.resolve("hostile-no-space.bin"), noSpace);
     }
 
     @AfterAll
@@ -144,6 +148,29 @@ abstract class HostilePageTest extends PagesTest {
         assertEquals(List.of(), dialogs);
         assertTrue(requests.stream().noneMatch(url -> url.startsWith("javascript:") || url.startsWith("data:")),
                 requests.toString());
+    }
+
+    /**
+     * A tokenizer that cannot encode a prompt is named: when a story starts, and when the prompt
+     * is counted as it is typed (the count's error lost the name and stopped the counting).
+     */
+    @Test
+    void aTokenizerWithoutTheDummyPrefixIsNamed() {
+        String message = "models/hostile-no-space.bin: cannot encode the prompt: the tokenizer has no token for the "
+                + "dummy-prefix space";
+        StoryPage story = open(Map.of("model", "models/stories260K.bin", "tokenizer", "models/hostile-no-space.bin",
+                "prompt", "Hello", "autostart", "1"));
+        assertError(story, message);
+        // the empty prompt needs no dummy prefix: a story runs, and the prompt typed next is counted
+        story.page.fill("#prompt", "");
+        story.page.fill("#steps", "10");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.page.fill("#prompt", "Hello");
+        assertError(story, message);
+        story.page.fill("#prompt", "");
+        story.waitForText("#prompt-length", "0 / 512 tokens");
     }
 
     // ----------------------------------------------------------------------------

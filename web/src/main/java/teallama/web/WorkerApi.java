@@ -93,7 +93,14 @@ public final class WorkerApi {
             Messages.encoded(prompt, 0, 0);
             return;
         }
-        Messages.encoded(prompt, tokenizer.encode(prompt, true, false).length, model.config().seqLen());
+        int tokens;
+        try {
+            tokens = tokenizer.encode(prompt, true, false).length;
+        } catch (FormatException e) {
+            Messages.error(tokenizerName + ": cannot encode the prompt: " + e.getMessage());
+            return;
+        }
+        Messages.encoded(prompt, tokens, model.config().seqLen());
     }
 
     /** Reports that the user stopped a download before the story began. */
