@@ -116,12 +116,12 @@ public final class Mutator {
     }
 
     /**
-     * How many layers of the matrices (7 per layer of the model) a file with this header holds in
-     * its bytes, or 0 where it has no sensible header: the reader keeps a few objects for each.
+     * How many layers of the matrices (wq, wk, wv, wo, w1, w2, w3: 7 per layer of the model) a
+     * file with this header holds in its bytes, walking them in file order, or 0 where it has no
+     * sensible header: the reader keeps a few objects for each.
      */
     static long matrixLayers(byte[] file) {
-        long length = checkpointLength(file);
-        if (length < 0) {
+        if (checkpointLength(file) < 0) {
             return 0;
         }
         boolean magic = intAt(file, 0) == MAGIC;
@@ -130,8 +130,22 @@ public final class Mutator {
         long hidden = intAt(file, at + 4);
         long layers = intAt(file, at + 8);
         long kvDim = dim / intAt(file, at + 12) * intAt(file, at + 16);
-        long perLayer = 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden; // weights, at least one byte each
-        return 7 * Math.min(layers, file.length / perLayer + 1);
+        long vocab = Math.abs((long) intAt(file, at + 20));
+        boolean quantized = magic && intAt(file, 4) == 2;
+        long groupSize = quantized ? intAt(file, 37) : 1;
+        // before the matrices: the embedding, and the norms (version 0: rms_att only)
+        long offset = magic ? 256 + 4 * (2 * layers + 1) * dim : 28 + 4 * layers * dim;
+        offset += quantized ? vocab * dim + 4 * (vocab * dim / groupSize) : 4 * vocab * dim;
+        long count = 0;
+        for (long values : new long[] {dim * dim, dim * kvDim, dim * kvDim, dim * dim, dim * hidden, dim * hidden,
+            dim * hidden}) {
+            long perLayer = quantized ? values + 4 * (values / groupSize) : 4 * values;
+            if (offset < file.length) {
+                count += perLayer == 0 ? layers : Math.min(layers, (file.length - offset) / perLayer + 1);
+            }
+            offset += layers * perLayer;
+        }
+        return count;
     }
 
     /** One to three mutations of a checkpoint. */
