@@ -87,7 +87,11 @@ abstract class HostilePageTest extends PagesTest {
         assertEquals(20, story.tokens());
     }
 
-    /** Waits until the server's answer for path ended, then returns the bytes it sent. */
+    /**
+     * Waits until the server's answer for path ended (the browser dropped the connection), then
+     * returns the bytes it sent: what the page read, and what still sat in the socket buffers of
+     * this machine when the connection closed (4 to 5 MB measured in both browsers).
+     */
     private long sentUntilTheDownloadStopped(String path) throws InterruptedException {
         assertTrue(hostile.ended(path, 10_000), "the download of " + path + " goes on after the refusal: "
                 + hostile.sent(path) + " bytes sent");
@@ -104,7 +108,7 @@ abstract class HostilePageTest extends PagesTest {
         StoryPage story = open(Map.of("model", url, "tokenizer", "models/tok512.bin", "autostart", "1"));
         assertError(story, url + ": expected a llama2.c checkpoint, found a text document (an HTML page?), not model weights");
         long sent = sentUntilTheDownloadStopped("/html");
-        assertTrue(sent < 8 << 20, sent + " bytes of the page were sent");
+        assertTrue(sent < 16 << 20, sent + " bytes of the page were sent");
         assertNextStoryRuns(story);
     }
 
@@ -117,7 +121,7 @@ abstract class HostilePageTest extends PagesTest {
                 + "n_layers 5, n_heads 8, n_kv_heads 4, vocab_size 512, seq_len 512, shared classifier): expected "
                 + "1056540 bytes, found " + HostileServer.GIGABYTE);
         long sent = sentUntilTheDownloadStopped("/lying/stories260K.bin");
-        assertTrue(sent < 8 << 20, sent + " bytes were sent");
+        assertTrue(sent < 16 << 20, sent + " bytes were sent");
         assertNextStoryRuns(story);
     }
 
