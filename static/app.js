@@ -326,6 +326,7 @@ function onWorkerMessage(event) {
     }
     case "error":
       showPieces();
+      countAsked = null; // a count that failed asks again with the next prompt
       showError(m.message);
       break;
   }

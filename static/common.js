@@ -41,13 +41,28 @@ function modelSources(choice, modelUrl, tokenizerUrl, modelFile, tokenizerFile) 
   if (choice === "url") {
     const model = modelUrl.trim();
     if (!model) throw new Error("Enter the address of a model file, or pick a model from the list.");
-    const tokenizer = tokenizerUrl.trim() || new URL("tokenizer.bin", new URL(model, location.href)).href;
+    const tokenizer = tokenizerUrl.trim() || new URL("tokenizer.bin", fetchable(model, "model")).href;
+    fetchable(tokenizer, "tokenizer");
     return { model: { url: model }, tokenizer: { url: tokenizer } };
   }
   if (!modelFile || !tokenizerFile) {
     throw new Error("Choose both a model file and its tokenizer file (or drop them on the page).");
   }
   return { model: { file: modelFile }, tokenizer: { file: tokenizerFile } };
+}
+
+/** The http(s) URL an address (maybe relative to the page) names; else an Error saying what was found. */
+function fetchable(address, what) {
+  let url = null;
+  try {
+    url = new URL(address, location.href);
+  } catch (e) {
+    // not an address at all
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`expected the address of a ${what} file (http or https), found '${address}'`);
+  }
+  return url;
 }
 
 /** Shows where a preset comes from, or the URL inputs or the file inputs that the model choice needs. */

@@ -234,6 +234,9 @@ async function readBlocks(source, what, signal, onSize, consume, shared) {
       }
     }
     await flush();
+  } catch (e) {
+    reader.cancel().catch(() => {}); // a refused or failed download stops at once
+    throw e;
   } finally {
     reader.releaseLock();
   }

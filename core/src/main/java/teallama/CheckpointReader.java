@@ -1,6 +1,8 @@
 package teallama;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -13,7 +15,10 @@ import teallama.parallel.Split;
  * Reads a checkpoint as its bytes arrive, in chunks of any size, straight into the weights: there
  * is never a copy of the file in memory. The header is read as soon as its bytes are in, and
  * anything that is not a llama2.c checkpoint, or a file whose length (when known) disagrees with
- * its header, is refused at once, so a download can stop after its first bytes.
+ * its header, is refused at once, so a download can stop after its first bytes. A tensor's arrays
+ * are made when its bytes begin to arrive: whole when the file's length was given (and so checked
+ * against the header), else grown with the bytes, so that a header followed by too few bytes
+ * costs what arrived rather than what it claims.
  *
  * <p>It keeps the weights of one shard of a {@link ShardPlan}, or of all of them: the file is a
  * sequence of tensors, each shard's rows of a layer's matrix are one contiguous run of it, and the
@@ -33,13 +38,17 @@ public final class CheckpointReader {
     private Header header;
     private ShardPlan plan;
     private long fileSize;
-    private Segment[] segments;     // where the bytes go, in file order; bytes between them are skipped
-    private int segment;            // the first segment not yet complete
+    private boolean sized;          // the length was known before the weights: arrays are made whole at once
+    private List<Tensor> layout;    // the file's tensors, in order
+    private int nextTensor;         // the tensor and layer whose segments are made next, as the bytes reach them
+    private int nextLayer;
+    private long nextOffset;        // where they start
+    private final ArrayDeque<Segment> segments = new ArrayDeque<>(); // made, not yet complete, in file order
     private long position;          // bytes of the file consumed
     private final byte[] pending = new byte[4]; // the start of a float split between two chunks
     private int pendingLength;
 
-    private float[][][] tensors;    // (shard, tensor) fp32 tensors and norms, as held
+    private Floats[][] tensors;     // (shard, tensor) fp32 tensors and norms, as held
     private Q8Matrix[][][] matrices; // (shard, tensor, layer) int8 matrices
 
     private CheckpointReader(int requestedShards, int keep, Limits limits) {
@@ -106,15 +115,15 @@ public final class CheckpointReader {
             readHeader();
         }
         long received = position + pendingLength;
-        completeEmptySegments();
         if (received < fileSize) {
             throw new FormatException("truncated checkpoint: its header (" + header + ") needs " + fileSize
                     + " bytes, found " + received);
         }
+        consume(pending, 0, 0); // segments of no bytes at the end of the file
         Weights[] shards = new Weights[plan.shards()];
         for (int s = 0; s < shards.length; s++) {
             if (keeps(s)) {
-                shards[s] = header.version() == 2 ? quantizedWeights(s) : FloatWeights.ofShard(plan, s, tensors[s],
+                shards[s] = header.version() == 2 ? quantizedWeights(s) : FloatWeights.ofShard(plan, s, floats(s),
                         header.sharedClassifier());
             }
         }
@@ -133,6 +142,7 @@ public final class CheckpointReader {
             header.checkFileSize(expectedSize);
         }
         fileSize = header.fileSize();
+        sized = expectedSize >= 0;
         plan = ShardPlan.of(header.config(), requestedShards);
         if (keep != ALL_SHARDS && keep >= plan.shards()) {
             throw new IllegalArgumentException("shard " + keep + " of a model split into " + plan.shards());
@@ -142,100 +152,144 @@ public final class CheckpointReader {
             throw new FormatException("its weights need " + Limits.megabytes(needed) + " of memory, and "
                     + Limits.megabytes(limits.freeBytes()) + " are free");
         }
-        tensors = new float[plan.shards()][Tensor.values().length][];
+        layout = Checkpoint.layout(header.version(), header.sharedClassifier());
+        checkArrays();
+        tensors = new Floats[plan.shards()][Tensor.values().length];
         matrices = new Q8Matrix[plan.shards()][Tensor.values().length][];
-        List<Segment> list = new ArrayList<>();
-        long offset = header.bytes();
-        for (Tensor t : Checkpoint.layout(header.version(), header.sharedClassifier())) {
-            offset = t == Tensor.FREQ_CIS ? offset + 4 * t.count(header.config()) // RoPE is computed, not read
-                    : ShardPlan.isWhole(t) ? addWhole(list, t, offset)
-                    : header.version() == 2 ? addQuantized(list, t, offset)
-                    : addFloat(list, t, offset);
-        }
-        segments = list.toArray(new Segment[0]);
+        nextOffset = header.bytes();
         position = header.bytes();
         process(start, header.bytes(), startLength - header.bytes());
     }
 
-    /** A norm: one array, held by every kept shard. */
-    private long addWhole(List<Segment> list, Tensor t, long offset) {
-        long count = t.count(header.config());
-        limits.checkArray(t.fileName(), count);
-        float[] values = new float[(int) count];
+    /** Refuses, before a byte of the weights, an array longer than the platform allocates. */
+    private void checkArrays() {
+        Config c = header.config();
+        for (Tensor t : layout) {
+            if (t == Tensor.FREQ_CIS) {
+                continue;
+            }
+            if (ShardPlan.isWhole(t)) {
+                limits.checkArray(t.fileName(), t.count(c));
+                continue;
+            }
+            for (int s = 0; s < plan.shards(); s++) {
+                if (keeps(s)) {
+                    long perLayer = (long) plan.rows(t).size(s) * t.cols(c);
+                    limits.checkArray(t.fileName() + " (shard " + s + ")",
+                            header.version() == 2 ? perLayer : t.layers(c) * perLayer);
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes the segments of the next layer of a tensor (none past the last), as the bytes reach
+     * it, so that what is allocated follows what has arrived.
+     */
+    private void makeNextSegments() {
+        Config c = header.config();
+        while (nextTensor < layout.size()) {
+            Tensor t = layout.get(nextTensor);
+            if (t == Tensor.FREQ_CIS) {
+                nextOffset += 4 * t.count(c); // RoPE is computed, not read
+                nextTensor++;
+                continue;
+            }
+            if (ShardPlan.isWhole(t)) {
+                addWhole(t);
+            } else if (header.version() == 2) {
+                addQuantized(t, nextLayer);
+            } else {
+                addFloat(t, nextLayer);
+            }
+            if (ShardPlan.isWhole(t) || ++nextLayer == t.layers(c)) {
+                nextLayer = 0;
+                nextTensor++;
+            }
+            return;
+        }
+    }
+
+    /** A norm, all layers: one array, held by every kept shard. */
+    private void addWhole(Tensor t) {
+        int count = (int) t.count(header.config());
+        Floats values = new Floats(count, sized);
         for (int s = 0; s < plan.shards(); s++) {
             if (keeps(s)) {
                 tensors[s][t.ordinal()] = values;
             }
         }
-        list.add(new FloatSegment(offset, values, 0, (int) count, null));
-        return offset + 4 * count;
+        segments.add(new FloatSegment(nextOffset, values, 0, count, null));
+        nextOffset += 4L * count;
     }
 
-    /** An fp32 matrix: each kept shard's rows of each layer, interleaved once they are in. */
-    private long addFloat(List<Segment> list, Tensor t, long offset) {
+    /** A layer of an fp32 matrix: each kept shard's rows, interleaved once they are in. */
+    private void addFloat(Tensor t, int l) {
         Config c = header.config();
         Split rows = plan.rows(t);
         int cols = t.cols(c);
         boolean interleave = FloatWeights.isInterleaved(t, header.sharedClassifier());
         for (int s = 0; s < plan.shards(); s++) {
-            if (keeps(s)) {
-                long count = (long) t.layers(c) * rows.size(s) * cols;
-                limits.checkArray(t.fileName() + " (shard " + s + ")", count);
-                tensors[s][t.ordinal()] = new float[(int) count];
+            if (!keeps(s)) {
+                continue;
             }
-        }
-        for (int l = 0; l < t.layers(c); l++) {
-            for (int s = 0; s < plan.shards(); s++) {
-                if (!keeps(s)) {
-                    continue;
-                }
-                float[] values = tensors[s][t.ordinal()];
-                int layerOffset = l * rows.size(s) * cols;
-                int rowCount = rows.size(s);
-                long from = offset + 4L * ((long) l * rows.length() + rows.from(s)) * cols;
-                Runnable done = interleave ? () -> Kernels.interleaveRows(values, layerOffset, cols, rowCount) : null;
-                list.add(new FloatSegment(from, values, layerOffset, rowCount * cols, done));
+            if (l == 0) {
+                tensors[s][t.ordinal()] = new Floats(t.layers(c) * rows.size(s) * cols, sized);
             }
+            Floats values = tensors[s][t.ordinal()];
+            int layerOffset = l * rows.size(s) * cols;
+            int rowCount = rows.size(s);
+            long from = nextOffset + 4L * rows.from(s) * cols;
+            Runnable done = interleave
+                    ? () -> Kernels.interleaveRows(values.upTo(layerOffset + rowCount * cols), layerOffset, cols, rowCount)
+                    : null;
+            segments.add(new FloatSegment(from, values, layerOffset, rowCount * cols, done));
         }
-        return offset + 4 * t.count(c);
+        nextOffset += 4L * rows.length() * cols;
     }
 
     /**
-     * An int8 matrix, per layer its int8 values then their scales: each kept shard's rows of a
-     * layer are gathered, then packed for the matmul as soon as their scales are in.
+     * A layer of an int8 matrix, its int8 values then their scales: each kept shard's rows are
+     * gathered, then packed for the matmul as soon as their scales are in (the embedding table
+     * too: a token's row is read from it).
      */
-    private long addQuantized(List<Segment> list, Tensor t, long offset) {
+    private void addQuantized(Tensor t, int l) {
         Config c = header.config();
         Split rows = plan.rows(t);
         int cols = t.cols(c);
         int groupSize = header.groupSize();
         int groupsPerRow = cols / groupSize;
+        long scalesOffset = nextOffset + (long) rows.length() * cols;
+        List<Segment> scales = new ArrayList<>();
         for (int s = 0; s < plan.shards(); s++) {
-            if (keeps(s)) {
-                matrices[s][t.ordinal()] = new Q8Matrix[t.layers(c)];
-                limits.checkArray(t.fileName() + " (shard " + s + ")", (long) rows.size(s) * cols);
+            if (!keeps(s)) {
+                continue;
             }
-        }
-        long layerBytes = (long) rows.length() * cols;
-        for (int l = 0; l < t.layers(c); l++) {
-            long scalesOffset = offset + layerBytes;
-            List<Segment> scales = new ArrayList<>();
-            for (int s = 0; s < plan.shards(); s++) {
-                if (!keeps(s)) {
-                    continue;
+            Q8Matrix[][] held = matrices[s];
+            int rowCount = rows.size(s);
+            LayerSlice slice = new LayerSlice(rowCount * cols, rowCount * groupsPerRow, sized);
+            segments.add(new ByteSegment(nextOffset + (long) rows.from(s) * cols, slice));
+            scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, slice, w -> {
+                // the layers' array grows with them, so a header cannot make it long before its bytes arrive
+                Q8Matrix[] layers = held[t.ordinal()];
+                if (layers == null || layers.length == l) {
+                    layers = Arrays.copyOf(layers == null ? new Q8Matrix[0] : layers,
+                            Math.min(t.layers(c), Math.max(l + 1, 2 * l)));
+                    held[t.ordinal()] = layers;
                 }
-                int shard = s;
-                int layer = l;
-                int rowCount = rows.size(s);
-                LayerSlice slice = new LayerSlice(rowCount * cols, rowCount * groupsPerRow);
-                list.add(new ByteSegment(offset + (long) rows.from(s) * cols, slice));
-                scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, slice,
-                        w -> matrices[shard][t.ordinal()][layer] = Q8Matrix.pack(w, rowCount, cols, groupSize)));
-            }
-            list.addAll(scales); // after the layer's int8 values, in file order
-            offset = scalesOffset + 4L * rows.length() * groupsPerRow;
+                layers[l] = Q8Matrix.pack(w, rowCount, cols, groupSize);
+            }));
         }
-        return offset;
+        segments.addAll(scales); // after the layer's int8 values, in file order
+        nextOffset = scalesOffset + 4L * rows.length() * groupsPerRow;
+    }
+
+    private float[][] floats(int shard) {
+        float[][] values = new float[Tensor.values().length][];
+        for (int t = 0; t < values.length; t++) {
+            values[t] = tensors[shard][t] == null ? null : tensors[shard][t].array();
+        }
+        return values;
     }
 
     /** What the kept shards' weights take in memory, from the header alone. */
@@ -268,7 +322,7 @@ public final class CheckpointReader {
 
     private QuantizedWeights quantizedWeights(int s) {
         Q8Matrix[][] m = matrices[s];
-        float[][] norms = tensors[s];
+        float[][] norms = floats(s);
         Tensor classifier = header.sharedClassifier() ? Tensor.TOKEN_EMBEDDING_TABLE : Tensor.WCLS;
         return new QuantizedWeights(plan, s, header.groupSize(), header.sharedClassifier(),
                 m[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()][0],
@@ -306,12 +360,15 @@ public final class CheckpointReader {
     /** Routes bytes to the segments; returns how many it took, short only of a float's first bytes. */
     private int consume(byte[] bytes, int offset, int length) {
         int i = 0;
-        while (i < length) {
-            if (segment == segments.length) {
-                position += length - i; // the file's tail holds nothing kept
+        for (Segment seg = current(); seg != null; seg = current()) {
+            if (position == seg.end) {
+                seg.complete(); // a segment of no bytes (a shard that owns no rows) completes where it stands
+                segments.removeFirst();
+                continue;
+            }
+            if (i == length) {
                 return length;
             }
-            Segment seg = segments[segment];
             if (position < seg.start) {
                 int skip = (int) Math.min(seg.start - position, length - i);
                 position += skip;
@@ -322,23 +379,20 @@ public final class CheckpointReader {
             int written = seg.write(bytes, offset + i, n, position - seg.start);
             position += written;
             i += written;
-            if (position == seg.end) {
-                seg.complete();
-                segment++;
-            } else if (written < n) {
+            if (written < n) {
                 return i;
             }
         }
-        completeEmptySegments();
+        position += length - i; // the file's tail holds nothing kept
         return length;
     }
 
-    /** Segments of no bytes (a shard that owns no rows of a matrix) complete where they stand. */
-    private void completeEmptySegments() {
-        while (segment < segments.length && segments[segment].start == position
-                && segments[segment].end == position) {
-            segments[segment++].complete();
+    /** The first segment not yet complete, made when the bytes reach it; null past the last. */
+    private Segment current() {
+        if (segments.isEmpty()) {
+            makeNextSegments();
         }
+        return segments.peekFirst();
     }
 
     /** A run of the file, [start, end), that goes into an array. */
@@ -358,13 +412,40 @@ public final class CheckpointReader {
         }
     }
 
+    /**
+     * The values of a tensor in a shard: made whole at once when the file's length is known (and
+     * so checked against the header), else grown as the bytes arrive, so that a header followed
+     * by too few bytes cannot make the reader allocate what it claims.
+     */
+    private static final class Floats {
+        private final int length;
+        private float[] values;
+
+        Floats(int length, boolean whole) {
+            this.length = length;
+            this.values = new float[whole ? length : 0];
+        }
+
+        /** The array, holding at least the first end values. */
+        float[] upTo(int end) {
+            if (end > values.length) {
+                values = Arrays.copyOf(values, (int) Math.min(length, Math.max(end, 2L * values.length)));
+            }
+            return values;
+        }
+
+        float[] array() {
+            return upTo(length);
+        }
+    }
+
     /** Little-endian float32 values into values[to, to + count). */
     private static final class FloatSegment extends Segment {
-        private final float[] values;
+        private final Floats values;
         private final int to;
         private final Runnable done;
 
-        FloatSegment(long start, float[] values, int to, int count, Runnable done) {
+        FloatSegment(long start, Floats values, int to, int count, Runnable done) {
             super(start, 4L * count);
             this.values = values;
             this.to = to;
@@ -373,7 +454,8 @@ public final class CheckpointReader {
 
         @Override
         int write(byte[] bytes, int offset, int n, long relative) {
-            return decodeFloats(bytes, offset, n, values, to + (int) (relative / 4));
+            int at = to + (int) (relative / 4);
+            return decodeFloats(bytes, offset, n, values.upTo(at + n / 4), at);
         }
 
         @Override
@@ -388,31 +470,34 @@ public final class CheckpointReader {
     private static final class LayerSlice {
         private final int count;       // int8 values
         private final int groupCount;  // scales
-        private byte[] q;
-        private float[] s;
+        private final boolean whole;   // made whole at their first byte, else grown as the bytes arrive
+        private byte[] q = new byte[0];
+        private float[] s = new float[0];
 
-        LayerSlice(int count, int groupCount) {
+        LayerSlice(int count, int groupCount, boolean whole) {
             this.count = count;
             this.groupCount = groupCount;
+            this.whole = whole;
         }
 
-        byte[] q() {
-            if (q == null) {
-                q = new byte[count];
+        /** The int8 values, holding at least the first end. */
+        byte[] q(int end) {
+            if (end > q.length) {
+                q = Arrays.copyOf(q, whole ? count : (int) Math.min(count, Math.max(end, 2L * q.length)));
             }
             return q;
         }
 
-        float[] s() {
-            if (s == null) {
-                s = new float[groupCount];
+        float[] s(int end) {
+            if (end > s.length) {
+                s = Arrays.copyOf(s, whole ? groupCount : (int) Math.min(groupCount, Math.max(end, 2L * s.length)));
             }
             return s;
         }
 
         /** The values and scales, given up by the slice. */
         QuantizedTensor take() {
-            QuantizedTensor tensor = new QuantizedTensor(q(), s());
+            QuantizedTensor tensor = new QuantizedTensor(q(count), s(groupCount));
             q = null;
             s = null;
             return tensor;
@@ -430,7 +515,7 @@ public final class CheckpointReader {
 
         @Override
         int write(byte[] bytes, int offset, int n, long relative) {
-            System.arraycopy(bytes, offset, slice.q(), (int) relative, n);
+            System.arraycopy(bytes, offset, slice.q((int) relative + n), (int) relative, n);
             return n;
         }
     }
@@ -448,7 +533,8 @@ public final class CheckpointReader {
 
         @Override
         int write(byte[] bytes, int offset, int n, long relative) {
-            return decodeFloats(bytes, offset, n, slice.s(), (int) (relative / 4));
+            int at = (int) (relative / 4);
+            return decodeFloats(bytes, offset, n, slice.s(at + n / 4), at);
         }
 
         @Override

@@ -63,7 +63,8 @@ public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) 
                 high = mid - 1;
             }
         }
-        String need = needed == Long.MAX_VALUE ? "a KV cache longer than an array of this platform"
+        // the KV cache (layers, positions, kv_dim) or the attention scores (heads, positions)
+        String need = needed == Long.MAX_VALUE ? "a KV cache or attention scores longer than an array of this platform"
                 : Limits.megabytes(needed) + " for the KV cache and activations, and "
                         + Limits.megabytes(limits.freeBytes()) + " are free";
         throw new IllegalArgumentException(positions + " steps need " + need + ": at most " + fit + " steps fit");

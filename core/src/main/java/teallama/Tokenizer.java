@@ -311,7 +311,68 @@ public final class Tokenizer {
             bufferLength = 0; // protect against a sequence of stray UTF8 continuation bytes
         }
 
-        // merge the best consecutive pair each iteration, according the scores in vocab_scores
+        nTokens = merge(tokens, nTokens);
+
+        // add optional EOS (=2) token, if desired
+        if (eos) {
+            tokens[nTokens++] = EOS;
+        }
+        return Arrays.copyOf(tokens, nTokens);
+    }
+
+    /**
+     * run.c's merges: while some adjacent pair's concatenation is in the vocabulary with a score
+     * above -1e10, the best-scoring pair (the leftmost of equal ones) becomes that token. run.c
+     * rescans every pair after each merge, which takes minutes for a prompt of some ten
+     * thousand tokens; here the pairs wait in a heap ordered the same way (score, then the
+     * position of the left token, which merges keep in order), and a pair whose tokens changed
+     * since it was pushed is dropped when it comes up. Same merges, same order: the same ids.
+     * Returns the number of tokens left at the front of tokens.
+     */
+    int merge(int[] tokens, int n) {
+        int[] next = new int[n];   // (n,) the token after each, or n
+        int[] prev = new int[n];   // (n,) the token before each, or -1
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1;
+            prev[i] = i - 1;
+        }
+        PairHeap heap = new PairHeap(n);
+        for (int i = 0; i + 1 < n; i++) {
+            pushPair(heap, tokens, i, i + 1);
+        }
+        int left;
+        while ((left = heap.pop()) >= 0) {
+            int right = heap.poppedRight;
+            if (next[left] != right || tokens[left] != heap.poppedLeftToken || tokens[right] != heap.poppedRightToken) {
+                continue; // a merge changed these tokens after the pair was pushed
+            }
+            // merge the consecutive pair (left, right) into the new token, and delete right
+            tokens[left] = heap.poppedId;
+            next[left] = next[right];
+            if (next[right] < n) {
+                prev[next[right]] = left;
+            }
+            tokens[right] = -1;
+            next[right] = -1; // deleted: no pair starts here
+            if (prev[left] >= 0) {
+                pushPair(heap, tokens, prev[left], left);
+            }
+            if (next[left] < n) {
+                pushPair(heap, tokens, left, next[left]);
+            }
+        }
+        int kept = 0;
+        for (int i = 0; i < n; i = next[i]) {
+            tokens[kept++] = tokens[i];
+        }
+        return kept;
+    }
+
+    /**
+     * run.c's merge loop as it is, rescanning every pair after each merge: the reference that
+     * {@link #merge} must agree with (tests compare them); quadratic in the number of tokens.
+     */
+    int mergeAsRunC(int[] tokens, int nTokens) {
         while (true) {
             float bestScore = -1e10f;
             int bestId = -1;
@@ -329,7 +390,7 @@ public final class Tokenizer {
                 }
             }
             if (bestIdx == -1) {
-                break; // we couldn't find any more pairs to merge, so we're done
+                return nTokens; // we couldn't find any more pairs to merge, so we're done
             }
             // merge the consecutive pair (bestIdx, bestIdx+1) into new token bestId
             tokens[bestIdx] = bestId;
@@ -337,12 +398,16 @@ public final class Tokenizer {
             System.arraycopy(tokens, bestIdx + 2, tokens, bestIdx + 1, nTokens - bestIdx - 2);
             nTokens--;
         }
+    }
 
-        // add optional EOS (=2) token, if desired
-        if (eos) {
-            tokens[nTokens++] = EOS;
+    /** Pushes the pair (left, right) if its concatenation is a token that run.c would merge to. */
+    private void pushPair(PairHeap heap, int[] tokens, int left, int right) {
+        byte[] a = vocab[tokens[left]];
+        byte[] b = vocab[tokens[right]];
+        int id = find(a, 0, a.length, b, 0, b.length);
+        if (id != -1 && vocabScores[id] > -1e10f) { // run.c's best_score starts at -1e10: lower never merges
+            heap.push(vocabScores[id], left, right, tokens[left], tokens[right], id);
         }
-        return Arrays.copyOf(tokens, nTokens);
     }
 
     private int byteFallback(int byteValue) {

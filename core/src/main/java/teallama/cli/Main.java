@@ -1,6 +1,8 @@
 package teallama.cli;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -200,8 +202,8 @@ public final class Main {
                 case "k" -> keep = Settings.wholeNumber("option -k", value);
                 case "j" -> threads = Settings.wholeNumber("option -j", value);
                 case "--probs" -> probsPath = value;
-                case "--prompt-file" -> prompt = readFile(value, "prompt");
-                case "--system-prompt-file" -> systemPrompt = readFile(value, "system prompt");
+                case "--prompt-file" -> prompt = readPromptFile(value, "prompt");
+                case "--system-prompt-file" -> systemPrompt = readPromptFile(value, "system prompt");
                 default -> throw new UsageException("unknown option " + flag);
             }
         }
@@ -433,11 +435,78 @@ public final class Main {
                     + new File("").getAbsolutePath() + "): no such file; give the model's tokenizer with -z");
         }
         String name = path != null ? path : DEFAULT_TOKENIZER;
-        byte[] data = readFile(name, "tokenizer");
+        byte[] data = new File(name).isFile() ? readFile(name, "tokenizer") : readTokenizerStream(name, vocabSize);
         try {
             return Tokenizer.read(data, vocabSize);
         } catch (FormatException e) {
             throw new CommandException(name + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A tokenizer from a pipe or a device, which says nothing of its length: only the bytes of
+     * max_token_length and vocabSize entries, and one more if there is one (so that a longer
+     * file is found out), as run.c reads only what it needs. Tokenizer.read judges them.
+     */
+    private static byte[] readTokenizerStream(String path, int vocabSize) throws CommandException {
+        File file = openable(path, "tokenizer");
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        // buffered: FileInputStream's own readNBytes seeks, which a pipe cannot
+        try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
+            byte[] maxTokenLength = in.readNBytes(4);
+            data.writeBytes(maxTokenLength);
+            if (maxTokenLength.length < 4 || littleEndianInt(maxTokenLength, 0) <= 0) {
+                return data.toByteArray();
+            }
+            for (int i = 0; i < vocabSize; i++) {
+                byte[] scoreAndLength = in.readNBytes(8);
+                data.writeBytes(scoreAndLength);
+                int length = scoreAndLength.length < 8 ? -1 : littleEndianInt(scoreAndLength, 4);
+                if (length < 0) {
+                    return data.toByteArray();
+                }
+                byte[] piece = in.readNBytes(length); // grows with what arrives, not with what the length says
+                data.writeBytes(piece);
+                if (piece.length < length) {
+                    return data.toByteArray();
+                }
+            }
+            data.writeBytes(in.readNBytes(1));
+            return data.toByteArray();
+        } catch (IOException e) {
+            throw new CommandException("cannot read tokenizer file " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static int littleEndianInt(byte[] b, int offset) {
+        return (b[offset] & 0xff) | (b[offset + 1] & 0xff) << 8 | (b[offset + 2] & 0xff) << 16 | b[offset + 3] << 24;
+    }
+
+    /**
+     * A prompt file's bytes up to its first NUL, where the prompt ends (run.c's prompts are C
+     * strings), so that a device such as /dev/zero gives the empty prompt rather than endless bytes.
+     */
+    private static byte[] readPromptFile(String path, String what) throws CommandException {
+        File file = openable(path, what);
+        ByteArrayOutputStream prompt = new ByteArrayOutputStream();
+        try (InputStream in = new FileInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == 0) {
+                        prompt.write(buffer, 0, i);
+                        return prompt.toByteArray();
+                    }
+                }
+                if (prompt.size() > Config.MAX_ARRAY_LENGTH - n) {
+                    throw new CommandException(path + ": a " + what + " of more than 2 GiB");
+                }
+                prompt.write(buffer, 0, n);
+            }
+            return prompt.toByteArray();
+        } catch (IOException e) {
+            throw new CommandException("cannot read " + what + " file " + path + ": " + e.getMessage());
         }
     }
 

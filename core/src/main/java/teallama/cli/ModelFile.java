@@ -17,13 +17,15 @@ public final class ModelFile {
 
     /**
      * Reads the file as a stream, split into shards for threads: its header is checked against
-     * the file's length before a byte of the weights is read, and the weights go straight into
+     * the file's length (where it has one) before a byte of the weights is read, and the weights go straight into
      * their arrays. A FormatException says what is wrong with the file.
      */
     public static Model read(File file, int threads) throws IOException {
         CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
         try (InputStream in = new FileInputStream(file)) {
-            reader.expectSize(file.length());
+            if (file.isFile()) {
+                reader.expectSize(file.length()); // a pipe or a device says 0: its bytes are checked as they come
+            }
             byte[] buffer = new byte[Checkpoint.HEADER_BYTES];
             int n;
             while ((n = in.read(buffer)) > 0) {

@@ -43,8 +43,8 @@ public final class ShardPlan {
         if (requested < 1) {
             throw new IllegalArgumentException("the number of shards must be at least 1, found " + requested);
         }
-        int blocksOfDim = (config.dim() + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        return new ShardPlan(config, Math.min(requested, blocksOfDim));
+        long blocksOfDim = ((long) config.dim() + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        return new ShardPlan(config, (int) Math.min(requested, blocksOfDim));
     }
 
     public static ShardPlan single(Config config) {

@@ -23,10 +23,10 @@ public final class Split {
      * as the blocks allow: when there are fewer blocks than parts, some parts are empty.
      */
     public static Split evenBlocks(int length, int parts, int blockSize) {
-        int blocks = (length + blockSize - 1) / blockSize;
+        long blocks = ((long) length + blockSize - 1) / blockSize; // a vocab_size near 2^31 passes an int
         int[] bounds = new int[parts + 1];
         for (int s = 0; s <= parts; s++) {
-            bounds[s] = (int) Math.min(length, (long) blockSize * ((long) s * blocks / parts));
+            bounds[s] = (int) Math.min(length, blockSize * (s * blocks / parts));
         }
         return new Split(bounds);
     }

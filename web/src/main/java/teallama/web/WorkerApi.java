@@ -39,6 +39,7 @@ public final class WorkerApi {
     private static Exchange exchange;       // how it meets the other shards
     private static Tokenizer tokenizer;
     private static Transformer transformer;
+    private static int storyPositions;      // what the story started needs of the transformers' KV caches
     private static Generator generator;
     private static TextStream text;
     private static int tokens;           // pieces shown so far
@@ -92,7 +93,14 @@ public final class WorkerApi {
             Messages.encoded(prompt, 0, 0);
             return;
         }
-        Messages.encoded(prompt, tokenizer.encode(prompt, true, false).length, model.config().seqLen());
+        int tokens;
+        try {
+            tokens = tokenizer.encode(prompt, true, false).length;
+        } catch (FormatException e) {
+            Messages.error(tokenizerName + ": cannot encode the prompt: " + e.getMessage());
+            return;
+        }
+        Messages.encoded(prompt, tokens, model.config().seqLen());
     }
 
     /** Reports that the user stopped a download before the story began. */
@@ -258,11 +266,12 @@ public final class WorkerApi {
             try {
                 model.checkRun(positions, limits(memoryBytes));
             } catch (IllegalArgumentException e) {
-                Messages.error(e.getMessage() + " of this model in this browser; ask for fewer");
+                Messages.error(tooLong(e));
                 return false;
             }
             transformer = model.shards()[0].newTransformer(positions, exchange);
         }
+        storyPositions = positions;
         Sampler sampler = new Sampler(c.vocabSize(), temperature, topp, seed);
         try {
             generator = new Generator(transformer, tokenizer, sampler, prompt.getBytes(StandardCharsets.UTF_8), steps,
@@ -280,10 +289,18 @@ public final class WorkerApi {
         return true;
     }
 
-    /** The positions of the KV cache of the story started: the other shards need as many. */
+    /**
+     * The positions the story started needs: the other shards need as many (this shard's KV cache
+     * may hold more, from an earlier story, which another shard could not hold).
+     */
     @JSExport
     public static int storyPositions() {
-        return transformer.positions();
+        return storyPositions;
+    }
+
+    /** A run refused by Model.checkRun, naming the model: "NAME: N steps need ...: at most M steps fit in this browser". */
+    private static String tooLong(IllegalArgumentException e) {
+        return modelName + ": " + e.getMessage() + " in this browser; ask for fewer";
     }
 
     /** Runs one position and posts its text; returns whether the story goes on. */
@@ -359,7 +376,7 @@ public final class WorkerApi {
         try {
             model.checkRun(positions, limits(memoryBytes));
         } catch (IllegalArgumentException e) {
-            return e.getMessage();
+            return tooLong(e);
         }
         transformer = model.shards()[shard()].newTransformer(positions, exchange);
         return "";

@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class FirefoxHostilePageTest extends HostilePageTest {
+    @Override
+    String browserName() {
+        return "firefox";
+    }
+}
