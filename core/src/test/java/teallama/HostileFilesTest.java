@@ -182,8 +182,8 @@ class HostileFilesTest {
         Path model = withSeqLen(dir, 8_388_608);
         Cli cli = java("128m", model.toString(), "-z", TOK512, "-n", "0", "-j", "1");
         assertEquals(1, cli.status());
-        // per position: a KV cache of 2 layers * 2 * kv_dim 64, 4 heads of scores, RoPE's cos and sin of head_size / 2
-        long perPosition = 4 * (2 * 2 * 64 + 4 + 2 * 16);
+        // per position: a KV cache of 2 layers * 2 * kv_dim 64, one head's score, RoPE's cos and sin of head_size / 2
+        long perPosition = 4 * (2 * 2 * 64 + 1 + 2 * 16);
         Matcher m = Pattern.compile("teallama: " + Pattern.quote(model.toString()) + ": 8388608 steps need ([\\d.]+) MiB "
                 + "for the KV cache and activations, and ([\\d.]+) MiB are free: at most (\\d+) steps fit \\(ask for "
                 + "fewer with -n, or give Java more memory with -Xmx\\)\n").matcher(cli.stderr());
@@ -195,17 +195,19 @@ class HostileFilesTest {
     }
 
     /**
-     * 512 heads and seq_len 2^23: their attention scores overflowed an int. -n 0 is refused from
-     * the header; a run of 8 steps fits and works.
+     * 512 heads and seq_len 2^28: n_heads * seq_len attention scores once overflowed an int (they
+     * are one head's now), and the values of the KV cache, 8 floats a position for a head of 2,
+     * would be longer than an array. -n 0 is refused from the header; a run of 8 steps fits and
+     * works.
      */
     @Test
     void manyHeadsAndALongContext(@TempDir Path dir) throws IOException {
-        Config shape = new Config(1024, 2, 1, 512, 1, 3, 1 << 23);
+        Config shape = new Config(1024, 2, 1, 512, 1, 3, 1 << 28);
         Path model = Files.write(dir.resolve("heads.bin"), Mutator.write(shape, 1, true, 0, 1));
         Path tokenizer = Files.write(dir.resolve("tok3.bin"), Mutator.syntheticTokenizer(3));
         Cli refused = Cli.run(model.toString(), "-z", tokenizer.toString(), "-n", "0");
         assertEquals(1, refused.status());
-        assertTrue(refused.stderr().startsWith("teallama: " + model + ": 8388608 steps need a KV cache or attention "
+        assertTrue(refused.stderr().startsWith("teallama: " + model + ": 268435456 steps need a KV cache or attention "
                 + "scores longer than an array of this platform: at most "), refused.stderr());
         Cli eight = Cli.run(model.toString(), "-z", tokenizer.toString(), "-n", "8", "-t", "0");
         assertEquals(0, eight.status(), eight.stderr());

@@ -60,9 +60,9 @@ public final class Benchmark {
         }
     }
 
-    /** The runs of one runtime on one subject with a number of threads. */
-    record Result(String runtime, Subject subject, int threads, List<Double> tokPerSec, List<Double> firstTokenMs,
-                  long peakRssBytes) {
+    /** The runs of one runtime on one subject with a number of threads, the page's inspector on or off. */
+    record Result(String runtime, Subject subject, int threads, boolean inspector, List<Double> tokPerSec,
+                  List<Double> firstTokenMs, long peakRssBytes) {
         double medianTokPerSec() {
             return median(tokPerSec);
         }
@@ -204,34 +204,39 @@ public final class Benchmark {
             speeds.add(line.get("tokPerSec").asDouble());
             loads.add(line.get("firstTokenMs").asDouble());
         }
-        return report(new Result("jvm", s, threads, speeds, loads, peak));
+        return report(new Result("jvm", s, threads, false, speeds, loads, peak));
     }
 
-    /** bench.html in a fresh browser per model and thread count, so each peak is that run's alone. */
+    /**
+     * bench.html in a fresh browser per model and thread count, so each peak is that run's alone;
+     * on 15M fp32 a second time with the token inspector on, to show what it costs.
+     */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
         Path site = root.resolve("web/target/site");
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
-                    Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-                    if (machine.stream().noneMatch(line -> line.startsWith(name))) {
-                        machine.add(name + " " + browser.version());
+                    for (boolean inspector : s.label().equals("15M fp32") ? List.of(false, true) : List.of(false)) {
+                        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+                        if (machine.stream().noneMatch(line -> line.startsWith(name))) {
+                            machine.add(name + " " + browser.version());
+                        }
+                        results.add(report(measurePage(browser, server, name, s, threads, inspector)));
+                        browser.close();
                     }
-                    results.add(report(measurePage(browser, server, name, s, threads)));
-                    browser.close();
                 }
             }
         }
     }
 
-    private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads)
-            throws IOException {
+    private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
+                               boolean inspector) throws IOException {
         Page page = browser.newPage();
         try (PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
             page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                     + s.tokenizer().getFileName() + "&runs=" + runs + "&steps=" + steps + "&threads=" + threads
-                    + "&autostart=1");
+                    + (inspector ? "&inspect=1" : "") + "&autostart=1");
             // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
             page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
                     new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
@@ -239,6 +244,9 @@ public final class Benchmark {
                 throw new IllegalStateException(name + " " + s.label() + ": " + page.textContent("#status"));
             }
             JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
+            if (json.get("inspect").asBoolean() != inspector) {
+                throw new IllegalStateException(name + " " + s.label() + ": the inspector is not " + (inspector ? "on" : "off"));
+            }
             if (json.get("threads").asInt() != threads) {
                 throw new IllegalStateException(name + " " + s.label() + " ran on " + json.get("threads")
                         + " threads, not " + threads + ": is the page cross-origin isolated?");
@@ -249,7 +257,7 @@ public final class Benchmark {
                 speeds.add(run.get("tokPerSec").asDouble());
                 loads.add(run.get("firstTokenMs").asDouble());
             }
-            return new Result(name, s, threads, speeds, loads, memory.peakAboveStartBytes());
+            return new Result(name, s, threads, inspector, speeds, loads, memory.peakAboveStartBytes());
         }
     }
 
@@ -295,7 +303,7 @@ public final class Benchmark {
             }
             loads.add(firstByteMs);
         }
-        results.add(report(new Result(runtime, s, threads, speeds, loads, peak)));
+        results.add(report(new Result(runtime, s, threads, false, speeds, loads, peak)));
     }
 
     private static void check(int status, String what, String output) {
@@ -306,8 +314,8 @@ public final class Benchmark {
 
     private static Result report(Result r) {
         System.out.println(String.format(Locale.ROOT,
-                "%-9s %-10s %2d threads %8.1f tok/s (runs %s), first token %6.0f ms, peak %5.0f MB",
-                r.runtime(), r.subject().label(), r.threads(), r.medianTokPerSec(), format(r.tokPerSec()),
+                "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %5.0f MB",
+                r.runtime(), r.subject().label(), r.threads(), r.inspector() ? " inspector" : "", r.medianTokPerSec(), format(r.tokPerSec()),
                 r.medianFirstTokenMs(), r.peakRssBytes() / 1048576.0));
         return r;
     }

@@ -65,11 +65,13 @@ final class BenchmarkReport {
         speeds(md);
         scaling(md);
         memory(md);
+        inspector(md);
         targets(md);
         md.append("\n## Every run (tok/s)\n\n");
         for (Result r : results) {
             md.append("- ").append(r.runtime()).append(' ').append(r.subject().label()).append(", ")
-                    .append(r.threads()).append(r.threads() == 1 ? " thread: " : " threads: ")
+                    .append(r.threads()).append(r.threads() == 1 ? " thread" : " threads")
+                    .append(r.inspector() ? ", inspector on: " : ": ")
                     .append(Benchmark.format(r.tokPerSec())).append('\n');
         }
         return md.toString();
@@ -152,6 +154,27 @@ final class BenchmarkReport {
         }
     }
 
+    private void inspector(StringBuilder md) {
+        List<String> rows = new ArrayList<>();
+        for (String runtime : List.of("chromium", "firefox")) {
+            for (int threads : threadCounts(runtime)) {
+                Result off = find(runtime, "15M", "fp32", threads);
+                Result on = inspected(runtime, threads);
+                if (off != null && on != null) {
+                    rows.add("| " + NAMES.get(runtime) + " | " + threads + " | " + speed(off) + " | " + speed(on)
+                            + " | " + ratio(on, off) + " |");
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("\n## The token inspector (15M fp32)\n\nThe same runs with bench.html's Inspector on (`inspect=1`): "
+                + "each token also sends the top 10 candidates and their probabilities to the page.\n\n");
+        md.append("| browser | threads | off tok/s | on tok/s | on / off |\n|---|---:|---:|---:|---:|\n");
+        rows.forEach(row -> md.append(row).append('\n'));
+    }
+
     /** The targets of issue 10 (speed on all cores) and issue 7 (peak memory), each as measured here. */
     private void targets(StringBuilder md) {
         List<String[]> rows = new ArrayList<>();
@@ -168,6 +191,10 @@ final class BenchmarkReport {
         for (String[] subject : new String[][] {{"15M", "fp32"}, {"110M", "fp32"}, {"110M", "int8"}}) {
             targetRatio(rows, "Firefox within 15% of Chromium, " + subject[0] + " " + subject[1],
                     find("firefox", subject[0], subject[1], cores), find("chromium", subject[0], subject[1], cores), 0.85);
+        }
+        for (String runtime : List.of("chromium", "firefox")) {
+            targetRatio(rows, NAMES.get(runtime) + " with the inspector on >= 0.95x off, 15M fp32, " + cores + " threads",
+                    inspected(runtime, cores), find(runtime, "15M", "fp32", cores), 0.95);
         }
         targetRatio(rows, "JVM fp32 >= 0.9x run.c OpenMP on 110M", find("jvm", "110M", "fp32", cores),
                 find("run.c-omp", "110M", "fp32", cores), 0.9);
@@ -235,6 +262,7 @@ final class BenchmarkReport {
             o.put("model", r.subject().model());
             o.put("format", r.subject().format());
             o.put("threads", r.threads());
+            o.put("inspector", r.inspector());
             o.put("tokPerSec", round(r.medianTokPerSec()));
             o.put("runs", r.tokPerSec().size());
             ArrayNode each = o.putArray("tokPerSecRuns");
@@ -271,13 +299,20 @@ final class BenchmarkReport {
     }
 
     private Result find(String runtime, Subject s, int threads) {
-        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s) && r.threads() == threads)
-                .findFirst().orElse(null);
+        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s) && r.threads() == threads
+                && !r.inspector()).findFirst().orElse(null);
     }
 
     private Result find(String runtime, String model, String format, int threads) {
         return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().model().equals(model)
-                && r.subject().format().equals(format) && r.threads() == threads).findFirst().orElse(null);
+                && r.subject().format().equals(format) && r.threads() == threads && !r.inspector())
+                .findFirst().orElse(null);
+    }
+
+    /** A browser's 15M fp32 runs with the token inspector on. */
+    private Result inspected(String runtime, int threads) {
+        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().label().equals("15M fp32")
+                && r.threads() == threads && r.inspector()).findFirst().orElse(null);
     }
 
     /** run.c for fp32, runq.c for int8, single-threaded as their READMEs build them. */
