@@ -249,9 +249,9 @@ public final class CheckpointReader {
     }
 
     /**
-     * A layer of an int8 matrix, its int8 values then their scales: each kept shard's rows are
-     * gathered, then packed for the matmul as soon as their scales are in (the embedding table
-     * too: a token's row is read from it).
+     * A layer of an int8 matrix, its int8 values then their scales: each kept shard's rows go
+     * straight into their places in the matmul's layout (the embedding table's too: a token's
+     * row is read from it).
      */
     private void addQuantized(Tensor t, int l) {
         Config c = header.config();
@@ -267,9 +267,9 @@ public final class CheckpointReader {
             }
             Q8Matrix[][] held = matrices[s];
             int rowCount = rows.size(s);
-            LayerSlice slice = new LayerSlice(rowCount * cols, rowCount * groupsPerRow, sized);
-            segments.add(new ByteSegment(nextOffset + (long) rows.from(s) * cols, slice));
-            scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, slice, w -> {
+            Q8Matrix.Filling filling = new Q8Matrix.Filling(rowCount, cols, groupSize, sized);
+            segments.add(new ByteSegment(nextOffset + (long) rows.from(s) * cols, (long) rowCount * cols, filling));
+            scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, rowCount * groupsPerRow, filling, w -> {
                 // the layers' array grows with them, so a header cannot make it long before its bytes arrive
                 Q8Matrix[] layers = held[t.ordinal()];
                 if (layers == null || layers.length == l) {
@@ -277,7 +277,7 @@ public final class CheckpointReader {
                             Math.min(t.layers(c), Math.max(l + 1, 2 * l)));
                     held[t.ordinal()] = layers;
                 }
-                layers[l] = Q8Matrix.pack(w, rowCount, cols, groupSize);
+                layers[l] = w;
             }));
         }
         segments.addAll(scales); // after the layer's int8 values, in file order
@@ -466,80 +466,46 @@ public final class CheckpointReader {
         }
     }
 
-    /** A shard's rows of one layer of an int8 matrix, held from their first byte until packed. */
-    private static final class LayerSlice {
-        private final int count;       // int8 values
-        private final int groupCount;  // scales
-        private final boolean whole;   // made whole at their first byte, else grown as the bytes arrive
-        private byte[] q = new byte[0];
-        private float[] s = new float[0];
-
-        LayerSlice(int count, int groupCount, boolean whole) {
-            this.count = count;
-            this.groupCount = groupCount;
-            this.whole = whole;
-        }
-
-        /** The int8 values, holding at least the first end. */
-        byte[] q(int end) {
-            if (end > q.length) {
-                q = Arrays.copyOf(q, whole ? count : (int) Math.min(count, Math.max(end, 2L * q.length)));
-            }
-            return q;
-        }
-
-        float[] s(int end) {
-            if (end > s.length) {
-                s = Arrays.copyOf(s, whole ? groupCount : (int) Math.min(groupCount, Math.max(end, 2L * s.length)));
-            }
-            return s;
-        }
-
-        /** The values and scales, given up by the slice. */
-        QuantizedTensor take() {
-            QuantizedTensor tensor = new QuantizedTensor(q(count), s(groupCount));
-            q = null;
-            s = null;
-            return tensor;
-        }
-    }
-
-    /** The int8 values of a slice. */
+    /** A shard's rows of one layer of an int8 matrix: their int8 values. */
     private static final class ByteSegment extends Segment {
-        private final LayerSlice slice;
+        private final Q8Matrix.Filling filling;
 
-        ByteSegment(long start, LayerSlice slice) {
-            super(start, slice.count);
-            this.slice = slice;
+        ByteSegment(long start, long count, Q8Matrix.Filling filling) {
+            super(start, count);
+            this.filling = filling;
         }
 
         @Override
         int write(byte[] bytes, int offset, int n, long relative) {
-            System.arraycopy(bytes, offset, slice.q((int) relative + n), (int) relative, n);
+            filling.putValues(bytes, offset, n, relative);
             return n;
         }
     }
 
-    /** The scales of a slice; once they are in, the slice is packed. */
+    /** The scales of those rows; once they are in, the matrix is whole. */
     private static final class ScaleSegment extends Segment {
-        private final LayerSlice slice;
-        private final Consumer<QuantizedTensor> done;
+        private final Q8Matrix.Filling filling;
+        private final Consumer<Q8Matrix> done;
 
-        ScaleSegment(long start, LayerSlice slice, Consumer<QuantizedTensor> done) {
-            super(start, 4L * slice.groupCount);
-            this.slice = slice;
+        ScaleSegment(long start, int count, Q8Matrix.Filling filling, Consumer<Q8Matrix> done) {
+            super(start, 4L * count);
+            this.filling = filling;
             this.done = done;
         }
 
         @Override
         int write(byte[] bytes, int offset, int n, long relative) {
             int at = (int) (relative / 4);
-            return decodeFloats(bytes, offset, n, slice.s(at + n / 4), at);
+            int count = n / 4;
+            for (int i = 0, p = offset; i < count; i++, p += 4) {
+                filling.putScale(at + i, decodeFloat(bytes, p));
+            }
+            return 4 * count;
         }
 
         @Override
         void complete() {
-            done.accept(slice.take());
+            done.accept(filling.matrix());
         }
     }
 
@@ -547,9 +513,13 @@ public final class CheckpointReader {
     private static int decodeFloats(byte[] b, int offset, int n, float[] out, int to) {
         int count = n / 4;
         for (int i = 0, p = offset; i < count; i++, p += 4) {
-            out[to + i] = Float.intBitsToFloat((b[p] & 0xff) | (b[p + 1] & 0xff) << 8
-                    | (b[p + 2] & 0xff) << 16 | b[p + 3] << 24);
+            out[to + i] = decodeFloat(b, p);
         }
         return 4 * count;
+    }
+
+    /** The little-endian float32 at b[p]. */
+    private static float decodeFloat(byte[] b, int p) {
+        return Float.intBitsToFloat((b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | b[p + 3] << 24);
     }
 }

@@ -1,5 +1,7 @@
 package teallama;
 
+import java.util.Arrays;
+
 /**
  * A Q8_0 matrix W (d,n) for {@link Kernels#matmul(float[], int, Q8Input, Q8Matrix)}, one byte per
  * weight: rows in blocks of 8, and for each column of a block one long holding that column's 8
@@ -35,30 +37,102 @@ public final class Q8Matrix {
      * the slice of a matrix that one shard computes.
      */
     public static Q8Matrix pack(QuantizedTensor w, int firstRow, int rows, int cols, int groupSize) {
-        if (groupSize <= 0 || cols % groupSize != 0) {
-            throw new IllegalArgumentException("expected a group size that divides the " + cols
-                    + " columns, found " + groupSize);
+        Filling filling = new Filling(rows, cols, groupSize, true);
+        filling.putValues(w.q(), firstRow * cols, rows * cols, 0);
+        int groups = rows * (cols / groupSize);
+        for (int i = 0; i < groups; i++) {
+            filling.putScale(i, w.s()[firstRow * (cols / groupSize) + i]);
         }
-        int groups = cols / groupSize;
-        int blocks = blocks(rows);
-        long[] weights = new long[Math.multiplyExact(blocks, cols)];
-        float[] scales = new float[blocks * groups * ROWS_PER_BLOCK];
-        java.util.Arrays.fill(weights, 0x8080808080808080L); // zero rows pad the last block
-        byte[] q = w.q();
-        float[] s = w.s();
-        for (int i = 0; i < rows; i++) {
+        return filling.matrix();
+    }
+
+    /**
+     * A matrix filled in a file's order, its int8 values row by row and then their scales, each
+     * written straight into its place. Its arrays are made whole at once, or grown with the rows
+     * written, so that a header followed by too few bytes costs what arrived.
+     */
+    static final class Filling {
+        private static final long ZERO_ROWS = 0x8080808080808080L; // pad the last block
+
+        private final int rows;
+        private final int cols;
+        private final int groupSize;
+        private final int groups;      // per row
+        private long[] weights;        // (blocks, cols) of 8 bytes, as far as filled
+        private float[] scales;        // (blocks, groups, 8), as far as filled
+
+        Filling(int rows, int cols, int groupSize, boolean whole) {
+            if (groupSize <= 0 || cols % groupSize != 0) {
+                throw new IllegalArgumentException("expected a group size that divides the " + cols
+                        + " columns, found " + groupSize);
+            }
+            this.rows = rows;
+            this.cols = cols;
+            this.groupSize = groupSize;
+            this.groups = cols / groupSize;
+            this.weights = new long[0];
+            this.scales = new float[0];
+            if (whole) {
+                weightsUpTo(weightCount());
+                scalesUpTo(scaleCount());
+            }
+        }
+
+        /** n int8 values from bytes[offset..], the first at index `at` of the row-major matrix. */
+        void putValues(byte[] bytes, int offset, int n, long at) {
+            int i = (int) (at / cols);
+            int j = (int) (at % cols);
+            while (n > 0) {
+                int block = i / ROWS_PER_BLOCK;
+                int shift = 8 * (i % ROWS_PER_BLOCK);
+                long clear = ~(0xFFL << shift);
+                long[] w = weightsUpTo((block + 1) * cols);
+                int take = Math.min(n, cols - j);
+                for (int k = 0, p = block * cols + j; k < take; k++, p++) {
+                    w[p] = (w[p] & clear) | ((long) (bytes[offset + k] + 128) << shift);
+                }
+                offset += take;
+                n -= take;
+                i++;
+                j = 0;
+            }
+        }
+
+        /** The scale at index `at` of the row-major (rows, groups) scales. */
+        void putScale(int at, float scale) {
+            int i = at / groups;
             int block = i / ROWS_PER_BLOCK;
-            int shift = 8 * (i % ROWS_PER_BLOCK);
-            int in = (firstRow + i) * cols;
-            long clear = ~(0xFFL << shift);
-            for (int j = 0, p = block * cols; j < cols; j++, p++) {
-                weights[p] = (weights[p] & clear) | ((long) (q[in + j] + 128) << shift);
-            }
-            for (int g = 0; g < groups; g++) {
-                scales[(block * groups + g) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK] = s[in / groupSize + g];
-            }
+            int p = (block * groups + at % groups) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK;
+            scalesUpTo((block + 1) * groups * ROWS_PER_BLOCK)[p] = scale;
         }
-        return new Q8Matrix(weights, scales, rows, cols, groupSize);
+
+        Q8Matrix matrix() {
+            return new Q8Matrix(weightsUpTo(weightCount()), scalesUpTo(scaleCount()), rows, cols, groupSize);
+        }
+
+        private int weightCount() {
+            return Math.multiplyExact(blocks(rows), cols);
+        }
+
+        private int scaleCount() {
+            return Math.multiplyExact(blocks(rows), groups * ROWS_PER_BLOCK);
+        }
+
+        private long[] weightsUpTo(int end) {
+            if (end > weights.length) {
+                int old = weights.length;
+                weights = Arrays.copyOf(weights, (int) Math.min(weightCount(), Math.max(end, 2L * old)));
+                Arrays.fill(weights, old, weights.length, ZERO_ROWS);
+            }
+            return weights;
+        }
+
+        private float[] scalesUpTo(int end) {
+            if (end > scales.length) {
+                scales = Arrays.copyOf(scales, (int) Math.min(scaleCount(), Math.max(end, 2L * scales.length)));
+            }
+            return scales;
+        }
     }
 
     /** Bytes a matrix of this shape takes, scales included. */
