@@ -45,8 +45,8 @@ public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) 
     }
 
     /**
-     * Refuses a run of this many positions whose KV cache and buffers (of the shards held here)
-     * would not fit in what is free, naming how many positions would.
+     * Refuses a run of this many positions whose KV cache and buffers (of all the shards) would
+     * not fit in what is free, naming how many positions would.
      */
     public void checkRun(int positions, Limits limits) {
         long needed = runBytes(positions, limits);
@@ -70,16 +70,18 @@ public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) 
         throw new IllegalArgumentException(positions + " steps need " + need + ": at most " + fit + " steps fit");
     }
 
+    /**
+     * What the run states of every shard take, those held elsewhere (in other workers) too: the
+     * story needs them all, and a shard here may hold no KV head while another holds them all.
+     */
     private long runBytes(int positions, Limits limits) {
         long bytes = 0;
-        for (Weights w : shards) {
-            if (w != null) {
-                long shard = RunState.bytes(plan, w.shard(), positions, limits);
-                if (shard == Long.MAX_VALUE) {
-                    return shard;
-                }
-                bytes += shard;
+        for (int s = 0; s < plan.shards(); s++) {
+            long shard = RunState.bytes(plan, s, positions, limits);
+            if (shard == Long.MAX_VALUE) {
+                return shard;
             }
+            bytes += shard;
         }
         return bytes;
     }
