@@ -150,14 +150,21 @@ class FuzzTest {
 
     /**
      * A run: the KV cache, attention scores and RoPE tables for its positions, the activations,
-     * the sampler's buffers, the tokenizer and the prompt's tokens, each at most twice over.
+     * the sampler's buffers, the tokenizer and the prompt's tokens, each at most twice over. The
+     * cache keeps keys in whole blocks of 8 positions and values in whole blocks of 8 dimensions
+     * of a head (a head_size of 2 takes 4 times its values).
      */
     private static long runBound(Config c, int positions, long tokenizerBytes, int promptBytes) {
-        long kvCache = 2L * c.nLayers() * positions * c.kvDim();
+        long kvCache = (long) c.nLayers() * c.nKvHeads()
+                * (roundUp8(positions) * c.headSize() + (long) positions * roundUp8(c.headSize()));
         long perPosition = (long) positions * (c.nHeads() + c.headSize() + 1);
         long vectors = 6L * c.dim() + 2L * c.hiddenDim() + 3L * c.vocabSize();
         return 2 * 4 * (kvCache + perPosition + vectors) + 16 * tokenizerBytes + 64L * c.vocabSize()
                 + 16L * promptBytes + SLACK;
+    }
+
+    private static long roundUp8(int n) {
+        return (n + 7L) / 8 * 8;
     }
 
     /** One damaged checkpoint: how it is read, and what runs once it loads. */
