@@ -160,6 +160,28 @@ class HostileFilesTest {
         return path;
     }
 
+    /**
+     * A tokenizer file of 1.9 GB is read only as far as its entries go: a garbage start is refused
+     * from its first bytes (it was read whole, 4 GB and 9 s, and in a heap of 64 MB it said "not
+     * enough memory for this model" without its name), and a piece longer than the heap is named.
+     */
+    @Test
+    void aTokenizerOfGigabytesIsReadOnlyAsFarAsItsEntries(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K.bin");
+        Path zeros = sparse(dir.resolve("zeros.bin"), new byte[0], 1_900_000_000L);
+        long before = bytesRead();
+        assertFails(Cli.run(model.toString(), "-z", zeros.toString()), zeros + ": expected a positive max_token_length, found 0");
+        long read = bytesRead() - before;
+        assertTrue(read < 16 << 20, "read " + read + " bytes to refuse a 1.9 GB tokenizer");
+        assertFails(java("64m", model.toString(), "-z", zeros.toString()), zeros + ": expected a positive max_token_length, found 0");
+        // max_token_length 1, then an entry whose piece says it has 1.5 GB, which the file holds
+        byte[] start = new byte[12];
+        ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putFloat(0).putInt(1_500_000_000);
+        Path longPiece = sparse(dir.resolve("long-piece.bin"), start, 1_900_000_000L);
+        assertFails(java("64m", model.toString(), "-z", longPiece.toString()),
+                longPiece + ": a tokenizer whose pieces do not fit in memory (give Java more with -Xmx)");
+    }
+
     @Test
     void devZeroAsTheTokenizerOrThePrompt() {
         Path model = Shared.model("stories260K.bin");
