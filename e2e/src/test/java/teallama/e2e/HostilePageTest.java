@@ -116,6 +116,21 @@ abstract class HostilePageTest extends PagesTest {
         assertNextStoryRuns(story);
     }
 
+    /**
+     * An HTML page of a gigabyte as the tokenizer: refused from its length, more than one array
+     * holds, and stopped at once (it was read whole, then Java could not take it).
+     */
+    @Test
+    void aTokenizerOfAGigabyteIsRefusedFromItsLength() throws InterruptedException {
+        String url = hostile.url("/html");
+        StoryPage story = open(Map.of("model", "models/stories260K.bin", "tokenizer", url, "autostart", "1"));
+        assertError(story, url + ": the tokenizer needs an array of " + HostileServer.GIGABYTE + " elements, more than "
+                + "the 268435452 this platform allocates");
+        long sent = sentUntilTheDownloadStopped("/html");
+        assertTrue(sent < 16 << 20, sent + " bytes of the page were sent");
+        assertNextStoryRuns(story);
+    }
+
     /** A Content-Length of 1 GiB for stories260K, whose header says 1056540 bytes: stopped at the header. */
     @Test
     void aContentLengthThatDisagreesWithTheHeaderStopsTheDownloadAtOnce() throws InterruptedException {
