@@ -191,7 +191,6 @@ async function open(source, signal) {
  */
 async function readBlocks(source, what, signal, onSize, consume, shared) {
   const { stream, size } = await open(source, signal);
-  onSize(size);
   const reader = stream.getReader();
   const name = sourceName(source);
   let loaded = 0;
@@ -205,8 +204,9 @@ async function readBlocks(source, what, signal, onSize, consume, shared) {
     block = null;
     filled = 0;
   };
-  api.progress(what, 0, Math.max(size, 0));
   try {
+    onSize(size);
+    api.progress(what, 0, Math.max(size, 0));
     for (;;) {
       let result;
       try {
@@ -247,10 +247,20 @@ async function readBlocks(source, what, signal, onSize, consume, shared) {
   return loaded;
 }
 
-/** The whole of a small file (the tokenizer). */
+/** The whole of a small file (the tokenizer), refused once its length or its bytes exceed what Java reads. */
 async function readWhole(source, what, signal) {
+  const name = sourceName(source);
+  const check = (bytes) => {
+    const error = api.checkTokenizerSize(name, bytes);
+    if (error) throw new Error(error);
+  };
   const parts = [];
-  const total = await readBlocks(source, what, signal, () => {}, (bytes) => parts.push(bytes.slice()), false);
+  let received = 0;
+  const total = await readBlocks(source, what, signal, check, (bytes) => {
+    received += bytes.byteLength;
+    check(received);
+    parts.push(bytes.slice());
+  }, false);
   const whole = new Uint8Array(total);
   let offset = 0;
   for (const part of parts) {

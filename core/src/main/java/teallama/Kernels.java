@@ -94,6 +94,9 @@ public final class Kernels {
 
     /** Rearranges W (d,n) at offset, in place, from row-major into blocks of 8 interleaved rows. */
     public static void interleaveRows(float[] w, int offset, int n, int d) {
+        if (d < INTERLEAVED_ROWS) {
+            return; // no whole block (a shard may own no rows): no scratch block either
+        }
         float[] block = new float[INTERLEAVED_ROWS * n];
         for (int b = offset; b + INTERLEAVED_ROWS * n <= offset + d * n; b += INTERLEAVED_ROWS * n) {
             System.arraycopy(w, b, block, 0, block.length);
@@ -107,6 +110,9 @@ public final class Kernels {
 
     /** The inverse of {@link #interleaveRows}. */
     public static void deinterleaveRows(float[] w, int offset, int n, int d) {
+        if (d < INTERLEAVED_ROWS) {
+            return; // no whole block (a shard may own no rows): no scratch block either
+        }
         float[] block = new float[INTERLEAVED_ROWS * n];
         for (int b = offset; b + INTERLEAVED_ROWS * n <= offset + d * n; b += INTERLEAVED_ROWS * n) {
             System.arraycopy(w, b, block, 0, block.length);

@@ -52,7 +52,7 @@ public final class Tokenizer {
         int p = 4;
         for (int i = 0; i < vocabSize; i++) {
             if (p == data.length) {
-                throw new FormatException("the tokenizer has " + i + " entries, the model's vocab_size is " + vocabSize);
+                throw new FormatException(entryCount(String.valueOf(i), vocabSize));
             }
             if (data.length - p < 8) {
                 throw new FormatException("truncated tokenizer: entry " + i + " needs 8 bytes for its score and length, "
@@ -70,10 +70,15 @@ public final class Tokenizer {
         }
         if (p != data.length) {
             int entries = countEntries(data, p);
-            throw new FormatException("the tokenizer has " + (entries < 0 ? "more than " + vocabSize
-                    : String.valueOf(vocabSize + entries)) + " entries, the model's vocab_size is " + vocabSize);
+            throw new FormatException(entryCount(entries < 0 ? "more than " + vocabSize
+                    : String.valueOf(vocabSize + entries), vocabSize));
         }
         return new Tokenizer(vocab, scores);
+    }
+
+    /** The error of a tokenizer with another number of entries than the model's ids. */
+    public static String entryCount(String entries, int vocabSize) {
+        return "the tokenizer has " + entries + " entries, the model's vocab_size is " + vocabSize;
     }
 
     /** Entries in data from p to the end, or -1 where the rest is not a sequence of whole entries. */

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
@@ -15,6 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** The streaming reader: any chunking gives the same model, and bad files stop at their first bytes. */
 class CheckpointReaderTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     void chunksOfAnySizeGiveTheSameWeights() {
@@ -83,6 +88,21 @@ class CheckpointReaderTest {
                 new Limits(Config.MAX_ARRAY_LENGTH, 1 << 19));
         FormatException e = assertThrows(FormatException.class, () -> reader.accept(file, 0, 4096));
         assertEquals("its weights need 1.0 MiB of memory, and 0.5 MiB are free", e.getMessage());
+    }
+
+    @Test
+    void aShardWithoutRowsOfAWideMatrixCostsNothingBeforeItsBytes() {
+        // dim 65536 and 3 tokens: shard 1 of 4 owns no row of the embedding table (a block of rows
+        // is 8), which was laid out through a scratch block of 8 rows, 2 MiB, before any weight
+        byte[] file = new byte[4096];
+        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(65536).putInt(8).putInt(1).putInt(1).putInt(1)
+                .putInt(3).putInt(1);
+        CheckpointReader reader = CheckpointReader.of(4, 1, new Limits(Config.MAX_ARRAY_LENGTH, 1L << 40));
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        reader.accept(file, 0, file.length);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(4, reader.plan().shards());
+        assertTrue(allocated < 512 << 10, "reading 4 KiB of a model allocated " + allocated + " bytes");
     }
 
     private static float[] logitsAfterTwoTokens(Model model) {

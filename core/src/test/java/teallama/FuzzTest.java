@@ -138,32 +138,32 @@ class FuzzTest {
 
     /**
      * Weights take at most 8 times their bytes in the file: fp32 once; int8 a byte per weight
-     * and its group's scale, a layer held twice while it is packed (group size 64: 1.06 bytes
-     * per weight in the file), and arrays grown by doubling where the file's length is not
-     * given. Beside them, each layer of a matrix that is in the file costs each shard a few
-     * objects (its segments, an int8 matrix and its arrays): 1 KiB, which only a shape whose
-     * layers hold a few bytes each notices.
+     * and its group's scale (group size 64: 1.06 bytes per weight in the file), and arrays
+     * grown by doubling where the file's length is not given. Beside them, each layer of a
+     * matrix that is in the file costs each shard a few objects (its segments, an int8 matrix
+     * and its arrays): 1 KiB, which only a shape whose layers hold a few bytes each notices.
      */
     private static long loadBound(byte[] file, int shards) {
         return 8L * file.length + 1024L * shards * Mutator.matrixLayers(file) + SLACK;
     }
 
     /**
-     * A run on some shards: the KV cache (its keys in blocks of 8 positions, its values in blocks
-     * of 8 dimensions of a head), each shard's activations and attention scores of one head,
-     * RoPE tables for the positions, the sampler's buffers, the tokenizer and the prompt's
-     * tokens, each at most twice over.
+     * A run: the KV cache, attention scores and RoPE tables for its positions, the activations,
+     * the sampler's buffers, the tokenizer and the prompt's tokens, each at most twice over. The
+     * cache keeps keys in whole blocks of 8 positions and values in whole blocks of 8 dimensions
+     * of a head (a head_size of 2 takes 4 times its values).
      */
-    private static long runBound(Config c, int shards, int positions, long tokenizerBytes, int promptBytes) {
-        long kvCache = 2L * c.nLayers() * c.nKvHeads() * roundUpTo8(c.headSize()) * roundUpTo8(positions);
-        long perShard = 6L * c.dim() + 2L * c.hiddenDim() + 3L * c.vocabSize() + positions + 8;
-        long rope = (long) positions * (c.headSize() + 1);
-        return 2 * 4 * (kvCache + shards * perShard + rope) + 16 * tokenizerBytes + 64L * c.vocabSize()
+    private static long runBound(Config c, int positions, long tokenizerBytes, int promptBytes) {
+        long kvCache = (long) c.nLayers() * c.nKvHeads()
+                * (roundUp8(positions) * c.headSize() + (long) positions * roundUp8(c.headSize()));
+        long perPosition = (long) positions * (c.nHeads() + c.headSize() + 1);
+        long vectors = 6L * c.dim() + 2L * c.hiddenDim() + 3L * c.vocabSize();
+        return 2 * 4 * (kvCache + perPosition + vectors) + 16 * tokenizerBytes + 64L * c.vocabSize()
                 + 16L * promptBytes + SLACK;
     }
 
-    private static long roundUpTo8(long n) {
-        return (n + 7) / 8 * 8;
+    private static long roundUp8(int n) {
+        return (n + 7L) / 8 * 8;
     }
 
     /** One damaged checkpoint: how it is read, and what runs once it loads. */
@@ -262,7 +262,7 @@ class FuzzTest {
                 assertMessage(e); // a prompt the synthetic tokenizer cannot encode, or logits that are not numbers
             }
             long running = allocated() - before;
-            long bound = runBound(c, model.plan().shards(), positions, tokenizerFile.length, prompt.length);
+            long bound = runBound(c, positions, tokenizerFile.length, prompt.length);
             if (running > bound) {
                 System.err.println("the run took " + running + " bytes, bound " + bound);
             }
@@ -345,7 +345,7 @@ class FuzzTest {
         }
         long used = allocated() - before;
         long bound = 24L * file.length + 64L * expected + 32L * prompt.length + SLACK
-                + (model == null ? 0 : runBound(model.config(), model.plan().shards(), STEPS, 0, 0));
+                + (model == null ? 0 : runBound(model.config(), STEPS, 0, 0));
         if (used > bound) {
             System.err.println("the tokenizer took " + used + " bytes, bound " + bound);
         }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -160,6 +161,28 @@ class HostileFilesTest {
         return path;
     }
 
+    /**
+     * A tokenizer file of 1.9 GB is read only as far as its entries go: a garbage start is refused
+     * from its first bytes (it was read whole, 4 GB and 9 s, and in a heap of 64 MB it said "not
+     * enough memory for this model" without its name), and a piece longer than the heap is named.
+     */
+    @Test
+    void aTokenizerOfGigabytesIsReadOnlyAsFarAsItsEntries(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K.bin");
+        Path zeros = sparse(dir.resolve("zeros.bin"), new byte[0], 1_900_000_000L);
+        long before = bytesRead();
+        assertFails(Cli.run(model.toString(), "-z", zeros.toString()), zeros + ": expected a positive max_token_length, found 0");
+        long read = bytesRead() - before;
+        assertTrue(read < 16 << 20, "read " + read + " bytes to refuse a 1.9 GB tokenizer");
+        assertFails(java("64m", model.toString(), "-z", zeros.toString()), zeros + ": expected a positive max_token_length, found 0");
+        // max_token_length 1, then an entry whose piece says it has 1.5 GB, which the file holds
+        byte[] start = new byte[12];
+        ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putFloat(0).putInt(1_500_000_000);
+        Path longPiece = sparse(dir.resolve("long-piece.bin"), start, 1_900_000_000L);
+        assertFails(java("64m", model.toString(), "-z", longPiece.toString()),
+                longPiece + ": a tokenizer whose pieces do not fit in memory (give Java more with -Xmx)");
+    }
+
     @Test
     void devZeroAsTheTokenizerOrThePrompt() {
         Path model = Shared.model("stories260K.bin");
@@ -182,7 +205,8 @@ class HostileFilesTest {
         Path model = withSeqLen(dir, 8_388_608);
         Cli cli = java("128m", model.toString(), "-z", TOK512, "-n", "0", "-j", "1");
         assertEquals(1, cli.status());
-        // per position: a KV cache of 2 layers * 2 * kv_dim 64, one head's score, RoPE's cos and sin of head_size / 2
+        // per position: a KV cache of 2 layers * 2 * kv_dim 64, the scores of one head at a time, RoPE's cos and
+        // sin of head_size / 2
         long perPosition = 4 * (2 * 2 * 64 + 1 + 2 * 16);
         Matcher m = Pattern.compile("teallama: " + Pattern.quote(model.toString()) + ": 8388608 steps need ([\\d.]+) MiB "
                 + "for the KV cache and activations, and ([\\d.]+) MiB are free: at most (\\d+) steps fit \\(ask for "
@@ -195,21 +219,29 @@ class HostileFilesTest {
     }
 
     /**
-     * 512 heads and seq_len 2^28: n_heads * seq_len attention scores once overflowed an int (they
-     * are one head's now), and the values of the KV cache, 8 floats a position for a head of 2,
-     * would be longer than an array. -n 0 is refused from the header; a run of 8 steps fits and
-     * works.
+     * 512 heads and seq_len 2^23: their attention scores overflowed an int when they were one
+     * array of heads * positions; the scores of one head at a time are 2^23 + 8 floats, and -n 0
+     * runs. A head of 256 over 2^23 positions is a KV cache of 2^31 floats: refused from the
+     * header, with the steps that fit; 8 steps run.
      */
     @Test
     void manyHeadsAndALongContext(@TempDir Path dir) throws IOException {
-        Config shape = new Config(1024, 2, 1, 512, 1, 3, 1 << 28);
-        Path model = Files.write(dir.resolve("heads.bin"), Mutator.write(shape, 1, true, 0, 1));
         Path tokenizer = Files.write(dir.resolve("tok3.bin"), Mutator.syntheticTokenizer(3));
-        Cli refused = Cli.run(model.toString(), "-z", tokenizer.toString(), "-n", "0");
+        // all 2^23 positions fit in 1 GiB (a KV cache of 320 MiB, RoPE's 64 MiB), and the last one runs
+        Model heads = Checkpoint.read(Mutator.write(new Config(1024, 2, 1, 512, 1, 3, 1 << 23), 1, true, 0, 1));
+        heads.checkRun(1 << 23, new Limits(Config.MAX_ARRAY_LENGTH, 1L << 30));
+        float[] logits = heads.newTransformer(1 << 23).forward(Tokenizer.BOS, (1 << 23) - 1);
+        assertEquals(3, logits.length);
+        for (float logit : logits) {
+            assertTrue(Float.isFinite(logit), Arrays.toString(logits));
+        }
+        Path wide = Files.write(dir.resolve("wide.bin"), Mutator.write(new Config(256, 2, 1, 1, 1, 3, 1 << 23), 1,
+                true, 0, 1));
+        Cli refused = Cli.run(wide.toString(), "-z", tokenizer.toString(), "-n", "0");
         assertEquals(1, refused.status());
-        assertTrue(refused.stderr().startsWith("teallama: " + model + ": 268435456 steps need a KV cache or attention "
+        assertTrue(refused.stderr().startsWith("teallama: " + wide + ": 8388608 steps need a KV cache or attention "
                 + "scores longer than an array of this platform: at most "), refused.stderr());
-        Cli eight = Cli.run(model.toString(), "-z", tokenizer.toString(), "-n", "8", "-t", "0");
+        Cli eight = Cli.run(wide.toString(), "-z", tokenizer.toString(), "-n", "8", "-t", "0");
         assertEquals(0, eight.status(), eight.stderr());
     }
 }

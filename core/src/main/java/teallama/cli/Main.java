@@ -435,7 +435,7 @@ public final class Main {
                     + new File("").getAbsolutePath() + "): no such file; give the model's tokenizer with -z");
         }
         String name = path != null ? path : DEFAULT_TOKENIZER;
-        byte[] data = new File(name).isFile() ? readFile(name, "tokenizer") : readTokenizerStream(name, vocabSize);
+        byte[] data = readTokenizerEntries(name, vocabSize);
         try {
             return Tokenizer.read(data, vocabSize);
         } catch (FormatException e) {
@@ -444,11 +444,14 @@ public final class Main {
     }
 
     /**
-     * A tokenizer from a pipe or a device, which says nothing of its length: only the bytes of
-     * max_token_length and vocabSize entries, and one more if there is one (so that a longer
-     * file is found out), as run.c reads only what it needs. Tokenizer.read judges them.
+     * A tokenizer's bytes as far as its entries go: max_token_length and vocabSize entries, and
+     * one more byte if there is one (so that a longer file is found out), as run.c reads only what
+     * it needs. A file of gigabytes that is not a tokenizer costs its first bytes, and a pipe or a
+     * device, which says nothing of its length, is read the same way. Beyond the entries of a
+     * regular file, the others are counted (skipped, not read) to say how many it has.
+     * Tokenizer.read judges the bytes.
      */
-    private static byte[] readTokenizerStream(String path, int vocabSize) throws CommandException {
+    private static byte[] readTokenizerEntries(String path, int vocabSize) throws CommandException {
         File file = openable(path, "tokenizer");
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         // buffered: FileInputStream's own readNBytes seeks, which a pipe cannot
@@ -459,23 +462,60 @@ public final class Main {
                 return data.toByteArray();
             }
             for (int i = 0; i < vocabSize; i++) {
-                byte[] scoreAndLength = in.readNBytes(8);
-                data.writeBytes(scoreAndLength);
-                int length = scoreAndLength.length < 8 ? -1 : littleEndianInt(scoreAndLength, 4);
-                if (length < 0) {
+                if (!readEntry(in, data)) {
                     return data.toByteArray();
                 }
-                byte[] piece = in.readNBytes(length); // grows with what arrives, not with what the length says
-                data.writeBytes(piece);
-                if (piece.length < length) {
-                    return data.toByteArray();
+            }
+            if (file.isFile()) {
+                long more = countEntries(file, data.size());
+                if (more > 0) {
+                    throw new CommandException(path + ": " + Tokenizer.entryCount(String.valueOf(vocabSize + more),
+                            vocabSize));
                 }
             }
             data.writeBytes(in.readNBytes(1));
             return data.toByteArray();
         } catch (IOException e) {
             throw new CommandException("cannot read tokenizer file " + path + ": " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw new CommandException(path + ": a tokenizer whose pieces do not fit in memory (give Java more with -Xmx)");
         }
+    }
+
+    /** One entry (score, length, piece) into data; whether it was whole. */
+    private static boolean readEntry(InputStream in, ByteArrayOutputStream data) throws IOException {
+        byte[] scoreAndLength = in.readNBytes(8);
+        data.writeBytes(scoreAndLength);
+        int length = scoreAndLength.length < 8 ? -1 : littleEndianInt(scoreAndLength, 4);
+        if (length < 0) {
+            return false;
+        }
+        byte[] piece = in.readNBytes(length); // grows with what arrives, not with what the length says
+        data.writeBytes(piece);
+        return piece.length == length;
+    }
+
+    /**
+     * The whole entries from offset to the end of a regular file, their pieces skipped, not read;
+     * 0 where the rest is not a sequence of whole entries (Tokenizer.read says so from its first byte).
+     */
+    private static long countEntries(File file, long offset) throws IOException {
+        long rest = file.length() - offset;
+        long entries = 0;
+        try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
+            in.skipNBytes(offset);
+            while (rest > 0) {
+                byte[] head = in.readNBytes(8);
+                int length = head.length < 8 ? -1 : littleEndianInt(head, 4);
+                if (length < 0 || length > rest - 8) {
+                    return 0;
+                }
+                in.skipNBytes(length);
+                rest -= 8L + length;
+                entries++;
+            }
+        }
+        return entries;
     }
 
     private static int littleEndianInt(byte[] b, int offset) {
@@ -519,18 +559,5 @@ public final class Main {
             throw new CommandException("cannot open " + what + " file " + path + ": it is a directory");
         }
         return file;
-    }
-
-    private static byte[] readFile(String path, String what) throws CommandException {
-        File file = openable(path, what);
-        if (file.length() > Integer.MAX_VALUE - 8) {
-            throw new CommandException(path + ": " + file.length() + " bytes is more than the 2 GiB this "
-                    + "command reads");
-        }
-        try (InputStream in = new FileInputStream(file)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new CommandException("cannot read " + what + " file " + path + ": " + e.getMessage());
-        }
     }
 }

@@ -198,6 +198,21 @@ public final class WorkerApi {
     }
 
     /**
+     * Returns "" or why a tokenizer of this many bytes (its length, or what has arrived) cannot
+     * be read: its bytes become one array, and a download of a gigabyte that is not a tokenizer
+     * must stop at its length or at the limit, not end in the browser's "array too large".
+     */
+    @JSExport
+    public static String checkTokenizerSize(String name, double bytes) {
+        try {
+            limits(0).checkArray("the tokenizer", (long) bytes);
+            return "";
+        } catch (FormatException e) {
+            return name + ": " + e.getMessage();
+        }
+    }
+
+    /**
      * The tokenizer for the model just read (worker.js only); posts ready or error. threadNote
      * says why the model runs on fewer threads than asked, or is empty.
      */
