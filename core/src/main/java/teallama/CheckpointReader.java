@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 
 import teallama.Checkpoint.Header;
 import teallama.Checkpoint.Tensor;
@@ -48,7 +47,7 @@ public final class CheckpointReader {
     private final byte[] pending = new byte[4]; // the start of a float split between two chunks
     private int pendingLength;
 
-    private Floats[][] tensors;     // (shard, tensor) fp32 tensors and norms, as held
+    private Segment.Floats[][] tensors;     // (shard, tensor) fp32 tensors and norms, as held
     private Q8Matrix[][][] matrices; // (shard, tensor, layer) int8 matrices
 
     private CheckpointReader(int requestedShards, int keep, Limits limits) {
@@ -154,7 +153,7 @@ public final class CheckpointReader {
         }
         layout = Checkpoint.layout(header.version(), header.sharedClassifier());
         checkArrays();
-        tensors = new Floats[plan.shards()][Tensor.values().length];
+        tensors = new Segment.Floats[plan.shards()][Tensor.values().length];
         matrices = new Q8Matrix[plan.shards()][Tensor.values().length][];
         nextOffset = header.bytes();
         position = header.bytes();
@@ -213,13 +212,13 @@ public final class CheckpointReader {
     /** A norm, all layers: one array, held by every kept shard. */
     private void addWhole(Tensor t) {
         int count = (int) t.count(header.config());
-        Floats values = new Floats(count, sized);
+        Segment.Floats values = new Segment.Floats(count, sized);
         for (int s = 0; s < plan.shards(); s++) {
             if (keeps(s)) {
                 tensors[s][t.ordinal()] = values;
             }
         }
-        segments.add(new FloatSegment(nextOffset, values, 0, count, null));
+        segments.add(new Segment.FloatValues(nextOffset, values, 0, count, null));
         nextOffset += 4L * count;
     }
 
@@ -234,16 +233,16 @@ public final class CheckpointReader {
                 continue;
             }
             if (l == 0) {
-                tensors[s][t.ordinal()] = new Floats(t.layers(c) * rows.size(s) * cols, sized);
+                tensors[s][t.ordinal()] = new Segment.Floats(t.layers(c) * rows.size(s) * cols, sized);
             }
-            Floats values = tensors[s][t.ordinal()];
+            Segment.Floats values = tensors[s][t.ordinal()];
             int layerOffset = l * rows.size(s) * cols;
             int rowCount = rows.size(s);
             long from = nextOffset + 4L * rows.from(s) * cols;
             Runnable done = interleave
                     ? () -> Kernels.interleaveRows(values.upTo(layerOffset + rowCount * cols), layerOffset, cols, rowCount)
                     : null;
-            segments.add(new FloatSegment(from, values, layerOffset, rowCount * cols, done));
+            segments.add(new Segment.FloatValues(from, values, layerOffset, rowCount * cols, done));
         }
         nextOffset += 4L * rows.length() * cols;
     }
@@ -268,8 +267,8 @@ public final class CheckpointReader {
             Q8Matrix[][] held = matrices[s];
             int rowCount = rows.size(s);
             Q8Matrix.Filling filling = new Q8Matrix.Filling(rowCount, cols, groupSize, sized);
-            segments.add(new ByteSegment(nextOffset + (long) rows.from(s) * cols, (long) rowCount * cols, filling));
-            scales.add(new ScaleSegment(scalesOffset + 4L * rows.from(s) * groupsPerRow, rowCount * groupsPerRow, filling, w -> {
+            segments.add(new Segment.Int8Values(nextOffset + (long) rows.from(s) * cols, (long) rowCount * cols, filling));
+            scales.add(new Segment.Scales(scalesOffset + 4L * rows.from(s) * groupsPerRow, rowCount * groupsPerRow, filling, w -> {
                 // the layers' array grows with them, so a header cannot make it long before its bytes arrive
                 Q8Matrix[] layers = held[t.ordinal()];
                 if (layers == null || layers.length == l) {
@@ -393,133 +392,5 @@ public final class CheckpointReader {
             makeNextSegments();
         }
         return segments.peekFirst();
-    }
-
-    /** A run of the file, [start, end), that goes into an array. */
-    private abstract static class Segment {
-        final long start;
-        final long end;
-
-        Segment(long start, long bytes) {
-            this.start = start;
-            this.end = start + bytes;
-        }
-
-        /** Writes n bytes that sit at `relative` in this run; returns how many it took. */
-        abstract int write(byte[] bytes, int offset, int n, long relative);
-
-        void complete() {
-        }
-    }
-
-    /**
-     * The values of a tensor in a shard: made whole at once when the file's length is known (and
-     * so checked against the header), else grown as the bytes arrive, so that a header followed
-     * by too few bytes cannot make the reader allocate what it claims.
-     */
-    private static final class Floats {
-        private final int length;
-        private float[] values;
-
-        Floats(int length, boolean whole) {
-            this.length = length;
-            this.values = new float[whole ? length : 0];
-        }
-
-        /** The array, holding at least the first end values. */
-        float[] upTo(int end) {
-            if (end > values.length) {
-                values = Arrays.copyOf(values, (int) Math.min(length, Math.max(end, 2L * values.length)));
-            }
-            return values;
-        }
-
-        float[] array() {
-            return upTo(length);
-        }
-    }
-
-    /** Little-endian float32 values into values[to, to + count). */
-    private static final class FloatSegment extends Segment {
-        private final Floats values;
-        private final int to;
-        private final Runnable done;
-
-        FloatSegment(long start, Floats values, int to, int count, Runnable done) {
-            super(start, 4L * count);
-            this.values = values;
-            this.to = to;
-            this.done = done;
-        }
-
-        @Override
-        int write(byte[] bytes, int offset, int n, long relative) {
-            int at = to + (int) (relative / 4);
-            return decodeFloats(bytes, offset, n, values.upTo(at + n / 4), at);
-        }
-
-        @Override
-        void complete() {
-            if (done != null) {
-                done.run();
-            }
-        }
-    }
-
-    /** A shard's rows of one layer of an int8 matrix: their int8 values. */
-    private static final class ByteSegment extends Segment {
-        private final Q8Matrix.Filling filling;
-
-        ByteSegment(long start, long count, Q8Matrix.Filling filling) {
-            super(start, count);
-            this.filling = filling;
-        }
-
-        @Override
-        int write(byte[] bytes, int offset, int n, long relative) {
-            filling.putValues(bytes, offset, n, relative);
-            return n;
-        }
-    }
-
-    /** The scales of those rows; once they are in, the matrix is whole. */
-    private static final class ScaleSegment extends Segment {
-        private final Q8Matrix.Filling filling;
-        private final Consumer<Q8Matrix> done;
-
-        ScaleSegment(long start, int count, Q8Matrix.Filling filling, Consumer<Q8Matrix> done) {
-            super(start, 4L * count);
-            this.filling = filling;
-            this.done = done;
-        }
-
-        @Override
-        int write(byte[] bytes, int offset, int n, long relative) {
-            int at = (int) (relative / 4);
-            int count = n / 4;
-            for (int i = 0, p = offset; i < count; i++, p += 4) {
-                filling.putScale(at + i, decodeFloat(bytes, p));
-            }
-            return 4 * count;
-        }
-
-        @Override
-        void complete() {
-            done.accept(filling.matrix());
-        }
-    }
-
-    /** Decodes the whole float32 values among n bytes into out from index to; returns the bytes used. */
-    private static int decodeFloats(byte[] b, int offset, int n, float[] out, int to) {
-        int count = n / 4;
-        for (int i = 0, p = offset; i < count; i++, p += 4) {
-            out[to + i] = decodeFloat(b, p);
-        }
-        return 4 * count;
-    }
-
-    /** The little-endian float32 at b[p]. */
-    private static float decodeFloat(byte[] b, int p) {
-        return Float.intBitsToFloat((b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | b[p + 3] << 24);
     }
 }
