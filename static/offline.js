@@ -107,6 +107,10 @@ const pageStays = (() => {
   }
 
   serviceWorkers.register("sw.js").then((registration) => {
+    if (!registration) {
+      stays(); // service workers are turned off (a browser setting, an automated browser): the page works as it is
+      return;
+    }
     registration.addEventListener("updatefound", () => watch(registration.installing));
     watch(registration.installing);
     if (controlled && registration.waiting) newBuildWaiting(registration.waiting);

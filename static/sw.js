@@ -74,30 +74,38 @@ function buildHeaders() {
 // ----------------------------------------------------------------------------
 // answers
 
-/** The site's files come from the build's cache (else the network), with the headers; models pass by. */
+/**
+ * The site's files come from the build's cache, else from the network, with the headers. Only the
+ * site's own folder is answered here (its files have no "/" in their paths): models, kept by the
+ * model store, and anything else pass by untouched, so a download streams as it arrives.
+ */
 function onFetch(event) {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
   const path = url.pathname.slice(scope.pathname.length) || "index.html";
-  if (!path.startsWith("models/") || path === KIT_INDEX) event.respondWith(fromBuild(request, path));
+  if (!path.includes("/") || path === KIT_INDEX) event.respondWith(fromBuild(request, path));
 }
 
 async function fromBuild(request, path) {
   const cache = await caches.open(SITE_CACHE + BUILD);
-  const response = (await cache.match(path)) || (await fetch(request));
-  return withHeaders(response, await buildHeaders());
+  const cached = await cache.match(path);
+  const headers = await buildHeaders();
+  if (cached) {
+    // the site's files are small: a whole body, since Firefox now and then stalls a cached body streamed on
+    return withHeaders(cached, headers, cached.body === null ? null : await cached.blob());
+  }
+  const response = await fetch(request);
+  return withHeaders(response, headers, response.body);
 }
 
 /** The response with the server's security headers: the worker policy for scripts, the page policy for the rest. */
-async function withHeaders(response, headers) {
+function withHeaders(response, headers, body) {
   if (response.type === "opaque" || response.type === "opaqueredirect") return response;
   const merged = new Headers(response.headers);
   const script = /javascript/.test(merged.get("Content-Type") || "");
   for (const [name, value] of Object.entries((script ? headers.script : headers.other) || {})) {
     merged.set(name, value);
   }
-  // the site's files are small: a whole body, since Firefox now and then stalls a cached body streamed on
-  const body = response.body === null ? null : await response.blob();
   return new Response(body, { status: response.status, statusText: response.statusText, headers: merged });
 }

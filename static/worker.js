@@ -166,15 +166,23 @@ function sourceName(source) {
 
 /**
  * The body of a URL or a local file as a stream, with its length where known (else -1) and
- * where it comes from: file, storage (a URL in the model store, when stored is true) or network.
+ * where it comes from: file, storage or network. With keepers (an array), a URL in the model
+ * store is read from there, and a download gets a keeper (added to keepers, for load() to commit
+ * or abort) that writes it to the store as it arrives; the keeper is ready before the request,
+ * so no byte waits for the disk (a refused download stops after its first few).
  */
-async function open(source, signal, stored) {
+async function open(source, what, signal, keepers) {
   if (source.file) {
-    return { stream: source.file.stream(), size: source.file.size, from: "file" };
+    return { stream: source.file.stream(), size: source.file.size, from: "file", keeper: null };
   }
-  const kept = stored ? await modelStore.find(source.url) : null;
-  if (kept !== null) {
-    return { stream: kept.file.stream(), size: kept.bytes, from: "storage" };
+  let keeper = null;
+  if (keepers !== null) {
+    const kept = await modelStore.find(source.url);
+    if (kept !== null) {
+      return { stream: kept.file.stream(), size: kept.bytes, from: "storage", keeper: null };
+    }
+    keeper = await modelStore.keep(source.url);
+    keepers.push({ what, keeper });
   }
   let response;
   try {
@@ -190,7 +198,7 @@ async function open(source, signal, stored) {
   const encoded = (response.headers.get("Content-Encoding") || "identity") !== "identity";
   const length = response.headers.get("Content-Length");
   const size = length !== null && !encoded ? Number(length) : -1;
-  return { stream: response.body, size, from: "network" };
+  return { stream: response.body, size, from: "network", keeper };
 }
 
 /**
@@ -198,12 +206,10 @@ async function open(source, signal, stored) {
  * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
  * download cut short names what was received. Blocks are in shared memory when shared is true.
  * With keepers (an array), a stored URL is read from the model store, and a download is
- * written to it as it arrives by a keeper added to keepers, for load() to commit or abort.
+ * written to it as it arrives (see open).
  */
 async function readBlocks(source, what, signal, onSize, consume, shared, keepers) {
-  const { stream, size, from } = await open(source, signal, keepers !== null);
-  const keeper = keepers !== null && from === "network" ? await modelStore.keep(source.url) : null;
-  if (keeper !== null) keepers.push({ what, keeper });
+  const { stream, size, from, keeper } = await open(source, what, signal, keepers);
   onSize(size);
   const reader = stream.getReader();
   const name = sourceName(source);

@@ -26,8 +26,9 @@ import teallama.Shared;
 
 /**
  * A static host as GitHub Pages is one: the built site at a base path with the right types and
- * no security headers (no COOP, COEP or CSP), and the shared models at models/, open to any
- * origin (CORS), so it also serves as another origin's model host. It counts the requests for
+ * no security headers (no COOP, COEP or CSP), and at models/ the site's own models (an offline
+ * demo kit's) or else the shared ones, open to any origin (CORS), so it also serves as another
+ * origin's model host. It counts the requests for
  * each path, and has models that go wrong: models/slow/NAME arrives in {@link #PIECES} pieces
  * {@link #PAUSE_MS} apart, models/page.bin is an HTML page, and {@link #brokenUrl} breaks off
  * halfway.
@@ -101,11 +102,11 @@ final class StaticHost implements AutoCloseable {
             requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             exchange.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
             exchange.getResponseHeaders().set("Connection", "close"); // one request a connection: none waits behind another
-            if (path.startsWith("models/")) {
+            Path file = site.resolve(path).normalize();
+            if (path.startsWith("models/") && !Files.isRegularFile(file)) {
                 serveModel(exchange, path.substring("models/".length()));
                 return;
             }
-            Path file = site.resolve(path).normalize();
             if (!file.startsWith(site) || !Files.isRegularFile(file)) {
                 send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
                 return;
