@@ -117,13 +117,22 @@ async function showStoredModels() {
   }
 }
 
+/** A path as it was written; one with a stray % (not an escape) stays as it is. */
+function decoded(path) {
+  try {
+    return decodeURIComponent(path);
+  } catch (e) {
+    return path;
+  }
+}
+
 function storedItem(entry) {
   const item = document.createElement("li");
   const url = new URL(entry.url);
   const name = document.createElement("span");
   name.className = "stored-name";
   name.title = entry.url;
-  name.textContent = baseName(decodeURIComponent(url.pathname)) + (url.origin === location.origin ? "" : ` · ${url.host}`);
+  name.textContent = baseName(decoded(url.pathname)) + (url.origin === location.origin ? "" : ` · ${url.host}`);
   const size = document.createElement("span");
   size.className = "stored-size";
   size.textContent = megabytes(entry.bytes);
