@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import teallama.GoldenGenerateTest;
 import teallama.GoldenGenerateTest.Case;
 import teallama.Shared;
 import teallama.server.SecurityHeaders;
+import teallama.server.SiteManifest;
 import teallama.server.SiteServer;
 
 /**
@@ -415,6 +417,58 @@ abstract class OfflineTest {
             assertEquals(false, story.page.evaluate("crossOriginIsolated"));
             assertEquals(true, story.page.evaluate("navigator.serviceWorker.controller !== null"));
             assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+        }
+    }
+
+    /**
+     * A new build on the host (a changed file, its manifest written again): the next visit of a
+     * page nobody has used installs it, switches to it with one reload, deletes the old build's
+     * cache and then stays.
+     */
+    @Test
+    void aNewBuildReplacesTheOldOneWithOneReload() throws IOException {
+        Path copy = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "site-");
+        try (var files = Files.walk(sitePath)) {
+            for (Path file : files.filter((f) -> !f.equals(sitePath)).toList()) {
+                Files.copy(file, copy.resolve(sitePath.relativize(file).toString()));
+            }
+        }
+        try (StaticHost host = new StaticHost(copy, "/", false)) {
+            AtomicInteger navigations = new AtomicInteger();
+            StoryPage story = newStory(navigations);
+            story.open(host.url(), Map.of());
+            waitFor(story, "crossOriginIsolated");
+            String oldCaches = siteCaches(story);
+            assertTrue(oldCaches.matches("teallama-site / [0-9a-f]{16}"), oldCaches);
+
+            Files.writeString(copy.resolve("style.css"), "\n/* the next build */\n", StandardOpenOption.APPEND);
+            SiteManifest.main(new String[] {copy.toString()});
+            story.page.reload();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (siteCaches(story).equals(oldCaches) || siteCaches(story).contains(",")) {
+                assertTrue(System.nanoTime() < end, "the new build never replaced " + oldCaches + ": " + siteCaches(story));
+                story.page.waitForTimeout(50);
+            }
+            waitFor(story, "crossOriginIsolated && navigator.serviceWorker.controller !== null");
+            story.page.waitForTimeout(500);
+            assertEquals(4, navigations.get(), "the first visit, its reload for isolation, ours, and one for the new build");
+            assertTrue(String.valueOf(story.page.evaluate("fetch('style.css').then((r) => r.text())"))
+                    .endsWith("/* the next build */\n"));
+        }
+    }
+
+    /** The names of the site's caches, comma-separated (a page that is reloading answers after it). */
+    private static String siteCaches(StoryPage story) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return String.valueOf(story.page.evaluate(
+                        "caches.keys().then((names) => names.filter((n) => n.startsWith('teallama-site')).join(','))"));
+            } catch (PlaywrightException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+                story.page.waitForTimeout(25);
+            }
         }
     }
 
