@@ -280,6 +280,7 @@ function stop() {
 
 function onWorkerMessage(event) {
   const m = event.data;
+  const stateBefore = state();
   switch (m.type) {
     case "progress":
       showProgress(ui, m);
@@ -330,6 +331,7 @@ function onWorkerMessage(event) {
       showError(m.message);
       break;
   }
+  storageHears(m, stateBefore);
 }
 
 function startWorker() {
@@ -439,4 +441,5 @@ showKeepHint();
 showThreadsHint();
 showColours();
 inspectNewStory({ inspect: ui.inspect.checked });
-if (link.autostart && worker) start();
+const modelsReady = prepareModels(); // storage.js: the demo kit's models, the stored ones
+if (link.autostart && worker) modelsReady.then(start);

@@ -171,13 +171,14 @@ function showProgress(ui, m) {
   const seconds = (performance.now() - downloadClock.since) / 1000;
   const speed = seconds >= 0.25 && m.loaded > 0 ? m.loaded / seconds : 0;
   const parts = [];
+  const what = m.from === "storage" ? `${m.what} from storage` : m.what;
   if (m.total > 0) {
     const percent = Math.min(100, (100 * m.loaded) / m.total);
     ui.progress.value = percent;
-    parts.push(`${m.what}: ${megabytes(m.loaded)} of ${megabytes(m.total)} (${Math.floor(percent)}%)`);
+    parts.push(`${what}: ${megabytes(m.loaded)} of ${megabytes(m.total)} (${Math.floor(percent)}%)`);
   } else {
     ui.progress.removeAttribute("value"); // a size nobody told: the bar only shows that it moves
-    parts.push(`${m.what}: ${megabytes(m.loaded)}`);
+    parts.push(`${what}: ${megabytes(m.loaded)}`);
   }
   if (speed > 0) parts.push(`${megabytes(speed)}/s`);
   if (speed > 0 && m.total > m.loaded) parts.push(`${duration((m.total - m.loaded) / speed)} left`);

@@ -3,12 +3,14 @@
 // (TeaVM's WebAssembly build of teallama.web.WorkerApi) as they arrive, and runs generation in
 // short slices so that a stop is heard between tokens. Every message to the page is built in
 // Java (Messages.java). With more than one thread, this worker runs shard 0 of the model and
-// starts shard.js workers for the others (see meeting.js).
+// starts shard.js workers for the others (see meeting.js). A model or tokenizer downloaded from
+// an address is kept in the model store (store.js) once the whole load succeeded, and read from
+// there the next time.
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, runs, steps, threads} | stop
 //   | encode {prompt} | shards {ports} | shard failed {message}
 // worker -> page: the messages of Messages.java, and shards {count}: start this many shard.js workers
-importScripts("teallama.wasm-runtime.js", "meeting.js");
+importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
 const FIRST_BLOCK = 4096;         // the header is checked after this many bytes
@@ -162,10 +164,25 @@ function sourceName(source) {
   return source.file ? source.file.name : source.url;
 }
 
-/** The body of a URL or a local file as a stream, with its length where known (else -1). */
-async function open(source, signal) {
+/**
+ * The body of a URL or a local file as a stream, with its length where known (else -1) and
+ * where it comes from: file, storage or network. With keepers (an array), a URL in the model
+ * store is read from there, and a download gets a keeper (added to keepers, for load() to commit
+ * or abort) that writes it to the store as it arrives; the keeper is ready before the request,
+ * so no byte waits for the disk (a refused download stops after its first few).
+ */
+async function open(source, what, signal, keepers) {
   if (source.file) {
-    return { stream: source.file.stream(), size: source.file.size };
+    return { stream: source.file.stream(), size: source.file.size, from: "file", keeper: null };
+  }
+  let keeper = null;
+  if (keepers !== null) {
+    const kept = await modelStore.find(source.url);
+    if (kept !== null) {
+      return { stream: kept.file.stream(), size: kept.bytes, from: "storage", keeper: null };
+    }
+    keeper = await modelStore.keep(source.url);
+    keepers.push({ what, keeper });
   }
   let response;
   try {
@@ -181,16 +198,18 @@ async function open(source, signal) {
   const encoded = (response.headers.get("Content-Encoding") || "identity") !== "identity";
   const length = response.headers.get("Content-Length");
   const size = length !== null && !encoded ? Number(length) : -1;
-  return { stream: response.body, size };
+  return { stream: response.body, size, from: "network", keeper };
 }
 
 /**
  * Reads a stream in blocks (the first one small, so the header is checked early), reporting
  * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
  * download cut short names what was received. Blocks are in shared memory when shared is true.
+ * With keepers (an array), a stored URL is read from the model store, and a download is
+ * written to it as it arrives (see open).
  */
-async function readBlocks(source, what, signal, onSize, consume, shared) {
-  const { stream, size } = await open(source, signal);
+async function readBlocks(source, what, signal, onSize, consume, shared, keepers) {
+  const { stream, size, from, keeper } = await open(source, what, signal, keepers);
   const reader = stream.getReader();
   const name = sourceName(source);
   let loaded = 0;
@@ -206,19 +225,20 @@ async function readBlocks(source, what, signal, onSize, consume, shared) {
   };
   try {
     onSize(size);
-    api.progress(what, 0, Math.max(size, 0));
+    api.progress(what, 0, Math.max(size, 0), from);
     for (;;) {
       let result;
       try {
         result = await reader.read();
       } catch (e) {
         if (signal.aborted) throw e;
-        throw new Error(`${name}: the download broke off after ${loaded} of ` +
-          `${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
+        throw new Error(`${name}: ${from === "storage" ? "reading it from storage" : "the download"} broke off ` +
+          `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
       }
       if (result.done) break;
       let chunk = result.value;
       loaded += chunk.byteLength;
+      if (keeper !== null) keeper.write(chunk);
       while (chunk.byteLength > 0) {
         if (block === null) block = newBlock(blocks++ === 0 ? FIRST_BLOCK : BLOCK);
         const n = Math.min(chunk.byteLength, block.byteLength - filled);
@@ -230,7 +250,7 @@ async function readBlocks(source, what, signal, onSize, consume, shared) {
       const step = size > 0 ? Math.floor((100 * loaded) / size) : Math.floor(loaded / BLOCK);
       if (step !== reported) {
         reported = step;
-        api.progress(what, loaded, Math.max(size, 0));
+        api.progress(what, loaded, Math.max(size, 0), from);
       }
     }
     await flush();
@@ -243,12 +263,12 @@ async function readBlocks(source, what, signal, onSize, consume, shared) {
   if (size >= 0 && loaded !== size) {
     throw new Error(`${name}: the download ended after ${loaded} of ${size} bytes`);
   }
-  api.progress(what, loaded, loaded);
+  api.progress(what, loaded, loaded, from);
   return loaded;
 }
 
 /** The whole of a small file (the tokenizer), refused once its length or its bytes exceed what Java reads. */
-async function readWhole(source, what, signal) {
+async function readWhole(source, what, signal, keepers) {
   const name = sourceName(source);
   const check = (bytes) => {
     const error = api.checkTokenizerSize(name, bytes);
@@ -260,7 +280,7 @@ async function readWhole(source, what, signal) {
     received += bytes.byteLength;
     check(received);
     parts.push(bytes.slice());
-  }, false);
+  }, false, keepers);
   const whole = new Uint8Array(total);
   let offset = 0;
   for (const part of parts) {
@@ -276,9 +296,10 @@ async function readWhole(source, what, signal) {
 /**
  * Streams the model into Java (shard 0 here, the other shards in shard workers) and reads its
  * tokenizer; returns whether a model is ready. Download and reading errors stop the download at
- * once and are posted to the page.
+ * once and are posted to the page. With store, stored files are read from the model store and
+ * downloads are kept there once both files have loaded.
  */
-async function load(model, tokenizer, threadSetting) {
+async function load(model, tokenizer, threadSetting, store) {
   const plan = threadPlan(threadSetting);
   const key = `${sourceKey(model)} ${sourceKey(tokenizer)} ${plan.threads}`;
   if (key === loadedKey) return true;
@@ -292,6 +313,7 @@ async function load(model, tokenizer, threadSetting) {
   let shards = null;       // the shard workers of this model, once its header is in
   let early = [];          // blocks read before the header said how the model splits
   let note = plan.note;
+  const keepers = store ? [] : null;
   const check = (error) => {
     if (error) throw new Error(error);
   };
@@ -315,17 +337,22 @@ async function load(model, tokenizer, threadSetting) {
     const modelBytes = await readBlocks(model, "model", signal, (size) => {
       modelSize = size;
       check(api.beginModel(name, plan.threads, 0, size, memory));
-    }, consume, plan.threads > 1);
+    }, consume, plan.threads > 1, keepers);
     check(api.finishModel());
     for (const reply of await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })))) {
       check(reply.error);
     }
-    const tokenizerBytes = await readWhole(tokenizer, "tokenizer", signal);
-    if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), sourceName(tokenizer), modelBytes, note)) return false;
+    const tokenizerBytes = await readWhole(tokenizer, "tokenizer", signal, keepers);
+    if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), sourceName(tokenizer), modelBytes, note)) {
+      abortKeeping(keepers);
+      return false;
+    }
     loadedKey = key;
     loadedShards = shards.length + 1;
+    commitKeeping(keepers);
     return true;
   } catch (e) {
+    abortKeeping(keepers);
     api.abandonModel();
     for (const shard of shards || []) shard.port.postMessage({ type: "abandon" });
     if (!signal.aborted) {
@@ -337,6 +364,17 @@ async function load(model, tokenizer, threadSetting) {
   } finally {
     if (download && download.signal === signal) download = null;
   }
+}
+
+/** The load succeeded: what was downloaded is stored now, and the page hears whether it could be. */
+function commitKeeping(keepers) {
+  for (const { what, keeper } of keepers || []) {
+    keeper.commit().then((kept) => api.kept(what, kept.url, kept.bytes, kept.failure));
+  }
+}
+
+function abortKeeping(keepers) {
+  for (const { keeper } of keepers || []) keeper.abort();
 }
 
 /** Starts (or reuses) the shard workers for shards 1..n-1 and tells each what it reads. */
@@ -395,7 +433,7 @@ function generateSlice() {
 }
 
 async function start(message) {
-  if (!(await load(message.model, message.tokenizer, message.settings.threads))) return;
+  if (!(await load(message.model, message.tokenizer, message.settings.threads, true))) return;
   const s = message.settings;
   if (!api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed, s.keep || "0", !!s.inspect, memoryBytes())) return;
   await serveShards(api.storyPositions());
@@ -404,13 +442,14 @@ async function start(message) {
 }
 
 /**
- * The benchmark: per run, loads the model again (the download is served locally) and writes a
- * whole story without yielding, so each run's done message times load-to-first-token and tok/s.
+ * The benchmark: per run, loads the model again (downloaded each time, never from the model
+ * store) and writes a whole story without yielding, so each run's done message times
+ * load-to-first-token and tok/s.
  */
 async function bench(message) {
   for (let run = 0; run < message.runs; run++) {
     loadedKey = null;
-    if (!(await load(message.model, message.tokenizer, message.threads))) return;
+    if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
     if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
     await serveShards(api.storyPositions());
     try {

@@ -152,10 +152,13 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals("Threads: one thread.", story.page.textContent("#threads-hint"), "what the next Start runs");
     }
 
-    /** Served without the cross-origin isolation headers, the page says it runs one thread, and why. */
+    /**
+     * Served without the cross-origin isolation headers, and with no service worker to add them,
+     * the page says it runs one thread, and why.
+     */
     @Test
     void withoutCrossOriginIsolationOneThreadRunsAndThePageSaysWhy() {
-        StoryPage story = desktop();
+        StoryPage story = desktopWithoutServiceWorker();
         story.page.route("**/*", (route) -> {
             var response = route.fetch();
             Map<String, String> headers = new HashMap<>(response.headers());

@@ -13,6 +13,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.ColorScheme;
 import com.microsoft.playwright.options.ReducedMotion;
+import com.microsoft.playwright.options.ServiceWorkerPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,8 +65,10 @@ abstract class PagesTest {
      * BiDi does not, so it gets a browser of its own with the preferences that set them.
      */
     StoryPage newPage(int width, int height, Media media) {
-        Browser.NewContextOptions options = new Browser.NewContextOptions().setViewportSize(width, height)
-                .setHasTouch(media.touch());
+        return newPage(new Browser.NewContextOptions().setViewportSize(width, height).setHasTouch(media.touch()), media);
+    }
+
+    private StoryPage newPage(Browser.NewContextOptions options, Media media) {
         Browser target = browser;
         if (browserName().equals("chromium")) {
             options.setColorScheme(media.dark() ? ColorScheme.DARK : ColorScheme.LIGHT)
@@ -88,6 +91,12 @@ abstract class PagesTest {
 
     StoryPage desktop() {
         return newPage(1100, 1000, Media.PLAIN);
+    }
+
+    /** A desktop page whose service worker (sw.js) never starts, as in a browser that has none. */
+    StoryPage desktopWithoutServiceWorker() {
+        return newPage(new Browser.NewContextOptions().setViewportSize(1100, 1000)
+                .setServiceWorkers(ServiceWorkerPolicy.BLOCK), Media.PLAIN);
     }
 
     StoryPage phone() {

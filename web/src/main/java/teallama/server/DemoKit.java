@@ -70,6 +70,9 @@ final class DemoKit {
                         StandardCopyOption.REPLACE_EXISTING);
             }
             Files.writeString(models.resolve("index.json"), manifest(entries), StandardCharsets.UTF_8);
+            if (Files.exists(partial.resolve(SiteManifest.FILE))) {
+                SiteManifest.write(partial); // the page finds the kit's models, and the service worker keeps their list
+            }
             Files.deleteIfExists(out); // an empty folder, checked above
             Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -177,7 +180,7 @@ final class DemoKit {
         return json.append("]}\n").toString();
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder quoted = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -5,16 +5,28 @@ import org.teavm.jso.JSObject;
 
 /**
  * Every message the worker posts to the page, in one place. Each carries a type:
- * progress | ready | encoded | started | token | done | error.
+ * progress | ready | kept | encoded | started | token | done | error.
  */
 final class Messages {
     private Messages() {
     }
 
-    /** Bytes of a download so far; total is 0 when the server did not say. */
-    @JSBody(params = {"what", "loaded", "total"},
-            script = "self.postMessage({type: 'progress', what: what, loaded: loaded, total: total});")
-    static native void progress(String what, double loaded, double total);
+    /**
+     * Bytes of a download so far; total is 0 when the server did not say. from is where the
+     * bytes come from: network, storage (the model store, store.js) or file (a local file).
+     */
+    @JSBody(params = {"what", "loaded", "total", "from"},
+            script = "self.postMessage({type: 'progress', what: what, loaded: loaded, total: total, from: from});")
+    static native void progress(String what, double loaded, double total, String from);
+
+    /**
+     * After a load that succeeded, whether the download of the model or tokenizer (what) from url
+     * is now in the model store: failure is empty when bytes were kept, else why it could not be
+     * (storage full, none in a private window), and nothing was kept.
+     */
+    @JSBody(params = {"what", "url", "bytes", "failure"},
+            script = "self.postMessage({type: 'kept', what: what, url: url, bytes: bytes, failure: failure});")
+    static native void kept(String what, String url, double bytes, String failure);
 
     /**
      * A model and its tokenizer are in memory, split over threads workers; threadNote says why

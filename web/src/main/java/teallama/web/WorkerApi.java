@@ -68,10 +68,19 @@ public final class WorkerApi {
         return new Limits((1 << 28) - 4, memoryBytes > 0 ? (long) memoryBytes : Long.MAX_VALUE);
     }
 
-    /** Reports a download's progress (total 0 when unknown); worker.js fetches, the message is built here. */
+    /**
+     * Reports a download's progress (total 0 when unknown) from network, storage or file;
+     * worker.js fetches, the message is built here.
+     */
     @JSExport
-    public static void progress(String what, double loaded, double total) {
-        Messages.progress(what, loaded, total);
+    public static void progress(String what, double loaded, double total, String from) {
+        Messages.progress(what, loaded, total, from);
+    }
+
+    /** Reports whether a download was kept in the model store (failure empty) or why not. */
+    @JSExport
+    public static void kept(String what, String url, double bytes, String failure) {
+        Messages.kept(what, url, bytes, failure);
     }
 
     /** Reports a failure that happened in worker.js, such as a download that failed. */

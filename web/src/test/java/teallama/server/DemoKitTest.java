@@ -3,7 +3,9 @@ package teallama.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,6 +76,22 @@ class DemoKitTest {
         DemoKit.write(site, out, List.of(new DemoKit.Choice(stories260K, tok512)));
         assertEquals(List.of("docs/a.txt", "index.html", "models/index.json", "models/stories260K.bin",
                 "models/tok512.bin", "worker.js"), files(out));
+    }
+
+    /** A built site's kit lists models/index.json in its manifest, under a version of its own, for the page and its worker. */
+    @Test
+    void aBuiltSitesKitListsItsModelsInTheSiteManifest() throws Exception {
+        Files.writeString(site.resolve("sw.js"), "const BUILD = \"unbuilt\";\n");
+        String siteVersion = SiteManifest.write(site);
+        Path out = dir.resolve("kit");
+        DemoKit.write(site, out, List.of(new DemoKit.Choice(stories260K, tok512)));
+        assertEquals(List.of("docs/a.txt", "index.html", "models/index.json", "worker.js"),
+                SiteManifest.entries(out).stream().map(SiteManifest.Entry::path).toList());
+        String kitVersion = SiteManifest.version(SiteManifest.entries(out));
+        assertNotEquals(siteVersion, kitVersion);
+        assertTrue(Files.readString(out.resolve("site-manifest.json")).startsWith("{\"version\": \"" + kitVersion + "\""));
+        assertEquals("const BUILD = \"" + kitVersion + "\";\n", Files.readString(out.resolve("sw.js")));
+        assertEquals("const BUILD = \"" + siteVersion + "\";\n", Files.readString(site.resolve("sw.js")), "the site is unchanged");
     }
 
     private void assertRefused(Path out, List<DemoKit.Choice> choices, String message) throws IOException {

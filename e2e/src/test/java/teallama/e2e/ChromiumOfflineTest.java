@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumOfflineTest extends OfflineTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}

@@ -1,0 +1,531 @@
+package teallama.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.PlaywrightException;
+import com.microsoft.playwright.Playwright;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import teallama.GoldenGenerateTest;
+import teallama.GoldenGenerateTest.Case;
+import teallama.Shared;
+import teallama.server.SecurityHeaders;
+import teallama.server.SiteManifest;
+import teallama.server.SiteServer;
+
+/**
+ * The page after one visit: the model store (store.js), the service worker (sw.js) and the
+ * offline demo kit, each in a fresh browser context (a service worker and a store live as long
+ * as their context); subclasses name the browser.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class OfflineTest {
+    /** case03: -t 0 -i "Once upon a time", whose text is golden. */
+    static final Case CASE03 = GoldenGenerateTest.cases().get(2);
+    /** Records every text the progress line shows, in window.progressSeen. */
+    static final String RECORD_PROGRESS = "window.progressSeen = [];"
+            + "document.addEventListener('DOMContentLoaded', () => {"
+            + "  const text = document.getElementById('progress-text');"
+            + "  if (text) new MutationObserver(() => window.progressSeen.push(text.textContent))"
+            + "    .observe(text, {childList: true, characterData: true, subtree: true}); });";
+
+    private static Path kit;
+
+    private Playwright playwright;
+    private Browser browser;
+    private final List<BrowserContext> contexts = new ArrayList<>();
+    private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> console = Collections.synchronizedList(new ArrayList<>()); // for the failures' messages
+    TestSite site;
+    Path sitePath;
+
+    abstract String browserName();
+
+    @BeforeAll
+    void launch() {
+        site = TestSite.get();
+        sitePath = Path.of(System.getProperty("teallama.site", "../web/target/site")).toAbsolutePath().normalize();
+        playwright = Browsers.playwright();
+        browser = Browsers.launch(playwright, browserName());
+    }
+
+    @AfterAll
+    void close() {
+        browser.close();
+        playwright.close();
+    }
+
+    @AfterEach
+    void closeContexts() {
+        contexts.forEach(BrowserContext::close);
+        contexts.clear();
+        console.clear();
+        List<String> errors = List.copyOf(pageErrors);
+        pageErrors.clear();
+        assertEquals(List.of(), errors, "uncaught errors in the page");
+    }
+
+    /** A page in a context of its own, which counts its main frame's navigations in navigations. */
+    StoryPage newStory(AtomicInteger navigations) {
+        BrowserContext context = browser.newContext();
+        contexts.add(context);
+        context.addInitScript(RECORD_PROGRESS);
+        Page page = context.newPage();
+        page.onPageError(pageErrors::add);
+        page.onConsoleMessage(message -> console.add("page: " + message.text()));
+        page.onWorker(worker -> worker.onConsole(message -> console.add(worker.url() + ": " + message.text())));
+        page.onFrameNavigated(frame -> {
+            if (frame == page.mainFrame()) {
+                navigations.incrementAndGet();
+            }
+        });
+        return new StoryPage(page);
+    }
+
+    StoryPage newStory() {
+        return newStory(new AtomicInteger());
+    }
+
+    /** A link to case03's story with this model and tokenizer (null: the preset's own). */
+    static Map<String, String> case03(String model, String tokenizer, String... more) {
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("model", model);
+        if (tokenizer != null) {
+            query.put("tokenizer", tokenizer);
+        }
+        query.put("prompt", CASE03.prompt());
+        query.put("temperature", CASE03.temperature());
+        query.put("topp", CASE03.topp());
+        query.put("seed", CASE03.seed());
+        query.put("steps", CASE03.steps());
+        for (int i = 0; i < more.length; i += 2) {
+            query.put(more[i], more[i + 1]);
+        }
+        return query;
+    }
+
+    /** Waits until the page says done or error, through any reloads on the way. */
+    void waitForEnd(StoryPage story) {
+        waitFor(story, "['done', 'error'].includes(document.getElementById('output').dataset.state)");
+    }
+
+    /** Polls a condition in the page until it holds; a page that reloads meanwhile is asked again. */
+    void waitFor(StoryPage story, String condition) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (;;) {
+            try {
+                Object holds = story.page.evaluate("() => { try { return !!(" + condition + "); } catch (e) { return false; } }");
+                if (Boolean.TRUE.equals(holds)) {
+                    return;
+                }
+            } catch (PlaywrightException e) {
+                // the page navigated while it was asked
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("waited 60 s for " + condition + "; status: " + story.status() + "; progress: "
+                        + story.page.textContent("#progress-text") + "; console: " + console);
+            }
+            story.page.waitForTimeout(25);
+        }
+    }
+
+    static void assertGolden(StoryPage story) {
+        assertEquals("done", story.state(), story.status());
+        assertArrayEquals(CASE03.expected(), (story.output() + "\n").getBytes(StandardCharsets.UTF_8),
+                () -> "expected:\n" + new String(CASE03.expected(), StandardCharsets.UTF_8) + "\nfound:\n" + story.output());
+    }
+
+    /** The addresses in the model store, as the page lists them. */
+    @SuppressWarnings("unchecked")
+    static List<String> stored(StoryPage story) {
+        return (List<String>) story.page.evaluate("modelStore.list().then((entries) => entries.map((e) => e.url))");
+    }
+
+    /** Every file in the store's folder, whole or not. */
+    @SuppressWarnings("unchecked")
+    static List<String> storeFiles(StoryPage story) {
+        return (List<String>) story.page.evaluate("navigator.storage.getDirectory()"
+                + ".then((root) => root.getDirectoryHandle('teallama-store', {create: true}))"
+                + ".then(async (dir) => {"
+                + "  const names = [];"
+                + "  for await (const name of dir.keys()) names.push(name);"
+                + "  return names; })");
+    }
+
+    /** Waits until the store's folder holds no file: a failed download's bytes are deleted soon after its error. */
+    static void waitForEmptyStore(StoryPage story) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!storeFiles(story).isEmpty()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("bytes left in the store: " + storeFiles(story));
+            }
+            story.page.waitForTimeout(25);
+        }
+    }
+
+    static String progressSeen(StoryPage story) {
+        return String.valueOf(story.page.evaluate("window.progressSeen.join(' | ')"));
+    }
+
+    // ----------------------------------------------------------------------------
+    // the model store
+
+    /**
+     * One visit loads the model from another origin; the next load reads it from the store and
+     * asks that origin for nothing; and with the network cut and both servers gone, a reload
+     * shows the page (from the service worker) and tells the golden story from the store. (At a
+     * sub-path, on a host without headers: the next test.)
+     */
+    @Test
+    void afterOneVisitTheStoredModelTellsTheGoldenStoryOffline() throws IOException {
+        SiteServer siteServer = new SiteServer(sitePath, null, 0, "/");
+        StaticHost modelHost = new StaticHost(sitePath, "/", false);
+        try {
+            String models = modelHost.url() + "models/";
+            Map<String, String> query = case03(models + "stories260K.bin", models + "tok512.bin", "autostart", "1");
+            StoryPage story = newStory();
+            story.open(siteServer.url(), query);
+            waitForEnd(story);
+            assertGolden(story);
+            assertTrue(progressSeen(story).contains("model: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+            waitFor(story, "navigator.serviceWorker.controller !== null");
+            waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+            assertEquals(List.of(models + "stories260K.bin", models + "tok512.bin"), stored(story));
+            assertEquals(1, modelHost.requests("models/stories260K.bin"));
+            assertEquals(1, modelHost.requests("models/tok512.bin"));
+
+            story.open(siteServer.url(), query);
+            waitForEnd(story);
+            assertGolden(story);
+            assertEquals(1, modelHost.requests("models/stories260K.bin"), "the stored model was not asked for again");
+            assertEquals(1, modelHost.requests("models/tok512.bin"), "nor its tokenizer");
+            assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+            assertTrue(progressSeen(story).contains("tokenizer from storage: 6 KB of 6 KB (100%)"), progressSeen(story));
+            assertTrue(story.page.textContent("#progress-text").endsWith("in memory · read from storage"),
+                    story.page.textContent("#progress-text"));
+
+            siteServer.close();
+            modelHost.close();
+            story.page.context().setOffline(true);
+            story.page.reload();
+            waitForEnd(story);
+            assertGolden(story);
+            assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+            assertEquals(true, story.page.evaluate("crossOriginIsolated"), "the worker's answers carry COOP and COEP");
+        } finally {
+            siteServer.close();
+            modelHost.close();
+        }
+    }
+
+    /** An HTML page, a download that breaks off and one stopped halfway: none is kept, nor any of its bytes. */
+    @Test
+    void failedRefusedAndStoppedDownloadsAreNeverStored() {
+        try (StaticHost modelHost = new StaticHost(sitePath, "/", false)) {
+            String tokenizer = modelHost.url() + "models/tok512.bin";
+            StoryPage story = newStory();
+
+            story.open(site.root.url(), case03(modelHost.url() + "models/page.bin", tokenizer, "autostart", "1"));
+            waitForEnd(story);
+            assertEquals("error", story.state());
+            assertTrue(story.status().contains("a text document (an HTML page?), not model weights"), story.status());
+            assertEquals(List.of(), stored(story));
+            waitForEmptyStore(story);
+
+            story.open(site.root.url(), case03(modelHost.brokenUrl("stories260K.bin"), tokenizer, "autostart", "1"));
+            waitForEnd(story);
+            assertEquals("error", story.state());
+            assertTrue(story.status().contains("the download broke off after"), story.status());
+            assertEquals(List.of(), stored(story));
+            waitForEmptyStore(story);
+
+            story.open(site.root.url(), case03(modelHost.url() + "models/slow/stories260K.bin", tokenizer));
+            story.page.click("#start");
+            waitFor(story, "/^model: [1-9]/.test(document.getElementById('progress-text').textContent)");
+            story.page.click("#stop");
+            story.waitForState("stopped");
+            assertTrue(story.page.textContent("#progress-text").matches("model: .* \\(\\d{1,2}%\\).*"),
+                    "stopped halfway: " + story.page.textContent("#progress-text"));
+            assertEquals(List.of(), stored(story));
+            waitForEmptyStore(story);
+
+            // the store works here: a whole load is kept
+            story.open(site.root.url(), case03(modelHost.url() + "models/stories260K.bin", tokenizer, "autostart", "1"));
+            waitForEnd(story);
+            assertGolden(story);
+            waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+            assertEquals(2, stored(story).size());
+            assertEquals(4, storeFiles(story).size(), "two entries and their data: " + storeFiles(story));
+        }
+    }
+
+    /** A browser that keeps nothing (here: the store's folder is taken by a file) still tells the story, and says so. */
+    @Test
+    void whenTheModelCannotBeKeptTheStoryRunsAndThePageSaysSo() {
+        StoryPage story = newStory();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", CASE03.prompt(), "temperature", CASE03.temperature(),
+                "topp", CASE03.topp(), "seed", CASE03.seed(), "steps", CASE03.steps()));
+        story.page.evaluate("navigator.storage.getDirectory().then(async (root) => {"
+                + "  await root.removeEntry('teallama-store', {recursive: true}).catch(() => {});"
+                + "  await root.getFileHandle('teallama-store', {create: true}); })");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertGolden(story);
+        story.waitUntil("() => !document.getElementById('store-note').hidden", null);
+        story.waitUntil("() => document.getElementById('store-note').textContent.startsWith('The model and')", null);
+        String note = story.page.textContent("#store-note");
+        assertTrue(note.startsWith("The model and its tokenizer could not be kept for next time: ")
+                && note.endsWith(". The story runs all the same."), note);
+        assertTrue(!note.contains(".."), note);
+        story.waitUntil("() => document.getElementById('stored-summary').textContent.startsWith('Models cannot be')", null);
+    }
+
+    /** The list shows each file with its size, the total and the quota; Remove forgets a file, and the menu follows. */
+    @Test
+    void theStoredModelsListShowsEachFileAndRemovesIt() {
+        StoryPage story = newStory();
+        story.open(site.root.url(), Map.of("model", "local-260K", "temperature", "0", "steps", "20", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.waitUntil("() => document.querySelectorAll('#stored-list li').length === 2", null);
+        assertEquals(List.of("stories260K.bin1.0 MBRemove", "tok512.bin6 KBRemove"),
+                story.page.locator("#stored-list li").allTextContents());
+        String summary = story.page.textContent("#stored-summary");
+        assertTrue(summary.startsWith("2 files, 1.0 MB in all. This browser lets the site keep up to "), summary);
+        assertTrue(story.page.textContent("#model option[value='local-260K']").endsWith(" · stored, works offline"));
+
+        story.page.click("button[aria-label='Remove stories260K.bin']");
+        story.waitUntil("() => document.querySelectorAll('#stored-list li').length === 1", null);
+        assertEquals(List.of("tok512.bin6 KBRemove"), story.page.locator("#stored-list li").allTextContents());
+        assertEquals(List.of(site.root.url() + "models/tok512.bin"), stored(story));
+        assertEquals("stories260K · 1 MB", story.page.textContent("#model option[value='local-260K']"));
+        assertEquals("Removed stories260K.bin from this browser.", story.status());
+    }
+
+    /** A model that cannot be downloaded (here: nobody answers at its address) offers the stored ones, which run. */
+    @Test
+    void aModelThatCannotBeDownloadedOffersTheStoredOnes() {
+        StoryPage story = newStory();
+        story.open(site.root.url(), case03("local-260K", null, "autostart", "1"));
+        story.waitForState("done", "error");
+        assertGolden(story);
+        story.waitUntil("() => document.querySelectorAll('#stored-list li').length === 2", null);
+
+        story.page.selectOption("#model", "url");
+        story.page.fill("#model-url", "http://127.0.0.1:9/stories15M.bin");
+        story.page.fill("#tokenizer-url", "http://127.0.0.1:9/tokenizer.bin");
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        assertEquals("error", story.state());
+        assertTrue(story.status().startsWith("http://127.0.0.1:9/stories15M.bin: could not download it"), story.status());
+        assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));
+
+        story.page.click("#store-note button[data-model='local-260K']");
+        story.waitForState("done", "error");
+        assertGolden(story);
+        assertEquals("local-260K", story.page.inputValue("#model"));
+        assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+    }
+
+    // ----------------------------------------------------------------------------
+    // the service worker on a host that sends no headers
+
+    /**
+     * GitHub Pages sends no COOP or COEP: the page registers its service worker, reloads once
+     * when the worker takes it over, and is then cross-origin isolated, with the server's
+     * policies, and tells the golden story on two threads; a link's story waits for that reload.
+     * Reloaded, the link's story reads the model from the store, on two threads again, and so
+     * it does offline, once the host is gone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/", TestSite.SUB_PATH})
+    void theServiceWorkerIsolatesAPageFromAHostWithoutHeadersForTwoThreads(String basePath) {
+        try (StaticHost host = new StaticHost(sitePath, basePath, false)) {
+            AtomicInteger navigations = new AtomicInteger();
+            StoryPage story = newStory(navigations);
+            story.open(host.url(), case03("models/stories260K.bin", "models/tok512.bin", "threads", "2", "autostart", "1"));
+            waitForEnd(story);
+            assertGolden(story);
+            assertEquals(2, navigations.get(), "the first load and one reload");
+            assertEquals(true, story.page.evaluate("crossOriginIsolated"));
+            assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
+            assertEquals(1, host.requests("models/stories260K.bin"), "the story began after the reload, not before");
+            assertEquals(SecurityHeaders.PAGE_HEADER_POLICY,
+                    story.page.evaluate("fetch('index.html').then((r) => r.headers.get('Content-Security-Policy'))"));
+            assertEquals(SecurityHeaders.WORKER_POLICY,
+                    story.page.evaluate("fetch('worker.js').then((r) => r.headers.get('Content-Security-Policy'))"));
+
+            story.page.reload();
+            waitFor(story, "document.readyState === 'complete'");
+            story.page.waitForTimeout(500);
+            assertEquals(3, navigations.get(), "no reload of its own");
+            assertEquals(true, story.page.evaluate("crossOriginIsolated"));
+
+            // the link's story again, after the reload: the store feeds both threads, and the model is not asked for
+            waitForEnd(story);
+            assertGolden(story);
+            assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+            assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
+            assertEquals(1, host.requests("models/stories260K.bin"), "read from the store");
+
+            // with the host gone and the network cut: the page from the service worker, isolated, the story from the store
+            host.close();
+            story.page.context().setOffline(true);
+            story.page.reload();
+            waitForEnd(story);
+            assertGolden(story);
+            assertEquals(true, story.page.evaluate("crossOriginIsolated"));
+            assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
+        }
+    }
+
+    /** Where the worker's answers cannot make the page isolated, it reloads once, never again, and runs one thread. */
+    @Test
+    void aPageTheWorkerCannotIsolateReloadsOnceAndRunsOneThread() {
+        try (StaticHost host = new StaticHost(sitePath, "/", true)) {
+            AtomicInteger navigations = new AtomicInteger();
+            StoryPage story = newStory(navigations);
+            story.open(host.url(), case03("models/stories260K.bin", "models/tok512.bin", "threads", "2", "autostart", "1"));
+            waitForEnd(story);
+            assertGolden(story);
+            story.page.waitForTimeout(500);
+            assertEquals(2, navigations.get(), "one reload, no loop");
+            assertEquals(false, story.page.evaluate("crossOriginIsolated"));
+            assertEquals(true, story.page.evaluate("navigator.serviceWorker.controller !== null"));
+            assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+        }
+    }
+
+    /**
+     * A new build on the host (a changed file, its manifest written again): the next visit of a
+     * page nobody has used installs it, switches to it with one reload, deletes the old build's
+     * cache and then stays.
+     */
+    @Test
+    void aNewBuildReplacesTheOldOneWithOneReload() throws IOException {
+        Path copy = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "site-");
+        try (var files = Files.walk(sitePath)) {
+            for (Path file : files.filter((f) -> !f.equals(sitePath)).toList()) {
+                Files.copy(file, copy.resolve(sitePath.relativize(file).toString()));
+            }
+        }
+        try (StaticHost host = new StaticHost(copy, "/", false)) {
+            AtomicInteger navigations = new AtomicInteger();
+            StoryPage story = newStory(navigations);
+            story.open(host.url(), Map.of());
+            waitFor(story, "crossOriginIsolated");
+            String oldCaches = siteCaches(story);
+            assertTrue(oldCaches.matches("teallama-site / [0-9a-f]{16}"), oldCaches);
+
+            Files.writeString(copy.resolve("style.css"), "\n/* the next build */\n", StandardOpenOption.APPEND);
+            SiteManifest.main(new String[] {copy.toString()});
+            story.page.reload();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (siteCaches(story).equals(oldCaches) || siteCaches(story).contains(",")) {
+                assertTrue(System.nanoTime() < end, "the new build never replaced " + oldCaches + ": " + siteCaches(story));
+                story.page.waitForTimeout(50);
+            }
+            waitFor(story, "crossOriginIsolated && navigator.serviceWorker.controller !== null");
+            story.page.waitForTimeout(500);
+            assertEquals(4, navigations.get(), "the first visit, its reload for isolation, ours, and one for the new build");
+            assertTrue(String.valueOf(story.page.evaluate("fetch('style.css').then((r) => r.text())"))
+                    .endsWith("/* the next build */\n"));
+        }
+    }
+
+    /** The names of the site's caches, comma-separated (a page that is reloading answers after it). */
+    private static String siteCaches(StoryPage story) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return String.valueOf(story.page.evaluate(
+                        "caches.keys().then((names) => names.filter((n) => n.startsWith('teallama-site')).join(','))"));
+            } catch (PlaywrightException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+                story.page.waitForTimeout(25);
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------
+    // the offline demo kit
+
+    /** java -jar web/target/teallama-web.jar kit DIR with stories260K and an int8 model, once for all tests. */
+    static synchronized Path kit(Path sitePath) throws IOException, InterruptedException {
+        if (kit == null) {
+            Path out = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "kit-");
+            Path jar = sitePath.resolveSibling("teallama-web.jar");
+            String tok512 = Shared.model("tok512.bin").toString();
+            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", jar.toString(), "kit", out.toString(),
+                    "--model", Shared.model("stories260K.bin").toString(), "--tokenizer", tok512,
+                    "--model", Shared.model("random-mini-q80.bin").toString(), "--tokenizer", tok512,
+                    "--site", sitePath.toString()).redirectErrorStream(true).start();
+            String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, process.waitFor(), said);
+            kit = out;
+        }
+        return kit;
+    }
+
+    /**
+     * A kit served by a plain static host (no headers of its own) lists its models first, as
+     * served with the page, and tells a story, then offline too.
+     */
+    @Test
+    void aDemoKitOnAStaticHostListsItsModelsAndTellsAStoryOffline() throws Exception {
+        StaticHost kitServer = new StaticHost(kit(sitePath), "/", false);
+        try {
+            StoryPage story = newStory();
+            story.open(kitServer.url(), Map.of());
+            // the first visit reloads once, when the service worker takes the page over
+            waitFor(story, "crossOriginIsolated && document.querySelector('#model optgroup option').value === 'local-stories260K'");
+            assertEquals("With this page", story.page.getAttribute("#model optgroup", "label"));
+            assertEquals(List.of("stories260K · 1.0 MB", "random-mini-q80 · 479 KB"),
+                    story.page.locator("#model optgroup:first-child option").allTextContents());
+            assertEquals(0, story.page.locator("#model option[value='local-260K']").count(), "the kit's models only");
+
+            story.open(kitServer.url(), case03("local-stories260K", null, "autostart", "1"));
+            waitForEnd(story);
+            assertGolden(story);
+            waitFor(story, "navigator.serviceWorker.controller !== null");
+            waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+
+            kitServer.close();
+            story.page.context().setOffline(true);
+            story.page.reload();
+            waitForEnd(story);
+            assertGolden(story);
+            assertEquals("local-stories260K", story.page.inputValue("#model"));
+            assertEquals(List.of("stories260K · 1.0 MB · stored, works offline", "random-mini-q80 · 479 KB"),
+                    story.page.locator("#model optgroup:first-child option").allTextContents());
+        } finally {
+            kitServer.close();
+        }
+    }
+}

@@ -1,0 +1,234 @@
+"use strict";
+// The story page's side of the model store (store.js): the demo kit's models (models/index.json,
+// listed first, as served with this page), the Stored models list with sizes, Remove buttons,
+// the total and the browser's quota, which presets work offline, what the worker says about
+// keeping a download, and, when a model cannot be loaded, the stored or bundled ones instead.
+// Uses app.js's ui, start and state, and common.js's PRESETS.
+
+const stored = {
+  urls: new Set(),      // the addresses in the store, as modelStore.address gives them
+  modelFrom: "",        // where the model of the load under way comes from (progress messages)
+  persistAsked: false,
+  notKept: [],          // what of the last load could not be kept
+  listings: 0,          // the latest listing shows; an older one that ends later does not
+};
+
+// ----------------------------------------------------------------------------
+// the demo kit: models/index.json beside the page
+
+/**
+ * The kit's models as presets in place of the page's own; true when there is a kit. The site's
+ * manifest lists models/index.json when there is one (so no page asks for one in vain).
+ */
+async function addKitModels() {
+  let models;
+  try {
+    const manifest = await (await fetch("site-manifest.json", { cache: "no-cache" })).json();
+    if (!manifest.files.some((file) => file.path === "models/index.json")) return false;
+  } catch (e) {
+    return false; // a site without its manifest (not built by Maven): no kit
+  }
+  try {
+    const response = await fetch("models/index.json", { cache: "no-cache" });
+    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    models = (await response.json()).models;
+    if (!Array.isArray(models) || !models.every(isKitEntry)) {
+      throw new Error("expected {\"models\": [{name, model, tokenizer}, ...]}");
+    }
+  } catch (e) {
+    ui.notice.replaceChildren("models/index.json, the list of the models served with this page, cannot be read " +
+      `(${e.message}); its models are not in the menu.`);
+    ui.notice.hidden = false;
+    return false;
+  }
+  for (const [key, preset] of Object.entries(PRESETS)) {
+    if (preset.from === HERE) delete PRESETS[key];
+  }
+  for (const m of models) {
+    PRESETS[`local-${m.name}`] = { label: `${m.name} · ${megabytes(m.modelBytes || 0)}`, from: HERE,
+      model: "models/" + encodeURIComponent(m.model), tokenizer: "models/" + encodeURIComponent(m.tokenizer) };
+  }
+  return true;
+}
+
+function isKitEntry(m) {
+  const fileName = (name) => typeof name === "string" && /^[^/\\?#]+$/.test(name) && name !== "." && name !== "..";
+  return m && typeof m.name === "string" && m.name !== "" && fileName(m.model) && fileName(m.tokenizer);
+}
+
+/**
+ * Puts the kit's models in the menu (settings from a link or the last visit apply to them too)
+ * and lists the stored models; resolves when the page will stay (offline.js) and the menu is
+ * complete, so that a link's story can start.
+ */
+function prepareModels() {
+  const kit = addKitModels().then((added) => {
+    if (added) {
+      fillModelChoices(ui.model);
+      loadSettings();
+      markStoredPresets();
+    }
+  });
+  showStoredModels();
+  return Promise.all([pageStays, kit]).catch(() => {});
+}
+
+// ----------------------------------------------------------------------------
+// the Stored models list
+
+const storedUi = { summary: document.getElementById("stored-summary"), list: document.getElementById("stored-list"),
+  note: document.getElementById("store-note") };
+
+async function showStoredModels() {
+  const listing = ++stored.listings;
+  let entries;
+  try {
+    entries = await modelStore.list();
+    if (listing !== stored.listings) return;
+  } catch (e) {
+    if (listing !== stored.listings) return;
+    stored.urls = new Set();
+    storedUi.list.replaceChildren();
+    storedUi.summary.textContent = `Models cannot be kept in this browser: ${modelStore.reason(e)}. Stories still run; ` +
+      "each visit downloads its model again.";
+    markStoredPresets();
+    return;
+  }
+  stored.urls = new Set(entries.map((e) => e.url));
+  storedUi.list.replaceChildren(...entries.map(storedItem));
+  const total = entries.reduce((sum, e) => sum + e.bytes, 0);
+  storedUi.summary.textContent = entries.length === 0
+    ? "None yet. A model or tokenizer downloaded from an address is kept here once it has loaded, so that the next " +
+      "story starts without downloading it, also offline."
+    : `${entries.length} ${entries.length === 1 ? "file" : "files"}, ${megabytes(total)} in all.`;
+  markStoredPresets();
+  const [estimate, persisted] = await Promise.all([
+    navigator.storage.estimate ? navigator.storage.estimate().catch(() => null) : null,
+    navigator.storage.persisted ? navigator.storage.persisted().catch(() => false) : false,
+  ]);
+  if (listing !== stored.listings) return;
+  if (estimate && estimate.quota) {
+    storedUi.summary.append(` This browser lets the site keep up to ${megabytes(estimate.quota)} ` +
+      `(${megabytes(estimate.usage || 0)} used, the page's own files included).`);
+  }
+  if (entries.length > 0) {
+    storedUi.summary.append(persisted ? " They stay until you remove them."
+      : " The browser may clear them when it runs short of space.");
+  }
+}
+
+/** A path as it was written; one with a stray % (not an escape) stays as it is. */
+function decoded(path) {
+  try {
+    return decodeURIComponent(path);
+  } catch (e) {
+    return path;
+  }
+}
+
+function storedItem(entry) {
+  const item = document.createElement("li");
+  const url = new URL(entry.url);
+  const name = document.createElement("span");
+  name.className = "stored-name";
+  name.title = entry.url;
+  name.textContent = baseName(decoded(url.pathname)) + (url.origin === location.origin ? "" : ` · ${url.host}`);
+  const size = document.createElement("span");
+  size.className = "stored-size";
+  size.textContent = megabytes(entry.bytes);
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "quiet";
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${name.textContent}`);
+  remove.addEventListener("click", async () => {
+    remove.disabled = true;
+    await modelStore.remove(entry.url).catch(() => {});
+    await showStoredModels();
+    tell(`Removed ${name.textContent} from this browser.`);
+  });
+  item.append(name, size, remove);
+  return item;
+}
+
+/** A preset whose model and tokenizer are both stored says so in the menu: it works offline. */
+function presetStored(key) {
+  const preset = PRESETS[key];
+  const has = (url) => stored.urls.has(modelStore.address(url));
+  return !!preset && has(preset.model) && has(preset.tokenizer);
+}
+
+function markStoredPresets() {
+  for (const option of ui.model.options) {
+    if (PRESETS[option.value]) {
+      option.textContent = PRESETS[option.value].label + (presetStored(option.value) ? " · stored, works offline" : "");
+    }
+  }
+}
+
+/** Storage the browser may not clear by itself; Firefox asks the user, Chromium decides alone. */
+function askToPersist() {
+  if (stored.persistAsked || !navigator.storage || !navigator.storage.persist) return;
+  stored.persistAsked = true;
+  navigator.storage.persist().then(() => showStoredModels(), () => {});
+}
+
+// ----------------------------------------------------------------------------
+// what the worker says
+
+function showStoreNote(children) {
+  storedUi.note.replaceChildren(...children);
+  storedUi.note.hidden = children.length === 0;
+}
+
+/** Called by app.js with every message from the worker, and the page's state before it. */
+function storageHears(m, stateBefore) {
+  switch (m.type) {
+    case "progress":
+      if (m.what === "model") stored.modelFrom = m.from;
+      if (m.loaded === 0 && m.what === "model") {
+        stored.notKept = [];
+        showStoreNote([]);
+      }
+      break;
+    case "ready":
+      if (stored.modelFrom === "storage") ui.progressText.append(" · read from storage");
+      break;
+    case "kept":
+      if (m.failure) {
+        stored.notKept.push(m.what);
+        const what = stored.notKept.length > 1 ? "model and its tokenizer" : m.what;
+        showStoreNote([`The ${what} could not be kept for next time: ${m.failure}. The story runs all the same.`]);
+        announce(storedUi.note.textContent);
+      } else {
+        askToPersist();
+      }
+      showStoredModels();
+      break;
+    case "error":
+      if (stateBefore === "loading") offerInstead();
+      break;
+  }
+}
+
+/** After a model failed to load: buttons for the stored and bundled models, which need no download. */
+function offerInstead() {
+  const failed = ui.model.value;
+  const choices = Object.keys(PRESETS).filter((key) => key !== failed && (presetStored(key) || PRESETS[key].from === HERE));
+  if (choices.length === 0) return;
+  const buttons = choices.map((key) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "quiet";
+    button.dataset.model = key;
+    button.textContent = `${PRESETS[key].label.split(" · ")[0]} (${presetStored(key) ? "stored" : "with this page"})`;
+    button.addEventListener("click", () => {
+      ui.model.value = key;
+      showModelChoice(ui);
+      saveSettings();
+      start();
+    });
+    return button;
+  });
+  showStoreNote(["These models need no download: ", ...buttons]);
+}
