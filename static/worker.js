@@ -204,7 +204,9 @@ async function open(source, what, signal, keepers) {
 /**
  * Reads a stream in blocks (the first one small, so the header is checked early), reporting
  * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
- * download cut short names what was received. Blocks are in shared memory when shared is true.
+ * download cut short names what was received. Blocks are in shared memory when shared is true;
+ * a shard may still be reading the last CHUNKS_IN_FLIGHT blocks consume handed on (deliver), so
+ * a block is written again only after that many others.
  * With keepers (an array), a stored URL is read from the model store, and a download is
  * written to it as it arrives (see open).
  */
@@ -217,7 +219,16 @@ async function readBlocks(source, what, signal, onSize, consume, shared, keepers
   let blocks = 0;
   let block = null;
   let filled = 0;
+  // Blocks after the first take turns, as many as the shards may still be reading and one: a new
+  // megabyte for each would leave a download's worth of garbage for the browser to collect.
+  const ring = [];
   const newBlock = (bytes) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const nextBlock = () => {
+    if (blocks++ === 0) return newBlock(FIRST_BLOCK);
+    const turn = (blocks - 2) % (CHUNKS_IN_FLIGHT + 1);
+    if (ring.length === turn) ring.push(newBlock(BLOCK));
+    return ring[turn];
+  };
   const flush = async () => {
     if (filled > 0) await consume(block.subarray(0, filled));
     block = null;
@@ -240,7 +251,7 @@ async function readBlocks(source, what, signal, onSize, consume, shared, keepers
       loaded += chunk.byteLength;
       if (keeper !== null) keeper.write(chunk);
       while (chunk.byteLength > 0) {
-        if (block === null) block = newBlock(blocks++ === 0 ? FIRST_BLOCK : BLOCK);
+        if (block === null) block = nextBlock();
         const n = Math.min(chunk.byteLength, block.byteLength - filled);
         block.set(chunk.subarray(0, n), filled);
         filled += n;

@@ -32,6 +32,8 @@ import teallama.parallel.Exchange;
  * between tokens and hear a stop.
  */
 public final class WorkerApi {
+    private static final int COPY_PIECE = 1 << 15; // bytes of the model copied into Java at a time
+
     private static CheckpointReader reader; // the model being read, until it is complete
     private static String modelName;
     private static String tokenizerName;
@@ -138,11 +140,25 @@ public final class WorkerApi {
         return "";
     }
 
-    /** The next bytes of the model. Returns "" or the error that must stop the download. */
+    /**
+     * The next bytes of the model. Returns "" or the error that must stop the download. They are
+     * copied into Java in pieces small enough to die young: a megabyte copied at once is a large
+     * object, which the browser collects only with the whole heap, so a download's worth of them
+     * piled up beside the weights.
+     */
     @JSExport
     public static String acceptModel(Int8Array bytes) {
-        byte[] chunk = bytes.copyToJavaArray();
-        return guard(() -> reader.accept(chunk, 0, chunk.length));
+        int length = bytes.getLength();
+        for (int from = 0; from < length; from += COPY_PIECE) {
+            Int8Array piece = Int8Array.create(bytes.getBuffer(), bytes.getByteOffset() + from,
+                    Math.min(COPY_PIECE, length - from));
+            byte[] chunk = piece.copyToJavaArray();
+            String error = guard(() -> reader.accept(chunk, 0, chunk.length));
+            if (!error.isEmpty()) {
+                return error;
+            }
+        }
+        return "";
     }
 
     /** How many shards the model splits into, once its header has arrived; 0 before. */
