@@ -55,8 +55,8 @@ public final class Main {
             "  -m <string> mode: generate|chat, default: generate",
             "  -y <string> (optional) system prompt in chat mode",
             "Teallama's own options:",
-            "  -j <int>    threads, 1 to " + MAX_THREADS + " (default: the number of cores); the output is the",
-            "              same for any number",
+            "  -j <int>    threads, 1 to " + MAX_THREADS + " (default: the number of cores, at most one",
+            "              per 16 MiB of the model file); the output is the same for any number",
             "  -k <int>    keep writing past the context window: when all seq_len positions are",
             "              used, keep the last <int> tokens (1 to seq_len - 1), run them again and",
             "              go on, so -n may be up to " + Settings.MAX_STEPS_PAST_CONTEXT + "; default 0, stop at seq_len as run.c",
@@ -167,7 +167,7 @@ public final class Main {
         String mode = "generate";         // generate|chat
         byte[] systemPrompt = null;       // the (optional) system prompt to use in chat mode
         int keep = 0;                     // tokens kept when the context fills; 0 = stop there
-        int threads = Runtime.getRuntime().availableProcessors();
+        Integer threads = null;           // null: as many as the model makes worth it (defaultThreads)
         String probsPath = null;          // where --probs writes the candidates
 
         if (args.length < 1) {
@@ -209,6 +209,9 @@ public final class Main {
         }
         if (!mode.equals("generate") && !mode.equals("chat")) {
             throw new UsageException("unknown mode: " + mode + " (expected generate or chat)");
+        }
+        if (threads == null) {
+            threads = defaultThreads(checkpointPath, Runtime.getRuntime().availableProcessors());
         }
         if (threads < 1 || threads > MAX_THREADS) {
             throw new UsageException("option -j expects 1 to " + MAX_THREADS + " threads, found " + threads);
@@ -416,6 +419,20 @@ public final class Main {
 
     // ----------------------------------------------------------------------------
     // files and values
+
+    /**
+     * Threads when -j is not given: the cores, but at most one per 16 MiB of a model file, since
+     * the threads meet several times a layer and a small model's token is over before that pays
+     * (stories260K ran 4 times faster on one thread than on two; the 15M shape gained 15% on two).
+     */
+    static int defaultThreads(String path, int cores) {
+        int most = Math.min(cores, MAX_THREADS);
+        File file = new File(path);
+        if (!file.isFile()) {
+            return most; // a pipe or a device does not say its length
+        }
+        return (int) Math.max(1, Math.min(most, file.length() / (16 << 20)));
+    }
 
     private Model readModel(String path, int threads) throws CommandException {
         File file = openable(path, "model");
