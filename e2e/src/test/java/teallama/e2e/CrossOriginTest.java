@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,9 +60,7 @@ class CrossOriginTest {
         Files.writeString(work.resolve("probe-worker.js"), PROBE_WORKER);
         site = new SiteServer(work, null, 0, "/");
 
-        modelHost = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        modelHost.createContext("/", this::serveModel);
-        modelHost.start();
+        modelHost = LocalHttp.start(this::serveModel, null);
     }
 
     @AfterAll

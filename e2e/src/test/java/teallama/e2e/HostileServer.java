@@ -2,8 +2,6 @@ package teallama.e2e;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,14 +37,7 @@ final class HostileServer implements AutoCloseable {
     private final Map<String, CountDownLatch> ended = new ConcurrentHashMap<>();
 
     HostileServer() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        server.createContext("/", this::serve);
-        server.setExecutor(executor);
-        server.start();
+        server = LocalHttp.start(this::serve, executor);
     }
 
     String url(String path) {

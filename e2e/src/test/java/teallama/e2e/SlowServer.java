@@ -2,8 +2,6 @@ package teallama.e2e;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
@@ -27,14 +25,7 @@ final class SlowServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
 
     SlowServer() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        server.createContext("/", this::serve);
-        server.setExecutor(executor);
-        server.start();
+        server = LocalHttp.start(this::serve, executor);
     }
 
     String url(boolean sized, String model) {
