@@ -70,11 +70,16 @@ function described(p, id) {
   return p;
 }
 
+/** An element of the given class holding text, as text. */
+function textElement(name, className, text) {
+  const element = document.createElement(name);
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
 function piece(text) {
-  const code = document.createElement("code");
-  code.className = "piece";
-  code.textContent = text;
-  return code;
+  return textElement("code", "piece", text);
 }
 
 function percent(prob) {
@@ -160,24 +165,15 @@ function candidateTable(rows, forced) {
 }
 
 function muted(text) {
-  const span = document.createElement("span");
-  span.className = "muted";
-  span.textContent = text;
-  return span;
+  return textElement("span", "muted", text);
 }
 
 function tag(text) {
-  const span = document.createElement("span");
-  span.className = "tag";
-  span.textContent = text;
-  return span;
+  return textElement("span", "tag", text);
 }
 
 function hidden(text) {
-  const span = document.createElement("span");
-  span.className = "visually-hidden";
-  span.textContent = text;
-  return span;
+  return textElement("span", "visually-hidden", text);
 }
 
 // ----------------------------------------------------------------------------
