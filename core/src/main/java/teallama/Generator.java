@@ -103,14 +103,14 @@ public final class Generator {
             next = promptTokens[step + 1];
             if (inspector != null) {
                 int greedyToken = sampler.toProbabilities(logits);
-                candidates = inspector.inspect(logits, greedyToken >= 0, next, true);
+                candidates = inspector.inspect(logits, greedyToken, next, true);
             }
         } else {
             // otherwise sample the next token from the logits
             int greedyToken = sampler.toProbabilities(logits);
             next = sampler.choose(logits, greedyToken);
             if (inspector != null) {
-                candidates = inspector.inspect(logits, greedyToken >= 0, next, false);
+                candidates = inspector.inspect(logits, greedyToken, next, false);
             }
         }
         chosen = next;

@@ -32,25 +32,27 @@ public final class Inspector {
 
     /**
      * values is what {@link Sampler#toProbabilities} left: the probabilities, or the logits when
-     * it returned a token (greedy). chosen is the token that came next; forced when the prompt
-     * gave it, rather than the sampler. If chosen is not among the most probable rows, it takes
-     * the last row, so the rows stay in descending order and include it.
+     * it returned greedyToken, the largest logit's (-1 otherwise). chosen is the token that came
+     * next; forced when the prompt gave it, rather than the sampler. If chosen is not among the
+     * most probable rows, it takes the last row, so the rows stay in descending order and include
+     * it.
      */
-    public Candidates inspect(float[] values, boolean greedy, int chosen, boolean forced) {
+    public Candidates inspect(float[] values, int greedyToken, int chosen, boolean forced) {
+        boolean greedy = greedyToken >= 0;
         int rows = Math.min(ROWS, vocabSize);
         int[] tokens = new int[rows];
         float[] probabilities = new float[rows];
-        largest(values, tokens, probabilities);
-        // softmax at temperature 1, as Kernels.softmax computes it, for the rows only
-        float max = probabilities[0];
+        // softmax at temperature 1, as Kernels.softmax computes it, for the rows only; its sum is
+        // taken in the same pass that finds the rows, as the inspector's cost is that pass
+        float max = greedy ? values[greedyToken] : 0.0f;
         float sum = 0.0f;
         if (greedy) {
-            for (int i = 0; i < vocabSize; i++) {
-                sum += FloatMath.expf(values[i] - max);
-            }
+            sum = largestAndSum(values, max, tokens, probabilities);
             for (int r = 0; r < rows; r++) {
                 probabilities[r] = FloatMath.expf(probabilities[r] - max) / sum;
             }
+        } else {
+            largest(values, tokens, probabilities);
         }
         boolean[] cut = new boolean[rows];
         boolean toppCuts = !greedy && sampler.usesTopp();
@@ -72,24 +74,41 @@ public final class Inspector {
         return new Candidates(greedy, tokens, probabilities, cut, chosenRow);
     }
 
-    /** The rows most probable first, ties in id order, as the sampler's stable sort has them. */
+    /** The rows most probable first into tokens and top, ties in id order, as the sampler's stable sort has them. */
     private void largest(float[] values, int[] tokens, float[] top) {
-        int rows = tokens.length;
         int count = 0;
         for (int i = 0; i < vocabSize; i++) {
-            float v = values[i];
-            if (count == rows && v <= top[rows - 1]) {
-                continue;
-            }
-            int at = count < rows ? count++ : rows - 1;
-            while (at > 0 && top[at - 1] < v) {
-                top[at] = top[at - 1];
-                tokens[at] = tokens[at - 1];
-                at--;
-            }
-            top[at] = v;
-            tokens[at] = i;
+            count = offer(values[i], i, count, tokens, top);
         }
+    }
+
+    /** As {@link #largest}, and returns the sum of exp(value - max) in run.c's softmax order. */
+    private float largestAndSum(float[] values, float max, int[] tokens, float[] top) {
+        int count = 0;
+        float sum = 0.0f;
+        for (int i = 0; i < vocabSize; i++) {
+            float v = values[i];
+            sum += FloatMath.expf(v - max);
+            count = offer(v, i, count, tokens, top);
+        }
+        return sum;
+    }
+
+    /** Puts token with value v among the count rows so far if it belongs there; returns the new count. */
+    private static int offer(float v, int token, int count, int[] tokens, float[] top) {
+        int rows = tokens.length;
+        if (count == rows && v <= top[rows - 1]) {
+            return count;
+        }
+        int at = count < rows ? count++ : rows - 1;
+        while (at > 0 && top[at - 1] < v) {
+            top[at] = top[at - 1];
+            tokens[at] = tokens[at - 1];
+            at--;
+        }
+        top[at] = v;
+        tokens[at] = token;
+        return count;
     }
 
     /** The sampler's cutoff, or 0 when not even the largest probability reaches it. */

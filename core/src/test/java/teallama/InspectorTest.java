@@ -20,7 +20,7 @@ class InspectorTest {
 
     private static Inspector.Candidates inspect(float topp, int chosen, boolean forced) {
         Inspector inspector = new Inspector(new Sampler(12, 1.0f, topp, 1), 12);
-        return inspector.inspect(PROBABILITIES.clone(), false, chosen, forced);
+        return inspector.inspect(PROBABILITIES.clone(), -1, chosen, forced);
     }
 
     /**
@@ -86,7 +86,7 @@ class InspectorTest {
     void greedyShowsTheProbabilitiesOfTemperatureOne() {
         float[] logits = {0f, (float) Math.log(3), 0f};
         Inspector inspector = new Inspector(new Sampler(3, 0.0f, 0.9f, 1), 3);
-        Inspector.Candidates c = inspector.inspect(logits.clone(), true, 1, false);
+        Inspector.Candidates c = inspector.inspect(logits.clone(), 1, 1, false);
         assertTrue(c.greedy());
         assertArrayEquals(new int[] {1, 0, 2}, c.tokens());
         assertArrayEquals(new float[] {0.6f, 0.2f, 0.2f}, c.probabilities(), 1e-6f);
@@ -104,7 +104,7 @@ class InspectorTest {
         for (int i = 0; i < 12; i++) {
             logits[i] = -i; // id 0 most likely, id 11 least
         }
-        Inspector.Candidates c = new Inspector(new Sampler(12, 0.0f, 0.9f, 1), 12).inspect(logits, true, 11, true);
+        Inspector.Candidates c = new Inspector(new Sampler(12, 0.0f, 0.9f, 1), 12).inspect(logits, 0, 11, true);
         float[] softmax = logits.clone();
         Kernels.softmax(softmax, 0, 12);
         assertEquals(11, c.tokens()[9]);
