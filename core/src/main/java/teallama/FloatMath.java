@@ -40,40 +40,61 @@ public final class FloatMath {
     private static final double C1 = 0x1.ebfce50fac4f3p-3 / N / N;
     private static final double C2 = 0x1.62e42ff0c52d6p-1 / N;
 
+    /** e^x as glibc's expf gives it. */
     public static float expf(float x) {
-        int abstop = (Float.floatToRawIntBits(x) >>> 20) & 0x7ff;
-        if (abstop >= (Float.floatToRawIntBits(88.0f) >>> 20)) {
-            // |x| >= 88 or x is nan
-            if (x == Float.NEGATIVE_INFINITY) {
-                return 0.0f;
-            }
-            if (abstop >= (Float.floatToRawIntBits(Float.POSITIVE_INFINITY) >>> 20)) {
-                return x + x;
-            }
-            if (x > 0x1.62e42ep6f) { // x > log(0x1p128) ~= 88.72
-                return Float.POSITIVE_INFINITY;
-            }
-            if (x < -0x1.9fe368p6f) { // x < log(0x1p-150) ~= -103.97
-                return 0.0f;
-            }
+        return EXP.expf(x);
+    }
+
+    /** expf with its table at hand, for loops; see {@link Exp}. */
+    public static final Exp EXP = new Exp();
+
+    /**
+     * expf as an object that holds its table. Compiled to WebAssembly, every call of a static
+     * method of a class that fills static arrays first checks that the class is initialized (an
+     * indirect call); the loops over logits call expf tens of thousands of times a token, so they
+     * take {@link #EXP} once and call it.
+     */
+    public static final class Exp {
+        private final long[] table = EXP2F_TABLE;
+
+        private Exp() {
         }
-        // x*N/Ln2 = k + r with r in [-1/2, 1/2] and int k
-        double z = INV_LN2_N * x;
-        // round z to the nearest integer by adding and subtracting 1.5 * 2^52
-        double kd = z + SHIFT;
-        long ki = Double.doubleToRawLongBits(kd);
-        kd -= SHIFT;
-        double r = z - kd;
-        // exp(x) = 2^(k/N) * 2^(r/N) ~= s * (C0*r^3 + C1*r^2 + C2*r + 1)
-        long t = EXP2F_TABLE[(int) (ki & (N - 1))];
-        t += ki << (52 - EXP2F_TABLE_BITS);
-        double s = Double.longBitsToDouble(t);
-        z = C0 * r + C1;
-        double r2 = r * r;
-        double y = C2 * r + 1;
-        y = z * r2 + y;
-        y = y * s;
-        return (float) y;
+
+        public float expf(float x) {
+            int abstop = (Float.floatToRawIntBits(x) >>> 20) & 0x7ff;
+            if (abstop >= (Float.floatToRawIntBits(88.0f) >>> 20)) {
+                // |x| >= 88 or x is nan
+                if (x == Float.NEGATIVE_INFINITY) {
+                    return 0.0f;
+                }
+                if (abstop >= (Float.floatToRawIntBits(Float.POSITIVE_INFINITY) >>> 20)) {
+                    return x + x;
+                }
+                if (x > 0x1.62e42ep6f) { // x > log(0x1p128) ~= 88.72
+                    return Float.POSITIVE_INFINITY;
+                }
+                if (x < -0x1.9fe368p6f) { // x < log(0x1p-150) ~= -103.97
+                    return 0.0f;
+                }
+            }
+            // x*N/Ln2 = k + r with r in [-1/2, 1/2] and int k
+            double z = INV_LN2_N * x;
+            // round z to the nearest integer by adding and subtracting 1.5 * 2^52
+            double kd = z + SHIFT;
+            long ki = Double.doubleToRawLongBits(kd);
+            kd -= SHIFT;
+            double r = z - kd;
+            // exp(x) = 2^(k/N) * 2^(r/N) ~= s * (C0*r^3 + C1*r^2 + C2*r + 1)
+            long t = table[(int) (ki & (N - 1))];
+            t += ki << (52 - EXP2F_TABLE_BITS);
+            double s = Double.longBitsToDouble(t);
+            z = C0 * r + C1;
+            double r2 = r * r;
+            double y = C2 * r + 1;
+            y = z * r2 + y;
+            y = y * s;
+            return (float) y;
+        }
     }
 
     // ----------------------------------------------------------------------------

@@ -78,28 +78,33 @@ public final class Inspector {
     private void largest(float[] values, int[] tokens, float[] top) {
         int count = 0;
         for (int i = 0; i < vocabSize; i++) {
-            count = offer(values[i], i, count, tokens, top);
+            if (count < tokens.length || values[i] > top[count - 1]) {
+                count = offer(values[i], i, count, tokens, top);
+            }
         }
     }
 
     /** As {@link #largest}, and returns the sum of exp(value - max) in run.c's softmax order. */
     private float largestAndSum(float[] values, float max, int[] tokens, float[] top) {
         int count = 0;
+        FloatMath.Exp exp = FloatMath.EXP;
         float sum = 0.0f;
         for (int i = 0; i < vocabSize; i++) {
             float v = values[i];
-            sum += FloatMath.expf(v - max);
-            count = offer(v, i, count, tokens, top);
+            sum += exp.expf(v - max);
+            if (count < tokens.length || v > top[count - 1]) {
+                count = offer(v, i, count, tokens, top);
+            }
         }
         return sum;
     }
 
-    /** Puts token with value v among the count rows so far if it belongs there; returns the new count. */
+    /**
+     * Puts token, with value v, among the count rows so far: v is above the last row's, or the
+     * rows are not full. Returns the new count.
+     */
     private static int offer(float v, int token, int count, int[] tokens, float[] top) {
         int rows = tokens.length;
-        if (count == rows && v <= top[rows - 1]) {
-            return count;
-        }
         int at = count < rows ? count++ : rows - 1;
         while (at > 0 && top[at - 1] < v) {
             top[at] = top[at - 1];

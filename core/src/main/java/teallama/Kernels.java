@@ -42,9 +42,10 @@ public final class Kernels {
             }
         }
         // exp and sum
+        FloatMath.Exp exp = FloatMath.EXP;
         float sum = 0.0f;
         for (int i = 0; i < size; i++) {
-            x[offset + i] = expf(x[offset + i] - maxVal);
+            x[offset + i] = exp.expf(x[offset + i] - maxVal);
             sum += x[offset + i];
         }
         // normalize
@@ -55,9 +56,10 @@ public final class Kernels {
 
     /** SwiGLU on [offset, offset + size): hb = silu(hb) * hb2, where silu(x) = x * sigmoid(x). */
     public static void swiglu(float[] hb, float[] hb2, int offset, int size) {
+        FloatMath.Exp exp = FloatMath.EXP;
         for (int i = offset; i < offset + size; i++) {
             float val = hb[i];
-            val *= (1.0f / (1.0f + expf(-val)));
+            val *= (1.0f / (1.0f + exp.expf(-val)));
             val *= hb2[i];
             hb[i] = val;
         }
