@@ -102,8 +102,8 @@ function chooseThreads(select, text) {
 function expectedThreads(choice) {
   const cores = navigator.hardwareConcurrency || 1;
   const wanted = choice === "auto" ? Math.min(cores, AUTO_MAX_THREADS) : Number(choice);
-  const what = choice === "auto" ? `auto: ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
-    `${AUTO_MAX_THREADS})` : threadCount(wanted);
+  const what = choice === "auto" ? `auto: up to ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
+    `${AUTO_MAX_THREADS}, one per 16 MB of model)` : threadCount(wanted);
   if (wanted > 1 && !(self.crossOriginIsolated && typeof SharedArrayBuffer === "function")) {
     return `${what}; it will run on one thread: this page is not cross-origin isolated, so its workers cannot share memory`;
   }

@@ -6,7 +6,7 @@
 // transferred, so the end that moves is the one that is used last.) It reads its rows of the model from the chunks worker.js
 // shares as they are downloaded, then serves forward passes until the story ends.
 //
-// worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, requested, shard,
+// worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, shard,
 //   name, size} | chunk {bytes} | end | run {positions, sequence} | abandon
 // shard.js -> worker.js: ready {isolated} | ack {error} (one per begin and chunk) | loaded {error}
 //   | serving {error} | failed {message}
@@ -42,7 +42,7 @@ async function handle(m) {
       break;
     case "begin":
       meeting.attach(m.meeting, m.shards, m.length);
-      port.postMessage({ type: "ack", error: api.beginModel(m.name, m.requested, m.shard, m.size, memoryBytes) });
+      port.postMessage({ type: "ack", error: api.beginModel(m.name, m.shards, false, m.shard, m.size, memoryBytes) });
       break;
     case "chunk":
       port.postMessage({ type: "ack", error: api.acceptModel(m.bytes) });

@@ -69,20 +69,32 @@ function memoryBytes() {
 // ----------------------------------------------------------------------------
 // threads
 
-/** How many threads to ask for: the setting, else the cores (at most 8); one without shared memory. */
+/**
+ * How many threads to ask for: the setting, else (auto) the cores, at most 8 and at most one per
+ * 16 MiB of the model (Java's ShardPlan.worthwhileShards decides once the header is in); one
+ * without shared memory.
+ */
 function threadPlan(setting) {
   const text = String(setting === undefined ? "" : setting).trim();
+  const auto = text === "" || text === "auto";
   let wanted = Math.min(navigator.hardwareConcurrency || 1, DEFAULT_MAX_THREADS);
-  if (text !== "" && text !== "auto") {
+  if (!auto) {
     wanted = Number(text);
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_THREADS) {
       throw new Error(`threads expects a whole number from 1 to ${MAX_THREADS} (or auto), found '${text}'`);
     }
   }
   if (wanted > 1 && !(self.crossOriginIsolated && typeof SharedArrayBuffer === "function")) {
-    return { threads: 1, note: "one thread: this page is not cross-origin isolated, so its workers cannot share memory" };
+    return { threads: 1, auto: false,
+      note: "one thread: this page is not cross-origin isolated, so its workers cannot share memory" };
   }
-  return { threads: wanted, note: "" };
+  return { threads: wanted, auto, note: "" };
+}
+
+/** Why auto runs n threads where the cores would allow more. */
+function autoNote(n) {
+  return `${n === 1 ? "one thread" : `${n} threads`}: auto runs a thread per 16 MB of model, as a smaller ` +
+    "model's token is over before more threads would pay";
 }
 
 /**
@@ -334,8 +346,8 @@ async function load(model, tokenizer, threadSetting, store) {
       early.push(bytes);
       const n = api.modelShards();
       if (n === 0) return;
-      if (n < plan.threads) note = `${n} threads: this model splits into at most ${n} parts`;
-      shards = n > 1 ? await startShards(n, plan.threads, name, modelSize) : [];
+      if (n < plan.threads) note = plan.auto ? autoNote(n) : `${n} threads: this model splits into at most ${n} parts`;
+      shards = n > 1 ? await startShards(n, name, modelSize) : [];
     }
     const blocks = shards.length > 0 ? (early || [bytes]) : [];
     early = null;
@@ -347,7 +359,7 @@ async function load(model, tokenizer, threadSetting, store) {
   try {
     const modelBytes = await readBlocks(model, "model", signal, (size) => {
       modelSize = size;
-      check(api.beginModel(name, plan.threads, 0, size, memory));
+      check(api.beginModel(name, plan.threads, plan.auto, 0, size, memory));
     }, consume, plan.threads > 1, keepers);
     check(api.finishModel());
     for (const reply of await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })))) {
@@ -389,15 +401,15 @@ function abortKeeping(keepers) {
 }
 
 /** Starts (or reuses) the shard workers for shards 1..n-1 and tells each what it reads. */
-async function startShards(n, requested, name, size) {
+async function startShards(n, name, size) {
   const workers = await shardWorkersFor(n);
   const buffer = meeting.create(n, api.exchangeLength());
   for (let s = 1; s < n; s++) {
     const shard = workers[s - 1];
     shard.failed = null;
     shard.inFlight = 0;
-    await deliver(shard, { type: "begin", meeting: buffer, shards: n, length: api.exchangeLength(), requested,
-      shard: s, name, size });
+    await deliver(shard, { type: "begin", meeting: buffer, shards: n, length: api.exchangeLength(), shard: s,
+      name, size });
   }
   return workers;
 }

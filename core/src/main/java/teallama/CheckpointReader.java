@@ -28,6 +28,7 @@ public final class CheckpointReader {
     public static final int ALL_SHARDS = -1;
 
     private final int requestedShards;
+    private final boolean worthwhile; // fewer shards where the file is too small for them to pay
     private final int keep;        // the shard kept, or ALL_SHARDS
     private final Limits limits;
     private final byte[] start = new byte[Checkpoint.HEADER_BYTES]; // the file's first bytes, for the header
@@ -50,8 +51,9 @@ public final class CheckpointReader {
     private Segment.Floats[][] tensors;     // (shard, tensor) fp32 tensors and norms, as held
     private Q8Matrix[][][] matrices; // (shard, tensor, layer) int8 matrices
 
-    private CheckpointReader(int requestedShards, int keep, Limits limits) {
+    private CheckpointReader(int requestedShards, boolean worthwhile, int keep, Limits limits) {
         this.requestedShards = requestedShards;
+        this.worthwhile = worthwhile;
         this.keep = keep;
         this.limits = limits;
     }
@@ -61,10 +63,22 @@ public final class CheckpointReader {
      * small, see {@link ShardPlan#of}) and keeps shard `keep`, or all with {@link #ALL_SHARDS}.
      */
     public static CheckpointReader of(int requestedShards, int keep, Limits limits) {
-        if (requestedShards < 1) {
-            throw new IllegalArgumentException("the number of shards must be at least 1, found " + requestedShards);
+        return new CheckpointReader(atLeastOne(requestedShards), false, keep, limits);
+    }
+
+    /**
+     * As {@link #of}, with at most mostShards shards: as many as the file's size, which its
+     * header gives, makes worthwhile ({@link ShardPlan#worthwhileShards}).
+     */
+    public static CheckpointReader worthwhile(int mostShards, int keep, Limits limits) {
+        return new CheckpointReader(atLeastOne(mostShards), true, keep, limits);
+    }
+
+    private static int atLeastOne(int shards) {
+        if (shards < 1) {
+            throw new IllegalArgumentException("the number of shards must be at least 1, found " + shards);
         }
-        return new CheckpointReader(requestedShards, keep, limits);
+        return shards;
     }
 
     /** The file's length, when the source knows it before the bytes: checked against the header. */
@@ -142,7 +156,8 @@ public final class CheckpointReader {
         }
         fileSize = header.fileSize();
         sized = expectedSize >= 0;
-        plan = ShardPlan.of(header.config(), requestedShards);
+        plan = ShardPlan.of(header.config(), worthwhile ? ShardPlan.worthwhileShards(fileSize, requestedShards)
+                : requestedShards);
         if (keep != ALL_SHARDS && keep >= plan.shards()) {
             throw new IllegalArgumentException("shard " + keep + " of a model split into " + plan.shards());
         }

@@ -52,6 +52,30 @@ class CheckpointReaderTest {
         assertEquals(file.length, reader.header().fileSize());
     }
 
+    /** A worthwhile reader splits by the file size its header gives: a thread per 16 MiB, up to the most asked for. */
+    @Test
+    void aWorthwhileReaderSplitsByTheSizeInTheHeader() {
+        // the 15M shape's header alone: 288, 768, 6 layers, 6 heads, 6 kv heads, 32000 shared, 256
+        ByteBuffer header = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
+        for (int value : new int[] {288, 768, 6, 6, 6, 32000, 256}) {
+            header.putInt(value);
+        }
+        int[][] mostAndShards = {{8, 3}, {2, 2}, {1, 1}}; // 60816028 bytes: 3 times 16 MiB and a bit
+        for (int[] c : mostAndShards) {
+            CheckpointReader reader = CheckpointReader.worthwhile(c[0], 0, Limits.UNLIMITED);
+            reader.accept(header.array(), 0, 28);
+            assertEquals(60816028, reader.header().fileSize());
+            assertEquals(c[1], reader.plan().shards(), "at most " + c[0]);
+        }
+        byte[] small = Shared.read(Shared.model("stories260K.bin"));
+        CheckpointReader reader = CheckpointReader.worthwhile(8, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        reader.accept(small, 0, small.length);
+        assertEquals(1, reader.finish().plan().shards(), "1 MB: one thread");
+        CheckpointReader asked = CheckpointReader.of(4, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        asked.accept(small, 0, small.length);
+        assertEquals(4, asked.finish().plan().shards(), "without worthwhile, the shards asked for");
+    }
+
     @Test
     void anHtmlPageIsRefusedAtItsFirstBytes() {
         byte[] page = "<!DOCTYPE html><html><head><title>Not found</title>".getBytes(StandardCharsets.US_ASCII);

@@ -31,6 +31,7 @@ import teallama.Sampler;
 import teallama.Settings;
 import teallama.Tokenizer;
 import teallama.Transformer;
+import teallama.parallel.ShardPlan;
 import teallama.parallel.ShardThreads;
 
 /**
@@ -420,18 +421,14 @@ public final class Main {
     // ----------------------------------------------------------------------------
     // files and values
 
-    /**
-     * Threads when -j is not given: the cores, but at most one per 16 MiB of a model file, since
-     * the threads meet several times a layer and a small model's token is over before that pays
-     * (stories260K ran 4 times faster on one thread than on two; the 15M shape gained 15% on two).
-     */
+    /** Threads when -j is not given: the cores, but no more than the model file is worth ({@link ShardPlan#worthwhileShards}). */
     static int defaultThreads(String path, int cores) {
         int most = Math.min(cores, MAX_THREADS);
         File file = new File(path);
         if (!file.isFile()) {
             return most; // a pipe or a device does not say its length
         }
-        return (int) Math.max(1, Math.min(most, file.length() / (16 << 20)));
+        return ShardPlan.worthwhileShards(file.length(), most);
     }
 
     private Model readModel(String path, int threads) throws CommandException {

@@ -124,8 +124,15 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
     // ----------------------------------------------------------------------------
     // threads
 
+    static final String AUTO_ONE_THREAD = "one thread: auto runs a thread per 16 MB of model, as a smaller model's "
+            + "token is over before more threads would pay";
+
+    /**
+     * threads=1 runs one thread; auto runs the cores, at most 8, and at most one per 16 MiB of
+     * model: stories260K (1 MB) on one thread, and the 15M shape (58 MB) on up to three.
+     */
     @Test
-    void threadsOneRunsOneThreadAndAutoRunsTheCoresUpToEight() {
+    void threadsOneRunsOneThreadAndAutoRunsWhatTheModelIsWorth() {
         StoryPage story = desktop();
         story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "20", "threads", "1",
                 "autostart", "1"));
@@ -140,13 +147,23 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         int cores = ((Number) story.page.evaluate("navigator.hardwareConcurrency")).intValue();
         int auto = Math.min(cores, 8);
         assertTrue(auto >= 2, "a machine with " + cores + " cores");
-        assertEquals("Threads: auto: " + auto + " threads here (this device's " + cores + " cores, at most 8).",
-                story.page.textContent("#threads-hint"));
+        assertEquals("Threads: auto: up to " + auto + " threads here (this device's " + cores + " cores, at most 8, "
+                + "one per 16 MB of model).", story.page.textContent("#threads-hint"));
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
-        assertEquals("Threads: running on " + auto + " threads.", story.page.textContent("#threads-hint"));
-        assertTrue(story.page.textContent("#shape").endsWith(" · " + auto + " threads"), story.page.textContent("#shape"));
+        assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
+        assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+
+        story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "0", "steps", "5", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        int worth = Math.min(auto, 3); // 58 MB
+        assertEquals("Threads: running on " + worth + " threads"
+                + (worth < auto ? ": auto runs a thread per 16 MB of model, as a smaller model's token is over before "
+                + "more threads would pay." : "."), story.page.textContent("#threads-hint"));
+        assertTrue(story.page.textContent("#shape").endsWith(" · " + worth + " threads"), story.page.textContent("#shape"));
 
         story.page.selectOption("#threads", "1");
         assertEquals("Threads: one thread.", story.page.textContent("#threads-hint"), "what the next Start runs");
@@ -213,9 +230,8 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
         assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
         JsonNode auto = json.readTree(story.page.textContent("#bench-json"));
-        int cores = ((Number) story.page.evaluate("navigator.hardwareConcurrency")).intValue();
-        assertEquals(Math.min(cores, 8), auto.get("threads").asInt());
+        assertEquals(1, auto.get("threads").asInt(), "auto: stories260K is worth one thread");
         assertFalse(auto.get("inspect").asBoolean());
-        assertEquals("Threads: running on " + Math.min(cores, 8) + " threads.", story.page.textContent("#threads-hint"));
+        assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
     }
 }

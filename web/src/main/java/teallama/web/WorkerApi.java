@@ -125,15 +125,18 @@ public final class WorkerApi {
 
     /**
      * A model's bytes begin to arrive: size is the file's length, or -1 while unknown. shards is
-     * how many shards are asked for (the model may split into fewer), shard the one this worker
+     * how many shards are asked for (the model may split into fewer), or with worthwhile the most
+     * of them, as many as the model's size makes worth running; shard is the one this worker
      * keeps, memoryBytes what the browser can hold. Returns "" or the error.
      */
     @JSExport
-    public static String beginModel(String name, int shards, int shard, double size, double memoryBytes) {
+    public static String beginModel(String name, int shards, boolean worthwhile, int shard, double size,
+                                    double memoryBytes) {
         forgetModel();
         loadMillis = now();
         modelName = name;
-        reader = CheckpointReader.of(shards, shard, limits(memoryBytes));
+        Limits limits = limits(memoryBytes);
+        reader = worthwhile ? CheckpointReader.worthwhile(shards, shard, limits) : CheckpointReader.of(shards, shard, limits);
         if (size >= 0) {
             return guard(() -> reader.expectSize((long) size));
         }
