@@ -209,7 +209,8 @@ public final class Benchmark {
 
     /**
      * bench.html in a fresh browser per model and thread count, so each peak is that run's alone;
-     * on 15M fp32 a second time with the token inspector on, to show what it costs.
+     * on 15M fp32 also with the token inspector on, to show what it costs: then the runs take turns,
+     * one page each, off and on, and on and off, so the machine's drift weighs on both alike.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
         Path site = root.resolve("web/target/site");
@@ -217,25 +218,58 @@ public final class Benchmark {
              SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
-                    for (boolean inspector : s.label().equals("15M fp32") ? List.of(false, true) : List.of(false)) {
-                        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-                        if (machine.stream().noneMatch(line -> line.startsWith(name))) {
-                            machine.add(name + " " + browser.version());
-                        }
-                        results.add(report(measurePage(browser, server, name, s, threads, inspector)));
-                        browser.close();
+                    if (!s.label().equals("15M fp32")) {
+                        results.add(report(measurePage(playwright, server, name, s, threads, false, runs)));
+                        continue;
                     }
+                    List<Result> off = new ArrayList<>();
+                    List<Result> on = new ArrayList<>();
+                    for (int r = 0; r < runs; r++) {
+                        for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
+                            (inspector ? on : off).add(measurePage(playwright, server, name, s, threads, inspector, 1));
+                        }
+                    }
+                    results.add(report(merged(off)));
+                    results.add(report(merged(on)));
                 }
             }
         }
     }
 
+    /** One result of several pages' runs: their speeds and loads, and the largest peak. */
+    private static Result merged(List<Result> pages) {
+        Result first = pages.get(0);
+        List<Double> speeds = new ArrayList<>();
+        List<Double> loads = new ArrayList<>();
+        long peak = 0;
+        for (Result page : pages) {
+            speeds.addAll(page.tokPerSec());
+            loads.addAll(page.firstTokenMs());
+            peak = Math.max(peak, page.peakRssBytes());
+        }
+        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), speeds, loads, peak);
+    }
+
+    /** pageRuns runs of bench.html in a fresh browser. */
+    private Result measurePage(Playwright playwright, SiteServer server, String name, Subject s, int threads,
+                               boolean inspector, int pageRuns) throws IOException {
+        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+        try {
+            if (machine.stream().noneMatch(line -> line.startsWith(name))) {
+                machine.add(name + " " + browser.version());
+            }
+            return measurePage(browser, server, name, s, threads, inspector, pageRuns);
+        } finally {
+            browser.close();
+        }
+    }
+
     private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
-                               boolean inspector) throws IOException {
+                               boolean inspector, int pageRuns) throws IOException {
         Page page = browser.newPage();
         try (PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
             page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
-                    + s.tokenizer().getFileName() + "&runs=" + runs + "&steps=" + steps + "&threads=" + threads
+                    + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
                     + (inspector ? "&inspect=1" : "") + "&autostart=1");
             // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
             page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
