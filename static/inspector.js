@@ -20,6 +20,7 @@ function band(prob) {
 // the story's tokens
 
 const inspected = new WeakMap(); // token span -> { pos, inspect } of its token message
+let candidateTexts = new Map();  // token id -> its text, which a story's messages give only once
 let inspectorPanel = null;       // #inspector
 let storyLook = null;            // { temperature, topp, inspect } of the story told
 let shownToken = null;           // the span whose candidates the inspector shows
@@ -31,6 +32,7 @@ let rover = null;                // the one token span in the tab order (a rovin
  */
 function inspectNewStory(look) {
   storyLook = look;
+  candidateTexts = new Map();
   shownToken = null;
   rover = null;
   inspectorPanel.replaceChildren(paragraph("inspector-hint", look.inspect
@@ -43,6 +45,10 @@ function inspectNewStory(look) {
 function markToken(span, m) {
   span.dataset.token = m.token;
   if (m.inspect) {
+    for (const row of m.inspect.candidates) {
+      if (row.text === undefined) row.text = candidateTexts.get(row.token);
+      else candidateTexts.set(row.token, row.text);
+    }
     inspected.set(span, { pos: m.pos, inspect: m.inspect });
     const chosen = m.inspect.candidates.find((row) => row.sampled);
     if (chosen) span.dataset.band = band(chosen.prob);

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import teallama.Cli;
 import teallama.GoldenGenerateTest;
 import teallama.GoldenGenerateTest.Case;
+import teallama.Shared;
+import teallama.Tokenizer;
 
 /**
  * The token inspector: each token of the story is a span with its id; pointing at it, tapping
@@ -89,7 +91,13 @@ abstract class InspectorPageTest extends PagesTest {
         return "#output > [data-token]:not([data-prompt]) >> nth=" + n;
     }
 
-    /** The rows against the command line's line for the same position: ids, order, marks and probabilities. */
+    private static final Tokenizer TOK512 = Shared.loadTokenizer("tok512.bin", 512);
+
+    /**
+     * The rows against the command line's line for the same position (stories260K's): ids, order,
+     * marks, probabilities, and each id's text, which the page keeps from the first message that
+     * gave it.
+     */
     static void assertRowsAre(JsonNode line, List<Row> rows) {
         JsonNode candidates = line.get("candidates");
         assertEquals(candidates.size(), rows.size(), line.toString());
@@ -100,6 +108,7 @@ abstract class InspectorPageTest extends PagesTest {
             assertEquals(c.get("prob").asDouble(), row.prob(), 1e-6, "row " + r + " of " + line);
             assertEquals(c.has("sampled"), row.sampled(), "row " + r + " of " + line);
             assertEquals(c.has("cut"), row.cut(), "row " + r + " of " + line);
+            assertEquals(TOK512.readable(row.token()), row.text(), "row " + r + " of " + line);
         }
     }
 

@@ -76,10 +76,11 @@ final class Messages {
      * <li>inspect: null unless the story was started with inspect; else {greedy, candidates}.
      *     greedy is true when the largest logit wins (temperature 0, or one so small that logits
      *     / temperature overflow); the probabilities are then those of temperature 1. candidates
-     *     are up to 10 rows, most probable first (ties in id order), each {token, text, prob,
+     *     are up to 10 rows, most probable first (ties in id order), each {token, text?, prob,
      *     sampled?, cut?}: token is the id; text the piece for reading (spaces as ␣, \n \t \r
      *     escaped, other bytes as &lt;0xNN&gt;, invisible characters such as a no-break space as
-     *     &lt;U+NNNN&gt;, BOS and EOS as &lt;s&gt; and &lt;/s&gt;; text, never HTML); prob the
+     *     &lt;U+NNNN&gt;, BOS and EOS as &lt;s&gt; and &lt;/s&gt;; text, never HTML), present only
+     *     the first time the story's token messages name that token, as the page keeps it; prob the
      *     probability after temperature, from 0 to 1 (the float itself, as a number); sampled is
      *     present (true) on the row of the token that came next, sampled or forced (if it was
      *     not among the most probable, it takes the last row); cut is present (true) on rows
@@ -96,9 +97,10 @@ final class Messages {
     @JSBody(params = {"greedy"}, script = "return {greedy: !!greedy, candidates: []};")
     static native JSObject inspection(boolean greedy);
 
-    /** Adds a row to inspection.candidates; sampled and cut are only present when true. */
+    /** Adds a row to inspection.candidates; text is only present when not null, sampled and cut when true. */
     @JSBody(params = {"inspection", "token", "text", "prob", "sampled", "cut"},
-            script = "const row = {token: token, text: text, prob: prob};"
+            script = "const row = {token: token, prob: prob};"
+                    + "if (text !== null) row.text = text;"
                     + "if (sampled) row.sampled = true;"
                     + "if (cut) row.cut = true;"
                     + "inspection.candidates.push(row);")

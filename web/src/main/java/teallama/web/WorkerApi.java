@@ -44,6 +44,7 @@ public final class WorkerApi {
     private static int storyPositions;      // what the story started needs of the transformers' KV caches
     private static Generator generator;
     private static TextStream text;
+    private static boolean[] textSent;   // (vocab_size,) candidates whose text this story's messages gave
     private static int tokens;           // pieces shown so far
     private static double startMillis;   // run.c starts its clock after the first position
     private static double pressedMillis; // when the page's Start reached the worker, if it did
@@ -324,6 +325,7 @@ public final class WorkerApi {
             return false;
         }
         text = new TextStream();
+        textSent = new boolean[c.vocabSize()];
         tokens = 0;
         startMillis = 0;
         firstTokenMs = 0;
@@ -375,13 +377,17 @@ public final class WorkerApi {
         return true;
     }
 
-    /** The inspect field of a token message (see {@link Messages#token}). */
+    /**
+     * The inspect field of a token message (see {@link Messages#token}): a candidate's text only
+     * the first time the story's messages name it, as most candidates come back token after token.
+     */
     private static JSObject inspection(Inspector.Candidates c) {
         JSObject inspection = Messages.inspection(c.greedy());
         for (int r = 0; r < c.rows(); r++) {
             int token = c.tokens()[r];
-            Messages.candidate(inspection, token, tokenizer.readable(token), c.probabilities()[r], r == c.chosenRow(),
-                    c.cut()[r]);
+            String readable = textSent[token] ? null : tokenizer.readable(token);
+            textSent[token] = true;
+            Messages.candidate(inspection, token, readable, c.probabilities()[r], r == c.chosenRow(), c.cut()[r]);
         }
         return inspection;
     }
