@@ -15,6 +15,7 @@ importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
 const FIRST_BLOCK = 4096;         // the header is checked after this many bytes
 const BLOCK = 1 << 20;            // later bytes go to Java a megabyte at a time
+const READ_BYTES = 1 << 16;       // the most one read of a download takes
 const CHUNKS_IN_FLIGHT = 8;       // blocks a shard worker may have to read before the download waits
 const MAX_THREADS = 16;
 const DEFAULT_MAX_THREADS = 8;
@@ -202,6 +203,31 @@ async function open(source, what, signal, keepers) {
 }
 
 /**
+ * A reader of a stream's bytes that reads them into the same buffer each time, where the stream
+ * allows it (a byte stream, as fetch and file bodies are in current browsers), else a plain reader.
+ * A plain reader makes a new buffer for every chunk, and the browser frees those only when it
+ * next collects garbage: while a model downloads, most of its size piles up beside its weights.
+ */
+function chunkReader(stream) {
+  let reader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch (e) {
+    return stream.getReader();
+  }
+  let buffer = new ArrayBuffer(READ_BYTES);
+  return {
+    async read() {
+      const result = await reader.read(new Uint8Array(buffer));
+      if (result.value) buffer = result.value.buffer; // a read moves the buffer into the view it returns
+      return result;
+    },
+    cancel: (reason) => reader.cancel(reason),
+    releaseLock: () => reader.releaseLock(),
+  };
+}
+
+/**
  * Reads a stream in blocks (the first one small, so the header is checked early), reporting
  * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
  * download cut short names what was received. Blocks are in shared memory when shared is true;
@@ -212,7 +238,7 @@ async function open(source, what, signal, keepers) {
  */
 async function readBlocks(source, what, signal, onSize, consume, shared, keepers) {
   const { stream, size, from, keeper } = await open(source, what, signal, keepers);
-  const reader = stream.getReader();
+  const reader = chunkReader(stream);
   const name = sourceName(source);
   let loaded = 0;
   let reported = -1;
