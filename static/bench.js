@@ -1,6 +1,6 @@
 "use strict";
-// The benchmark page: asks the worker for a number of runs and tabulates each run's speed and
-// load time, with medians; #bench-json holds the same as JSON for scripts.
+// The benchmark page: asks a fresh worker for each of a number of runs and tabulates each run's
+// speed and load time, with medians; #bench-json holds the same as JSON for scripts.
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -20,6 +20,8 @@ let wanted = 0;
 let model = null;
 let threads = 1;         // the threads the runs use, as the worker's ready message says
 let inspect = false;     // whether the runs ask for each token's candidates
+let request = null;      // the bench message each run sends
+let workerUsed = false;  // the worker has run: the next run starts a fresh one
 
 // ----------------------------------------------------------------------------
 // state
@@ -71,14 +73,29 @@ function start() {
   ui.medianLoad.textContent = "–";
   ui.json.textContent = "";
   setState("running", "Downloading…");
-  worker.postMessage({ type: "bench", model: from.model, tokenizer: from.tokenizer, runs: wanted,
-    steps: Number(ui.steps.value), threads: ui.threads.value, inspect });
+  request = { type: "bench", model: from.model, tokenizer: from.tokenizer, steps: Number(ui.steps.value),
+    threads: ui.threads.value, inspect };
+  nextRun();
+}
+
+/**
+ * Each run in a worker of its own: the last run's model ends with its worker, where in the same
+ * worker it would stay until the browser next collected garbage, beside the model loading again.
+ */
+function nextRun() {
+  if (workerUsed) {
+    worker.terminate();
+    worker = startWorker();
+  }
+  workerUsed = true;
+  worker.postMessage(request);
 }
 
 /** A run writes its whole story without yielding, so Stop ends the worker and starts a fresh one. */
 function stop() {
   worker.terminate();
   worker = startWorker();
+  workerUsed = false;
   setState("stopped", runs.length ? `Stopped after ${runs.length} of ${wanted} runs.` : "Stopped.");
   if (runs.length) showMedians();
 }
@@ -114,7 +131,11 @@ function onWorkerMessage(event) {
       row.append(cell(String(runs.length)), cell(String(run.tokens)), cell(run.tokPerSec.toFixed(1)),
         cell(`${Math.round(run.firstTokenMs)} ms`));
       ui.results.append(row);
-      if (runs.length === wanted) finish();
+      if (runs.length === wanted) {
+        finish();
+      } else {
+        nextRun();
+      }
       break;
     }
     case "error":

@@ -7,8 +7,8 @@
 // an address is kept in the model store (store.js) once the whole load succeeded, and read from
 // there the next time.
 //
-// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, runs, steps, threads} | stop
-//   | encode {prompt} | shards {ports} | shard failed {message}
+// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
+//   | stop | encode {prompt} | shards {ports} | shard failed {message}
 // worker -> page: the messages of Messages.java, and shards {count}: start this many shard.js workers
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
 
@@ -479,23 +479,21 @@ async function start(message) {
 }
 
 /**
- * The benchmark: per run, loads the model again (downloaded each time, never from the model
- * store) and writes a whole story without yielding, so each run's done message times
- * load-to-first-token and tok/s.
+ * A run of the benchmark: loads the model (downloaded, never from the model store) and writes a
+ * whole story without yielding, so the done message times load-to-first-token and tok/s. The
+ * page gives each run a fresh worker (bench.js).
  */
 async function bench(message) {
-  for (let run = 0; run < message.runs; run++) {
-    loadedKey = null;
-    if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
-    if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
-    await serveShards(api.storyPositions());
-    try {
-      while (api.step()) {
-        // one position per call, as in a story; the page hears every token
-      }
-    } finally {
-      releaseShards();
+  loadedKey = null;
+  if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
+  if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
+  await serveShards(api.storyPositions());
+  try {
+    while (api.step()) {
+      // one position per call, as in a story; the page hears every token
     }
+  } finally {
+    releaseShards();
   }
 }
 
