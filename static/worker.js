@@ -245,13 +245,15 @@ async function readBlocks(source, what, signal, onSize, consume, shared, keepers
   let blocks = 0;
   let block = null;
   let filled = 0;
-  // Blocks after the first take turns, as many as the shards may still be reading and one: a new
-  // megabyte for each would leave a download's worth of garbage for the browser to collect.
+  // Blocks after the first take turns, as many as the shards may still be reading and one (one
+  // alone when nothing is shared: consume has copied a block when it returns): a new megabyte for
+  // each would leave a download's worth of garbage for the browser to collect.
   const ring = [];
+  const turns = shared ? CHUNKS_IN_FLIGHT + 1 : 1;
   const newBlock = (bytes) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const nextBlock = () => {
     if (blocks++ === 0) return newBlock(FIRST_BLOCK);
-    const turn = (blocks - 2) % (CHUNKS_IN_FLIGHT + 1);
+    const turn = (blocks - 2) % turns;
     if (ring.length === turn) ring.push(newBlock(BLOCK));
     return ring[turn];
   };
