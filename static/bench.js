@@ -55,6 +55,11 @@ function wholeNumber(input, name) {
 
 function start() {
   if (worker === null) return;
+  if (idle) {
+    setState("running", "Starting the workers…");
+    worker.postMessage({ type: "idle", threads: ui.threads.value });
+    return;
+  }
   let from;
   try {
     wanted = wholeNumber(ui.runs, "runs");
@@ -138,6 +143,10 @@ function onWorkerMessage(event) {
       }
       break;
     }
+    case "idle":
+      ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, idle: true, threads: m.threads });
+      setState("done", `Workers started for ${threadCount(m.threads)}, with no model.`);
+      break;
     case "error":
       setState("error", m.message);
       break;
@@ -178,8 +187,10 @@ ui.agent.textContent = navigator.userAgent;
 fillModelChoices(ui.model);
 fillThreadChoices(ui.threads);
 
-// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1 and autostart=1 from the address
+// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1 and autostart=1 from the
+// address; idle=1 only starts the workers and loads no model (the benchmark's baseline of memory)
 const query = new URLSearchParams(location.search);
+const idle = query.get("idle") === "1";
 if (query.get("model") !== null) {
   if (PRESETS[query.get("model")]) {
     ui.model.value = query.get("model");

@@ -8,8 +8,9 @@
 // there the next time.
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
-//   | stop | encode {prompt} | shards {ports} | shard failed {message}
-// worker -> page: the messages of Messages.java, and shards {count}: start this many shard.js workers
+//   | idle {threads} | stop | encode {prompt} | shards {ports} | shard failed {message}
+// worker -> page: the messages of Messages.java, shards {count}: start this many shard.js workers,
+//   and idle {threads}: the workers are up
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
@@ -499,6 +500,16 @@ async function bench(message) {
   }
 }
 
+/**
+ * The benchmark's baseline: the workers a model would run on, this one and the shard workers for
+ * threads, each with the WebAssembly module instantiated, and no model.
+ */
+async function idle(message) {
+  const plan = threadPlan(message.threads);
+  if (plan.threads > 1) await shardWorkersFor(plan.threads);
+  postMessage({ type: "idle", threads: plan.threads });
+}
+
 /** Ends the download or the story under way; why is "stop" (the user's) or "restart". */
 function stop(why) {
   if (download) {
@@ -536,6 +547,8 @@ onmessage = async (event) => {
     } else if (message.type === "bench") {
       stop("restart");
       await bench(message);
+    } else if (message.type === "idle") {
+      await idle(message);
     } else if (message.type === "stop") {
       stop("stop");
     } else if (message.type === "encode") {
