@@ -1,6 +1,6 @@
 "use strict";
-// The benchmark page: asks the worker for a number of runs and tabulates each run's speed and
-// load time, with medians; #bench-json holds the same as JSON for scripts.
+// The benchmark page: asks a fresh worker for each of a number of runs and tabulates each run's
+// speed and load time, with medians; #bench-json holds the same as JSON for scripts.
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -20,6 +20,8 @@ let wanted = 0;
 let model = null;
 let threads = 1;         // the threads the runs use, as the worker's ready message says
 let inspect = false;     // whether the runs ask for each token's candidates
+let request = null;      // the bench message each run sends
+let workerUsed = false;  // the worker has run: the next run starts a fresh one
 
 // ----------------------------------------------------------------------------
 // state
@@ -53,6 +55,11 @@ function wholeNumber(input, name) {
 
 function start() {
   if (worker === null) return;
+  if (idle) {
+    setState("running", "Starting the workers…");
+    worker.postMessage({ type: "idle", threads: ui.threads.value });
+    return;
+  }
   let from;
   try {
     wanted = wholeNumber(ui.runs, "runs");
@@ -71,14 +78,29 @@ function start() {
   ui.medianLoad.textContent = "–";
   ui.json.textContent = "";
   setState("running", "Downloading…");
-  worker.postMessage({ type: "bench", model: from.model, tokenizer: from.tokenizer, runs: wanted,
-    steps: Number(ui.steps.value), threads: ui.threads.value, inspect });
+  request = { type: "bench", model: from.model, tokenizer: from.tokenizer, steps: Number(ui.steps.value),
+    threads: ui.threads.value, inspect };
+  nextRun();
+}
+
+/**
+ * Each run in a worker of its own: the last run's model ends with its worker, where in the same
+ * worker it would stay until the browser next collected garbage, beside the model loading again.
+ */
+function nextRun() {
+  if (workerUsed) {
+    worker.terminate();
+    worker = startWorker();
+  }
+  workerUsed = true;
+  worker.postMessage(request);
 }
 
 /** A run writes its whole story without yielding, so Stop ends the worker and starts a fresh one. */
 function stop() {
   worker.terminate();
   worker = startWorker();
+  workerUsed = false;
   setState("stopped", runs.length ? `Stopped after ${runs.length} of ${wanted} runs.` : "Stopped.");
   if (runs.length) showMedians();
 }
@@ -114,9 +136,17 @@ function onWorkerMessage(event) {
       row.append(cell(String(runs.length)), cell(String(run.tokens)), cell(run.tokPerSec.toFixed(1)),
         cell(`${Math.round(run.firstTokenMs)} ms`));
       ui.results.append(row);
-      if (runs.length === wanted) finish();
+      if (runs.length === wanted) {
+        finish();
+      } else {
+        nextRun();
+      }
       break;
     }
+    case "idle":
+      ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, idle: true, threads: m.threads });
+      setState("done", `Workers started for ${threadCount(m.threads)}, with no model.`);
+      break;
     case "error":
       setState("error", m.message);
       break;
@@ -157,8 +187,10 @@ ui.agent.textContent = navigator.userAgent;
 fillModelChoices(ui.model);
 fillThreadChoices(ui.threads);
 
-// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1 and autostart=1 from the address
+// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1 and autostart=1 from the
+// address; idle=1 only starts the workers and loads no model (the benchmark's baseline of memory)
 const query = new URLSearchParams(location.search);
+const idle = query.get("idle") === "1";
 if (query.get("model") !== null) {
   if (PRESETS[query.get("model")]) {
     ui.model.value = query.get("model");

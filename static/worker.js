@@ -7,14 +7,16 @@
 // an address is kept in the model store (store.js) once the whole load succeeded, and read from
 // there the next time.
 //
-// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, runs, steps, threads} | stop
-//   | encode {prompt} | shards {ports} | shard failed {message}
-// worker -> page: the messages of Messages.java, and shards {count}: start this many shard.js workers
+// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
+//   | idle {threads} | stop | encode {prompt} | shards {ports} | shard failed {message}
+// worker -> page: the messages of Messages.java, shards {count}: start this many shard.js workers,
+//   and idle {threads}: the workers are up
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
 const FIRST_BLOCK = 4096;         // the header is checked after this many bytes
 const BLOCK = 1 << 20;            // later bytes go to Java a megabyte at a time
+const READ_BYTES = 1 << 16;       // the most one read of a download takes
 const CHUNKS_IN_FLIGHT = 8;       // blocks a shard worker may have to read before the download waits
 const MAX_THREADS = 16;
 const DEFAULT_MAX_THREADS = 8;
@@ -214,6 +216,31 @@ async function open(source, what, signal, keepers) {
 }
 
 /**
+ * A reader of a stream's bytes that reads them into the same buffer each time, where the stream
+ * allows it (a byte stream, as fetch and file bodies are in current browsers), else a plain reader.
+ * A plain reader makes a new buffer for every chunk, and the browser frees those only when it
+ * next collects garbage: while a model downloads, most of its size piles up beside its weights.
+ */
+function chunkReader(stream) {
+  let reader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch (e) {
+    return stream.getReader();
+  }
+  let buffer = new ArrayBuffer(READ_BYTES);
+  return {
+    async read() {
+      const result = await reader.read(new Uint8Array(buffer));
+      if (result.value) buffer = result.value.buffer; // a read moves the buffer into the view it returns
+      return result;
+    },
+    cancel: (reason) => reader.cancel(reason),
+    releaseLock: () => reader.releaseLock(),
+  };
+}
+
+/**
  * Reads a stream in blocks (the first one small, so the header is checked early), reporting
  * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
  * download cut short names what was received. Blocks are in shared memory when shared is true;
@@ -224,20 +251,22 @@ async function open(source, what, signal, keepers) {
  */
 async function readBlocks(source, what, signal, onSize, consume, shared, keepers) {
   const { stream, size, from, keeper } = await open(source, what, signal, keepers);
-  const reader = stream.getReader();
+  const reader = chunkReader(stream);
   const name = sourceName(source);
   let loaded = 0;
   let reported = -1;
   let blocks = 0;
   let block = null;
   let filled = 0;
-  // Blocks after the first take turns, as many as the shards may still be reading and one: a new
-  // megabyte for each would leave a download's worth of garbage for the browser to collect.
+  // Blocks after the first take turns, as many as the shards may still be reading and one (one
+  // alone when nothing is shared: consume has copied a block when it returns): a new megabyte for
+  // each would leave a download's worth of garbage for the browser to collect.
   const ring = [];
+  const turns = shared ? CHUNKS_IN_FLIGHT + 1 : 1;
   const newBlock = (bytes) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const nextBlock = () => {
     if (blocks++ === 0) return newBlock(FIRST_BLOCK);
-    const turn = (blocks - 2) % (CHUNKS_IN_FLIGHT + 1);
+    const turn = (blocks - 2) % turns;
     if (ring.length === turn) ring.push(newBlock(BLOCK));
     return ring[turn];
   };
@@ -465,24 +494,32 @@ async function start(message) {
 }
 
 /**
- * The benchmark: per run, loads the model again (downloaded each time, never from the model
- * store) and writes a whole story without yielding, so each run's done message times
- * load-to-first-token and tok/s.
+ * A run of the benchmark: loads the model (downloaded, never from the model store) and writes a
+ * whole story without yielding, so the done message times load-to-first-token and tok/s. The
+ * page gives each run a fresh worker (bench.js).
  */
 async function bench(message) {
-  for (let run = 0; run < message.runs; run++) {
-    loadedKey = null;
-    if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
-    if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
-    await serveShards(api.storyPositions());
-    try {
-      while (api.step()) {
-        // one position per call, as in a story; the page hears every token
-      }
-    } finally {
-      releaseShards();
+  loadedKey = null;
+  if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
+  if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
+  await serveShards(api.storyPositions());
+  try {
+    while (api.step()) {
+      // one position per call, as in a story; the page hears every token
     }
+  } finally {
+    releaseShards();
   }
+}
+
+/**
+ * The benchmark's baseline: the workers a model would run on, this one and the shard workers for
+ * threads, each with the WebAssembly module instantiated, and no model.
+ */
+async function idle(message) {
+  const plan = threadPlan(message.threads);
+  if (plan.threads > 1) await shardWorkersFor(plan.threads);
+  postMessage({ type: "idle", threads: plan.threads });
 }
 
 /** Ends the download or the story under way; why is "stop" (the user's) or "restart". */
@@ -522,6 +559,8 @@ onmessage = async (event) => {
     } else if (message.type === "bench") {
       stop("restart");
       await bench(message);
+    } else if (message.type === "idle") {
+      await idle(message);
     } else if (message.type === "stop") {
       stop("stop");
     } else if (message.type === "encode") {

@@ -84,6 +84,7 @@ public final class Benchmark {
     private final List<String> machine = new ArrayList<>();
     private final List<Result> results = new ArrayList<>();
     private final Map<String, Integer> groupSizes = new LinkedHashMap<>();
+    private final Map<String, Long> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
 
     private Benchmark() {
         root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
@@ -127,7 +128,7 @@ public final class Benchmark {
                 measureBinary("runq.c", runqBinary, s, 1);
             }
         }
-        BenchmarkReport report = new BenchmarkReport(machine, results, runs, steps, cores, groupSizes);
+        BenchmarkReport report = new BenchmarkReport(machine, results, runs, steps, cores, groupSizes, idlePeaks);
         String markdown = report.markdown();
         System.out.println(markdown);
         Files.writeString(root.resolve("BENCHMARKS.md"), markdown);
@@ -210,12 +211,16 @@ public final class Benchmark {
     /**
      * bench.html in a fresh browser per model and thread count, so each peak is that run's alone;
      * on 15M fp32 also with the token inspector on, to show what it costs: then the runs take turns,
-     * one page each, off and on, and on and off, so the machine's drift weighs on both alike.
+     * one page each, off and on, and on and off, so the machine's drift weighs on both alike. First,
+     * per thread count, the idle page: its workers started, no model.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
         Path site = root.resolve("web/target/site");
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
+            for (int threads : threadCounts) {
+                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(playwright, server, name, threads));
+            }
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
                     if (!s.label().equals("15M fp32")) {
@@ -293,6 +298,39 @@ public final class Benchmark {
             }
             return new Result(name, s, threads, inspector, speeds, loads, memory.peakAboveStartBytes());
         }
+    }
+
+    /**
+     * The median over the runs of bench.html?idle=1's peak above a blank page, each in a fresh
+     * browser: the workers a model runs on, started with the WebAssembly module and held a second,
+     * and no model. What a browser costs before any model, to tell apart from what a model adds.
+     */
+    private long measureIdle(Playwright playwright, SiteServer server, String name, int threads) throws IOException {
+        List<Double> peaks = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+            Page page = browser.newPage();
+            try (PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
+                page.navigate(server.url() + "bench.html?idle=1&threads=" + threads + "&autostart=1");
+                page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
+                        new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(60 * 1000));
+                if (!"done".equals(page.getAttribute("#bench", "data-state"))) {
+                    throw new IllegalStateException(name + " idle page: " + page.textContent("#status"));
+                }
+                int started = new ObjectMapper().readTree(page.textContent("#bench-json")).get("threads").asInt();
+                if (started != threads) {
+                    throw new IllegalStateException(name + " idle page started " + started + " threads, not " + threads);
+                }
+                page.waitForTimeout(1000);
+                peaks.add((double) memory.peakAboveStartBytes());
+            } finally {
+                browser.close();
+            }
+        }
+        long peak = (long) median(peaks);
+        System.out.println(String.format(Locale.ROOT, "%-9s idle page  %2d threads, peak %5.0f MB (runs %s)", name, threads,
+                peak / 1048576.0, format(peaks.stream().map(p -> p / 1048576.0).toList())));
+        return peak;
     }
 
     /** The browser's processes: the descendants of this JVM that are not the Playwright driver. */

@@ -29,15 +29,22 @@ final class BenchmarkReport {
     private final int steps;
     private final int cores;
     private final Map<String, Integer> groupSizes;
+    private final Map<String, Long> idlePeaks;
 
     BenchmarkReport(List<String> machine, List<Result> results, int runs, int steps, int cores,
-                    Map<String, Integer> groupSizes) {
+                    Map<String, Integer> groupSizes, Map<String, Long> idlePeaks) {
         this.machine = machine;
         this.results = results;
         this.runs = runs;
         this.steps = steps;
         this.cores = cores;
         this.groupSizes = groupSizes;
+        this.idlePeaks = idlePeaks;
+    }
+
+    /** The key of a browser's idle peak (bench.html?idle=1) with a number of threads. */
+    static String idleKey(String runtime, int threads) {
+        return runtime + " " + threads;
     }
 
     // ----------------------------------------------------------------------------
@@ -131,10 +138,27 @@ final class BenchmarkReport {
                 + "(VmRSS in /proc, sampled every 20 ms and summed over the processes): of the JVM, of the llama2.c "
                 + "process, and for a browser what all its processes (page, workers, GPU and network services) "
                 + "added to a blank page opened before. The limits are issue 7's: 1.3x the file + 64 MiB on the "
-                + "JVM, 1.5x the file + 64 MiB in a browser.\n\n");
+                + "JVM, 1.5x the file + 64 MiB in a browser. A browser's idle page is bench.html?idle=1: the same "
+                + "workers started, each with the WebAssembly module, and no model (median of " + runs + ", each in a "
+                + "fresh browser); what it adds to a blank page is the runtime's own cost, and \"above idle\" is a "
+                + "peak less the idle page's: what the model costs.\n\n");
+        List<String> idle = new ArrayList<>();
+        for (String runtime : List.of("chromium", "firefox")) {
+            for (int threads : threadCounts(runtime)) {
+                Long peak = idlePeaks.get(idleKey(runtime, threads));
+                if (peak != null) {
+                    idle.add(String.format(Locale.ROOT, "%s %d %s %.0f MiB", NAMES.get(runtime), threads,
+                            threads == 1 ? "thread" : "threads", peak / 1048576.0));
+                }
+            }
+        }
+        if (!idle.isEmpty()) {
+            md.append("Idle page above a blank page: ").append(String.join(", ", idle)).append(".\n\n");
+        }
         md.append("| model | format | file MiB | JVM load ms | Chromium load ms | Firefox load ms | llama2.c load ms "
-                + "| JVM peak MiB (limit) | Chromium peak MiB (limit) | Firefox peak MiB (limit) | llama2.c peak MiB |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| JVM peak MiB (limit) | Chromium peak MiB (limit) | Firefox peak MiB (limit) | llama2.c peak MiB "
+                + "| Chromium above idle MiB | Firefox above idle MiB |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Subject s : subjects()) {
             double file = fileMiB(s);
             md.append("| ").append(s.model()).append(" | ").append(s.format()).append(" | ")
@@ -150,8 +174,19 @@ final class BenchmarkReport {
                 md.append(' ').append(r == null ? "–" : String.format(Locale.ROOT, "%.0f (%.0f)", peakMiB(r),
                         memoryLimit(runtime, file))).append(" |");
             }
-            md.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.0f", peakMiB(c))).append(" |\n");
+            md.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.0f", peakMiB(c))).append(" |");
+            for (String runtime : List.of("chromium", "firefox")) {
+                Double above = aboveIdleMiB(find(runtime, s, cores));
+                md.append(' ').append(above == null ? "–" : String.format(Locale.ROOT, "%.0f", above)).append(" |");
+            }
+            md.append('\n');
         }
+    }
+
+    /** A browser's peak less its idle page's with as many threads, or null. */
+    private Double aboveIdleMiB(Result r) {
+        Long idle = r == null ? null : idlePeaks.get(idleKey(r.runtime(), r.threads()));
+        return idle == null ? null : (r.peakRssBytes() - idle) / 1048576.0;
     }
 
     private void inspector(StringBuilder md) {
@@ -271,8 +306,14 @@ final class BenchmarkReport {
             r.tokPerSec().forEach(v -> each.add(round(v)));
             o.put("firstTokenMs", round(r.medianFirstTokenMs()));
             o.put("peakRssMB", round(peakMiB(r)));
+            Double above = aboveIdleMiB(r);
+            if (above != null) {
+                o.put("peakAboveIdleMB", round(above));
+            }
             o.put("fileMB", round(fileMiB(r.subject())));
         }
+        ObjectNode idle = root.putObject("idlePeakRssMB");
+        idlePeaks.forEach((key, bytes) -> idle.put(key, round(bytes / 1048576.0)));
         return mapper.writeValueAsString(root) + "\n";
     }
 

@@ -234,4 +234,18 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertFalse(auto.get("inspect").asBoolean());
         assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
     }
+
+    /** The benchmark's baseline of memory: idle=1 starts the workers for the threads asked, and loads no model. */
+    @Test
+    void theBenchmarkPageStartsItsWorkersWithNoModel() throws Exception {
+        StoryPage story = desktop();
+        story.page.navigate(site.root.url() + "bench.html?idle=1&threads=3&autostart=1");
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
+        assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
+        assertEquals("Workers started for 3 threads, with no model.", story.page.textContent("#status"));
+        JsonNode idle = new ObjectMapper().readTree(story.page.textContent("#bench-json"));
+        assertTrue(idle.get("idle").asBoolean());
+        assertEquals(3, idle.get("threads").asInt());
+        assertEquals("", story.page.textContent("#shape"), "no model was loaded");
+    }
 }
