@@ -46,6 +46,8 @@ import teallama.server.SiteServer;
  */
 public final class Benchmark {
     static final Map<String, Config> SHAPES = new LinkedHashMap<>();
+    /** Runs of 15M fp32 with the inspector on, and off, at the least: a ratio near 1 wants more than 3. */
+    static final int INSPECTOR_ROUNDS = 5;
 
     static {
         SHAPES.put("15M", new Config(288, 768, 6, 6, 6, 32000, 256));
@@ -210,9 +212,10 @@ public final class Benchmark {
 
     /**
      * bench.html in a fresh browser per model and thread count, so each peak is that run's alone;
-     * on 15M fp32 also with the token inspector on, to show what it costs: then the runs take turns,
-     * one page each, off and on, and on and off, so the machine's drift weighs on both alike. First,
-     * per thread count, the idle page: its workers started, no model.
+     * on 15M fp32 also with the token inspector on, to show what it costs: then the runs take turns
+     * in one browser, a page each, off and on, then on and off, so that the machine's drift and a
+     * browser's first moments weigh on both alike. First, per thread count, the idle page: its
+     * workers started, no model.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
         Path site = root.resolve("web/target/site");
@@ -229,10 +232,15 @@ public final class Benchmark {
                     }
                     List<Result> off = new ArrayList<>();
                     List<Result> on = new ArrayList<>();
-                    for (int r = 0; r < runs; r++) {
-                        for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                            (inspector ? on : off).add(measurePage(playwright, server, name, s, threads, inspector, 1));
+                    Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+                    try {
+                        for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
+                            for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
+                                (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
+                            }
                         }
+                    } finally {
+                        browser.close();
                     }
                     results.add(report(merged(off)));
                     results.add(report(merged(on)));
@@ -272,7 +280,7 @@ public final class Benchmark {
     private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
                                boolean inspector, int pageRuns) throws IOException {
         Page page = browser.newPage();
-        try (PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
+        try (page; PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
             page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                     + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
                     + (inspector ? "&inspect=1" : "") + "&autostart=1");
