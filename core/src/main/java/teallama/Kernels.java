@@ -13,11 +13,6 @@ public final class Kernels {
     // ----------------------------------------------------------------------------
     // elementwise
 
-    /** e^x exactly as run.c's expf gives it (see {@link FloatMath}). */
-    public static float expf(float x) {
-        return FloatMath.expf(x);
-    }
-
     public static void rmsnorm(float[] o, float[] x, float[] weight, int weightOffset, int size) {
         // calculate sum of squares
         float ss = 0.0f;
