@@ -17,16 +17,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.PlaywrightException;
-import com.microsoft.playwright.Playwright;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,8 +38,7 @@ import teallama.server.SiteServer;
  * offline demo kit, each in a fresh browser context (a service worker and a store live as long
  * as their context); subclasses name the browser.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class OfflineTest {
+abstract class OfflineTest extends PagesTest {
     /** case03: -t 0 -i "Once upon a time", whose text is golden. */
     static final Case CASE03 = GoldenGenerateTest.cases().get(2);
     /** Records every text the progress line shows, in window.progressSeen. */
@@ -55,47 +50,24 @@ abstract class OfflineTest {
 
     private static Path kit;
 
-    private Playwright playwright;
-    private Browser browser;
-    private final List<BrowserContext> contexts = new ArrayList<>();
-    private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
     private final List<String> console = Collections.synchronizedList(new ArrayList<>()); // for the failures' messages
-    TestSite site;
     Path sitePath;
 
-    abstract String browserName();
-
     @BeforeAll
-    void launch() {
-        site = TestSite.get();
+    void findSite() {
         sitePath = Path.of(System.getProperty("teallama.site", "../web/target/site")).toAbsolutePath().normalize();
-        playwright = Browsers.playwright();
-        browser = Browsers.launch(playwright, browserName());
-    }
-
-    @AfterAll
-    void close() {
-        browser.close();
-        playwright.close();
     }
 
     @AfterEach
-    void closeContexts() {
-        contexts.forEach(BrowserContext::close);
-        contexts.clear();
+    void forgetConsole() {
         console.clear();
-        List<String> errors = List.copyOf(pageErrors);
-        pageErrors.clear();
-        assertEquals(List.of(), errors, "uncaught errors in the page");
     }
 
     /** A page in a context of its own, which counts its main frame's navigations in navigations. */
     StoryPage newStory(AtomicInteger navigations) {
-        BrowserContext context = browser.newContext();
-        contexts.add(context);
+        BrowserContext context = newContext();
         context.addInitScript(RECORD_PROGRESS);
-        Page page = context.newPage();
-        page.onPageError(pageErrors::add);
+        Page page = watchedPage(context);
         page.onConsoleMessage(message -> console.add("page: " + message.text()));
         page.onWorker(worker -> worker.onConsole(message -> console.add(worker.url() + ": " + message.text())));
         page.onFrameNavigated(frame -> {

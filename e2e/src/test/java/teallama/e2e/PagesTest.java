@@ -3,6 +3,7 @@ package teallama.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,7 @@ abstract class PagesTest {
     private Browser browser;
     private final Map<Media, Browser> firefoxes = new HashMap<>();
     private final List<BrowserContext> contexts = new ArrayList<>();
-    private final List<String> pageErrors = new ArrayList<>();
+    private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
     TestSite site;
 
     abstract String browserName();
@@ -57,7 +58,26 @@ abstract class PagesTest {
     void closeContexts() {
         contexts.forEach(BrowserContext::close);
         contexts.clear();
-        assertEquals(List.of(), pageErrors, "uncaught errors in the page");
+        List<String> errors = List.copyOf(pageErrors);
+        pageErrors.clear();
+        assertEquals(List.of(), errors, "uncaught errors in the page");
+    }
+
+    /** A fresh context of the browser, with its defaults; it is closed after the test. */
+    BrowserContext newContext() {
+        return kept(browser.newContext());
+    }
+
+    /** A new page of context; an uncaught error in it fails the test. */
+    Page watchedPage(BrowserContext context) {
+        Page page = context.newPage();
+        page.onPageError(pageErrors::add);
+        return page;
+    }
+
+    private BrowserContext kept(BrowserContext context) {
+        contexts.add(context);
+        return context;
     }
 
     /**
@@ -82,11 +102,7 @@ abstract class PagesTest {
                     "ui.primaryPointerCapabilities", m.touch() ? 1 : 6,
                     "ui.allPointerCapabilities", m.touch() ? 1 : 6)));
         }
-        BrowserContext context = target.newContext(options);
-        contexts.add(context);
-        Page page = context.newPage();
-        page.onPageError(pageErrors::add);
-        return new StoryPage(page);
+        return new StoryPage(watchedPage(kept(target.newContext(options))));
     }
 
     StoryPage desktop() {
