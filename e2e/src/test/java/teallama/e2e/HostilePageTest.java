@@ -196,6 +196,7 @@ abstract class HostilePageTest extends PagesTest {
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
         story.page.fill("#prompt", "Hello");
+        story.waitForState("error"); // the page is still "done" until the count of the prompt comes back
         assertError(story, message);
         story.page.fill("#prompt", "");
         story.waitForText("#prompt-length", "0 / 512 tokens");
