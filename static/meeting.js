@@ -17,16 +17,19 @@ const meeting = (() => {
   const CONTROL_BYTES = 64;
   const FORWARD = 1;
   const RELEASE = 2;
-  const SPIN = 20000;    // Atomics.load rounds before a worker sleeps (tens of microseconds), when
-                         // every worker has a core; with more workers than cores, spinning only
-                         // keeps the others from running
+  const SPIN_MS = 1;     // how long a worker spins before it sleeps, when every worker has a core:
+                         // waking from Atomics.wait costs tens of microseconds (Firefox more), and
+                         // shard 0's work between two positions (sampling, the inspector, the token
+                         // message) takes a few hundred; with more workers than cores, spinning
+                         // only keeps the others from running
+  const SPIN_ROUNDS = 256; // Atomics.load rounds between two looks at the clock
   const WAIT_MS = 1000;  // how often a sleeping worker looks for a failure
 
   let control = null;    // Int32Array over the control words
   let staging = null;    // Float32Array (2, length)
   let length = 0;
   let shards = 1;
-  let spin = SPIN;
+  let spin = true;
 
   /** Joins the meeting in buffer, made by create() in shard 0's worker. */
   function attach(buffer, shardCount, stagingLength) {
@@ -34,7 +37,7 @@ const meeting = (() => {
     staging = new Float32Array(buffer, CONTROL_BYTES, 2 * stagingLength);
     length = stagingLength;
     shards = shardCount;
-    spin = shardCount <= (navigator.hardwareConcurrency || 1) ? SPIN : 0;
+    spin = shardCount <= (navigator.hardwareConcurrency || 1);
   }
 
   /** A new meeting of shardCount workers that exchange vectors of at most stagingLength floats. */
@@ -54,8 +57,13 @@ const meeting = (() => {
 
   /** Waits while control[index] holds value: spinning first, then sleeping. */
   function waitWhile(index, value) {
-    for (let i = 0; i < spin; i++) {
-      if (Atomics.load(control, index) !== value) return checkFailed();
+    if (spin) {
+      const until = performance.now() + SPIN_MS;
+      do {
+        for (let i = 0; i < SPIN_ROUNDS; i++) {
+          if (Atomics.load(control, index) !== value) return checkFailed();
+        }
+      } while (performance.now() < until);
     }
     while (Atomics.load(control, index) === value) {
       Atomics.wait(control, index, value, WAIT_MS);
