@@ -72,6 +72,10 @@ public final class Benchmark {
         double medianFirstTokenMs() {
             return median(firstTokenMs);
         }
+
+        Result withPeak(long bytes) {
+            return new Result(runtime, subject, threads, inspector, tokPerSec, firstTokenMs, bytes);
+        }
     }
 
     private final Path root;
@@ -193,15 +197,19 @@ public final class Benchmark {
         List<Double> speeds = new ArrayList<>();
         List<Double> loads = new ArrayList<>();
         long peak = 0;
-        for (int r = 0; r < runs; r++) {
+        for (int r = 0; r <= runs; r++) {
+            boolean memoryRun = r == runs;
             Process p = new ProcessBuilder(java, "-cp", classpath, JvmRun.class.getName(), s.file().toString(),
                     s.tokenizer().toString(), String.valueOf(steps), String.valueOf(threads))
                     .redirectErrorStream(true).start();
             String out;
-            try (PeakMemory memory = new PeakMemory(() -> List.of(p.toHandle()))) {
+            try (PeakMemory memory = memoryRun ? new PeakMemory(() -> List.of(p.toHandle())) : null) {
                 out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 check(p.waitFor(), "JvmRun", out);
-                peak = Math.max(peak, memory.peakBytes());
+                if (memoryRun) {
+                    peak = memory.peakBytes();
+                    continue;
+                }
             }
             JsonNode line = new ObjectMapper().readTree(out.substring(out.lastIndexOf('{')));
             speeds.add(line.get("tokPerSec").asDouble());
@@ -211,10 +219,11 @@ public final class Benchmark {
     }
 
     /**
-     * bench.html in a fresh browser per model and thread count, so each peak is that run's alone;
-     * on 15M fp32 also with the token inspector on, to show what it costs: then the runs take turns
-     * in one browser, a page each, off and on, then on and off, so that the machine's drift and a
-     * browser's first moments weigh on both alike. First, per thread count, the idle page: its
+     * bench.html in a fresh browser per model and thread count, and its peak memory in one more
+     * run, in a fresh browser too, so each peak is that run's alone; on 15M fp32 also with the
+     * token inspector on, to show what it costs: then the timed runs take turns in one browser, a
+     * page each, off and on, then on and off, so that the machine's drift and a browser's first
+     * moments weigh on both alike. First, per thread count, the idle page: its
      * workers started, no model.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
@@ -227,7 +236,8 @@ public final class Benchmark {
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
                     if (!s.label().equals("15M fp32")) {
-                        results.add(report(measurePage(playwright, server, name, s, threads, false, runs)));
+                        results.add(report(measurePage(playwright, server, name, s, threads, false, runs)
+                                .withPeak(measurePeak(playwright, server, name, s, threads, false))));
                         continue;
                     }
                     List<Result> off = new ArrayList<>();
@@ -236,51 +246,71 @@ public final class Benchmark {
                     try {
                         for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
                             for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                                (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
+                                (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1,
+                                        false));
                             }
                         }
                     } finally {
                         browser.close();
                     }
-                    results.add(report(merged(off)));
-                    results.add(report(merged(on)));
+                    results.add(report(merged(off).withPeak(measurePeak(playwright, server, name, s, threads, false))));
+                    results.add(report(merged(on).withPeak(measurePeak(playwright, server, name, s, threads, true))));
                 }
             }
         }
     }
 
-    /** One result of several pages' runs: their speeds and loads, and the largest peak. */
+    /** One result of several pages' runs: their speeds and loads (no peak: see measurePeak). */
     private static Result merged(List<Result> pages) {
         Result first = pages.get(0);
         List<Double> speeds = new ArrayList<>();
         List<Double> loads = new ArrayList<>();
-        long peak = 0;
         for (Result page : pages) {
             speeds.addAll(page.tokPerSec());
             loads.addAll(page.firstTokenMs());
-            peak = Math.max(peak, page.peakRssBytes());
         }
-        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), speeds, loads, peak);
+        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), speeds, loads, 0);
     }
 
-    /** pageRuns runs of bench.html in a fresh browser. */
+    /** pageRuns runs of bench.html in a fresh browser, timed: no peak (see measurePeak). */
     private Result measurePage(Playwright playwright, SiteServer server, String name, Subject s, int threads,
                                boolean inspector, int pageRuns) throws IOException {
+        return inFreshBrowser(playwright, name, (browser) -> measurePage(browser, server, name, s, threads, inspector,
+                pageRuns, false));
+    }
+
+    /**
+     * The peak memory of one run of bench.html in a fresh browser, above a blank page. A run of
+     * its own: sampling every few milliseconds takes time from the browser, and on two cores
+     * whose workers meet at barriers, that cost the timed runs 10-17% of their speed.
+     */
+    private long measurePeak(Playwright playwright, SiteServer server, String name, Subject s, int threads,
+                             boolean inspector) throws IOException {
+        return inFreshBrowser(playwright, name, (browser) -> measurePage(browser, server, name, s, threads, inspector,
+                1, true)).peakRssBytes();
+    }
+
+    private interface BrowserWork {
+        Result run(Browser browser) throws IOException;
+    }
+
+    private Result inFreshBrowser(Playwright playwright, String name, BrowserWork work) throws IOException {
         Browser browser = teallama.e2e.Browsers.launch(playwright, name);
         try {
             if (machine.stream().noneMatch(line -> line.startsWith(name))) {
                 machine.add(name + " " + browser.version());
             }
-            return measurePage(browser, server, name, s, threads, inspector, pageRuns);
+            return work.run(browser);
         } finally {
             browser.close();
         }
     }
 
+    /** pageRuns runs of bench.html in a new page; with sampleMemory, their peak above the blank page. */
     private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
-                               boolean inspector, int pageRuns) throws IOException {
+                               boolean inspector, int pageRuns, boolean sampleMemory) throws IOException {
         Page page = browser.newPage();
-        try (page; PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
+        try (page; PeakMemory memory = sampleMemory ? new PeakMemory(Benchmark::browserProcesses) : null) {
             page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                     + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
                     + (inspector ? "&inspect=1" : "") + "&autostart=1");
@@ -304,7 +334,7 @@ public final class Benchmark {
                 speeds.add(run.get("tokPerSec").asDouble());
                 loads.add(run.get("firstTokenMs").asDouble());
             }
-            return new Result(name, s, threads, inspector, speeds, loads, memory.peakAboveStartBytes());
+            return new Result(name, s, threads, inspector, speeds, loads, sampleMemory ? memory.peakAboveStartBytes() : 0);
         }
     }
 
@@ -360,21 +390,25 @@ public final class Benchmark {
         List<Double> speeds = new ArrayList<>();
         List<Double> loads = new ArrayList<>();
         long peak = 0;
-        for (int r = 0; r < runs; r++) {
+        for (int r = 0; r <= runs; r++) {
+            boolean memoryRun = r == runs;
             long start = System.nanoTime();
             ProcessBuilder builder = new ProcessBuilder(binary, s.file().toString(), "-z", s.tokenizer().toString(),
                     "-t", "0", "-n", String.valueOf(steps));
             builder.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
             Process p = builder.start();
             double firstByteMs;
-            try (PeakMemory memory = new PeakMemory(() -> List.of(p.toHandle()))) {
+            try (PeakMemory memory = memoryRun ? new PeakMemory(() -> List.of(p.toHandle())) : null) {
                 InputStream stdout = p.getInputStream();
                 int first = stdout.read();
                 firstByteMs = (System.nanoTime() - start) / 1e6;
                 stdout.readAllBytes();
                 String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
                 check(p.waitFor(), binary, err);
-                peak = Math.max(peak, memory.peakBytes());
+                if (memoryRun) {
+                    peak = memory.peakBytes();
+                    continue;
+                }
                 Matcher m = RUN_C_SPEED.matcher(err);
                 if (first < 0 || !m.find()) {
                     throw new IllegalStateException(binary + " printed no story or no speed: " + err);
