@@ -261,9 +261,17 @@ abstract class OfflineTest extends PagesTest {
         StoryPage story = newStory();
         story.open(site.root.url(), StoryPage.stories260K("prompt", CASE03.prompt(), "temperature", CASE03.temperature(),
                 "topp", CASE03.topp(), "seed", CASE03.seed(), "steps", CASE03.steps()));
-        story.page.evaluate("navigator.storage.getDirectory().then(async (root) => {"
-                + "  await root.removeEntry('teallama-store', {recursive: true}).catch(() => {});"
-                + "  await root.getFileHandle('teallama-store', {create: true}); })");
+        // a file where the store's folder goes; the page may still be reading the folder as it
+        // opens (Firefox then refuses to remove it once in a while), so try again for a while
+        story.page.evaluate("async () => {"
+                + "  const root = await navigator.storage.getDirectory();"
+                + "  for (let attempt = 1; ; attempt++) {"
+                + "    await root.removeEntry('teallama-store', {recursive: true}).catch(() => {});"
+                + "    try { await root.getFileHandle('teallama-store', {create: true}); return; }"
+                + "    catch (e) { if (attempt === 50) throw e; }"
+                + "    await new Promise((resolve) => setTimeout(resolve, 100));"
+                + "  }"
+                + "}");
         story.page.click("#start");
         story.waitForState("done", "error");
         assertGolden(story);
