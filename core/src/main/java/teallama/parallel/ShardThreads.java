@@ -11,8 +11,11 @@ import teallama.Transformer;
  * TeaVM has no threads.
  */
 public final class ShardThreads implements AutoCloseable {
-    /** How long a waiting shard spins before it parks, when every shard has a core. */
-    private static final long SPIN_NANOS = 200_000;
+    /**
+     * How long a waiting shard spins before it parks, when every shard has a core: as long as
+     * meeting.js spins in the browser, past what a preempted thread usually loses.
+     */
+    private static final long SPIN_NANOS = 1_000_000;
 
     private final SpinBarrier barrier;
     private final float[][] staging; // (2, max(dim, hidden_dim, vocab_size)), used in turn
