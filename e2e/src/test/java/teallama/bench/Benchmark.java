@@ -223,8 +223,8 @@ public final class Benchmark {
      * run, in a fresh browser too, so each peak is that run's alone; on 15M fp32 also with the
      * token inspector on, to show what it costs: then the timed runs take turns in one browser, a
      * page each, off and on, then on and off, so that the machine's drift and a browser's first
-     * moments weigh on both alike. First, per thread count, the idle page: its
-     * workers started, no model.
+     * moments weigh on both alike. First, per thread count, the idle page: its workers started,
+     * no model.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
         Path site = root.resolve("web/target/site");
