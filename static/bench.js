@@ -35,6 +35,10 @@ function setState(state, message) {
   if (focused && focused.disabled) (running ? ui.stop : ui.start).focus({ preventScroll: true });
   ui.status.textContent = message;
   ui.status.classList.toggle("error", state === "error");
+  // for a browser that runs the page with no driver to ask it (the benchmark's memory runs); the
+  // JSON URI-encoded, as browsers quote console strings in their own ways
+  if (state === "done") console.info(`teallama-bench done ${encodeURIComponent(ui.json.textContent)}`);
+  if (state === "error") console.info(`teallama-bench error ${message}`);
   if (state !== "running" || runs.length === 0) ui.announcer.textContent = message;
 }
 

@@ -220,24 +220,25 @@ public final class Benchmark {
 
     /**
      * bench.html in a fresh browser per model and thread count, and its peak memory in one more
-     * run, in a fresh browser too, so each peak is that run's alone; on 15M fp32 also with the
-     * token inspector on, to show what it costs: then the timed runs take turns in one browser, a
-     * page each, off and on, then on and off, so that the machine's drift and a browser's first
-     * moments weigh on both alike. First, per thread count, the idle page: its workers started,
-     * no model.
+     * run, in a browser of its own started with no driver ({@link UnattendedBrowser}); on 15M fp32
+     * also with the token inspector on, to show what it costs: then the timed runs take turns in
+     * one browser, a page each, off and on, then on and off, so that the machine's drift and a
+     * browser's first moments weigh on both alike. First, the memory of a blank page, and per
+     * thread count the idle page: its workers started, no model.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException {
         Path site = root.resolve("web/target/site");
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
+            long blank = measureBlank(name);
             for (int threads : threadCounts) {
-                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(playwright, server, name, threads));
+                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, name, threads, blank));
             }
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
                     if (!s.label().equals("15M fp32")) {
                         results.add(report(measurePage(playwright, server, name, s, threads, false, runs)
-                                .withPeak(measurePeak(playwright, server, name, s, threads, false))));
+                                .withPeak(measurePeak(server, name, s, threads, false, blank))));
                         continue;
                     }
                     List<Result> off = new ArrayList<>();
@@ -246,15 +247,14 @@ public final class Benchmark {
                     try {
                         for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
                             for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                                (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1,
-                                        false));
+                                (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
                             }
                         }
                     } finally {
                         browser.close();
                     }
-                    results.add(report(merged(off).withPeak(measurePeak(playwright, server, name, s, threads, false))));
-                    results.add(report(merged(on).withPeak(measurePeak(playwright, server, name, s, threads, true))));
+                    results.add(report(merged(off).withPeak(measurePeak(server, name, s, threads, false, blank))));
+                    results.add(report(merged(on).withPeak(measurePeak(server, name, s, threads, true, blank))));
                 }
             }
         }
@@ -276,18 +276,64 @@ public final class Benchmark {
     private Result measurePage(Playwright playwright, SiteServer server, String name, Subject s, int threads,
                                boolean inspector, int pageRuns) throws IOException {
         return inFreshBrowser(playwright, name, (browser) -> measurePage(browser, server, name, s, threads, inspector,
-                pageRuns, false));
+                pageRuns));
     }
 
     /**
-     * The peak memory of one run of bench.html in a fresh browser, above a blank page. A run of
-     * its own: sampling every few milliseconds takes time from the browser, and on two cores
-     * whose workers meet at barriers, that cost the timed runs 10-17% of their speed.
+     * The peak memory of one run of bench.html above a blank page, in a browser started as a
+     * person starts it ({@link UnattendedBrowser}). A run of its own: sampling every few
+     * milliseconds takes time from the browser, and on two cores whose workers meet at barriers,
+     * that cost the timed runs 10-17% of their speed.
      */
-    private long measurePeak(Playwright playwright, SiteServer server, String name, Subject s, int threads,
-                             boolean inspector) throws IOException {
-        return inFreshBrowser(playwright, name, (browser) -> measurePage(browser, server, name, s, threads, inspector,
-                1, true)).peakRssBytes();
+    private long measurePeak(SiteServer server, String name, Subject s, int threads, boolean inspector, long blank)
+            throws IOException {
+        UnattendedBrowser.Run run = unattended(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
+        checkRan(new ObjectMapper().readTree(run.resultJson()), name + " " + s.label(), threads, inspector);
+        return run.peakBytes() - blank;
+    }
+
+    /** The median of three browsers' memory on a blank page, each started as a person starts it. */
+    private long measureBlank(String name) throws IOException {
+        List<Double> blanks = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            try {
+                blanks.add((double) UnattendedBrowser.blankBytes(name));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        long blank = (long) median(blanks);
+        System.out.println(String.format(Locale.ROOT, "%-9s blank page, %5.0f MB (runs %s)", name, blank / 1048576.0,
+                format(blanks.stream().map(b -> b / 1048576.0).toList())));
+        return blank;
+    }
+
+    private static UnattendedBrowser.Run unattended(String name, String url, long timeoutSeconds, long holdMillis)
+            throws IOException {
+        try {
+            return UnattendedBrowser.run(name, url, timeoutSeconds, holdMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private String benchUrl(SiteServer server, Subject s, int threads, boolean inspector, int pageRuns) {
+        return server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
+                + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
+                + (inspector ? "&inspect=1" : "") + "&autostart=1";
+    }
+
+    /** Refuses bench.html's result when it did not run as asked. */
+    private static void checkRan(JsonNode json, String what, int threads, boolean inspector) {
+        if (json.get("inspect").asBoolean() != inspector) {
+            throw new IllegalStateException(what + ": the inspector is not " + (inspector ? "on" : "off"));
+        }
+        if (json.get("threads").asInt() != threads) {
+            throw new IllegalStateException(what + " ran on " + json.get("threads") + " threads, not " + threads
+                    + ": is the page cross-origin isolated?");
+        }
     }
 
     private interface BrowserWork {
@@ -306,14 +352,11 @@ public final class Benchmark {
         }
     }
 
-    /** pageRuns runs of bench.html in a new page; with sampleMemory, their peak above the blank page. */
+    /** pageRuns runs of bench.html in a new page, timed. */
     private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
-                               boolean inspector, int pageRuns, boolean sampleMemory) throws IOException {
-        Page page = browser.newPage();
-        try (page; PeakMemory memory = sampleMemory ? new PeakMemory(Benchmark::browserProcesses) : null) {
-            page.navigate(server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
-                    + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
-                    + (inspector ? "&inspect=1" : "") + "&autostart=1");
+                               boolean inspector, int pageRuns) throws IOException {
+        try (Page page = browser.newPage()) {
+            page.navigate(benchUrl(server, s, threads, inspector, pageRuns));
             // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
             page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
                     new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
@@ -321,61 +364,38 @@ public final class Benchmark {
                 throw new IllegalStateException(name + " " + s.label() + ": " + page.textContent("#status"));
             }
             JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
-            if (json.get("inspect").asBoolean() != inspector) {
-                throw new IllegalStateException(name + " " + s.label() + ": the inspector is not " + (inspector ? "on" : "off"));
-            }
-            if (json.get("threads").asInt() != threads) {
-                throw new IllegalStateException(name + " " + s.label() + " ran on " + json.get("threads")
-                        + " threads, not " + threads + ": is the page cross-origin isolated?");
-            }
+            checkRan(json, name + " " + s.label(), threads, inspector);
             List<Double> speeds = new ArrayList<>();
             List<Double> loads = new ArrayList<>();
             for (JsonNode run : json.get("runs")) {
                 speeds.add(run.get("tokPerSec").asDouble());
                 loads.add(run.get("firstTokenMs").asDouble());
             }
-            return new Result(name, s, threads, inspector, speeds, loads, sampleMemory ? memory.peakAboveStartBytes() : 0);
+            return new Result(name, s, threads, inspector, speeds, loads, 0);
         }
     }
 
     /**
      * The median over the runs of bench.html?idle=1's peak above a blank page, each in a fresh
-     * browser: the workers a model runs on, started with the WebAssembly module and held a second,
-     * and no model. What a browser costs before any model, to tell apart from what a model adds.
+     * browser started as a person starts it: the workers a model runs on, started with the
+     * WebAssembly module and held a second, and no model. What a browser costs before any model,
+     * to tell apart from what a model adds.
      */
-    private long measureIdle(Playwright playwright, SiteServer server, String name, int threads) throws IOException {
+    private long measureIdle(SiteServer server, String name, int threads, long blank) throws IOException {
         List<Double> peaks = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
-            Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-            Page page = browser.newPage();
-            try (PeakMemory memory = new PeakMemory(Benchmark::browserProcesses)) {
-                page.navigate(server.url() + "bench.html?idle=1&threads=" + threads + "&autostart=1");
-                page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
-                        new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(60 * 1000));
-                if (!"done".equals(page.getAttribute("#bench", "data-state"))) {
-                    throw new IllegalStateException(name + " idle page: " + page.textContent("#status"));
-                }
-                int started = new ObjectMapper().readTree(page.textContent("#bench-json")).get("threads").asInt();
-                if (started != threads) {
-                    throw new IllegalStateException(name + " idle page started " + started + " threads, not " + threads);
-                }
-                page.waitForTimeout(1000);
-                peaks.add((double) memory.peakAboveStartBytes());
-            } finally {
-                browser.close();
+            UnattendedBrowser.Run run = unattended(name, server.url() + "bench.html?idle=1&threads=" + threads
+                    + "&autostart=1", 60, 1000);
+            int started = new ObjectMapper().readTree(run.resultJson()).get("threads").asInt();
+            if (started != threads) {
+                throw new IllegalStateException(name + " idle page started " + started + " threads, not " + threads);
             }
+            peaks.add((double) (run.peakBytes() - blank));
         }
         long peak = (long) median(peaks);
         System.out.println(String.format(Locale.ROOT, "%-9s idle page  %2d threads, peak %5.0f MB (runs %s)", name, threads,
                 peak / 1048576.0, format(peaks.stream().map(p -> p / 1048576.0).toList())));
         return peak;
-    }
-
-    /** The browser's processes: the descendants of this JVM that are not the Playwright driver. */
-    private static List<ProcessHandle> browserProcesses() {
-        return ProcessHandle.current().descendants()
-                .filter(p -> p.info().command().map(c -> c.contains("chrom") || c.contains("firefox")).orElse(false))
-                .toList();
     }
 
     /**

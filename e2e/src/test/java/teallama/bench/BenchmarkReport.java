@@ -138,11 +138,15 @@ final class BenchmarkReport {
                 + "(VmRSS in /proc, sampled every 20 ms and summed over the processes) in one more run, apart from "
                 + "the timed ones (sampling took 10-17% of the browsers' speed on two threads): of the JVM, of the "
                 + "llama2.c process, and for a browser what all its processes (page, workers, GPU and network "
-                + "services) added to a blank page opened before. The limits are issue 7's: 1.3x the file + 64 MiB on the "
-                + "JVM, 1.5x the file + 64 MiB in a browser. A browser's idle page is bench.html?idle=1: the same "
-                + "workers started, each with the WebAssembly module, and no model (median of " + runs + ", each in a "
-                + "fresh browser); what it adds to a blank page is the runtime's own cost, and \"above idle\" is a "
-                + "peak less the idle page's: what the model costs.\n\n");
+                + "services) hold above a blank page (median of 3). For memory, a browser is started as a person "
+                + "starts it: its own binary, headless, a fresh profile, no Playwright; bench.html says on the "
+                + "console when it is done. Driven by Playwright, the browsers keep copies of what the page "
+                + "downloads (Firefox's WebDriver BiDi agent saves every response body whole), which a visitor's "
+                + "browser does not. The limits are issue 7's: 1.3x the file + 64 MiB on the JVM, 1.5x the file + "
+                + "64 MiB in a browser. A browser's idle page is bench.html?idle=1: the same workers started, each "
+                + "with the WebAssembly module, and no model (median of " + runs + ", each in a fresh browser); what "
+                + "it adds to a blank page is the runtime's own cost, and \"above idle\" is a peak less the idle "
+                + "page's: what the model costs.\n\n");
         List<String> idle = new ArrayList<>();
         for (String runtime : List.of("chromium", "firefox")) {
             for (int threads : threadCounts(runtime)) {
