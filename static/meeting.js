@@ -8,7 +8,7 @@
 
 const meeting = (() => {
   const SEQUENCE = 0;    // bumped by each command of shard 0
-  const COMMAND = 1;     // FORWARD or RELEASE
+  const COMMAND = 1;     // FORWARD, FORWARD_SUMMING or RELEASE
   const TOKEN = 2;
   const POS = 3;
   const ARRIVED = 4;     // workers waiting at the barrier
@@ -17,6 +17,8 @@ const meeting = (() => {
   const CONTROL_BYTES = 64;
   const FORWARD = 1;
   const RELEASE = 2;
+  const FORWARD_SUMMING = 3; // FORWARD, and each shard sums the exponentials of its logits (the
+                             // inspector's probabilities at temperature 0)
   const SPIN_MS = 1;     // how long a worker spins before it sleeps, when every worker has a core:
                          // waking from Atomics.wait costs tens of microseconds (Firefox more), and
                          // shard 0's work between two positions (sampling, the inspector, the token
@@ -78,6 +80,7 @@ const meeting = (() => {
 
   return {
     FORWARD,
+    FORWARD_SUMMING,
     RELEASE,
     create,
     attach,
@@ -85,8 +88,8 @@ const meeting = (() => {
     /** The sequence number of the last command; a worker that starts serving waits for the next. */
     sequence: () => Atomics.load(control, SEQUENCE),
 
-    /** Shard 0: every shard runs this token at this position. */
-    begin: (token, pos) => command(FORWARD, token, pos),
+    /** Shard 0: every shard runs this token at this position, summing exponentials if softmaxSum. */
+    begin: (token, pos, softmaxSum) => command(softmaxSum ? FORWARD_SUMMING : FORWARD, token, pos),
 
     /** Shard 0: the story is over; the other workers go back to their messages. */
     release: () => command(RELEASE, 0, 0),

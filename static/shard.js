@@ -68,6 +68,6 @@ function serve(seen) {
     const next = meeting.next(seen);
     seen = next.sequence;
     if (next.command === meeting.RELEASE) return;
-    api.forwardShard(next.token, next.pos);
+    api.forwardShard(next.token, next.pos, next.command === meeting.FORWARD_SUMMING);
   }
 }

@@ -53,6 +53,7 @@ public final class Generator {
         this.tokenizer = tokenizer;
         this.sampler = sampler;
         this.inspector = inspect ? new Inspector(sampler, tokenizer.vocabSize()) : null;
+        transformer.sumExponentials(inspect && sampler.greedy());
         this.steps = steps;
         this.keep = keep;
         this.context = keep > 0 ? new int[transformer.positions()] : null;
@@ -102,15 +103,14 @@ public final class Generator {
             // if we are still processing the input prompt, force the next prompt token
             next = promptTokens[step + 1];
             if (inspector != null) {
-                int greedyToken = sampler.toProbabilities(logits);
-                candidates = inspector.inspect(logits, greedyToken, next, true);
+                candidates = inspect(sampler.toProbabilities(logits), next, true);
             }
         } else {
             // otherwise sample the next token from the logits
             int greedyToken = sampler.toProbabilities(logits);
             next = sampler.choose(logits, greedyToken);
             if (inspector != null) {
-                candidates = inspector.inspect(logits, greedyToken, next, false);
+                candidates = inspect(greedyToken, next, false);
             }
         }
         chosen = next;
@@ -176,6 +176,21 @@ public final class Generator {
     /** Whether the prompt forced the last step's token. */
     public boolean forced() {
         return forced;
+    }
+
+    /**
+     * The candidates of this step. Where the largest logit won (greedyToken, -1 otherwise), the
+     * inspector needs the sum of the exponentials of the logits: the transformer's shards summed
+     * them at temperature 0; above it, the largest logit wins only when dividing it by the
+     * temperature overflows, and the sum is taken here.
+     */
+    private Inspector.Candidates inspect(int greedyToken, int next, boolean forced) {
+        float softmaxSum = Float.NaN;
+        if (greedyToken >= 0) {
+            softmaxSum = transformer.sumsExponentials() ? transformer.softmaxSum()
+                    : Kernels.sumOfExp(logits, 0, logits.length, logits[greedyToken]);
+        }
+        return inspector.inspect(logits, greedyToken, softmaxSum, next, forced);
     }
 
     /** What the model offered at the last step, or null when not inspecting. */

@@ -32,27 +32,25 @@ public final class Inspector {
 
     /**
      * values is what {@link Sampler#toProbabilities} left: the probabilities, or the logits when
-     * it returned greedyToken, the largest logit's (-1 otherwise). chosen is the token that came
-     * next; forced when the prompt gave it, rather than the sampler. If chosen is not among the
-     * most probable rows, it takes the last row, so the rows stay in descending order and include
-     * it.
+     * it returned greedyToken, the largest logit's (-1 otherwise). softmaxSum is then the sum of
+     * exp(logit - largest logit) over all logits (see {@link Transformer#softmaxSum}), as the
+     * probabilities shown are those of temperature 1. chosen is the token that came next; forced
+     * when the prompt gave it, rather than the sampler. If chosen is not among the most probable
+     * rows, it takes the last row, so the rows stay in descending order and include it.
      */
-    public Candidates inspect(float[] values, int greedyToken, int chosen, boolean forced) {
+    public Candidates inspect(float[] values, int greedyToken, float softmaxSum, int chosen, boolean forced) {
         boolean greedy = greedyToken >= 0;
         int rows = Math.min(ROWS, vocabSize);
         int[] tokens = new int[rows];
         float[] probabilities = new float[rows];
-        // softmax at temperature 1, as Kernels.softmax computes it, for the rows only; its sum is
-        // taken in the same pass that finds the rows, as the inspector's cost is that pass
+        largest(values, tokens, probabilities);
+        // softmax at temperature 1, as Kernels.softmax computes it, for the rows only
         float max = greedy ? values[greedyToken] : 0.0f;
-        float sum = 0.0f;
+        float sum = softmaxSum;
         if (greedy) {
-            sum = largestAndSum(values, max, tokens, probabilities);
             for (int r = 0; r < rows; r++) {
                 probabilities[r] = FloatMath.expf(probabilities[r] - max) / sum;
             }
-        } else {
-            largest(values, tokens, probabilities);
         }
         boolean[] cut = new boolean[rows];
         boolean toppCuts = !greedy && sampler.usesTopp();
@@ -82,21 +80,6 @@ public final class Inspector {
                 count = offer(values[i], i, count, tokens, top);
             }
         }
-    }
-
-    /** As {@link #largest}, and returns the sum of exp(value - max) in run.c's softmax order. */
-    private float largestAndSum(float[] values, float max, int[] tokens, float[] top) {
-        int count = 0;
-        FloatMath.Exp exp = FloatMath.EXP;
-        float sum = 0.0f;
-        for (int i = 0; i < vocabSize; i++) {
-            float v = values[i];
-            sum += exp.expf(v - max);
-            if (count < tokens.length || v > top[count - 1]) {
-                count = offer(v, i, count, tokens, top);
-            }
-        }
-        return sum;
     }
 
     /**

@@ -30,12 +30,7 @@ public final class Kernels {
 
     public static void softmax(float[] x, int offset, int size) {
         // find max value (for numerical stability)
-        float maxVal = x[offset];
-        for (int i = 1; i < size; i++) {
-            if (x[offset + i] > maxVal) {
-                maxVal = x[offset + i];
-            }
-        }
+        float maxVal = max(x, offset, size);
         // exp and sum
         FloatMath.Exp exp = FloatMath.EXP;
         float sum = 0.0f;
@@ -47,6 +42,27 @@ public final class Kernels {
         for (int i = 0; i < size; i++) {
             x[offset + i] /= sum;
         }
+    }
+
+    /** The largest of x[offset..offset + size), size at least 1, as softmax finds it. */
+    public static float max(float[] x, int offset, int size) {
+        float maxVal = x[offset];
+        for (int i = 1; i < size; i++) {
+            if (x[offset + i] > maxVal) {
+                maxVal = x[offset + i];
+            }
+        }
+        return maxVal;
+    }
+
+    /** The sum of exp(x - max) over x[offset..offset + size), in softmax's order: its denominator. */
+    public static float sumOfExp(float[] x, int offset, int size, float max) {
+        FloatMath.Exp exp = FloatMath.EXP;
+        float sum = 0.0f;
+        for (int i = 0; i < size; i++) {
+            sum += exp.expf(x[offset + i] - max);
+        }
+        return sum;
     }
 
     /** SwiGLU on [offset, offset + size): hb = silu(hb) * hb2, where silu(x) = x * sigmoid(x). */

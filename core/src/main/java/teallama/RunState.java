@@ -17,6 +17,7 @@ final class RunState {
     final float[] k;      // key of the shard's kv heads at this position (kv heads of the shard * head_size,)
     final float[] v;      // value, likewise
     final float[] logits; // output logits (vocab_size,)
+    final float[] softmaxSums; // (shards, 2): each shard's largest logit and its sum of exp(logit - largest)
     final KvCache cache;  // keys and values of the shard's kv heads, (layer, positions)
 
     RunState(ShardPlan plan, int shard, int positions) {
@@ -31,6 +32,7 @@ final class RunState {
         k = new float[kvDim];
         v = new float[kvDim];
         logits = new float[p.vocabSize()];
+        softmaxSums = new float[2 * plan.shards()];
         cache = new KvCache(p, positions, plan.kvHeads().from(shard), plan.kvHeads().to(shard));
     }
 

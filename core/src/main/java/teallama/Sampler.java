@@ -86,6 +86,11 @@ public final class Sampler {
         return sampleTopp(probabilities, coin);
     }
 
+    /** Whether the largest logit always wins: temperature 0. */
+    public boolean greedy() {
+        return temperature == 0.0f;
+    }
+
     /** Whether top-p is in (0, 1), where it cuts; outside, every token can be drawn. */
     public boolean usesTopp() {
         return topp > 0 && topp < 1;

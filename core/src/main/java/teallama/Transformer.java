@@ -31,6 +31,8 @@ public abstract class Transformer {
     private final float[] rmsFinalWeight; // (dim,)
     private final Split heads;            // the query heads' vectors in q and xb, by shard
     private final Split[] embedding;      // (owner shard,): the token's row of x comes from its owner
+    private final Split softmaxSumParts;  // each shard's two floats of s.softmaxSums
+    private boolean sumExponentials;      // whether forward() sums them too
 
     Transformer(Weights weights, int positions, Exchange exchange, float[] rmsAttWeight, float[] rmsFfnWeight,
                 float[] rmsFinalWeight) {
@@ -48,6 +50,7 @@ public abstract class Transformer {
         for (int owner = 0; owner < embedding.length; owner++) {
             embedding[owner] = Split.owner(owner, plan.shards(), config.dim());
         }
+        this.softmaxSumParts = Split.evenBlocks(2 * plan.shards(), plan.shards(), 2);
     }
 
     public Config config() {
@@ -57,6 +60,40 @@ public abstract class Transformer {
     /** How many positions the KV cache holds (at most seq_len). */
     public int positions() {
         return s.cache.positions();
+    }
+
+    /**
+     * Whether forward() also sums the exponentials of the logits, for {@link #softmaxSum}: the
+     * denominator of a softmax at temperature 1, which the inspector shows at temperature 0, where
+     * the sampler computes none. Each shard sums its own logits, at the same time as the others.
+     * Set on shard 0, which tells the other shards with each position it begins.
+     */
+    public void sumExponentials(boolean on) {
+        sumExponentials = on;
+    }
+
+    public boolean sumsExponentials() {
+        return sumExponentials;
+    }
+
+    /**
+     * Shard 0, after a forward() that summed the exponentials: the sum of exp(logit - largest)
+     * over every logit. With one shard it is the sum Kernels.softmax divides by, bit for bit; with
+     * more, each shard's sum is scaled to the largest logit of all before they are added: a float
+     * sum taken in another order, within about 1e-5 of it.
+     */
+    public float softmaxSum() {
+        float[] sums = s.softmaxSums;
+        float largest = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < plan.shards(); p++) {
+            largest = Math.max(largest, sums[2 * p]);
+        }
+        FloatMath.Exp exp = FloatMath.EXP;
+        float sum = 0.0f;
+        for (int p = 0; p < plan.shards(); p++) {
+            sum += sums[2 * p + 1] * exp.expf(sums[2 * p] - largest);
+        }
+        return sum;
     }
 
     /** Copies the token's row of the embedding table (which this shard holds) into out (dim,). */
@@ -87,7 +124,7 @@ public abstract class Transformer {
         int qFrom = heads.from(shard);
         int qRows = heads.size(shard);
         int kvDim = plan.kvHeads().size(shard) * headSize; // this shard's part of kv_dim
-        exchange.begin(token, pos);
+        exchange.begin(token, pos, sumExponentials);
 
         // copy the token embedding into x
         int owner = plan.vocab().partOf(token);
@@ -154,7 +191,15 @@ public abstract class Transformer {
 
         // classifier into logits
         input(x, dim);
-        matmul(s.logits, plan.vocab().from(shard), Tensor.WCLS, 0, dim, plan.vocab().size(shard));
+        int vocabFrom = plan.vocab().from(shard);
+        int vocabRows = plan.vocab().size(shard);
+        matmul(s.logits, vocabFrom, Tensor.WCLS, 0, dim, vocabRows);
+        if (sumExponentials) {
+            float largest = vocabRows > 0 ? Kernels.max(s.logits, vocabFrom, vocabRows) : Float.NEGATIVE_INFINITY;
+            s.softmaxSums[2 * shard] = largest;
+            s.softmaxSums[2 * shard + 1] = Kernels.sumOfExp(s.logits, vocabFrom, vocabRows, largest);
+            exchange.gatherToFirst(s.softmaxSums, softmaxSumParts);
+        }
         exchange.gatherToFirst(s.logits, plan.vocab());
         return s.logits;
     }

@@ -20,7 +20,7 @@ class InspectorTest {
 
     private static Inspector.Candidates inspect(float topp, int chosen, boolean forced) {
         Inspector inspector = new Inspector(new Sampler(12, 1.0f, topp, 1), 12);
-        return inspector.inspect(PROBABILITIES.clone(), -1, chosen, forced);
+        return inspector.inspect(PROBABILITIES.clone(), -1, Float.NaN, chosen, forced);
     }
 
     /**
@@ -80,13 +80,13 @@ class InspectorTest {
     /**
      * Greedy: the values are logits, and the probabilities are softmax at temperature 1.
      * Logits 0, ln 3, 0 give e^x = 1, 3, 1 over 5: 0.6 for id 1, then 0.2 for ids 0 and 2 (in id
-     * order), bit for bit what Kernels.softmax (run.c's softmax) gives.
+     * order), bit for bit what Kernels.softmax (run.c's softmax) gives, given its sum.
      */
     @Test
     void greedyShowsTheProbabilitiesOfTemperatureOne() {
         float[] logits = {0f, (float) Math.log(3), 0f};
         Inspector inspector = new Inspector(new Sampler(3, 0.0f, 0.9f, 1), 3);
-        Inspector.Candidates c = inspector.inspect(logits.clone(), 1, 1, false);
+        Inspector.Candidates c = inspector.inspect(logits.clone(), 1, softmaxSum(logits, 1), 1, false);
         assertTrue(c.greedy());
         assertArrayEquals(new int[] {1, 0, 2}, c.tokens());
         assertArrayEquals(new float[] {0.6f, 0.2f, 0.2f}, c.probabilities(), 1e-6f);
@@ -104,12 +104,22 @@ class InspectorTest {
         for (int i = 0; i < 12; i++) {
             logits[i] = -i; // id 0 most likely, id 11 least
         }
-        Inspector.Candidates c = new Inspector(new Sampler(12, 0.0f, 0.9f, 1), 12).inspect(logits, 0, 11, true);
+        Inspector.Candidates c = new Inspector(new Sampler(12, 0.0f, 0.9f, 1), 12)
+                .inspect(logits, 0, softmaxSum(logits, 0), 11, true);
         float[] softmax = logits.clone();
         Kernels.softmax(softmax, 0, 12);
         assertEquals(11, c.tokens()[9]);
         assertEquals(softmax[11], c.probabilities()[9]);
         assertEquals(softmax[0], c.probabilities()[0]);
         assertEquals(9, c.chosenRow());
+    }
+
+    /** run.c's softmax denominator: the sum of expf(logit - largest) in id order. */
+    private static float softmaxSum(float[] logits, int largest) {
+        float sum = 0.0f;
+        for (float logit : logits) {
+            sum += FloatMath.expf(logit - logits[largest]);
+        }
+        return sum;
     }
 }

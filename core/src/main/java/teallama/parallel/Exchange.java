@@ -7,8 +7,12 @@ package teallama.parallel;
  */
 public interface Exchange {
 
-    /** Called by shard 0 as a forward pass starts: the other shards run the same token and position. */
-    void begin(int token, int pos);
+    /**
+     * Called by shard 0 as a forward pass starts: the other shards run the same token and
+     * position, and sum the exponentials of their logits when softmaxSum is true (see
+     * {@link teallama.Transformer#sumExponentials}).
+     */
+    void begin(int token, int pos, boolean softmaxSum);
 
     /**
      * This shard has written its part of buf, [split.from(shard), split.to(shard)); on return buf
@@ -22,7 +26,7 @@ public interface Exchange {
     /** One shard: the forward pass of the whole model. */
     Exchange NONE = new Exchange() {
         @Override
-        public void begin(int token, int pos) {
+        public void begin(int token, int pos, boolean softmaxSum) {
         }
 
         @Override

@@ -23,6 +23,7 @@ public final class ShardThreads implements AutoCloseable {
     private final Transformer first;
     private volatile int token;
     private volatile int pos;
+    private volatile boolean softmaxSum;
     private volatile boolean closed;
 
     private ShardThreads(Model model, int positions) {
@@ -69,6 +70,7 @@ public final class ShardThreads implements AutoCloseable {
                 if (closed) {
                     return;
                 }
+                shard.sumExponentials(softmaxSum);
                 shard.forward(token, pos);
             }
         } catch (RuntimeException | Error e) {
@@ -94,10 +96,11 @@ public final class ShardThreads implements AutoCloseable {
         }
 
         @Override
-        public void begin(int token, int pos) {
+        public void begin(int token, int pos, boolean softmaxSum) {
             if (shard == 0) {
                 ShardThreads.this.token = token;
                 ShardThreads.this.pos = pos;
+                ShardThreads.this.softmaxSum = softmaxSum;
                 barrier.await(0);
             }
         }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import teallama.Checkpoint;
 import teallama.CheckpointReader;
 import teallama.Config;
+import teallama.FloatMath;
 import teallama.FloatWeights;
 import teallama.Limits;
 import teallama.Model;
@@ -24,7 +25,9 @@ import teallama.Transformer;
 /**
  * Every way of splitting a model gives the logits of one shard, bit for bit: uneven splits, GQA,
  * more shards than kv heads, more shards than blocks of rows, head sizes that are not a multiple
- * of the interleaved block, fp32 and int8.
+ * of the interleaved block, fp32 and int8. Positions that also sum the exponentials of the logits
+ * (every other one) give the sum run.c's softmax divides by: bit for bit on one shard, within 1e-5
+ * of it on more (float sums taken in another order).
  */
 class ShardThreadsTest {
     private static final int POSITIONS = 12;
@@ -70,7 +73,10 @@ class ShardThreadsTest {
         assertShardsMatchOneShard(Shared.read(Shared.model("stories260K.bin")), 2, 3, 8, 16);
     }
 
-    /** Feeds the same random tokens to one shard and to n shards and compares every logit. */
+    /**
+     * Feeds the same random tokens to one shard and to n shards and compares every logit, and at
+     * odd positions the sum of exponentials.
+     */
     private static void assertShardsMatchOneShard(byte[] file, int... shardCounts) {
         Model whole = Checkpoint.read(file);
         Config c = whole.config();
@@ -86,12 +92,32 @@ class ShardThreadsTest {
             Model model = reader.finish();
             assertTrue(model.plan().shards() <= n);
             try (ShardThreads threads = ShardThreads.start(model, POSITIONS)) {
+                Transformer transformer = threads.transformer();
                 for (int pos = 0; pos < POSITIONS; pos++) {
-                    float[] logits = threads.transformer().forward(tokens[pos], pos);
-                    assertArrayEquals(expected[pos], logits, n + " shards (" + model.plan() + "), position " + pos);
+                    String where = n + " shards (" + model.plan() + "), position " + pos;
+                    transformer.sumExponentials(pos % 2 == 1);
+                    float[] logits = transformer.forward(tokens[pos], pos);
+                    assertArrayEquals(expected[pos], logits, where);
+                    if (pos % 2 == 1) {
+                        float sum = softmaxSum(expected[pos]);
+                        assertEquals(sum, transformer.softmaxSum(), model.plan().shards() == 1 ? 0.0f : 1e-5f * sum, where);
+                    }
                 }
             }
         }
+    }
+
+    /** run.c's softmax denominator: the sum of expf(logit - largest) in id order. */
+    private static float softmaxSum(float[] logits) {
+        float largest = logits[0];
+        for (float logit : logits) {
+            largest = Math.max(largest, logit);
+        }
+        float sum = 0.0f;
+        for (float logit : logits) {
+            sum += FloatMath.expf(logit - largest);
+        }
+        return sum;
     }
 
     private static byte[] fp32(Config c, boolean shared) {

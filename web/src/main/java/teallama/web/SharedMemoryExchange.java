@@ -22,8 +22,8 @@ final class SharedMemoryExchange implements Exchange {
         this.shard = shard;
     }
 
-    @JSBody(params = {"token", "pos"}, script = "meeting.begin(token, pos);")
-    private static native void beginPosition(int token, int pos);
+    @JSBody(params = {"token", "pos", "softmaxSum"}, script = "meeting.begin(token, pos, softmaxSum);")
+    private static native void beginPosition(int token, int pos, boolean softmaxSum);
 
     /** Writes values at [from, from + values.length) of staging area turn. */
     @JSBody(params = {"turn", "from", "values"}, script = "meeting.put(turn, from, values);")
@@ -37,9 +37,9 @@ final class SharedMemoryExchange implements Exchange {
     private static native void meet();
 
     @Override
-    public void begin(int token, int pos) {
+    public void begin(int token, int pos, boolean softmaxSum) {
         if (shard == 0) {
-            beginPosition(token, pos);
+            beginPosition(token, pos, softmaxSum);
         }
     }
 

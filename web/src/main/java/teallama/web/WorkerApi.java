@@ -431,9 +431,13 @@ public final class WorkerApi {
         return "";
     }
 
-    /** This shard's part of the forward pass of one position, begun by shard 0. */
+    /**
+     * This shard's part of the forward pass of one position, begun by shard 0, summing the
+     * exponentials of its logits when softmaxSum is true (see Transformer#sumExponentials).
+     */
     @JSExport
-    public static void forwardShard(int token, int pos) {
+    public static void forwardShard(int token, int pos, boolean softmaxSum) {
+        transformer.sumExponentials(softmaxSum);
         transformer.forward(token, pos);
     }
 }
