@@ -33,6 +33,9 @@ import teallama.parallel.Exchange;
  */
 public final class WorkerApi {
     private static final int COPY_PIECE = 1 << 15; // bytes of the model copied into Java at a time
+    private static final byte[] piece = new byte[COPY_PIECE];
+    private static LinearStaging pieceStaging;    // where the pieces pass, made once
+    private static LinearStaging exchangeStaging; // where the shards' vectors pass, grown for a model that needs it
 
     private static CheckpointReader reader; // the model being read, until it is complete
     private static String modelName;
@@ -146,18 +149,17 @@ public final class WorkerApi {
 
     /**
      * The next bytes of the model. Returns "" or the error that must stop the download. They are
-     * copied into Java in pieces small enough to die young: a megabyte copied at once is a large
-     * object, which the browser collects only with the whole heap, so a download's worth of them
-     * piled up beside the weights.
+     * copied into Java a piece at a time into the same array (see LinearStaging): a new array for
+     * each piece made a download's worth of garbage in every worker.
      */
     @JSExport
     public static String acceptModel(Int8Array bytes) {
+        pieceStaging = LinearStaging.atLeast(pieceStaging, COPY_PIECE);
         int length = bytes.getLength();
         for (int from = 0; from < length; from += COPY_PIECE) {
-            Int8Array piece = Int8Array.create(bytes.getBuffer(), bytes.getByteOffset() + from,
-                    Math.min(COPY_PIECE, length - from));
-            byte[] chunk = piece.copyToJavaArray();
-            String error = guard(() -> reader.accept(chunk, 0, chunk.length));
+            int count = Math.min(COPY_PIECE, length - from);
+            pieceStaging.read(bytes, from, count, piece);
+            String error = guard(() -> reader.accept(piece, 0, count));
             if (!error.isEmpty()) {
                 return error;
             }
@@ -174,7 +176,10 @@ public final class WorkerApi {
     /** The longest vector the shards exchange: dim, hidden_dim or vocab_size. */
     @JSExport
     public static int exchangeLength() {
-        Config c = reader.plan().config();
+        return longestVector(reader.plan().config());
+    }
+
+    private static int longestVector(Config c) {
         return Math.max(c.dim(), Math.max(c.hiddenDim(), c.vocabSize()));
     }
 
@@ -184,8 +189,11 @@ public final class WorkerApi {
         String error = guard(() -> model = reader.finish());
         int shards = reader.plan() != null ? reader.plan().shards() : 1;
         reader = null;
-        if (error.isEmpty()) {
-            exchange = shards == 1 ? Exchange.NONE : new SharedMemoryExchange(shard());
+        if (error.isEmpty() && shards > 1) {
+            exchangeStaging = LinearStaging.atLeast(exchangeStaging, 4 * longestVector(model.config()));
+            exchange = new SharedMemoryExchange(shard(), exchangeStaging);
+        } else if (error.isEmpty()) {
+            exchange = Exchange.NONE;
         }
         return error;
     }

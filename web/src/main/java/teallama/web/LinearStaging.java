@@ -1,0 +1,98 @@
+package teallama.web;
+
+import org.teavm.interop.Address;
+import org.teavm.interop.Import;
+import org.teavm.jso.JSBody;
+import org.teavm.jso.typedarrays.ArrayBuffer;
+import org.teavm.jso.typedarrays.Int8Array;
+import org.teavm.runtime.heap.Heap;
+
+/**
+ * A stretch of the WebAssembly module's linear memory through which bytes and floats pass between
+ * JavaScript's typed arrays and Java's arrays (WebAssembly GC arrays, which JavaScript cannot
+ * reach). TeaVM's copyToJavaArray and copyFromJavaArray pass them the same way, but into a new
+ * array each time: a model's download (which every shard worker reads whole) and a story's
+ * exchanges of vectors made hundreds of megabytes of garbage, for which Chromium grew each
+ * worker's young generation to its largest (64 MiB) and kept it resident beside the weights.
+ * Here the arrays are the caller's own, and nothing is left to collect.
+ */
+final class LinearStaging {
+    private final Address address;
+    private final int capacity; // bytes
+
+    private LinearStaging(int bytes) {
+        address = Heap.alloc(bytes);
+        if (address.toInt() == 0) {
+            throw new IllegalStateException("could not reserve " + bytes + " bytes of linear memory");
+        }
+        capacity = bytes;
+    }
+
+    /** A staging area of at least this many bytes: staging itself where it is large enough (or null). */
+    static LinearStaging atLeast(LinearStaging staging, int bytes) {
+        if (staging != null && staging.capacity >= bytes) {
+            return staging;
+        }
+        if (staging != null) {
+            Heap.release(staging.address);
+        }
+        return new LinearStaging(bytes);
+    }
+
+    /** The linear memory's buffer, fetched at every use: the memory may have grown since. */
+    @Import(module = "teavmMemory", name = "linearMemory")
+    private static native ArrayBuffer linearMemory();
+
+    @JSBody(params = {"memory", "address", "source", "from", "count"},
+            script = "new Int8Array(memory, address, count).set(source.subarray(from, from + count));")
+    private static native void bytesIn(ArrayBuffer memory, int address, Int8Array source, int from, int count);
+
+    @JSBody(params = {"memory", "address", "turn", "from", "count"},
+            script = "meeting.put(turn, from, new Float32Array(memory, address, count));")
+    private static native void floatsToMeeting(ArrayBuffer memory, int address, int turn, int from, int count);
+
+    @JSBody(params = {"memory", "address", "turn", "from", "to"},
+            script = "new Float32Array(memory, address, to - from).set(meeting.get(turn, from, to));")
+    private static native void floatsFromMeeting(ArrayBuffer memory, int address, int turn, int from, int to);
+
+    /** source[from, from + count) into out[0, count). */
+    void read(Int8Array source, int from, int count, byte[] out) {
+        check(count);
+        bytesIn(linearMemory(), address.toInt(), source, from, count);
+        Address a = address;
+        for (int i = 0; i < count; i++) {
+            out[i] = a.getByte();
+            a = a.add(1);
+        }
+    }
+
+    /** values[from, to) into meeting.js's staging area turn, at from. */
+    void put(int turn, float[] values, int from, int to) {
+        check(4 * (to - from));
+        Address a = address;
+        for (int i = from; i < to; i++) {
+            a.putFloat(values[i]);
+            a = a.add(4);
+        }
+        floatsToMeeting(linearMemory(), address.toInt(), turn, from, to - from);
+    }
+
+    /** [from, to) of meeting.js's staging area turn into out[from, to), skipping [skipFrom, skipTo). */
+    void get(int turn, int from, int to, float[] out, int skipFrom, int skipTo) {
+        check(4 * (to - from));
+        floatsFromMeeting(linearMemory(), address.toInt(), turn, from, to);
+        Address a = address;
+        for (int i = from; i < to; i++) {
+            if (i < skipFrom || i >= skipTo) {
+                out[i] = a.getFloat();
+            }
+            a = a.add(4);
+        }
+    }
+
+    private void check(int bytes) {
+        if (bytes > capacity) {
+            throw new IllegalArgumentException("expected at most " + capacity + " bytes to stage, found " + bytes);
+        }
+    }
+}
