@@ -21,6 +21,8 @@ function band(prob) {
 
 const inspected = new WeakMap(); // token span -> { pos, inspect } of its token message
 let candidateTexts = new Map();  // token id -> its text, which a story's messages give only once
+const SAMPLED = 1;               // the flags of a row of a token message's inspect.rows
+const CUT = 2;
 let inspectorPanel = null;       // #inspector
 let storyLook = null;            // { temperature, topp, inspect } of the story told
 let shownToken = null;           // the span whose candidates the inspector shows
@@ -45,13 +47,12 @@ function inspectNewStory(look) {
 function markToken(span, m) {
   span.dataset.token = m.token;
   if (m.inspect) {
-    for (const row of m.inspect.candidates) {
-      if (row.text === undefined) row.text = candidateTexts.get(row.token);
-      else candidateTexts.set(row.token, row.text);
-    }
+    if (m.inspect.texts) for (const [token, text] of m.inspect.texts) candidateTexts.set(token, text);
     inspected.set(span, { pos: m.pos, inspect: m.inspect });
-    const chosen = m.inspect.candidates.find((row) => row.sampled);
-    if (chosen) span.dataset.band = band(chosen.prob);
+    const rows = m.inspect.rows;
+    for (let r = 0; r < rows.length; r += 3) {
+      if (rows[r + 2] & SAMPLED) span.dataset.band = band(rows[r + 1]);
+    }
   }
   if (rover === null) {
     rover = span;
@@ -108,7 +109,7 @@ function showToken(span) {
     return;
   }
   const { pos, inspect } = data;
-  const rows = inspect.candidates;
+  const rows = candidates(inspect.rows);
   const chosen = rows.find((row) => row.sampled);
   const forced = span.hasAttribute("data-prompt");
   const title = paragraph("inspector-title", piece(chosen ? chosen.text : span.textContent), " ",
@@ -120,6 +121,16 @@ function showToken(span) {
   if (rows.some((row) => row.cut)) notes.push(`Below the dashed line: cut by top-p ${storyLook.topp}, never drawn.`);
   if (rows.some((row) => row.text.includes("␣"))) notes.push("␣ is a space.");
   if (notes.length > 0) inspectorPanel.append(paragraph("inspector-note", notes.join(" ")));
+}
+
+/** A token message's rows (worker.js's Messages.token) as {token, text, prob, sampled, cut}. */
+function candidates(rows) {
+  const list = [];
+  for (let r = 0; r < rows.length; r += 3) {
+    list.push({ token: rows[r], text: candidateTexts.get(rows[r]), prob: rows[r + 1],
+      sampled: (rows[r + 2] & SAMPLED) !== 0, cut: (rows[r + 2] & CUT) !== 0 });
+  }
+  return list;
 }
 
 function why(forced, greedy, chosen) {

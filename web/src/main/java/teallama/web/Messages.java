@@ -2,6 +2,7 @@ package teallama.web;
 
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSObject;
+import org.teavm.jso.typedarrays.Float64Array;
 
 /**
  * Every message the worker posts to the page, in one place. Each carries a type:
@@ -73,18 +74,20 @@ final class Messages {
      * <li>pos: that token's place in the story, BOS being 0, so the first token shown is at 1;
      *     past the context window (keep) it goes on counting;</li>
      * <li>prompt: true when the prompt forced the token, false when it was sampled;</li>
-     * <li>inspect: null unless the story was started with inspect; else {greedy, candidates}.
-     *     greedy is true when the largest logit wins (temperature 0, or one so small that logits
-     *     / temperature overflow); the probabilities are then those of temperature 1. candidates
-     *     are up to 10 rows, most probable first (ties in id order), each {token, text?, prob,
-     *     sampled?, cut?}: token is the id; text the piece for reading (spaces as ␣, \n \t \r
-     *     escaped, other bytes as &lt;0xNN&gt;, invisible characters such as a no-break space as
-     *     &lt;U+NNNN&gt;, BOS and EOS as &lt;s&gt; and &lt;/s&gt;; text, never HTML), present only
-     *     the first time the story's token messages name that token, as the page keeps it; prob the
-     *     probability after temperature, from 0 to 1 (the float itself, as a number); sampled is
-     *     present (true) on the row of the token that came next, sampled or forced (if it was
-     *     not among the most probable, it takes the last row); cut is present (true) on rows
-     *     that top-p would not draw (below run.c's cutoff, or past the nucleus).</li>
+     * <li>inspect: null unless the story was started with inspect; else {greedy, rows, texts}, in
+     *     a few objects rather than one per row, as the page's thread copies every message while
+     *     the shards share its cores. greedy is true when the largest logit wins (temperature 0,
+     *     or one so small that logits / temperature overflow); the probabilities are then those
+     *     of temperature 1. rows is a Float64Array (up to 10 rows, 3): the candidates most probable
+     *     first (ties in id order), each as token id, probability after temperature (from 0 to 1,
+     *     the float itself) and flags: SAMPLED (1) on the row of the token that came next,
+     *     sampled or forced (if it was not among the most probable, it takes the last row), CUT
+     *     (2) on rows that top-p would not draw (below run.c's cutoff, or past the nucleus).
+     *     texts is null, or an array of [token, text] for the candidates the story's token
+     *     messages name for the first time, as the page keeps them: text is the piece for reading
+     *     (spaces as ␣, \n \t \r escaped, other bytes as &lt;0xNN&gt;, invisible characters such
+     *     as a no-break space as &lt;U+NNNN&gt;, BOS and EOS as &lt;s&gt; and &lt;/s&gt;; text,
+     *     never HTML).</li>
      * </ul>
      */
     @JSBody(params = {"text", "tokens", "tokPerSec", "token", "pos", "prompt", "inspect"},
@@ -93,19 +96,18 @@ final class Messages {
     static native void token(String text, int tokens, double tokPerSec, int token, int pos, boolean prompt,
                              JSObject inspect);
 
-    /** The inspect field of a token message, without rows: {greedy, candidates: []}. */
-    @JSBody(params = {"greedy"}, script = "return {greedy: !!greedy, candidates: []};")
-    static native JSObject inspection(boolean greedy);
+    /** The flags of a row of the inspect field (see {@link #token}). */
+    static final int SAMPLED = 1;
+    static final int CUT = 2;
 
-    /** Adds a row to inspection.candidates; text is only present when not null, sampled and cut when true. */
-    @JSBody(params = {"inspection", "token", "text", "prob", "sampled", "cut"},
-            script = "const row = {token: token, prob: prob};"
-                    + "if (text !== null) row.text = text;"
-                    + "if (sampled) row.sampled = true;"
-                    + "if (cut) row.cut = true;"
-                    + "inspection.candidates.push(row);")
-    static native void candidate(JSObject inspection, int token, String text, double prob, boolean sampled,
-                                 boolean cut);
+    /** The inspect field of a token message: rows (rows, 3) as token, probability, flags. */
+    @JSBody(params = {"greedy", "rows"}, script = "return {greedy: !!greedy, rows: rows, texts: null};")
+    static native JSObject inspection(boolean greedy, Float64Array rows);
+
+    /** Adds [token, text] to inspection.texts. */
+    @JSBody(params = {"inspection", "token", "text"},
+            script = "(inspection.texts || (inspection.texts = [])).push([token, text]);")
+    static native void candidateText(JSObject inspection, int token, String text);
 
     /**
      * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the page's

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSExport;
 import org.teavm.jso.JSObject;
+import org.teavm.jso.typedarrays.Float64Array;
 import org.teavm.jso.typedarrays.Int8Array;
 
 import teallama.Checkpoint;
@@ -390,12 +391,19 @@ public final class WorkerApi {
      * the first time the story's messages name it, as most candidates come back token after token.
      */
     private static JSObject inspection(Inspector.Candidates c) {
-        JSObject inspection = Messages.inspection(c.greedy());
+        double[] rows = new double[3 * c.rows()];
+        for (int r = 0; r < c.rows(); r++) {
+            rows[3 * r] = c.tokens()[r];
+            rows[3 * r + 1] = c.probabilities()[r];
+            rows[3 * r + 2] = (r == c.chosenRow() ? Messages.SAMPLED : 0) | (c.cut()[r] ? Messages.CUT : 0);
+        }
+        JSObject inspection = Messages.inspection(c.greedy(), Float64Array.copyFromJavaArray(rows));
         for (int r = 0; r < c.rows(); r++) {
             int token = c.tokens()[r];
-            String readable = textSent[token] ? null : tokenizer.readable(token);
-            textSent[token] = true;
-            Messages.candidate(inspection, token, readable, c.probabilities()[r], r == c.chosenRow(), c.cut()[r]);
+            if (!textSent[token]) {
+                textSent[token] = true;
+                Messages.candidateText(inspection, token, tokenizer.readable(token));
+            }
         }
         return inspection;
     }
