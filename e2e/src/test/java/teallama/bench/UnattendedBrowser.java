@@ -61,10 +61,13 @@ final class UnattendedBrowser {
 
     /**
      * Opens url in a fresh browser and waits, at most timeoutSeconds, for bench.html's line; then
-     * waits holdMillis more, so that what the page holds after its work counts too.
+     * waits holdMillis more, so that what the page holds after its work counts too, and at least
+     * until {@link #BLANK_SETTLE_MS} after the start, so that a short run is measured with the
+     * processes a blank page has by then.
      */
     static Run run(String name, String url, long timeoutSeconds, long holdMillis) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("teallama-memory");
+        long started = System.nanoTime();
         Process browser = start(name, profile, url);
         CompletableFuture<String> reported = new CompletableFuture<>();
         readOutput(browser, reported);
@@ -88,6 +91,10 @@ final class UnattendedBrowser {
                         + (why.contains("\"") ? why.substring(0, why.lastIndexOf('"')) : why));
             }
             Thread.sleep(holdMillis);
+            long settled = BLANK_SETTLE_MS - (System.nanoTime() - started) / 1_000_000;
+            if (settled > 0) {
+                Thread.sleep(settled);
+            }
             return new Run(resultJson(line), memory.peakBytes());
         } finally {
             stop(browser, profile);
