@@ -46,10 +46,9 @@ public final class Inspector {
         largest(values, tokens, probabilities);
         // softmax at temperature 1, as Kernels.softmax computes it, for the rows only
         float max = greedy ? values[greedyToken] : 0.0f;
-        float sum = softmaxSum;
         if (greedy) {
             for (int r = 0; r < rows; r++) {
-                probabilities[r] = FloatMath.expf(probabilities[r] - max) / sum;
+                probabilities[r] = FloatMath.expf(probabilities[r] - max) / softmaxSum;
             }
         }
         boolean[] cut = new boolean[rows];
@@ -64,7 +63,7 @@ public final class Inspector {
         if (chosenRow < 0) {
             chosenRow = rows - 1;
             tokens[chosenRow] = chosen;
-            probabilities[chosenRow] = greedy ? FloatMath.expf(values[chosen] - max) / sum : values[chosen];
+            probabilities[chosenRow] = greedy ? FloatMath.expf(values[chosen] - max) / softmaxSum : values[chosen];
             // a sampled token is in the nucleus by construction; a forced one may not be
             cut[chosenRow] = toppCuts && forced
                     && (values[chosen] < cutoff || pastNucleus || !sampler.inNucleus(values, chosen));

@@ -190,13 +190,16 @@ public final class WorkerApi {
         String error = guard(() -> model = reader.finish());
         int shards = reader.plan() != null ? reader.plan().shards() : 1;
         reader = null;
-        if (error.isEmpty() && shards > 1) {
-            exchangeStaging = LinearStaging.atLeast(exchangeStaging, 4 * longestVector(model.config()));
-            exchange = new SharedMemoryExchange(shard(), exchangeStaging);
-        } else if (error.isEmpty()) {
-            exchange = Exchange.NONE;
+        if (error.isEmpty()) {
+            exchange = shards == 1 ? Exchange.NONE : sharedMemoryExchange();
         }
         return error;
+    }
+
+    /** This shard's side of the exchanges, staged through linear memory that holds the longest vector. */
+    private static Exchange sharedMemoryExchange() {
+        exchangeStaging = LinearStaging.atLeast(exchangeStaging, 4 * longestVector(model.config()));
+        return new SharedMemoryExchange(shard(), exchangeStaging);
     }
 
     /** A download that failed or was stopped: the partial model goes. */
