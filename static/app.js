@@ -210,6 +210,8 @@ function showPieces() {
   lastCount = null;
 }
 
+let storyBrought = false; // Start scrolled the story into view, which the page keeps as the status grows
+
 /**
  * On a phone the story starts below the fold: scroll until the story box fits (or most of the
  * screen holds it), no further than the story's own top, so Start and Stop stay in view where
@@ -217,11 +219,27 @@ function showPieces() {
  */
 function bringStoryIntoView() {
   const box = ui.output.getBoundingClientRect();
-  if (box.top < 0.75 * window.innerHeight) return;
+  storyBrought = box.top >= 0.75 * window.innerHeight;
+  if (!storyBrought) return;
   const wanted = Math.min(parseFloat(getComputedStyle(ui.output).maxHeight) || box.height, 0.6 * window.innerHeight);
-  const by = Math.min(box.top - (window.innerHeight - wanted), ui.story.getBoundingClientRect().top);
+  scrollPageBy(Math.min(box.top - (window.innerHeight - wanted), ui.story.getBoundingClientRect().top));
+}
+
+/**
+ * After Start brought the story into view, the status above it grows as the story starts and
+ * ends: scroll on as far as the story box now reaches below the screen, never past its top.
+ */
+function keepStoryInView() {
+  if (!storyBrought) return;
+  const box = ui.output.getBoundingClientRect();
+  const by = Math.min(box.bottom - window.innerHeight, box.top);
+  if (by > 0) scrollPageBy(by);
+}
+
+/** Scrolls the page by, from where it is or, mid-scroll, from where that scroll stands. */
+function scrollPageBy(by) {
   const motion = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
-  window.scrollBy({ top: by, behavior: motion });
+  window.scrollTo({ top: window.scrollY + by, behavior: motion });
 }
 
 function showSpeed(m) {
@@ -311,6 +329,7 @@ function onWorkerMessage(event) {
       setState("generating", `Writing… (temperature ${round(m.temperature)}, top-p ${round(m.topp)}, ` +
         `${m.steps} steps, seed ${m.seed})`);
       announce("Writing the story.");
+      keepStoryInView();
       break;
     case "token":
       appendPiece(m.text, m);
@@ -323,6 +342,7 @@ function onWorkerMessage(event) {
       const end = endOfStory(m);
       setState(m.reason === "stopped" ? "stopped" : "done", end);
       announce(m.tokens > 0 ? `${end} ${m.tokens} tokens.` : end);
+      keepStoryInView();
       break;
     }
     case "error":
