@@ -226,7 +226,7 @@ public final class Benchmark {
      * browser's first moments weigh on both alike. First, the memory of a blank page, and per
      * thread count the idle page: its workers started, no model.
      */
-    private void measureBrowser(String name, List<Subject> subjects) throws IOException {
+    private void measureBrowser(String name, List<Subject> subjects) throws IOException, InterruptedException {
         Path site = root.resolve("web/target/site");
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
@@ -286,37 +286,22 @@ public final class Benchmark {
      * that cost the timed runs 10-17% of their speed.
      */
     private long measurePeak(SiteServer server, String name, Subject s, int threads, boolean inspector, long blank)
-            throws IOException {
-        UnattendedBrowser.Run run = unattended(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
+            throws IOException, InterruptedException {
+        UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
         checkRan(new ObjectMapper().readTree(run.resultJson()), name + " " + s.label(), threads, inspector);
         return run.peakBytes() - blank;
     }
 
     /** The median of three browsers' memory on a blank page, each started as a person starts it. */
-    private long measureBlank(String name) throws IOException {
+    private long measureBlank(String name) throws IOException, InterruptedException {
         List<Double> blanks = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
-            try {
-                blanks.add((double) UnattendedBrowser.blankBytes(name));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
+            blanks.add((double) UnattendedBrowser.blankBytes(name));
         }
         long blank = (long) median(blanks);
         System.out.println(String.format(Locale.ROOT, "%-9s blank page, %5.0f MB (runs %s)", name, blank / 1048576.0,
                 format(blanks.stream().map(b -> b / 1048576.0).toList())));
         return blank;
-    }
-
-    private static UnattendedBrowser.Run unattended(String name, String url, long timeoutSeconds, long holdMillis)
-            throws IOException {
-        try {
-            return UnattendedBrowser.run(name, url, timeoutSeconds, holdMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
     }
 
     private String benchUrl(SiteServer server, Subject s, int threads, boolean inspector, int pageRuns) {
@@ -381,10 +366,11 @@ public final class Benchmark {
      * WebAssembly module and held a second, and no model. What a browser costs before any model,
      * to tell apart from what a model adds.
      */
-    private long measureIdle(SiteServer server, String name, int threads, long blank) throws IOException {
+    private long measureIdle(SiteServer server, String name, int threads, long blank)
+            throws IOException, InterruptedException {
         List<Double> peaks = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
-            UnattendedBrowser.Run run = unattended(name, server.url() + "bench.html?idle=1&threads=" + threads
+            UnattendedBrowser.Run run = UnattendedBrowser.run(name, server.url() + "bench.html?idle=1&threads=" + threads
                     + "&autostart=1", 60, 1000);
             int started = new ObjectMapper().readTree(run.resultJson()).get("threads").asInt();
             if (started != threads) {
