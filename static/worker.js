@@ -17,6 +17,7 @@ const SLICE_MS = 10;              // longest run of tokens between two looks at 
 const FIRST_BLOCK = 4096;         // the header is checked after this many bytes
 const BLOCK = 1 << 20;            // later bytes go to Java a megabyte at a time
 const READ_BYTES = 1 << 16;       // the most one read of a download takes
+const PIECE_BYTES = 16 << 20;     // a download from the page's own server asks for this much at a time
 const CHUNKS_IN_FLIGHT = 8;       // blocks a shard worker may have to read before the download waits
 const MAX_THREADS = 16;
 const DEFAULT_MAX_THREADS = 8;
@@ -179,43 +180,6 @@ function sourceName(source) {
 }
 
 /**
- * The body of a URL or a local file as a stream, with its length where known (else -1) and
- * where it comes from: file, storage or network. With keepers (an array), a URL in the model
- * store is read from there, and a download gets a keeper (added to keepers, for load() to commit
- * or abort) that writes it to the store as it arrives; the keeper is ready before the request,
- * so no byte waits for the disk (a refused download stops after its first few).
- */
-async function open(source, what, signal, keepers) {
-  if (source.file) {
-    return { stream: source.file.stream(), size: source.file.size, from: "file", keeper: null };
-  }
-  let keeper = null;
-  if (keepers !== null) {
-    const kept = await modelStore.find(source.url);
-    if (kept !== null) {
-      return { stream: kept.file.stream(), size: kept.bytes, from: "storage", keeper: null };
-    }
-    keeper = await modelStore.keep(source.url);
-    keepers.push({ what, keeper });
-  }
-  let response;
-  try {
-    response = await fetch(source.url, { signal });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    throw new Error(`${source.url}: could not download it (${describe(e)}); check the address and your ` +
-      "connection, and that the server allows downloads from other sites (CORS)");
-  }
-  if (!response.ok) {
-    throw new Error(`${source.url}: the server answered ${response.status} ${response.statusText}`.trim());
-  }
-  const encoded = (response.headers.get("Content-Encoding") || "identity") !== "identity";
-  const length = response.headers.get("Content-Length");
-  const size = length !== null && !encoded ? Number(length) : -1;
-  return { stream: response.body, size, from: "network", keeper };
-}
-
-/**
  * A reader of a stream's bytes that reads them into the same buffer each time, where the stream
  * allows it (a byte stream, as fetch and file bodies are in current browsers), else a plain reader.
  * A plain reader makes a new buffer for every chunk, and the browser frees those only when it
@@ -241,6 +205,114 @@ function chunkReader(stream) {
 }
 
 /**
+ * The body of a URL or a local file as a chunk reader (see chunkReader), with its length where
+ * known (else -1) and where it comes from: file, storage or network. With keepers (an array), a
+ * URL in the model store is read from there, and a download gets a keeper (added to keepers, for
+ * load() to commit or abort) that writes it to the store as it arrives; the keeper is ready
+ * before the request, so no byte waits for the disk (a refused download stops after its first few).
+ */
+async function open(source, what, signal, keepers) {
+  if (source.file) {
+    return { reader: chunkReader(source.file.stream()), size: source.file.size, from: "file", keeper: null };
+  }
+  let keeper = null;
+  if (keepers !== null) {
+    const kept = await modelStore.find(source.url);
+    if (kept !== null) {
+      return { reader: chunkReader(kept.file.stream()), size: kept.bytes, from: "storage", keeper: null };
+    }
+    keeper = await modelStore.keep(source.url);
+    keepers.push({ what, keeper });
+  }
+  const ownServer = new URL(source.url, self.location.href).origin === self.location.origin;
+  let response = await request(source.url, signal, ownServer ? `bytes=0-${PIECE_BYTES - 1}` : null);
+  if (response.status === 206 || response.status === 416) {
+    const pieces = inPieces(response, source.url, signal);
+    if (pieces !== null) return { ...pieces, from: "network", keeper };
+    response = await request(source.url, signal, null);
+  }
+  const encoded = (response.headers.get("Content-Encoding") || "identity") !== "identity";
+  const length = response.headers.get("Content-Length");
+  const size = length !== null && !encoded ? Number(length) : -1;
+  return { reader: chunkReader(response.body), size, from: "network", keeper };
+}
+
+/** A GET of url, of the bytes `range` (e.g. "bytes=0-99") when not null; refused answers are errors. */
+async function request(url, signal, range, ifRange) {
+  const headers = {};
+  if (range !== null) headers.Range = range;
+  if (ifRange) headers["If-Range"] = ifRange;
+  let response;
+  try {
+    response = await fetch(url, { signal, headers });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new Error(`${url}: could not download it (${describe(e)}); check the address and your ` +
+      "connection, and that the server allows downloads from other sites (CORS)");
+  }
+  if (!response.ok && !(range !== null && response.status === 416)) {
+    throw new Error(`${url}: the server answered ${response.status} ${response.statusText}`.trim());
+  }
+  return response;
+}
+
+/**
+ * The rest of a download from the page's own server, after first, the answer to a request for its
+ * first PIECE_BYTES: each piece is asked for once the one before it has been read, so that the
+ * browser holds at most a piece ahead of the worker (given the whole file at once by a fast local
+ * server, Firefox's parent process kept a few hundred megabytes of 110M that the worker had not
+ * read). Returns {reader, size}, or null when first is no piece of a whole of known length, as
+ * for an empty file (416) or a compressed body; the file is then asked for whole. A file that
+ * changes between two pieces (another ETag) ends the download with an error.
+ */
+function inPieces(first, url, signal) {
+  const total = first.status === 206 ? rangeTotal(first, 0) : -1;
+  const encoded = (first.headers.get("Content-Encoding") || "identity") !== "identity";
+  if (total < 0 || encoded) {
+    if (first.body) first.body.cancel().catch(() => {});
+    return null;
+  }
+  const etag = first.headers.get("ETag");
+  const validator = etag && !etag.startsWith("W/") ? etag : null;
+  let current = chunkReader(first.body);
+  let position = 0;      // bytes read
+  let pieceStart = 0;    // where the piece being read starts
+  const reader = {
+    async read() {
+      for (;;) {
+        const result = await current.read();
+        if (!result.done) {
+          position += result.value.byteLength;
+          return result;
+        }
+        if (position >= total) return result;
+        if (position === pieceStart) throw new Error(`the server sent no bytes from byte ${position}`);
+        pieceStart = position; // a piece cut short goes on from where it ended
+        const end = Math.min(position + PIECE_BYTES, total) - 1;
+        current.releaseLock();
+        const next = await request(url, signal, `bytes=${position}-${end}`, validator);
+        if (next.status !== 206 || rangeTotal(next, position) !== total) {
+          if (next.body) next.body.cancel().catch(() => {});
+          throw new Error(next.status === 200 || next.status === 206
+            ? "the file changed on the server while it downloaded; try again"
+            : `the server answered ${next.status} for bytes ${position}-${end}`);
+        }
+        current = chunkReader(next.body);
+      }
+    },
+    cancel: (reason) => current.cancel(reason),
+    releaseLock: () => current.releaseLock(),
+  };
+  return { reader, size: total };
+}
+
+/** The file's whole length from a 206 answer whose piece starts at `start`, or -1. */
+function rangeTotal(response, start) {
+  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec((response.headers.get("Content-Range") || "").trim());
+  return match && Number(match[1]) === start ? Number(match[3]) : -1;
+}
+
+/**
  * Reads a stream in blocks (the first one small, so the header is checked early), reporting
  * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
  * download cut short names what was received. Blocks are in shared memory when shared is true;
@@ -250,8 +322,7 @@ function chunkReader(stream) {
  * written to it as it arrives (see open).
  */
 async function readBlocks(source, what, signal, onSize, consume, shared, keepers) {
-  const { stream, size, from, keeper } = await open(source, what, signal, keepers);
-  const reader = chunkReader(stream);
+  const { reader, size, from, keeper } = await open(source, what, signal, keepers);
   const name = sourceName(source);
   let loaded = 0;
   let reported = -1;

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.microsoft.playwright.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -159,6 +160,28 @@ abstract class HostilePageTest extends PagesTest {
         long received = Long.parseLong(m.group(2));
         assertTrue(received > 0 && received <= 1056540 / 2, "the server sent 528270 bytes; the page says " + received);
         assertEquals(1, status.lines().count(), status);
+        assertNextStoryRuns(story);
+    }
+
+    /**
+     * The page's own server sends a big model in pieces; when the file changes between two of
+     * them (the server answers the second with the whole of a newer file), the download ends.
+     */
+    @Test
+    void aModelThatChangesWhileItDownloadsIsRefused() {
+        StoryPage story = desktop();
+        story.page.route("**/models/random15M.bin", route -> {
+            String range = route.request().headers().get("range");
+            if (range != null && !range.startsWith("bytes=0-")) {
+                route.fulfill(new Route.FulfillOptions().setStatus(200).setBody("a newer file"));
+            } else {
+                route.resume();
+            }
+        });
+        story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "autostart", "1"));
+        assertError(story, "random15M.bin: the download broke off after 16777216 of 60816028 bytes "
+                + "(the file changed on the server while it downloaded; try again)");
         assertNextStoryRuns(story);
     }
 

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +19,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +124,44 @@ abstract class StoryPageTest {
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
         assertEquals(20, story.tokens());
+    }
+
+    /**
+     * A model from the page's own server comes in pieces of 16 MiB, each asked for once the one
+     * before it is read (so no browser process holds much of it ahead of the worker), and the
+     * story is the one the same file gives when the server sends it whole.
+     */
+    @Test
+    void aBigModelFromThePagesOwnServerComesInPieces() throws IOException {
+        long size = Files.size(site.work.resolve("models/random15M.bin"));
+        List<String> ranges = Collections.synchronizedList(new ArrayList<>());
+        story.page.route("**/models/random15M.bin", route -> {
+            ranges.add(String.valueOf(route.request().headers().get("range")));
+            route.resume();
+        });
+        Map<String, String> query = Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "0", "steps", "12", "autostart", "1");
+        story.open(site.root.url(), query);
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        String inPieces = story.output();
+        List<String> expected = new ArrayList<>();
+        for (long from = 0; from < size; from += 16 << 20) {
+            expected.add("bytes=" + from + "-" + (Math.min(from + (16 << 20), size) - 1));
+        }
+        assertEquals(expected, ranges);
+
+        story.page.unroute("**/models/random15M.bin");
+        story.page.route("**/models/random15M.bin", route -> {
+            Map<String, String> headers = new HashMap<>(route.request().headers());
+            headers.remove("range");
+            route.resume(new Route.ResumeOptions().setHeaders(headers));
+        });
+        story.open(site.subPath.url(), query);
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(inPieces, story.output(), "the same story from the file sent whole");
+        assertEquals(12, story.tokens());
     }
 
     @Test

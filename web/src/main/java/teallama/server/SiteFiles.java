@@ -3,6 +3,8 @@ package teallama.server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -95,10 +97,29 @@ final class SiteFiles {
             out.flush();
             return keepAlive;
         }
-        writeHead(out, 200, headers, length, keepAlive);
+        headers.put("Accept-Ranges", "bytes");
+        ByteRange range;
+        try {
+            range = ByteRange.requested(request, etag, length);
+        } catch (HttpError e) {
+            headers.put("Content-Range", "bytes */" + length);
+            writeText(out, e.status, headers, e.getMessage(), keepAlive, head);
+            return keepAlive;
+        }
+        long first = 0;
+        long count = length;
+        if (range == null) {
+            writeHead(out, 200, headers, length, keepAlive);
+        } else {
+            first = range.first();
+            count = range.length();
+            headers.put("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + length);
+            writeHead(out, 206, headers, count, keepAlive);
+        }
         if (!head) {
-            try (InputStream in = Files.newInputStream(file)) {
-                if (copy(in, out, length) < length) {
+            try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+                channel.position(first);
+                if (copy(Channels.newInputStream(channel), out, count) < count) {
                     out.flush();
                     return false; // the file shrank while it was sent: the client sees a short body
                 }
@@ -106,6 +127,72 @@ final class SiteFiles {
         }
         out.flush();
         return keepAlive;
+    }
+
+    /**
+     * The one range of bytes, [first, last], that a request's Range field asks of a file, so that
+     * a big model can be fetched a piece at a time (the page does, from its own server). Null means
+     * the whole file: no Range, an If-Range that no longer names the file, or what RFC 9110 lets a
+     * server ignore (several ranges, another unit, a malformed field).
+     */
+    record ByteRange(long first, long last) {
+        long length() {
+            return last - first + 1;
+        }
+
+        static ByteRange requested(HttpRequest request, String etag, long fileLength) throws HttpError {
+            String field = request.header("range");
+            if (field == null) {
+                return null;
+            }
+            String ifRange = request.header("if-range");
+            if (ifRange != null && !ifRange.strip().equals(etag)) {
+                return null;
+            }
+            String spec = field.strip();
+            if (!spec.startsWith("bytes=") || spec.indexOf(',') >= 0) {
+                return null;
+            }
+            spec = spec.substring("bytes=".length()).strip();
+            int dash = spec.indexOf('-');
+            if (dash < 0) {
+                return null;
+            }
+            String from = spec.substring(0, dash).strip();
+            String to = spec.substring(dash + 1).strip();
+            if (!digits(from) && !(from.isEmpty() && digits(to)) || !to.isEmpty() && !digits(to)) {
+                return null;
+            }
+            if (from.isEmpty()) { // the last `to` bytes
+                long suffix = parse(to);
+                if (suffix == 0 || fileLength == 0) {
+                    throw unsatisfiable(field, fileLength);
+                }
+                return new ByteRange(Math.max(0, fileLength - suffix), fileLength - 1);
+            }
+            long first = parse(from);
+            long last = to.isEmpty() ? Long.MAX_VALUE : parse(to);
+            if (last < first) {
+                return null;
+            }
+            if (first >= fileLength) {
+                throw unsatisfiable(field, fileLength);
+            }
+            return new ByteRange(first, Math.min(last, fileLength - 1));
+        }
+
+        private static boolean digits(String s) {
+            return !s.isEmpty() && s.length() <= 18 && s.chars().allMatch(c -> c >= '0' && c <= '9');
+        }
+
+        private static long parse(String s) {
+            return Long.parseLong(s);
+        }
+
+        private static HttpError unsatisfiable(String field, long fileLength) {
+            return new HttpError(416, "expected a range of bytes within the file's " + fileLength + ", found '"
+                    + field.strip() + "'");
+        }
     }
 
     /**
@@ -220,11 +307,13 @@ final class SiteFiles {
     private static String reason(int status) {
         return switch (status) {
             case 200 -> "OK";
+            case 206 -> "Partial Content";
             case 304 -> "Not Modified";
             case 400 -> "Bad Request";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 414 -> "URI Too Long";
+            case 416 -> "Range Not Satisfiable";
             case 431 -> "Request Header Fields Too Large";
             case 503 -> "Service Unavailable";
             case 505 -> "HTTP Version Not Supported";

@@ -276,6 +276,50 @@ class SiteServerTest {
         assertNotEquals(etag, changed.header("ETag"));
     }
 
+    /** The page fetches a big model from its own server in pieces, so no browser process buffers all of it. */
+    @Test
+    void aFileIsServedInRanges() throws IOException {
+        Files.write(models.resolve("ten.bin"), new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+        RawHttp.Response whole = RawHttp.get(port, "/models/ten.bin");
+        assertEquals(200, whole.status());
+        assertEquals("bytes", whole.header("Accept-Ranges"));
+        String etag = whole.header("ETag");
+
+        RawHttp.Response middle = RawHttp.get(port, "/models/ten.bin", "Range: bytes=2-4");
+        assertEquals(206, middle.status());
+        assertEquals("bytes 2-4/10", middle.header("Content-Range"));
+        assertArrayEquals(new byte[] {2, 3, 4}, middle.body());
+        assertArrayEquals(new byte[] {7, 8, 9}, RawHttp.get(port, "/models/ten.bin", "Range: bytes=7-").body());
+        assertArrayEquals(new byte[] {8, 9}, RawHttp.get(port, "/models/ten.bin", "Range: bytes=-2").body());
+        RawHttp.Response past = RawHttp.get(port, "/models/ten.bin", "Range: bytes=8-100");
+        assertEquals("bytes 8-9/10", past.header("Content-Range"));
+        assertArrayEquals(new byte[] {8, 9}, past.body());
+        assertArrayEquals(new byte[] {9}, RawHttp.get(port, "/models/ten.bin", "Range: bytes=9-9",
+                "If-Range: " + etag).body());
+
+        RawHttp.Response beyond = RawHttp.get(port, "/models/ten.bin", "Range: bytes=10-");
+        assertEquals(416, beyond.status());
+        assertEquals("bytes */10", beyond.header("Content-Range"));
+        assertEquals("416 Range Not Satisfiable: expected a range of bytes within the file's 10, found 'bytes=10-'\n",
+                beyond.text());
+        assertEquals(416, RawHttp.get(port, "/models/ten.bin", "Range: bytes=-0").status());
+
+        // what a server may ignore gets the whole file, as does a range of a file that changed since
+        for (String ignored : new String[] {"bytes=1-2,5-6", "items=0-1", "bytes=5-2", "bytes=a-b", "bytes=-", "bytes=3"}) {
+            RawHttp.Response answer = RawHttp.get(port, "/models/ten.bin", "Range: " + ignored);
+            assertEquals(200, answer.status(), ignored);
+            assertEquals(10, answer.body().length, ignored);
+        }
+        RawHttp.Response changed = RawHttp.get(port, "/models/ten.bin", "Range: bytes=2-4", "If-Range: \"other\"");
+        assertEquals(200, changed.status());
+        assertEquals(10, changed.body().length);
+
+        RawHttp.Response head = RawHttp.send(port, "HEAD /models/ten.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n"
+                + "Connection: close\r\n\r\n");
+        assertEquals(206, head.status());
+        assertEquals("4", head.header("Content-Length"));
+    }
+
     // ----------------------------------------------------------------------------
     // sub-paths and construction
 
