@@ -64,7 +64,7 @@ public final class Benchmark {
 
     /** The runs of one runtime on one subject with a number of threads, the page's inspector on or off. */
     record Result(String runtime, Subject subject, int threads, boolean inspector, List<Double> tokPerSec,
-                  List<Double> firstTokenMs, long peakRssBytes) {
+                  List<Double> firstTokenMs, PeakMemory.Footprint peak) {
         double medianTokPerSec() {
             return median(tokPerSec);
         }
@@ -73,8 +73,8 @@ public final class Benchmark {
             return median(firstTokenMs);
         }
 
-        Result withPeak(long bytes) {
-            return new Result(runtime, subject, threads, inspector, tokPerSec, firstTokenMs, bytes);
+        Result withPeak(PeakMemory.Footprint footprint) {
+            return new Result(runtime, subject, threads, inspector, tokPerSec, firstTokenMs, footprint);
         }
     }
 
@@ -90,7 +90,7 @@ public final class Benchmark {
     private final List<String> machine = new ArrayList<>();
     private final List<Result> results = new ArrayList<>();
     private final Map<String, Integer> groupSizes = new LinkedHashMap<>();
-    private final Map<String, Long> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
+    private final Map<String, PeakMemory.Footprint> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
 
     private Benchmark() {
         root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
@@ -196,7 +196,7 @@ public final class Benchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Double> speeds = new ArrayList<>();
         List<Double> loads = new ArrayList<>();
-        long peak = 0;
+        PeakMemory.Footprint peak = PeakMemory.Footprint.NONE;
         for (int r = 0; r <= runs; r++) {
             boolean memoryRun = r == runs;
             Process p = new ProcessBuilder(java, "-cp", classpath, JvmRun.class.getName(), s.file().toString(),
@@ -207,7 +207,7 @@ public final class Benchmark {
                 out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 check(p.waitFor(), "JvmRun", out);
                 if (memoryRun) {
-                    peak = memory.peakBytes();
+                    peak = memory.peak();
                     continue;
                 }
             }
@@ -230,7 +230,7 @@ public final class Benchmark {
         Path site = root.resolve("web/target/site");
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
-            long blank = measureBlank(name);
+            PeakMemory.Footprint blank = measureBlank(name);
             for (int threads : threadCounts) {
                 idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, name, threads, blank));
             }
@@ -269,7 +269,8 @@ public final class Benchmark {
             speeds.addAll(page.tokPerSec());
             loads.addAll(page.firstTokenMs());
         }
-        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), speeds, loads, 0);
+        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), speeds, loads,
+                PeakMemory.Footprint.NONE);
     }
 
     /** pageRuns runs of bench.html in a fresh browser, timed: no peak (see measurePeak). */
@@ -285,22 +286,23 @@ public final class Benchmark {
      * milliseconds takes time from the browser, and on two cores whose workers meet at barriers,
      * that cost the timed runs 10-17% of their speed.
      */
-    private long measurePeak(SiteServer server, String name, Subject s, int threads, boolean inspector, long blank)
+    private PeakMemory.Footprint measurePeak(SiteServer server, String name, Subject s, int threads, boolean inspector,
+                                             PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
         UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
         checkRan(new ObjectMapper().readTree(run.resultJson()), name + " " + s.label(), threads, inspector);
-        return run.peakBytes() - blank;
+        return run.peak().minus(blank);
     }
 
     /** The median of three browsers' memory on a blank page, each started as a person starts it. */
-    private long measureBlank(String name) throws IOException, InterruptedException {
-        List<Double> blanks = new ArrayList<>();
+    private PeakMemory.Footprint measureBlank(String name) throws IOException, InterruptedException {
+        List<PeakMemory.Footprint> blanks = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
-            blanks.add((double) UnattendedBrowser.blankBytes(name));
+            blanks.add(UnattendedBrowser.blank(name));
         }
-        long blank = (long) median(blanks);
-        System.out.println(String.format(Locale.ROOT, "%-9s blank page, %5.0f MB (runs %s)", name, blank / 1048576.0,
-                format(blanks.stream().map(b -> b / 1048576.0).toList())));
+        PeakMemory.Footprint blank = PeakMemory.Footprint.median(blanks);
+        System.out.println(String.format(Locale.ROOT, "%-9s blank page, %s (runs %s)", name, mib(blank),
+                blanks.stream().map(Benchmark::mib).toList()));
         return blank;
     }
 
@@ -356,7 +358,7 @@ public final class Benchmark {
                 speeds.add(run.get("tokPerSec").asDouble());
                 loads.add(run.get("firstTokenMs").asDouble());
             }
-            return new Result(name, s, threads, inspector, speeds, loads, 0);
+            return new Result(name, s, threads, inspector, speeds, loads, PeakMemory.Footprint.NONE);
         }
     }
 
@@ -366,9 +368,9 @@ public final class Benchmark {
      * WebAssembly module and held a second, and no model. What a browser costs before any model,
      * to tell apart from what a model adds.
      */
-    private long measureIdle(SiteServer server, String name, int threads, long blank)
+    private PeakMemory.Footprint measureIdle(SiteServer server, String name, int threads, PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
-        List<Double> peaks = new ArrayList<>();
+        List<PeakMemory.Footprint> peaks = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
             UnattendedBrowser.Run run = UnattendedBrowser.run(name, server.url() + "bench.html?idle=1&threads=" + threads
                     + "&autostart=1", 60, 1000);
@@ -376,11 +378,11 @@ public final class Benchmark {
             if (started != threads) {
                 throw new IllegalStateException(name + " idle page started " + started + " threads, not " + threads);
             }
-            peaks.add((double) (run.peakBytes() - blank));
+            peaks.add(run.peak().minus(blank));
         }
-        long peak = (long) median(peaks);
-        System.out.println(String.format(Locale.ROOT, "%-9s idle page  %2d threads, peak %5.0f MB (runs %s)", name, threads,
-                peak / 1048576.0, format(peaks.stream().map(p -> p / 1048576.0).toList())));
+        PeakMemory.Footprint peak = PeakMemory.Footprint.median(peaks);
+        System.out.println(String.format(Locale.ROOT, "%-9s idle page  %2d threads, peak %s (runs %s)", name, threads,
+                mib(peak), peaks.stream().map(Benchmark::mib).toList()));
         return peak;
     }
 
@@ -395,7 +397,7 @@ public final class Benchmark {
         }
         List<Double> speeds = new ArrayList<>();
         List<Double> loads = new ArrayList<>();
-        long peak = 0;
+        PeakMemory.Footprint peak = PeakMemory.Footprint.NONE;
         for (int r = 0; r <= runs; r++) {
             boolean memoryRun = r == runs;
             long start = System.nanoTime();
@@ -412,7 +414,7 @@ public final class Benchmark {
                 String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
                 check(p.waitFor(), binary, err);
                 if (memoryRun) {
-                    peak = memory.peakBytes();
+                    peak = memory.peak();
                     continue;
                 }
                 Matcher m = RUN_C_SPEED.matcher(err);
@@ -434,10 +436,15 @@ public final class Benchmark {
 
     private static Result report(Result r) {
         System.out.println(String.format(Locale.ROOT,
-                "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %5.0f MB",
+                "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %s",
                 r.runtime(), r.subject().label(), r.threads(), r.inspector() ? " inspector" : "", r.medianTokPerSec(), format(r.tokPerSec()),
-                r.medianFirstTokenMs(), r.peakRssBytes() / 1048576.0));
+                r.medianFirstTokenMs(), mib(r.peak())));
         return r;
+    }
+
+    private static String mib(PeakMemory.Footprint f) {
+        return String.format(Locale.ROOT, "PSS %.0f MiB, RSS %.0f MiB", f.proportionalBytes() / 1048576.0,
+                f.residentBytes() / 1048576.0);
     }
 
     // ----------------------------------------------------------------------------

@@ -29,10 +29,10 @@ final class BenchmarkReport {
     private final int steps;
     private final int cores;
     private final Map<String, Integer> groupSizes;
-    private final Map<String, Long> idlePeaks;
+    private final Map<String, PeakMemory.Footprint> idlePeaks;
 
     BenchmarkReport(List<String> machine, List<Result> results, int runs, int steps, int cores,
-                    Map<String, Integer> groupSizes, Map<String, Long> idlePeaks) {
+                    Map<String, Integer> groupSizes, Map<String, PeakMemory.Footprint> idlePeaks) {
         this.machine = machine;
         this.results = results;
         this.runs = runs;
@@ -134,35 +134,38 @@ final class BenchmarkReport {
         md.append("\n## Load and peak memory (all ").append(cores).append(" cores)\n\n");
         md.append("Load runs from the start of reading the file to the first token: the JVM streams the file from "
                 + "disk into its arrays, the browsers download it from the local server straight into the workers "
-                + "(llama2.c: from process start, as it maps the file). Peak memory is the largest resident set "
-                + "(VmRSS in /proc, sampled every 20 ms and summed over the processes) in one more run, apart from "
-                + "the timed ones (sampling took 10-17% of the browsers' speed on two threads): of the JVM, of the "
-                + "llama2.c process, and for a browser what all its processes (page, workers, GPU and network "
-                + "services) hold above a blank page (median of 3). For memory, a browser is started as a person "
+                + "(llama2.c: from process start, as it maps the file). Peak memory comes from one more run, apart from "
+                + "the timed ones (sampling took 10-17% of the browsers' speed on two threads), sampled every 20 ms "
+                + "from /proc/PID/smaps_rollup and summed over the processes: of the JVM, of the llama2.c process, "
+                + "and for a browser what all its processes (page, workers, GPU and network services) hold above a "
+                + "blank page (median of 3). It is the proportional set size (PSS), in which a page that n "
+                + "processes share counts 1/n in each, so that the sum is what the processes take from the machine "
+                + "together. The resident sets (RSS) summed, shown too, count such a page n times: the code of the "
+                + "browser's binary, which every one of its processes maps, counts once per process. For memory, a browser is started as a person "
                 + "starts it: its own binary, headless, a fresh profile, no Playwright; bench.html says on the "
                 + "console when it is done. Driven by Playwright, the browsers keep copies of what the page "
                 + "downloads (Firefox's WebDriver BiDi agent saves every response body whole), which a visitor's "
                 + "browser does not. The limits are issue 7's: 1.3x the file + 64 MiB on the JVM, 1.5x the file + "
-                + "64 MiB in a browser. A browser's idle page is bench.html?idle=1: the same workers started, each "
-                + "with the WebAssembly module, and no model (median of " + runs + ", each in a fresh browser); what "
-                + "it adds to a blank page is the runtime's own cost, and \"above idle\" is a peak less the idle "
-                + "page's: what the model costs.\n\n");
+                + "64 MiB in a browser, judged on PSS. A browser's idle page is bench.html?idle=1: the same workers "
+                + "started, each with the WebAssembly module, and no model (median of " + runs + ", each in a fresh "
+                + "browser); what it adds to a blank page is the runtime's own cost.\n\n");
         List<String> idle = new ArrayList<>();
         for (String runtime : List.of("chromium", "firefox")) {
             for (int threads : threadCounts(runtime)) {
-                Long peak = idlePeaks.get(idleKey(runtime, threads));
+                PeakMemory.Footprint peak = idlePeaks.get(idleKey(runtime, threads));
                 if (peak != null) {
-                    idle.add(String.format(Locale.ROOT, "%s %d %s %.0f MiB", NAMES.get(runtime), threads,
-                            threads == 1 ? "thread" : "threads", peak / 1048576.0));
+                    idle.add(String.format(Locale.ROOT, "%s %d %s %.0f MiB (RSS %.0f)", NAMES.get(runtime), threads,
+                            threads == 1 ? "thread" : "threads", mib(peak.proportionalBytes()),
+                            mib(peak.residentBytes())));
                 }
             }
         }
         if (!idle.isEmpty()) {
-            md.append("Idle page above a blank page: ").append(String.join(", ", idle)).append(".\n\n");
+            md.append("Idle page above a blank page, PSS (RSS): ").append(String.join(", ", idle)).append(".\n\n");
         }
         md.append("| model | format | file MiB | JVM load ms | Chromium load ms | Firefox load ms | llama2.c load ms "
                 + "| JVM peak MiB (limit) | Chromium peak MiB (limit) | Firefox peak MiB (limit) | llama2.c peak MiB "
-                + "| Chromium above idle MiB | Firefox above idle MiB |\n");
+                + "| Chromium RSS MiB | Firefox RSS MiB |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Subject s : subjects()) {
             double file = fileMiB(s);
@@ -181,17 +184,18 @@ final class BenchmarkReport {
             }
             md.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.0f", peakMiB(c))).append(" |");
             for (String runtime : List.of("chromium", "firefox")) {
-                Double above = aboveIdleMiB(find(runtime, s, cores));
-                md.append(' ').append(above == null ? "–" : String.format(Locale.ROOT, "%.0f", above)).append(" |");
+                Result r = find(runtime, s, cores);
+                md.append(' ').append(r == null ? "–" : String.format(Locale.ROOT, "%.0f", mib(r.peak().residentBytes())))
+                        .append(" |");
             }
             md.append('\n');
         }
     }
 
-    /** A browser's peak less its idle page's with as many threads, or null. */
+    /** A browser's peak (PSS) less its idle page's with as many threads, or null. */
     private Double aboveIdleMiB(Result r) {
-        Long idle = r == null ? null : idlePeaks.get(idleKey(r.runtime(), r.threads()));
-        return idle == null ? null : (r.peakRssBytes() - idle) / 1048576.0;
+        PeakMemory.Footprint idle = r == null ? null : idlePeaks.get(idleKey(r.runtime(), r.threads()));
+        return idle == null ? null : mib(r.peak().minus(idle).proportionalBytes());
     }
 
     private void inspector(StringBuilder md) {
@@ -251,7 +255,8 @@ final class BenchmarkReport {
                         double limit = memoryLimit(runtime, fileMiB(r.subject()));
                         rows.add(new String[] {NAMES.get(runtime) + " peak memory " + model + " " + format + " <= "
                                 + String.format(Locale.ROOT, "%.0f MiB", limit),
-                                String.format(Locale.ROOT, "%.0f MiB", peakMiB(r)), peakMiB(r) <= limit ? "met" : "**missed**"});
+                                String.format(Locale.ROOT, "%.0f MiB (RSS %.0f)", peakMiB(r), mib(r.peak().residentBytes())),
+                                peakMiB(r) <= limit ? "met" : "**missed**"});
                     }
                 }
             }
@@ -285,8 +290,13 @@ final class BenchmarkReport {
         }
     }
 
+    /** The peak as the limits judge it: PSS. */
     private static double peakMiB(Result r) {
-        return r.peakRssBytes() / 1048576.0;
+        return mib(r.peak().proportionalBytes());
+    }
+
+    private static double mib(long bytes) {
+        return bytes / 1048576.0;
     }
 
     // ----------------------------------------------------------------------------
@@ -311,15 +321,18 @@ final class BenchmarkReport {
             ArrayNode each = o.putArray("tokPerSecRuns");
             r.tokPerSec().forEach(v -> each.add(round(v)));
             o.put("firstTokenMs", round(r.medianFirstTokenMs()));
-            o.put("peakRssMB", round(peakMiB(r)));
+            o.put("peakPssMB", round(peakMiB(r)));
+            o.put("peakRssMB", round(mib(r.peak().residentBytes())));
             Double above = aboveIdleMiB(r);
             if (above != null) {
                 o.put("peakAboveIdleMB", round(above));
             }
             o.put("fileMB", round(fileMiB(r.subject())));
         }
-        ObjectNode idle = root.putObject("idlePeakRssMB");
-        idlePeaks.forEach((key, bytes) -> idle.put(key, round(bytes / 1048576.0)));
+        ObjectNode idlePss = root.putObject("idlePeakPssMB");
+        idlePeaks.forEach((key, peak) -> idlePss.put(key, round(mib(peak.proportionalBytes()))));
+        ObjectNode idleRss = root.putObject("idlePeakRssMB");
+        idlePeaks.forEach((key, peak) -> idleRss.put(key, round(mib(peak.residentBytes()))));
         return mapper.writeValueAsString(root) + "\n";
     }
 

@@ -33,27 +33,26 @@ final class UnattendedBrowser {
     private UnattendedBrowser() {
     }
 
-    /** What a page reported, and the peak of the browser's resident memory until then. */
-    record Run(String resultJson, long peakBytes) {
+    /** What a page reported, and the peak of the browser's memory until then. */
+    record Run(String resultJson, PeakMemory.Footprint peak) {
     }
 
     /**
-     * The browser's resident memory (all its processes) left on about:blank: the median of the
-     * samples of the last second of {@link #BLANK_SETTLE_MS}.
+     * The browser's memory (all its processes) left on about:blank: the median of the samples of
+     * the last second of {@link #BLANK_SETTLE_MS}.
      */
-    static long blankBytes(String name) throws IOException, InterruptedException {
+    static PeakMemory.Footprint blank(String name) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("teallama-blank");
         Process browser = start(name, profile, "about:blank");
         readOutput(browser, new CompletableFuture<>());
         try {
             Thread.sleep(BLANK_SETTLE_MS - 1000);
-            List<Long> samples = new ArrayList<>();
+            List<PeakMemory.Footprint> samples = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                samples.add(residentBytes(browser));
+                samples.add(PeakMemory.of(processes(browser)));
                 Thread.sleep(50);
             }
-            samples.sort(Comparator.naturalOrder());
-            return samples.get(samples.size() / 2);
+            return PeakMemory.Footprint.median(samples);
         } finally {
             stop(browser, profile);
         }
@@ -95,7 +94,7 @@ final class UnattendedBrowser {
             if (settled > 0) {
                 Thread.sleep(settled);
             }
-            return new Run(resultJson(line), memory.peakBytes());
+            return new Run(resultJson(line), memory.peak());
         } finally {
             stop(browser, profile);
         }
@@ -161,14 +160,6 @@ final class UnattendedBrowser {
     private static List<ProcessHandle> processes(Process browser) {
         ProcessHandle root = browser.toHandle();
         return Stream.concat(Stream.of(root), root.descendants()).toList();
-    }
-
-    private static long residentBytes(Process browser) {
-        long total = 0;
-        for (ProcessHandle p : processes(browser)) {
-            total += PeakMemory.residentBytes(p.pid());
-        }
-        return total;
     }
 
     private static void stop(Process browser, Path profile) throws IOException, InterruptedException {
