@@ -127,12 +127,13 @@ abstract class StoryPageTest {
     }
 
     /**
-     * A model from the page's own server comes in pieces of 16 MiB, each asked for once the one
-     * before it is read (so no browser process holds much of it ahead of the worker), and the
-     * story is the one the same file gives when the server sends it whole.
+     * In Firefox a model from the page's own server comes in pieces of 16 MiB, the next asked for
+     * as each begins to be read (Firefox holds what the worker has not read yet), and the story is
+     * the one the same file gives when the server sends it whole. Chromium holds a download back
+     * until the worker reads it, and asks for the file whole.
      */
     @Test
-    void aBigModelFromThePagesOwnServerComesInPieces() throws IOException {
+    void aBigModelFromThePagesOwnServerComesInPiecesInFirefox() throws IOException {
         long size = Files.size(site.work.resolve("models/random15M.bin"));
         List<String> ranges = Collections.synchronizedList(new ArrayList<>());
         story.page.route("**/models/random15M.bin", route -> {
@@ -146,10 +147,10 @@ abstract class StoryPageTest {
         assertEquals("done", story.state(), story.status());
         String inPieces = story.output();
         List<String> expected = new ArrayList<>();
-        for (long from = 0; from < size; from += 16 << 20) {
+        for (long from = 0; from < size && browserName().equals("firefox"); from += 16 << 20) {
             expected.add("bytes=" + from + "-" + (Math.min(from + (16 << 20), size) - 1));
         }
-        assertEquals(expected, ranges);
+        assertEquals(expected.isEmpty() ? List.of("null") : expected, ranges);
 
         story.page.unroute("**/models/random15M.bin");
         story.page.route("**/models/random15M.bin", route -> {
