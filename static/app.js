@@ -298,6 +298,10 @@ function stop() {
 
 function onWorkerMessage(event) {
   const m = event.data;
+  if (m.type === "tokens") {
+    for (const token of m.tokens) onWorkerMessage({ data: token });
+    return;
+  }
   const stateBefore = state();
   switch (m.type) {
     case "progress":

@@ -117,6 +117,10 @@ function cell(text) {
 
 function onWorkerMessage(event) {
   const m = event.data;
+  if (m.type === "tokens") {
+    for (const token of m.tokens) onWorkerMessage({ data: token });
+    return;
+  }
   switch (m.type) {
     case "progress":
       showProgress(ui, m);

@@ -66,7 +66,8 @@ final class Messages {
     /**
      * One more position: the token it chose and the text that completes (possibly empty: a
      * character spelled over several byte tokens shows with its last byte), with the count and
-     * speed so far. Fields:
+     * speed so far. worker.js sends these to the page a slice of a story at a time, gathered in
+     * one message {type: 'tokens', tokens: [...]}. Fields:
      * <ul>
      * <li>text: text to append, never HTML;</li>
      * <li>tokens: pieces shown so far; tokPerSec: run.c's measure so far;</li>
