@@ -37,6 +37,7 @@ let shardWorkers = [];     // ports to the shard.js workers for shards 1..n-1, k
 let portsArrived = null;   // resolves with the ports the page sends for new shard workers
 
 const tick = new MessageChannel();
+tick.port1.onmessage = generateSlice;
 
 // Token messages (Messages.java posts one per position) reach the page a slice at a time, as one
 // tokens message {type: "tokens", tokens: [...]}: each message wakes the page's thread, and on a
@@ -60,7 +61,6 @@ function sendTokens() {
     pendingTokens = [];
   }
 }
-tick.port1.onmessage = generateSlice;
 
 // ----------------------------------------------------------------------------
 // the WebAssembly module
@@ -257,9 +257,8 @@ async function open(source, what, signal, keepers) {
     if (pieces !== null) return { ...pieces, from: "network", keeper };
     response = await request(source.url, signal, null);
   }
-  const encoded = (response.headers.get("Content-Encoding") || "identity") !== "identity";
   const length = response.headers.get("Content-Length");
-  const size = length !== null && !encoded ? Number(length) : -1;
+  const size = length !== null && !encoded(response) ? Number(length) : -1;
   return { reader: chunkReader(response.body), size, from: "network", keeper };
 }
 
@@ -294,8 +293,7 @@ async function request(url, signal, range, ifRange) {
  */
 function inPieces(first, url, signal) {
   const total = first.status === 206 ? rangeTotal(first, 0) : -1;
-  const encoded = (first.headers.get("Content-Encoding") || "identity") !== "identity";
-  if (total < 0 || encoded) {
+  if (total < 0 || encoded(first)) {
     if (first.body) first.body.cancel().catch(() => {});
     return null;
   }
@@ -350,6 +348,11 @@ function inPieces(first, url, signal) {
     releaseLock: () => current.releaseLock(),
   };
   return { reader, size: total };
+}
+
+/** Whether the body comes compressed, so that its length says nothing of the file's. */
+function encoded(response) {
+  return (response.headers.get("Content-Encoding") || "identity") !== "identity";
 }
 
 /** The file's whole length from a 206 answer whose piece starts at `start`, or -1. */
