@@ -62,8 +62,9 @@ class ChromiumScreenshotsTest {
             story.page.evaluate("() => {"
                     + "  const deliver = worker.onmessage; let tokens = 0; window.heldMessages = [];"
                     + "  worker.onmessage = (e) => {"
-                    + "    if (e.data.type === 'token') tokens++;"
-                    + "    if (tokens > 90) window.heldMessages.push(e); else deliver(e);"
+                    + "    if (tokens >= 90) return window.heldMessages.push(e);"
+                    + "    if (e.data.type === 'tokens') tokens += e.data.tokens.length;"
+                    + "    deliver(e);"
                     + "  };"
                     + "  window.releaseMessages = () => { worker.onmessage = deliver; window.heldMessages.forEach(deliver); };"
                     + "}");

@@ -16,7 +16,8 @@ class ChromiumStoryPageTest extends StoryPageTest {
     /**
      * A picture of the page mid-story for the README, e2e/target/e2e/screenshots/story.png.
      * stories260K writes faster than a screenshot is taken, so the page's message handler is
-     * wrapped to hold the worker's messages after the 90th token until the picture is done.
+     * wrapped to hold the worker's messages once 90 tokens have come (they come a slice at a time)
+     * until the picture is done.
      */
     @Test
     void screenshotMidStory() {
@@ -25,8 +26,9 @@ class ChromiumStoryPageTest extends StoryPageTest {
         story.page.evaluate("() => {"
                 + "  const deliver = worker.onmessage; let tokens = 0; window.heldMessages = [];"
                 + "  worker.onmessage = (e) => {"
-                + "    if (e.data.type === 'token') tokens++;"
-                + "    if (tokens > 90) window.heldMessages.push(e); else deliver(e);"
+                + "    if (tokens >= 90) return window.heldMessages.push(e);"
+                + "    if (e.data.type === 'tokens') tokens += e.data.tokens.length;"
+                + "    deliver(e);"
                 + "  };"
                 + "  window.releaseMessages = () => { worker.onmessage = deliver; window.heldMessages.forEach(deliver); };"
                 + "}");
