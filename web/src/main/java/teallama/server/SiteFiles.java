@@ -160,18 +160,21 @@ final class SiteFiles {
             }
             String from = spec.substring(0, dash).strip();
             String to = spec.substring(dash + 1).strip();
-            if (!digits(from) && !(from.isEmpty() && digits(to)) || !to.isEmpty() && !digits(to)) {
-                return null;
-            }
             if (from.isEmpty()) { // the last `to` bytes
-                long suffix = parse(to);
+                if (!digits(to)) {
+                    return null;
+                }
+                long suffix = Long.parseLong(to);
                 if (suffix == 0 || fileLength == 0) {
                     throw unsatisfiable(field, fileLength);
                 }
                 return new ByteRange(Math.max(0, fileLength - suffix), fileLength - 1);
             }
-            long first = parse(from);
-            long last = to.isEmpty() ? Long.MAX_VALUE : parse(to);
+            if (!digits(from) || !to.isEmpty() && !digits(to)) {
+                return null;
+            }
+            long first = Long.parseLong(from);
+            long last = to.isEmpty() ? Long.MAX_VALUE : Long.parseLong(to);
             if (last < first) {
                 return null;
             }
@@ -183,10 +186,6 @@ final class SiteFiles {
 
         private static boolean digits(String s) {
             return !s.isEmpty() && s.length() <= 18 && s.chars().allMatch(c -> c >= '0' && c <= '9');
-        }
-
-        private static long parse(String s) {
-            return Long.parseLong(s);
         }
 
         private static HttpError unsatisfiable(String field, long fileLength) {
