@@ -46,9 +46,7 @@ final class PeakMemory implements AutoCloseable {
         }
 
         private static long median(List<Footprint> footprints, Function<Footprint, Long> measure) {
-            List<Long> sorted = footprints.stream().map(measure).sorted().toList();
-            int n = sorted.size();
-            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+            return (long) Benchmark.median(footprints.stream().map(f -> (double) measure.apply(f)).toList());
         }
     }
 
