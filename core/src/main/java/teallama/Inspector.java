@@ -73,10 +73,18 @@ public final class Inspector {
 
     /** The rows most probable first into tokens and top, ties in id order, as the sampler's stable sort has them. */
     private void largest(float[] values, int[] tokens, float[] top) {
+        int rows = tokens.length;
         int count = 0;
-        for (int i = 0; i < vocabSize; i++) {
-            if (count < tokens.length || values[i] > top[count - 1]) {
-                count = offer(values[i], i, count, tokens, top);
+        int i = 0;
+        for (; count < rows; i++) {
+            count = offer(values[i], i, count, tokens, top);
+        }
+        // most values fall below the last row: one comparison each, with the bar in a local
+        float last = top[rows - 1];
+        for (; i < vocabSize; i++) {
+            if (values[i] > last) {
+                offer(values[i], i, count, tokens, top);
+                last = top[rows - 1];
             }
         }
     }
