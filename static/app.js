@@ -296,12 +296,7 @@ function stop() {
   if (worker) worker.postMessage({ type: "stop" });
 }
 
-function onWorkerMessage(event) {
-  const m = event.data;
-  if (m.type === "tokens") {
-    for (const token of m.tokens) onWorkerMessage({ data: token });
-    return;
-  }
+function onWorkerMessage(m) {
   const stateBefore = state();
   switch (m.type) {
     case "progress":
@@ -361,7 +356,7 @@ function onWorkerMessage(event) {
 function startWorker() {
   try {
     const w = newStoryWorker();
-    w.onmessage = onWorkerMessage;
+    w.onmessage = eachWorkerMessage(onWorkerMessage);
     w.onerror = (event) => {
       event.preventDefault();
       showError("The worker failed: " + (event.message || "unknown error"));

@@ -115,12 +115,7 @@ function cell(text) {
   return td;
 }
 
-function onWorkerMessage(event) {
-  const m = event.data;
-  if (m.type === "tokens") {
-    for (const token of m.tokens) onWorkerMessage({ data: token });
-    return;
-  }
+function onWorkerMessage(m) {
   switch (m.type) {
     case "progress":
       showProgress(ui, m);
@@ -178,7 +173,7 @@ function finish() {
 
 function startWorker() {
   const w = newStoryWorker();
-  w.onmessage = onWorkerMessage;
+  w.onmessage = eachWorkerMessage(onWorkerMessage);
   return w;
 }
 

@@ -211,6 +211,18 @@ function describeModel(m) {
 }
 
 /**
+ * An onmessage handler for a story worker that gives handle each of worker.js's messages, one by
+ * one also the token messages that it gathers in one tokens message (see sendTokens there).
+ */
+function eachWorkerMessage(handle) {
+  return (event) => {
+    const m = event.data;
+    if (m.type === "tokens") m.tokens.forEach((token) => handle(token));
+    else handle(m);
+  };
+}
+
+/**
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
  * Each shard worker sends the page one end of a channel, which goes on to worker.js; terminating
