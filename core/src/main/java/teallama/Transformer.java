@@ -78,9 +78,9 @@ public abstract class Transformer {
 
     /**
      * Shard 0, after a forward() that summed the exponentials: the sum of exp(logit - largest)
-     * over every logit. With one shard it is the sum Kernels.softmax divides by, bit for bit; with
-     * more, each shard's sum is scaled to the largest logit of all before they are added: a float
-     * sum taken in another order, within about 1e-5 of it.
+     * over every logit, each shard's sum ({@link Kernels#sumOfExp}) scaled to the largest logit of
+     * all before they are added. It is the sum Kernels.softmax divides by, taken in another order:
+     * within about 1e-5 of it.
      */
     public float softmaxSum() {
         float[] sums = s.softmaxSums;

@@ -52,6 +52,34 @@ class KernelsTest {
     }
 
     @Test
+    void maxFindsTheLargestWhereverItIs() {
+        // every length up to 9 at an offset, the largest at every place; the values around are skipped
+        for (int n = 1; n <= 9; n++) {
+            for (int at = 0; at < n; at++) {
+                float[] x = new float[n + 2];
+                java.util.Arrays.fill(x, 100f);
+                for (int i = 0; i < n; i++) {
+                    x[1 + i] = -i;
+                }
+                x[1 + at] = 5f;
+                assertEquals(5f, Kernels.max(x, 1, n), "n " + n + ", largest at " + at);
+            }
+        }
+        assertEquals(3f, Kernels.max(new float[] {1f, Float.NaN, 3f}, 0, 3));
+        assertEquals(Float.NaN, Kernels.max(new float[] {Float.NaN, 1f, 3f}, 0, 3));
+    }
+
+    @Test
+    void sumOfExpByHand() {
+        // exp(0 - ln 3) + exp(ln 3 - ln 3) = 4/3; exp(-ln 2) three times and 1 = 2.5, at an offset
+        float ln3 = (float) Math.log(3);
+        assertEquals(4f / 3f, Kernels.sumOfExp(new float[] {0, ln3}, 0, 2, ln3), 1e-6f);
+        float half = (float) -Math.log(2);
+        assertEquals(2.5f, Kernels.sumOfExp(new float[] {9, half, 0, half, half, 9}, 1, 4, 0), 1e-6f);
+        assertEquals(1f, Kernels.sumOfExp(new float[] {2}, 0, 1, 2), 0f);
+    }
+
+    @Test
     void softmaxByHand() {
         // softmax(0, ln 3) = (1/4, 3/4), at an offset
         float[] x = {9, 0, (float) Math.log(3), 9};

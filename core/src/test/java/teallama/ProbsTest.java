@@ -92,7 +92,7 @@ class ProbsTest {
                 int id = row.get("token").asInt();
                 String where = "step " + step + " row " + r;
                 assertEquals(expected.get(r), id, where);
-                // at temperature 0 the shards' sums of exponentials are added (Transformer#softmaxSum)
+                // at temperature 0 the sum of exponentials is taken in another order (Transformer#softmaxSum)
                 float exact = temperature == 0 ? 1e-5f * p[id] : 0.0f;
                 assertEquals(p[id], Float.parseFloat(row.get("prob").decimalValue().toString()), exact, where);
                 assertEquals(new String(tokenizer.piece(id), StandardCharsets.UTF_8), row.get("piece").asText());

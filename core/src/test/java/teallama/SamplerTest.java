@@ -43,7 +43,32 @@ class SamplerTest {
     @Test
     void argmaxTakesTheFirstOfTiedMaxima() {
         assertEquals(1, Sampler.sampleArgmax(new float[] {0.1f, 0.4f, 0.4f, 0.1f}, 4));
+        assertEquals(2, Sampler.sampleArgmax(new float[] {0.1f, 0.2f, 0.4f, 0.4f}, 4));
         assertEquals(3, Sampler.sampleArgmax(new float[] {-3f, -2f, -5f, -1f}, 4));
+        assertEquals(0, Sampler.sampleArgmax(new float[] {7f, 1f, 7f, 7f, 7f}, 5));
+        assertEquals(0, Sampler.sampleArgmax(new float[] {2f}, 1));
+        assertEquals(0, Sampler.sampleArgmax(new float[] {-0.0f, 0.0f, -1f}, 3));
+        // a NaN is passed over, unless it comes first: nothing is larger than it then
+        assertEquals(2, Sampler.sampleArgmax(new float[] {1f, Float.NaN, 3f, Float.NaN}, 4));
+        assertEquals(0, Sampler.sampleArgmax(new float[] {Float.NaN, 1f, 3f}, 3));
+    }
+
+    @Test
+    void argmaxFindsTheMaximumWhereverItIs() {
+        // every length up to 9, the maximum at every place, a tie for it at every later place
+        for (int n = 1; n <= 9; n++) {
+            for (int at = 0; at < n; at++) {
+                for (int tie = at; tie < n; tie++) {
+                    float[] p = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        p[i] = -i;
+                    }
+                    p[at] = 5f;
+                    p[tie] = 5f;
+                    assertEquals(at, Sampler.sampleArgmax(p, n), "n " + n + ", maximum at " + at + " and " + tie);
+                }
+            }
+        }
     }
 
     @Test
@@ -143,5 +168,21 @@ class SamplerTest {
         assertEquals(-1, Sampler.firstNonFinite(new float[] {1f, -3e38f, 0f}, 3));
         assertEquals(1, Sampler.firstNonFinite(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY}, 3));
         assertEquals(2, Sampler.firstNonFinite(new float[] {1f, 2f, Float.NEGATIVE_INFINITY}, 3));
+        // every length up to 9, one or two of them anywhere: the first is found
+        float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int n = 1; n <= 9; n++) {
+            for (int at = 0; at < n; at++) {
+                for (int second = at; second < n; second++) {
+                    float[] logits = new float[n];
+                    java.util.Arrays.fill(logits, 3e38f);
+                    logits[at] = bad[at % 3];
+                    logits[second] = bad[second % 3];
+                    assertEquals(at, Sampler.firstNonFinite(logits, n), "n " + n + ", at " + at + " and " + second);
+                }
+            }
+            assertEquals(-1, Sampler.firstNonFinite(new float[n + 1], n), "n " + n);
+        }
+        // only the first n are looked at
+        assertEquals(-1, Sampler.firstNonFinite(new float[] {1f, 2f, 3f, 4f, Float.NaN}, 4));
     }
 }
