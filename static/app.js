@@ -319,6 +319,9 @@ function onWorkerMessage(m) {
     case "encoded":
       countedPrompt(m);
       break;
+    case "texts":
+      candidateTextsArrived(m.story, m.texts);
+      break;
     case "started":
       usedSeed = m.seed;
       story = { promptPieces: m.promptTokens - 1, steps: m.steps };
@@ -442,7 +445,8 @@ ui.colour.addEventListener("change", () => {
 });
 ui.panel.addEventListener("input", saveSettings);
 ui.panel.addEventListener("change", saveSettings);
-wireInspector(ui.output, ui.inspector);
+wireInspector(ui.output, ui.inspector,
+  (storyNumber, tokens) => worker.postMessage({ type: "texts", story: storyNumber, tokens }));
 
 fillModelChoices(ui.model);
 fillThreadChoices(ui.threads);

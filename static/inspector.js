@@ -3,7 +3,8 @@
 // at one, tapping it or moving to it with the keyboard shows the candidates the model weighed at
 // its position, which the worker sent with the token (the token message's inspect field). Per
 // token the page only marks its span and remembers its message; rows are built for the token
-// shown alone. Candidates' text comes from the model: text, never HTML.
+// shown alone. Candidates' texts come from the worker when a token is first shown (a texts
+// message each way), and from the model: text, never HTML.
 
 // ----------------------------------------------------------------------------
 // colour by probability: bands of the probability each token had
@@ -20,7 +21,10 @@ function band(prob) {
 // the story's tokens
 
 const inspected = new WeakMap(); // token span -> { pos, inspect } of its token message
-let candidateTexts = new Map();  // token id -> its text, which a story's messages give only once
+let candidateTexts = new Map();  // token id -> its text, as the worker gave it for this story
+let textsAsked = new Set();      // token ids whose text this story asked the worker for
+let storyNumber = 0;             // which story a texts message answers
+let askTexts = null;             // (story, token ids) -> asks the worker for their texts
 const SAMPLED = 1;               // the flags of a row of a token message's inspect.rows
 const CUT = 2;
 let inspectorPanel = null;       // #inspector
@@ -35,6 +39,8 @@ let rover = null;                // the one token span in the tab order (a rovin
 function inspectNewStory(look) {
   storyLook = look;
   candidateTexts = new Map();
+  textsAsked = new Set();
+  storyNumber++;
   shownToken = null;
   rover = null;
   inspectorPanel.replaceChildren(paragraph("inspector-hint", look.inspect
@@ -47,7 +53,6 @@ function inspectNewStory(look) {
 function markToken(span, m) {
   span.dataset.token = m.token;
   if (m.inspect) {
-    if (m.inspect.texts) for (const [token, text] of m.inspect.texts) candidateTexts.set(token, text);
     inspected.set(span, { pos: m.pos, inspect: m.inspect });
     const rows = m.inspect.rows;
     for (let r = 0; r < rows.length; r += 3) {
@@ -110,20 +115,39 @@ function showToken(span) {
   }
   const { pos, inspect } = data;
   const rows = candidates(inspect.rows);
+  const unasked = rows.filter((row) => row.text === undefined && !textsAsked.has(row.token)).map((row) => row.token);
+  if (unasked.length > 0) {
+    for (const token of unasked) textsAsked.add(token);
+    askTexts(storyNumber, unasked);
+  }
   const chosen = rows.find((row) => row.sampled);
   const forced = span.hasAttribute("data-prompt");
-  const title = paragraph("inspector-title", piece(chosen ? chosen.text : span.textContent), " ",
+  const title = paragraph("inspector-title", piece(chosen?.text ?? span.textContent), " ",
     muted(`token ${span.dataset.token} · position ${pos}`));
   inspectorPanel.replaceChildren(described(title, "inspector-title"),
     described(paragraph("inspector-note", why(forced, inspect.greedy, chosen)), "inspector-why"),
     candidateTable(rows, forced));
   const notes = [];
   if (rows.some((row) => row.cut)) notes.push(`Below the dashed line: cut by top-p ${storyLook.topp}, never drawn.`);
-  if (rows.some((row) => row.text.includes("␣"))) notes.push("␣ is a space.");
+  if (rows.some((row) => row.text?.includes("␣"))) notes.push("␣ is a space.");
   if (notes.length > 0) inspectorPanel.append(paragraph("inspector-note", notes.join(" ")));
 }
 
-/** A token message's rows (worker.js's Messages.token) as {token, text, prob, sampled, cut}. */
+/**
+ * The worker's answer to askTexts: the texts of a story's candidates. The token shown is shown
+ * again when it was waiting for them.
+ */
+function candidateTextsArrived(story, texts) {
+  if (story !== storyNumber) return;
+  for (const [token, text] of texts) candidateTexts.set(token, text);
+  const span = shownToken;
+  if (span && inspectorPanel.querySelector("[data-pending]")) {
+    shownToken = null;
+    showToken(span);
+  }
+}
+
+/** A token message's rows (worker.js's Messages.token) as {token, text, prob, sampled, cut}; text undefined until it came. */
 function candidates(rows) {
   const list = [];
   for (let r = 0; r < rows.length; r += 3) {
@@ -159,7 +183,8 @@ function candidateTable(rows, forced) {
     tr.dataset.token = row.token;
     tr.dataset.prob = row.prob;
     const what = tr.insertCell();
-    what.append(piece(row.text));
+    what.append(piece(row.text ?? "…"));
+    if (row.text === undefined) tr.dataset.pending = "";
     if (row.sampled) {
       tr.dataset.sampled = "";
       what.append(tag(forced ? "prompt" : "chosen"));
@@ -226,9 +251,13 @@ function moveTo(span) {
   span.focus();
 }
 
-/** Listens on the story (#output) and fills the inspector panel (#inspector). */
-function wireInspector(output, panel) {
+/**
+ * Listens on the story (#output) and fills the inspector panel (#inspector); ask(story, tokens)
+ * sends the worker a texts message, whose answer goes to candidateTextsArrived.
+ */
+function wireInspector(output, panel, ask) {
   inspectorPanel = panel;
+  askTexts = ask;
   output.addEventListener("mouseover", (e) => {
     const span = tokenAt(output, e.target);
     if (span) showToken(span);

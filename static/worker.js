@@ -659,6 +659,20 @@ function stop(why) {
   }
 }
 
+/**
+ * The page asks for the texts of the candidates it shows, {type: "texts", story, tokens: [id, ...]},
+ * rather than have them in every token message; the answer {type: "texts", story, texts: [[id,
+ * text], ...]} names the story it answers and leaves out ids the tokenizer in memory does not have.
+ */
+function answerTexts(message) {
+  const texts = [];
+  for (const token of Array.isArray(message.tokens) ? message.tokens : []) {
+    const text = Number.isInteger(token) ? api.readable(token) : null;
+    if (typeof text === "string") texts.push([token, text]);
+  }
+  postMessage({ type: "texts", story: message.story, texts });
+}
+
 onmessage = async (event) => {
   const message = event.data;
   if (message.type === "shards") {
@@ -690,6 +704,8 @@ onmessage = async (event) => {
       stop("stop");
     } else if (message.type === "encode") {
       api.encode(message.prompt);
+    } else if (message.type === "texts") {
+      answerTexts(message);
     }
   } catch (e) {
     generating = false;

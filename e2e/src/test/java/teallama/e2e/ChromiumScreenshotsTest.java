@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * inspector showing a word's candidates; written to e2e/target/e2e/screenshots/ (copy them into
  * docs/ by hand).
  * stories260K writes faster than a screenshot is taken, so the page's message handler is wrapped
- * to hold the worker's messages after the 90th token until the picture is done.
+ * to hold the worker's messages after the 90th token until the picture is done (all but the
+ * candidates' texts).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChromiumScreenshotsTest {
@@ -62,7 +63,7 @@ class ChromiumScreenshotsTest {
             story.page.evaluate("() => {"
                     + "  const deliver = worker.onmessage; let tokens = 0; window.heldMessages = [];"
                     + "  worker.onmessage = (e) => {"
-                    + "    if (tokens >= 90) return window.heldMessages.push(e);"
+                    + "    if (tokens >= 90 && e.data.type !== 'texts') return window.heldMessages.push(e);"
                     + "    if (e.data.type === 'tokens') tokens += e.data.tokens.length;"
                     + "    deliver(e);"
                     + "  };"
@@ -92,6 +93,7 @@ class ChromiumScreenshotsTest {
             }
             String shown = story.page.getAttribute(token, "data-token");
             story.waitUntil("t => document.querySelector('#inspector tr[data-sampled]')?.dataset.token === t", shown);
+            InspectorPageTest.waitForTexts(story);
             story.page.waitForTimeout(300);
             Path file = site.screenshots().resolve(name);
             story.page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(wholePage));

@@ -74,8 +74,10 @@ abstract class InspectorPageTest extends PagesTest {
                 "Array.from(document.querySelectorAll('#output > [data-token]'), (s) => s.dataset.token)");
     }
 
+    /** The inspector's rows once their texts, which the page asks the worker for, are in. */
     @SuppressWarnings("unchecked")
     static List<Row> rows(StoryPage story) {
+        waitForTexts(story);
         List<Map<String, Object>> found = (List<Map<String, Object>>) story.page.evaluate(
                 "Array.from(document.querySelectorAll('#inspector tr[data-token]'), (r) => ({"
                         + " token: r.dataset.token, prob: r.dataset.prob, text: r.querySelector('.piece').textContent,"
@@ -84,6 +86,10 @@ abstract class InspectorPageTest extends PagesTest {
         return found.stream().map((r) -> new Row(Integer.parseInt((String) r.get("token")),
                 Double.parseDouble((String) r.get("prob")), (String) r.get("text"), (String) r.get("percent"),
                 (Boolean) r.get("sampled"), (Boolean) r.get("cut"))).toList();
+    }
+
+    static void waitForTexts(StoryPage story) {
+        story.waitUntil("() => document.querySelector('#inspector [data-pending]') === null", null);
     }
 
     /** The nth token span (from 0) that the model wrote (not the prompt's). */
@@ -189,6 +195,7 @@ abstract class InspectorPageTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         story.page.locator("#output > [data-prompt]").filter(new Locator.FilterOptions().setHasText("<")).first().hover();
         story.waitUntil("() => document.querySelector('#inspector tr[data-sampled]') !== null", null);
+        waitForTexts(story);
         String sampledText = (String) story.page.evaluate("document.querySelector('#inspector tr[data-sampled] .piece').textContent");
         assertTrue(sampledText.contains("<"), sampledText);
         assertEquals(0, story.page.locator("#inspector b, #inspector .piece *").count(), "no element from the model's text");

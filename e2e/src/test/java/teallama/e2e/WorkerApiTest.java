@@ -1,15 +1,11 @@
 package teallama.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,6 +55,12 @@ class WorkerApiTest {
             + "    while (started && api.step()) {}"
             + "    runs.push(messages.slice());"
             + "  }"
+            + "  const texts = {};" // the texts of every candidate named, as the page asks for them
+            + "  for (const m of runs.flat()) if (m.inspect) for (let r = 0; r < m.inspect.rows.length; r += 3) {"
+            + "    texts[m.inspect.rows[r]] = api.readable(m.inspect.rows[r]);"
+            + "  }"
+            + "  for (const id of [-1, 512]) texts[id] = api.readable(id);" // tok512 has no such tokens
+            + "  runs.push([texts]);"
             + "  return JSON.stringify(runs, (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value);"
             + "}";
 
@@ -88,6 +90,8 @@ class WorkerApiTest {
 
             Model model = Shared.loadModel("random-mini-q80.bin");
             Tokenizer tokenizer = Shared.loadTokenizer("tok512.bin", 512);
+            JsonNode texts = runs.get(runs.size() - 1).get(0);
+            assertTrue(texts.get("-1").isNull() && texts.get("512").isNull(), "no text for an id out of range: " + texts);
             JsonNode keep = runs.get(3);
             JsonNode started = keep.get(0);
             assertEquals(64, started.get("keep").asInt());
@@ -96,18 +100,19 @@ class WorkerApiTest {
             assertEquals("steps", keep.get(keep.size() - 1).get("reason").asText());
             assertEquals(1000, keep.size() - 2, "a token message for each of 1000 steps");
             assertSameAsJvm(keep, new Generator(model.newTransformer(128), tokenizer, new Sampler(512, 1.0f, 0.9f, 1),
-                    "Once upon".getBytes(StandardCharsets.UTF_8), 1000, 64, true), tokenizer);
+                    "Once upon".getBytes(StandardCharsets.UTF_8), 1000, 64, true), tokenizer, texts);
 
             JsonNode plain = runs.get(4);
             assertEquals(0, plain.get(0).get("keep").asInt());
             assertTrue(plain.get(1).get("inspect").isNull());
             assertSameAsJvm(plain, new Generator(model.newTransformer(20), tokenizer, new Sampler(512, 1.0f, 0.9f, 1),
-                    "Once upon", 20), tokenizer);
+                    "Once upon", 20), tokenizer, texts);
 
             // a golden story with top-p cutting: case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue"
             GoldenGenerateTest.Case c = GoldenGenerateTest.cases().get(9);
-            JsonNode story = run(page, "models/stories260K.bin",
-                    List.of(List.of(c.prompt(), c.temperature(), c.topp(), c.steps(), c.seed(), "0", true))).get(0);
+            JsonNode storyRuns = run(page, "models/stories260K.bin",
+                    List.of(List.of(c.prompt(), c.temperature(), c.topp(), c.steps(), c.seed(), "0", true)));
+            JsonNode story = storyRuns.get(0);
             StringBuilder text = new StringBuilder();
             for (int i = 1; i < story.size() - 1; i++) {
                 text.append(story.get(i).get("text").asText());
@@ -115,7 +120,8 @@ class WorkerApiTest {
             assertEquals(new String(c.expected(), StandardCharsets.UTF_8), text + "\n", "the story is run.c's");
             Model stories260K = Shared.loadModel("stories260K.bin");
             assertSameAsJvm(story, new Generator(stories260K.newTransformer(512), tokenizer,
-                    new Sampler(512, 0.9f, 0.8f, 777), c.prompt().getBytes(StandardCharsets.UTF_8), 512, 0, true), tokenizer);
+                    new Sampler(512, 0.9f, 0.8f, 777), c.prompt().getBytes(StandardCharsets.UTF_8), 512, 0, true), tokenizer,
+                    storyRuns.get(1).get(0));
             boolean cut = false;
             for (int i = 1; i < story.size() - 1; i++) {
                 JsonNode rows = story.get(i).get("inspect").get("rows");
@@ -151,10 +157,12 @@ class WorkerApiTest {
         assertEquals(message, messages.get(0).get("message").asText());
     }
 
-    /** Each token message against the JVM's generator, step by step. */
-    private static void assertSameAsJvm(JsonNode messages, Generator generator, Tokenizer tokenizer) {
+    /**
+     * Each token message against the JVM's generator, step by step; texts holds what the page
+     * gets when it asks for the text of a candidate (WorkerApi.readable), by id.
+     */
+    private static void assertSameAsJvm(JsonNode messages, Generator generator, Tokenizer tokenizer, JsonNode texts) {
         assertEquals("started", messages.get(0).get("type").asText());
-        Set<Integer> named = new HashSet<>(); // candidates whose text came already
         for (int i = 1; i < messages.size() - 1; i++) {
             JsonNode m = messages.get(i);
             assertEquals("token", m.get("type").asText());
@@ -171,25 +179,17 @@ class WorkerApiTest {
             assertEquals(c.greedy(), m.get("inspect").get("greedy").asBoolean(), where);
             JsonNode rows = m.get("inspect").get("rows"); // (rows, 3): token, probability, flags
             assertEquals(3 * c.rows(), rows.size(), where);
-            Map<Integer, String> texts = new HashMap<>();
-            for (JsonNode text : m.get("inspect").get("texts")) {
-                texts.put(text.get(0).asInt(), text.get(1).asText());
-            }
+            Set<String> fields = new HashSet<>();
+            m.get("inspect").fieldNames().forEachRemaining(fields::add);
+            assertEquals(Set.of("greedy", "rows"), fields, where + ": no texts in token messages");
             for (int r = 0; r < c.rows(); r++) {
                 int token = c.tokens()[r];
                 assertEquals(token, rows.get(3 * r).asInt(), where);
-                if (named.add(token)) {
-                    assertEquals(tokenizer.readable(token), texts.get(token), where);
-                } else {
-                    assertFalse(texts.containsKey(token), where + ": the text of " + token + " came before");
-                }
+                assertEquals(tokenizer.readable(token), texts.get(String.valueOf(token)).asText(), where);
                 assertEquals(c.probabilities()[r], (float) rows.get(3 * r + 1).asDouble(), where);
                 int flags = rows.get(3 * r + 2).asInt();
                 assertEquals(r == c.chosenRow(), (flags & 1) != 0, where + ": sampled");
                 assertEquals(c.cut()[r], (flags & 2) != 0, where + ": cut");
-            }
-            for (int token : texts.keySet()) {
-                assertTrue(Arrays.stream(c.tokens()).anyMatch(t -> t == token), where + ": a text for " + token);
             }
         }
         assertEquals(null, generator.next(), "the story ends where the page's did");

@@ -4,13 +4,14 @@ import org.teavm.interop.Address;
 import org.teavm.interop.Import;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.typedarrays.ArrayBuffer;
+import org.teavm.jso.typedarrays.Float64Array;
 import org.teavm.jso.typedarrays.Int8Array;
 import org.teavm.runtime.heap.Heap;
 
 /**
  * A stretch of the WebAssembly module's linear memory through which bytes and floats pass between
  * JavaScript's typed arrays and Java's arrays (WebAssembly GC arrays, which JavaScript cannot
- * reach). TeaVM's copyToJavaArray and copyFromJavaArray pass them the same way, but into a new
+ * reach), and through which the inspector's rows leave. TeaVM's copyToJavaArray and copyFromJavaArray pass them the same way, but into a new
  * array each time: a model's download (which every shard worker reads whole) and a story's
  * exchanges of vectors made hundreds of megabytes of garbage, for which Chromium grew each
  * worker's young generation to its largest (64 MiB) and kept it resident beside the weights.
@@ -88,6 +89,20 @@ final class LinearStaging {
             }
             a = a.add(4);
         }
+    }
+
+    @JSBody(params = {"memory", "address", "count"}, script = "return new Float64Array(memory, address, count).slice();")
+    private static native Float64Array float64sOut(ArrayBuffer memory, int address, int count);
+
+    /** values[0, count) as a new Float64Array. */
+    Float64Array copyOut(double[] values, int count) {
+        check(8 * count);
+        Address a = address;
+        for (int i = 0; i < count; i++) {
+            a.putDouble(values[i]);
+            a = a.add(8);
+        }
+        return float64sOut(linearMemory(), address.toInt(), count);
     }
 
     private void check(int bytes) {

@@ -75,7 +75,7 @@ final class Messages {
      * <li>pos: that token's place in the story, BOS being 0, so the first token shown is at 1;
      *     past the context window (keep) it goes on counting;</li>
      * <li>prompt: true when the prompt forced the token, false when it was sampled;</li>
-     * <li>inspect: null unless the story was started with inspect; else {greedy, rows, texts}, in
+     * <li>inspect: null unless the story was started with inspect; else {greedy, rows}, in
      *     a few objects rather than one per row, as the page's thread copies every message while
      *     the shards share its cores. greedy is true when the largest logit wins (temperature 0,
      *     or one so small that logits / temperature overflow); the probabilities are then those
@@ -84,11 +84,8 @@ final class Messages {
      *     the float itself) and flags: SAMPLED (1) on the row of the token that came next,
      *     sampled or forced (if it was not among the most probable, it takes the last row), CUT
      *     (2) on rows that top-p would not draw (below run.c's cutoff, or past the nucleus).
-     *     texts is null, or an array of [token, text] for the candidates the story's token
-     *     messages name for the first time, as the page keeps them: text is the piece for reading
-     *     (spaces as ␣, \n \t \r escaped, other bytes as &lt;0xNN&gt;, invisible characters such
-     *     as a no-break space as &lt;U+NNNN&gt;, BOS and EOS as &lt;s&gt; and &lt;/s&gt;; text,
-     *     never HTML).</li>
+     *     The candidates' texts are not sent: the page asks for those it shows (worker.js's texts
+     *     message, {@link WorkerApi#readable}).</li>
      * </ul>
      */
     @JSBody(params = {"text", "tokens", "tokPerSec", "token", "pos", "prompt", "inspect"},
@@ -102,13 +99,9 @@ final class Messages {
     static final int CUT = 2;
 
     /** The inspect field of a token message: rows (rows, 3) as token, probability, flags. */
-    @JSBody(params = {"greedy", "rows"}, script = "return {greedy: !!greedy, rows: rows, texts: null};")
+    @JSBody(params = {"greedy", "rows"}, script = "return {greedy: !!greedy, rows: rows};")
     static native JSObject inspection(boolean greedy, Float64Array rows);
 
-    /** Adds [token, text] to inspection.texts. */
-    @JSBody(params = {"inspection", "token", "text"},
-            script = "(inspection.texts || (inspection.texts = [])).push([token, text]);")
-    static native void candidateText(JSObject inspection, int token, String text);
 
     /**
      * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the page's
