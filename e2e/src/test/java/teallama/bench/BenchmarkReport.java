@@ -216,7 +216,8 @@ final class BenchmarkReport {
         md.append("\n## The token inspector (15M fp32)\n\nThe same runs with bench.html's Inspector on (`inspect=1`): "
                 + "each token also sends the top 10 candidates and their probabilities to the page. Here the runs "
                 + "take turns in one browser, a page each, off then on, then on then off, so that the machine's drift "
-                + "and a browser's first moments weigh on both alike; at least 5 each. (The 15M fp32 rows of the "
+                + "and a browser's first moments weigh on both alike; at least " + Benchmark.INSPECTOR_ROUNDS
+                + " each. (The 15M fp32 rows of the "
                 + "other tables are these runs with the inspector off.)\n\n");
         md.append("| browser | threads | off tok/s | on tok/s | on / off |\n|---|---:|---:|---:|---:|\n");
         rows.forEach(row -> md.append(row).append('\n'));
