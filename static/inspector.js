@@ -115,7 +115,8 @@ function showToken(span) {
   }
   const { pos, inspect } = data;
   const rows = candidates(inspect.rows);
-  const unasked = rows.filter((row) => row.text === undefined && !textsAsked.has(row.token)).map((row) => row.token);
+  const unasked = rows.filter((row) => row.text === undefined && !textsAsked.has(row.token))
+    .map((row) => row.token);
   if (unasked.length > 0) {
     for (const token of unasked) textsAsked.add(token);
     askTexts(storyNumber, unasked);
@@ -147,7 +148,10 @@ function candidateTextsArrived(story, texts) {
   }
 }
 
-/** A token message's rows (worker.js's Messages.token) as {token, text, prob, sampled, cut}; text undefined until it came. */
+/**
+ * A token message's rows (worker.js's Messages.token) as {token, text, prob, sampled, cut}, text
+ * undefined until the worker gave it.
+ */
 function candidates(rows) {
   const list = [];
   for (let r = 0; r < rows.length; r += 3) {
