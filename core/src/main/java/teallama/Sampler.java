@@ -140,32 +140,9 @@ public final class Sampler {
     // ----------------------------------------------------------------------------
     // sampling kernels
 
-    /**
-     * The index that has the highest probability; the first one on ties. As {@link Kernels#max},
-     * it keeps two, of the odd and of the even indices after the first (6x faster in Chromium
-     * than one chain), and the lower index wins a tie between them, as in run.c's one pass.
-     */
+    /** The index that has the highest probability; the first one on ties ({@link Kernels#argmax}). */
     public static int sampleArgmax(float[] probabilities, int n) {
-        int oddI = 0;
-        float oddP = probabilities[0];
-        int evenI = 0;
-        float evenP = oddP;
-        int i = 1;
-        for (; i + 1 < n; i += 2) {
-            if (probabilities[i] > oddP) {
-                oddI = i;
-                oddP = probabilities[i];
-            }
-            if (probabilities[i + 1] > evenP) {
-                evenI = i + 1;
-                evenP = probabilities[i + 1];
-            }
-        }
-        if (i < n && probabilities[i] > oddP) {
-            oddI = i;
-            oddP = probabilities[i];
-        }
-        return evenP > oddP || (evenP == oddP && evenI < oddI) ? evenI : oddI;
+        return Kernels.argmax(probabilities, 0, n);
     }
 
     /** Samples an index from probabilities (they must sum to 1) with coin in [0,1). */

@@ -67,6 +67,10 @@ class KernelsTest {
         }
         assertEquals(3f, Kernels.max(new float[] {1f, Float.NaN, 3f}, 0, 3));
         assertEquals(Float.NaN, Kernels.max(new float[] {Float.NaN, 1f, 3f}, 0, 3));
+        // of equal zeros the first, as run.c's one pass keeps it, whether the even or the odd elements hold it
+        assertEquals(0.0f, Kernels.max(new float[] {-1f, -1f, 0.0f, -0.0f}, 0, 4));
+        assertEquals(-0.0f, Kernels.max(new float[] {-1f, -1f, -0.0f, 0.0f}, 0, 4));
+        assertEquals(-0.0f, Kernels.max(new float[] {-1f, -0.0f, 0.0f}, 0, 3));
     }
 
     @Test
