@@ -11,10 +11,11 @@ import org.teavm.runtime.heap.Heap;
 /**
  * A stretch of the WebAssembly module's linear memory through which bytes and floats pass between
  * JavaScript's typed arrays and Java's arrays (WebAssembly GC arrays, which JavaScript cannot
- * reach), and through which the inspector's rows leave. TeaVM's copyToJavaArray and copyFromJavaArray pass them the same way, but into a new
- * array each time: a model's download (which every shard worker reads whole) and a story's
- * exchanges of vectors made hundreds of megabytes of garbage, for which Chromium grew each
- * worker's young generation to its largest (64 MiB) and kept it resident beside the weights.
+ * reach), and through which the inspector's rows leave. TeaVM's copyToJavaArray and
+ * copyFromJavaArray pass them the same way, but into a new array each time: a model's download
+ * (which every shard worker reads whole) and a story's exchanges of vectors made hundreds of
+ * megabytes of garbage, for which Chromium grew each worker's young generation to its largest
+ * (64 MiB) and kept it resident beside the weights.
  * Here the arrays are the caller's own, and nothing is left to collect.
  */
 final class LinearStaging {
@@ -91,7 +92,8 @@ final class LinearStaging {
         }
     }
 
-    @JSBody(params = {"memory", "address", "count"}, script = "return new Float64Array(memory, address, count).slice();")
+    @JSBody(params = {"memory", "address", "count"},
+            script = "return new Float64Array(memory, address, count).slice();")
     private static native Float64Array float64sOut(ArrayBuffer memory, int address, int count);
 
     /** values[0, count) as a new Float64Array. */

@@ -102,7 +102,6 @@ final class Messages {
     @JSBody(params = {"greedy", "rows"}, script = "return {greedy: !!greedy, rows: rows};")
     static native JSObject inspection(boolean greedy, Float64Array rows);
 
-
     /**
      * The story ended: reason is end (BOS), steps or stopped. firstTokenMs runs from the page's
      * Start (its download and load included), or for the benchmark from the start of the model's
