@@ -48,8 +48,8 @@ public final class Benchmark {
     static final Map<String, Config> SHAPES = new LinkedHashMap<>();
     /**
      * Runs of 15M fp32 with the inspector on, and off, at the least: pages in one browser differ by
-     * up to 12% on this shared machine (Firefox, two threads, 213 to 269 tok/s in one run), and a ratio to be
-     * told from 0.95 wants the median of many.
+     * up to 12% on this shared machine (Firefox, two threads, 213 to 269 tok/s in one run), and a
+     * ratio to be told from 0.95 wants the median of many.
      */
     static final int INSPECTOR_ROUNDS = 15;
 
