@@ -315,9 +315,6 @@ public final class Kernels {
     // below 64 * 128 * 127 < 2^20 in size, so no lane overflows; a lower lane that goes negative
     // borrows from the one above, which the lane extraction gives back.
 
-    private static final long LANES = 0x000000FF000000FFL;  // bytes 0 and 4
-    private static final long LANES_8 = LANES << 8;         // bytes 1 and 5
-
     /** The lower 32-bit lane of a sum of two lanes, signed. */
     private static int lowLane(long lanes) {
         return (int) lanes;
@@ -347,6 +344,8 @@ public final class Kernels {
         float[] ws = w.scales();
         long[] xq = x.values();
         long[] offsets = x.offsets();
+        long lanes = w.lanes();      // bytes 0 and 4
+        long lanes8 = lanes << 8;    // bytes 1 and 5
         float[] xs = x.quantized().s();
         int p = 0; // into wq, which is read from start to end
         for (int i = 0; i < d; i += Q8Matrix.ROWS_PER_BLOCK) {
@@ -370,27 +369,27 @@ public final class Kernels {
                 for (int pairsEnd = j + (groupSize & ~1); j < pairsEnd; j += 2, p += 2) {
                     long column = wq[p];
                     long xj = xq[j];
-                    a04 += (column & LANES) * xj;
-                    a15 += (column & LANES_8) * xj;
+                    a04 += (column & lanes) * xj;
+                    a15 += (column & lanes8) * xj;
                     column >>>= 16;
-                    a26 += (column & LANES) * xj;
-                    a37 += (column & LANES_8) * xj;
+                    a26 += (column & lanes) * xj;
+                    a37 += (column & lanes8) * xj;
                     column = wq[p + 1];
                     xj = xq[j + 1];
-                    a04 += (column & LANES) * xj;
-                    a15 += (column & LANES_8) * xj;
+                    a04 += (column & lanes) * xj;
+                    a15 += (column & lanes8) * xj;
                     column >>>= 16;
-                    a26 += (column & LANES) * xj;
-                    a37 += (column & LANES_8) * xj;
+                    a26 += (column & lanes) * xj;
+                    a37 += (column & lanes8) * xj;
                 }
                 if ((groupSize & 1) != 0) {
                     long column = wq[p++];
                     long xj = xq[j];
-                    a04 += (column & LANES) * xj;
-                    a15 += (column & LANES_8) * xj;
+                    a04 += (column & lanes) * xj;
+                    a15 += (column & lanes8) * xj;
                     column >>>= 16;
-                    a26 += (column & LANES) * xj;
-                    a37 += (column & LANES_8) * xj;
+                    a26 += (column & lanes) * xj;
+                    a37 += (column & lanes8) * xj;
                 }
                 a15 >>= 8;
                 a37 >>= 8;

@@ -18,6 +18,10 @@ public final class Q8Matrix {
     private final int rows;
     private final int cols;
     private final int groupSize;
+    // Bytes 0 and 4 of a column, which the matmul masks. A field, and not final, so that TeaVM
+    // cannot fold it into a constant: in a loop, Firefox builds a 64-bit constant anew at each
+    // use, while a value read before the loop stays in a register (Firefox's int8 tokens 3% faster).
+    private long lanes = 0x000000FF000000FFL;
 
     private Q8Matrix(long[] weights, float[] scales, int rows, int cols, int groupSize) {
         this.weights = weights;
@@ -156,6 +160,11 @@ public final class Q8Matrix {
 
     public int groupSize() {
         return groupSize;
+    }
+
+    /** The mask of bytes 0 and 4 of a column. */
+    long lanes() {
+        return lanes;
     }
 
     long[] weights() {
