@@ -49,13 +49,15 @@ final class LinearStaging {
             script = "new Int8Array(memory, address, count).set(source.subarray(from, from + count));")
     private static native void bytesIn(ArrayBuffer memory, int address, Int8Array source, int from, int count);
 
-    @JSBody(params = {"memory", "address", "turn", "from", "count"},
-            script = "meeting.put(turn, from, new Float32Array(memory, address, count));")
-    private static native void floatsToMeeting(ArrayBuffer memory, int address, int turn, int from, int count);
-
-    @JSBody(params = {"memory", "address", "turn", "from", "to"},
-            script = "new Float32Array(memory, address, to - from).set(meeting.get(turn, from, to));")
-    private static native void floatsFromMeeting(ArrayBuffer memory, int address, int turn, int from, int to);
+    // One call into JavaScript for a whole exchange: each call costs microseconds, the first after
+    // a stretch of computing more, and a 110M token makes 50 exchanges.
+    @JSBody(params = {"memory", "address", "turn", "from", "count", "getFrom", "getTo"},
+            script = "if (count > 0) meeting.put(turn, from, new Float32Array(memory, address, count));"
+                    + "meeting.meet();"
+                    + "if (getTo > getFrom) new Float32Array(memory, address, getTo - getFrom)"
+                    + ".set(meeting.get(turn, getFrom, getTo));")
+    private static native void floatsThroughMeeting(ArrayBuffer memory, int address, int turn, int from, int count,
+                                                    int getFrom, int getTo);
 
     /** source[from, from + count) into out[0, count). */
     void read(Int8Array source, int from, int count, byte[] out) {
@@ -68,25 +70,22 @@ final class LinearStaging {
         }
     }
 
-    /** values[from, to) into meeting.js's staging area turn, at from. */
-    void put(int turn, float[] values, int from, int to) {
-        check(4 * (to - from));
+    /**
+     * values[from, to) into meeting.js's staging area turn at from; then, once every shard has
+     * put its part, [getFrom, getTo) of the area into values, but for [from, to).
+     */
+    void exchange(int turn, float[] values, int from, int to, int getFrom, int getTo) {
+        check(4 * Math.max(to - from, getTo - getFrom));
         Address a = address;
         for (int i = from; i < to; i++) {
             a.putFloat(values[i]);
             a = a.add(4);
         }
-        floatsToMeeting(linearMemory(), address.toInt(), turn, from, to - from);
-    }
-
-    /** [from, to) of meeting.js's staging area turn into out[from, to), skipping [skipFrom, skipTo). */
-    void get(int turn, int from, int to, float[] out, int skipFrom, int skipTo) {
-        check(4 * (to - from));
-        floatsFromMeeting(linearMemory(), address.toInt(), turn, from, to);
-        Address a = address;
-        for (int i = from; i < to; i++) {
-            if (i < skipFrom || i >= skipTo) {
-                out[i] = a.getFloat();
+        floatsThroughMeeting(linearMemory(), address.toInt(), turn, from, to - from, getFrom, getTo);
+        a = address;
+        for (int i = getFrom; i < getTo; i++) {
+            if (i < from || i >= to) {
+                values[i] = a.getFloat();
             }
             a = a.add(4);
         }

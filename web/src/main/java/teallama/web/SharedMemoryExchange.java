@@ -26,9 +26,6 @@ final class SharedMemoryExchange implements Exchange {
     @JSBody(params = {"token", "pos", "softmaxSum"}, script = "meeting.begin(token, pos, softmaxSum);")
     private static native void beginPosition(int token, int pos, boolean softmaxSum);
 
-    @JSBody(script = "meeting.meet();")
-    private static native void meet();
-
     @Override
     public void begin(int token, int pos, boolean softmaxSum) {
         if (shard == 0) {
@@ -38,27 +35,18 @@ final class SharedMemoryExchange implements Exchange {
 
     @Override
     public void allGather(float[] buf, Split split) {
-        int t = share(buf, split);
-        staging.get(t, 0, split.length(), buf, split.from(shard), split.to(shard));
+        staging.exchange(nextTurn(), buf, split.from(shard), split.to(shard), 0, split.length());
     }
 
     @Override
     public void gatherToFirst(float[] buf, Split split) {
-        if (shard == 0) {
-            int t = share(buf, split);
-            staging.get(t, split.to(0), split.length(), buf, 0, 0);
-        } else {
-            share(buf, split);
-        }
+        int getTo = shard == 0 ? split.length() : 0;
+        staging.exchange(nextTurn(), buf, split.from(shard), split.to(shard), split.to(shard), getTo);
     }
 
-    private int share(float[] buf, Split split) {
+    private int nextTurn() {
         int t = turn;
         turn ^= 1;
-        if (split.size(shard) > 0) {
-            staging.put(t, buf, split.from(shard), split.to(shard));
-        }
-        meet();
         return t;
     }
 }
