@@ -3,7 +3,7 @@ package teallama;
 import java.util.Arrays;
 
 /**
- * A Q8_0 matrix W (d,n) for {@link Kernels#matmul(float[], int, Q8Input, Q8Matrix)}, one byte per
+ * A Q8_0 matrix W (d,n) for {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}, one byte per
  * weight: rows in blocks of 8, and for each column of a block one long holding that column's 8
  * weights as offset-binary bytes w + 128, row r of the block in byte r. A matmul then reads one
  * long per column of 8 rows and multiplies two rows at a time, in 32-bit lanes, by the column's

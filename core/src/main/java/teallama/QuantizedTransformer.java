@@ -41,6 +41,10 @@ final class QuantizedTransformer extends Transformer {
             case WCLS -> w.wcls();
             default -> throw new IllegalArgumentException(t + " is not a matmul weight");
         };
-        Kernels.matmul(xout, xoutOffset, x, weights);
+        if (Q8Kernels.unrolledForWebAssembly()) {
+            Q8Kernels.matmulEightColumnsATurn(xout, xoutOffset, x, weights);
+        } else {
+            Q8Kernels.matmul(xout, xoutOffset, x, weights);
+        }
     }
 }

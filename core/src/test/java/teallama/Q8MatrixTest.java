@@ -44,9 +44,19 @@ class Q8MatrixTest {
 
     @Test
     void matmulIsBitIdenticalToRunqsLoop() {
+        matmulIsBitIdenticalToRunqsLoop(false);
+    }
+
+    /** Eight columns a turn, then two, then one: group sizes that end in each. */
+    @Test
+    void unrolledMatmulIsBitIdenticalToRunqsLoop() {
+        matmulIsBitIdenticalToRunqsLoop(true);
+    }
+
+    private static void matmulIsBitIdenticalToRunqsLoop(boolean unrolled) {
         Random random = new Random(17);
-        int n = 192; // divisible by every group size below
-        for (int groupSize : new int[] {1, 2, 3, 4, 8, 32, 64}) {
+        int n = 960; // divisible by every group size below
+        for (int groupSize : new int[] {1, 2, 3, 4, 8, 12, 15, 32, 64}) {
             for (int d : new int[] {1, 3, 7, 8, 9, 16, 43}) {
                 QuantizedTensor w = randomWeights(random, d, n, groupSize);
                 Q8Input x = new Q8Input(n + groupSize, groupSize);
@@ -54,8 +64,13 @@ class Q8MatrixTest {
                 float[] expected = new float[d + 2];
                 Kernels.matmul(expected, 2, x.quantized(), w, n, d, groupSize);
                 float[] actual = new float[d + 2];
-                Kernels.matmul(actual, 2, x, Q8Matrix.pack(w, d, n, groupSize));
-                assertArrayEquals(expected, actual, "group size " + groupSize + ", " + d + " rows");
+                if (unrolled) {
+                    Q8Kernels.matmulEightColumnsATurn(actual, 2, x, Q8Matrix.pack(w, d, n, groupSize));
+                } else {
+                    Q8Kernels.matmul(actual, 2, x, Q8Matrix.pack(w, d, n, groupSize));
+                }
+                assertArrayEquals(expected, actual,
+                        "group size " + groupSize + ", " + d + " rows" + (unrolled ? ", unrolled" : ""));
             }
         }
     }
@@ -80,7 +95,7 @@ class Q8MatrixTest {
         Q8Input x = new Q8Input(n, 64);
         x.set(input, n);
         float[] out = new float[d];
-        Kernels.matmul(out, 0, x, Q8Matrix.pack(w, d, n, 64));
+        Q8Kernels.matmul(out, 0, x, Q8Matrix.pack(w, d, n, 64));
         float negativeRow = 1040384f * 1f * (1f / 127f) + -1040384f * 1f * 1f;
         float positiveRow = -1032256f * 1f * (1f / 127f) + 1032256f * 1f * 1f;
         for (int i = 0; i < d; i++) {
@@ -104,7 +119,7 @@ class Q8MatrixTest {
         float[] whole = new float[d];
         Kernels.matmul(whole, 0, x.quantized(), w, n, d, 32);
         float[] slice = new float[11];
-        Kernels.matmul(slice, 0, x, Q8Matrix.pack(w, 16, 11, n, 32));
+        Q8Kernels.matmul(slice, 0, x, Q8Matrix.pack(w, 16, 11, n, 32));
         assertArrayEquals(Arrays.copyOfRange(whole, 16, 27), slice);
     }
 
@@ -142,7 +157,7 @@ class Q8MatrixTest {
         Q8Matrix w = Q8Matrix.pack(QuantizedTensor.allocate(8 * 128, 32), 8, 128, 32);
         assertEquals("expected an input of 128 values in groups of 32, found 64 in groups of 32",
                 assertThrows(IllegalArgumentException.class,
-                        () -> Kernels.matmul(new float[8], 0, x, w)).getMessage());
+                        () -> Q8Kernels.matmul(new float[8], 0, x, w)).getMessage());
         assertEquals("expected at most 128 values in whole groups of 32, found 48",
                 assertThrows(IllegalArgumentException.class,
                         () -> x.set(new float[128], 48)).getMessage());

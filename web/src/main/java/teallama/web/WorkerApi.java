@@ -16,6 +16,7 @@ import teallama.Generator;
 import teallama.Inspector;
 import teallama.Limits;
 import teallama.Model;
+import teallama.Q8Kernels;
 import teallama.Sampler;
 import teallama.Settings;
 import teallama.TextStream;
@@ -55,6 +56,10 @@ public final class WorkerApi {
     private static double loadMillis;    // when the current model began to arrive
     private static double clockMillis;   // when the current story began: Start, else its load, else its start
     private static double firstTokenMs;  // from clockMillis to the first piece
+
+    static {
+        Q8Kernels.unrollForWebAssembly(true);
+    }
 
     private WorkerApi() {
     }
