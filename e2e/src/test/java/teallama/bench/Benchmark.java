@@ -194,18 +194,6 @@ public final class Benchmark {
 
     private static final Pattern RUN_C_SPEED = Pattern.compile("achieved tok/s: ([0-9.]+|inf)");
 
-    /** The options scripts/run gives the JVM here: huge pages where Linux gives them on request. */
-    private static final List<String> JVM_OPTIONS = hugePagesOnRequest()
-            ? List.of("-XX:+UseTransparentHugePages") : List.of();
-
-    private static boolean hugePagesOnRequest() {
-        try {
-            return Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")).contains("[madvise]");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** Fresh JVMs, one per run, running JvmRun: the core as the command line uses it. */
     private Result measureJvm(Subject s, int threads) throws IOException, InterruptedException {
         String classpath = root.resolve("core/target/classes") + ":" + root.resolve("e2e/target/test-classes");
@@ -215,11 +203,9 @@ public final class Benchmark {
         PeakMemory.Footprint peak = PeakMemory.Footprint.NONE;
         for (int r = 0; r <= runs; r++) {
             boolean memoryRun = r == runs;
-            List<String> command = new ArrayList<>(List.of(java));
-            command.addAll(JVM_OPTIONS);
-            command.addAll(List.of("-cp", classpath, JvmRun.class.getName(), s.file().toString(),
-                    s.tokenizer().toString(), String.valueOf(steps), String.valueOf(threads)));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(java, "-cp", classpath, JvmRun.class.getName(), s.file().toString(),
+                    s.tokenizer().toString(), String.valueOf(steps), String.valueOf(threads))
+                    .redirectErrorStream(true).start();
             String out;
             try (PeakMemory memory = memoryRun ? new PeakMemory(() -> List.of(p.toHandle())) : null) {
                 out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -489,8 +475,7 @@ public final class Benchmark {
             }
         }
         machine.add(String.format(Locale.ROOT, "%s, %d cores, %.0f GiB, %s", cpu, cores, memoryKb / 1048576.0, os));
-        machine.add("Java " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
-                + ", started as scripts/run starts it" + (JVM_OPTIONS.isEmpty() ? "" : " (" + String.join(" ", JVM_OPTIONS) + ")"));
+        machine.add("Java " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     }
 
     // ----------------------------------------------------------------------------
