@@ -162,6 +162,23 @@ abstract class HostilePageTest extends PagesTest {
         assertNextStoryRuns(story);
     }
 
+    /**
+     * Half a model sent with no length, ending as if it were whole: only the end shows it short.
+     * On one thread and on two, where each shard's worker finds it short too.
+     */
+    @Test
+    void aDownloadOfUnknownLengthThatEndsShortIsCalledTruncated() {
+        String url = hostile.url("/unsized/stories260K.bin");
+        for (String threads : new String[] {"1", "2"}) {
+            StoryPage story = open(Map.of("model", url, "tokenizer", "models/tok512.bin", "threads", threads,
+                    "autostart", "1"));
+            assertError(story, url + ": truncated checkpoint: its header (version 0, dim 64, hidden_dim 172, "
+                    + "n_layers 5, n_heads 8, n_kv_heads 4, vocab_size 512, seq_len 512, shared classifier) needs "
+                    + "1056540 bytes, found 528270");
+            assertNextStoryRuns(story);
+        }
+    }
+
     /** An address that is not http(s) is named as such before any request; no script runs. */
     @Test
     void anAddressThatIsNotHttpIsRefused() {

@@ -24,7 +24,8 @@ import teallama.Shared;
  * <ul>
  * <li>/html: an HTML page of 1 GiB, made as it is sent;</li>
  * <li>/lying/NAME: a shared model with a Content-Length of 1 GiB, its bytes then zeros;</li>
- * <li>/cut/NAME: a shared model with its true Content-Length, the connection closed after half.</li>
+ * <li>/cut/NAME: a shared model with its true Content-Length, the connection closed after half;</li>
+ * <li>/unsized/NAME: half of a shared model, chunked, with no Content-Length, ending as if whole.</li>
  * </ul>
  */
 final class HostileServer implements AutoCloseable {
@@ -85,6 +86,10 @@ final class HostileServer implements AutoCloseable {
                 count.addAndGet(model.length / 2);
                 Thread.sleep(200);
                 // closing the exchange short of its length closes the connection
+            } else if (path.startsWith("/unsized/")) {
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().write(model, 0, model.length / 2);
+                count.addAndGet(model.length / 2);
             } else {
                 exchange.sendResponseHeaders(404, -1);
             }

@@ -170,6 +170,9 @@ public final class WorkerApi {
      */
     @JSExport
     public static String acceptModel(Int8Array bytes) {
+        if (reader == null) {
+            return refusedEarlier();
+        }
         pieceStaging = LinearStaging.atLeast(pieceStaging, COPY_PIECE);
         int length = bytes.getLength();
         for (int from = 0; from < length; from += COPY_PIECE) {
@@ -202,11 +205,13 @@ public final class WorkerApi {
     /** Every byte is in. Returns "" or the error; then the model's shard is ready to run. */
     @JSExport
     public static String finishModel() {
+        if (reader == null) {
+            return refusedEarlier();
+        }
         String error = guard(() -> model = reader.finish());
-        int shards = reader.plan() != null ? reader.plan().shards() : 1;
         reader = null;
         if (error.isEmpty()) {
-            exchange = shards == 1 ? Exchange.NONE : sharedMemoryExchange();
+            exchange = model.plan().shards() == 1 ? Exchange.NONE : sharedMemoryExchange();
         }
         return error;
     }
@@ -240,6 +245,11 @@ public final class WorkerApi {
             }
         }
         throw new IllegalStateException("no shard is held");
+    }
+
+    /** What a block or the end of a model that was refused at an earlier block gets: reading stopped there. */
+    private static String refusedEarlier() {
+        return modelName + ": reading it stopped at an earlier error";
     }
 
     /** Runs a step of reading; returns "" or the model's name and what is wrong. */
