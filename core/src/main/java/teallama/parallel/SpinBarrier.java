@@ -26,6 +26,7 @@ final class SpinBarrier {
 
     /** Waits until every party has arrived; party is this thread's index. */
     void await(int party) {
+        checkFailure(); // a failed party never arrives: no wait after a failure could end
         int gen = generation;
         if (arrived.incrementAndGet() == parties) {
             arrived.set(0);
@@ -34,23 +35,28 @@ final class SpinBarrier {
         }
         long spinUntil = System.nanoTime() + spinNanos;
         int spins = 0;
-        while (generation == gen) {
+        while (generation == gen && failure == null) {
             if (++spins % 64 != 0 || System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
                 continue;
             }
             parked.set(party, Thread.currentThread());
-            if (generation == gen) {
+            if (generation == gen && failure == null) {
                 LockSupport.park(this);
             }
             parked.set(party, null);
         }
-        if (failure != null) {
-            throw new IllegalStateException("another shard failed: " + failure, failure);
+        checkFailure();
+    }
+
+    private void checkFailure() {
+        Throwable cause = failure;
+        if (cause != null) {
+            throw new IllegalStateException("another shard failed: " + cause, cause);
         }
     }
 
-    /** Ends every wait for good, with the error that stopped a party. */
+    /** Ends every wait, those under way and those to come, with the error that stopped a party. */
     void fail(Throwable cause) {
         failure = cause;
         release(generation);
