@@ -174,6 +174,10 @@ function finish() {
 function startWorker() {
   const w = newStoryWorker();
   w.onmessage = eachWorkerMessage(onWorkerMessage);
+  w.onerror = (event) => {
+    event.preventDefault();
+    setState("error", "The worker failed: " + (event.message || "unknown error"));
+  };
   return w;
 }
 

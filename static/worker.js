@@ -1,16 +1,18 @@
 "use strict";
 // The worker owns the model and the story. It downloads the model and hands its bytes to Java
 // (TeaVM's WebAssembly build of teallama.web.WorkerApi) as they arrive, and runs generation in
-// short slices so that a stop is heard between tokens. Every message to the page is built in
-// Java (Messages.java). With more than one thread, this worker runs shard 0 of the model and
-// starts shard.js workers for the others (see meeting.js). A model or tokenizer downloaded from
-// an address is kept in the model store (store.js) once the whole load succeeded, and read from
-// there the next time.
+// short slices so that a stop is heard between tokens. The messages about a model and a story
+// are built in Java (Messages.java). With more than one thread, this worker runs shard 0 of the
+// model and starts shard.js workers for the others (see meeting.js). A model or tokenizer
+// downloaded from an address is kept in the model store (store.js) once the whole load
+// succeeded, and read from there the next time.
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
-//   | idle {threads} | stop | encode {prompt} | shards {ports} | shard failed {message}
+//   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
+//   | shards {ports} | shard failed {message}
 // worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
-//   sendTokens), shards {count}: start this many shard.js workers, and idle {threads}: the workers are up
+//   sendTokens); texts {story, texts}; shards {count}: start this many shard.js workers; idle
+//   {threads}: the workers are up; error {message} when the WebAssembly module cannot start
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
@@ -34,7 +36,9 @@ let generating = false;
 let serving = false;       // the shard workers are in their forward loop
 let download = null;       // the AbortController of a download under way
 let shardWorkers = [];     // ports to the shard.js workers for shards 1..n-1, kept between models
-let portsArrived = null;   // resolves with the ports the page sends for new shard workers
+let portsArrived = null;   // {resolve, reject}: the ports the page sends for new shard workers
+let starts = 0;            // start and bench messages received
+let stoppedStarts = 0;     // a stop ends every start that arrived before it, even after its load
 
 const tick = new MessageChannel();
 tick.port1.onmessage = generateSlice;
@@ -133,10 +137,11 @@ function autoNote(n) {
 async function shardWorkersFor(n) {
   const wasm = await wasmReady;
   if (shardWorkers.length !== n - 1) {
-    const ports = await new Promise((resolve) => {
-      portsArrived = resolve;
+    const ports = await new Promise((resolve, reject) => {
+      portsArrived = { resolve, reject };
       postMessage({ type: "shards", count: n - 1 });
     });
+    portsArrived = null;
     shardWorkers = ports.map((port) => {
       const shard = { port, inFlight: 0, waiting: [], replies: [], failed: null };
       port.onmessage = (event) => onShardMessage(shard, event.data);
@@ -153,17 +158,40 @@ async function shardWorkersFor(n) {
   return shardWorkers;
 }
 
-/** A shard worker failed outside any message (the page heard it): every wait of the others ends. */
+/**
+ * A shard worker failed outside any message (the page heard it, or the worker said so): every
+ * wait of the others ends, and the next story loads its model again, on new shard workers.
+ */
 function shardFailed(message) {
+  if (portsArrived !== null) {
+    portsArrived.reject(new Error(message));
+    portsArrived = null;
+  }
   meeting.fail();
   for (const shard of shardWorkers) {
     shard.failed = shard.failed || message;
     shard.waiting.splice(0).forEach((resolve) => resolve());
     shard.replies.splice(0).forEach((reply) => reply({ error: message }));
   }
+  forgetShards();
+}
+
+/**
+ * The shard workers cannot be trusted to be in step with this one (one failed, or this one failed
+ * in the middle of a position): the model is loaded again, on new workers, for the next story.
+ */
+function forgetShards() {
+  if (loadedShards > 1 || shardWorkers.length > 0) {
+    meeting.fail();
+    serving = false;
+    loadedKey = null;
+    loadedShards = 0;
+    shardWorkers = [];
+  }
 }
 
 function onShardMessage(shard, m) {
+  if (!shardWorkers.includes(shard)) return; // a worker forgotten after a failure
   if (m.type === "ack") {
     shard.inFlight--;
     if (m.error && !shard.failed) shard.failed = m.error;
@@ -407,6 +435,7 @@ async function readBlocks(source, what, signal, onSize, consume, shared, keepers
         throw new Error(`${name}: ${from === "storage" ? "reading it from storage" : "the download"} broke off ` +
           `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
       }
+      if (signal.aborted) throw new Error("stopped"); // a file or the store does not hear the signal
       if (result.done) break;
       let chunk = result.value;
       loaded += chunk.byteLength;
@@ -511,9 +540,9 @@ async function load(model, tokenizer, threadSetting, store) {
       check(api.beginModel(name, plan.threads, plan.auto, 0, size, memory));
     }, consume, plan.threads > 1, keepers);
     check(api.finishModel());
-    for (const reply of await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })))) {
-      check(reply.error);
-    }
+    const ends = await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })));
+    // a shard that refused a block says why in that block's ack, which came before its answer to end
+    (shards || []).forEach((shard, s) => check(shard.failed || ends[s].error));
     const tokenizerBytes = await readWhole(tokenizer, "tokenizer", signal, keepers);
     if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), sourceName(tokenizer), modelBytes, note)) {
       abortKeeping(keepers);
@@ -595,6 +624,7 @@ function generateSlice() {
     }
   } catch (e) {
     generating = false;
+    forgetShards();
     api.fail("generation failed: " + describe(e));
   }
   sendTokens();
@@ -605,11 +635,26 @@ function generateSlice() {
   }
 }
 
-async function start(message) {
-  if (!(await load(message.model, message.tokenizer, message.settings.threads, true))) return;
+/**
+ * Loads what the story needs and starts it, unless a stop came meanwhile: a stop is heard at once
+ * (see onmessage), while this waits for the load and for the shard workers.
+ */
+async function start(message, arrival) {
+  const stopped = () => arrival <= stoppedStarts;
+  const cancelled = () => {
+    if (arrival === starts) api.cancelled(); // else a newer start says what happens
+  };
+  if (stopped()) return cancelled();
+  if (!(await load(message.model, message.tokenizer, message.settings.threads, true))) return; // it says why
+  if (stopped()) return cancelled();
   const s = message.settings;
   if (!api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed, s.keep || "0", !!s.inspect, memoryBytes())) return;
   await serveShards(api.storyPositions());
+  if (stopped()) {
+    api.stop();
+    releaseShards();
+    return;
+  }
   generating = true;
   tick.port2.postMessage(null);
 }
@@ -649,6 +694,7 @@ async function idle(message) {
 
 /** Ends the download or the story under way; why is "stop" (the user's) or "restart". */
 function stop(why) {
+  stoppedStarts = why === "restart" ? starts - 1 : starts;
   if (download) {
     download.abort(why);
   }
@@ -673,16 +719,38 @@ function answerTexts(message) {
   postMessage({ type: "texts", story: message.story, texts });
 }
 
-onmessage = async (event) => {
+// Stops, the shard workers' news and the page's questions are heard at once; a start, a bench
+// or an idle waits for the one before to be done (it may be loading a model), so that two
+// stories never interleave.
+let handled = Promise.resolve();
+
+onmessage = (event) => {
   const message = event.data;
   if (message.type === "shards") {
-    portsArrived(message.ports);
+    if (portsArrived !== null) portsArrived.resolve(message.ports);
     return;
   }
   if (message.type === "shard failed") {
     shardFailed(message.message);
     return;
   }
+  if (message.type === "stop") {
+    stop("stop");
+    return;
+  }
+  if (message.type === "encode" || message.type === "texts") {
+    handle(message, 0);
+    return;
+  }
+  let arrival = 0;
+  if (message.type === "start" || message.type === "bench") {
+    arrival = ++starts;
+    stop("restart");
+  }
+  handled = handled.then(() => handle(message, arrival));
+};
+
+async function handle(message, arrival) {
   try {
     api = await apiReady;
   } catch (e) {
@@ -693,15 +761,11 @@ onmessage = async (event) => {
   try {
     if (message.type === "start") {
       api.pressedStart();
-      stop("restart");
-      await start(message);
+      await start(message, arrival);
     } else if (message.type === "bench") {
-      stop("restart");
       await bench(message);
     } else if (message.type === "idle") {
       await idle(message);
-    } else if (message.type === "stop") {
-      stop("stop");
     } else if (message.type === "encode") {
       api.encode(message.prompt);
     } else if (message.type === "texts") {
@@ -712,4 +776,4 @@ onmessage = async (event) => {
     releaseShards();
     api.fail(describe(e));
   }
-};
+}

@@ -215,6 +215,30 @@ abstract class StoryPageTest {
         assertTrue(story.output().length() > 0);
     }
 
+    /**
+     * Stop right after Start, while a local file of 58 MB is read (which no abort signal reaches),
+     * ends the load: no story starts after it. The next Start loads the file and runs.
+     */
+    @Test
+    void stopWhileALocalModelIsReadEndsTheLoad() {
+        story.open(site.root.url(), Map.of());
+        story.page.selectOption("#model", "files");
+        story.page.setInputFiles("#model-file", site.work.resolve("models/random15M.bin"));
+        story.page.setInputFiles("#tokenizer-file", site.work.resolve("models/tokenizer.bin"));
+        story.page.fill("#steps", "30");
+        story.page.click("#start");
+        story.page.click("#stop");
+        story.waitForState("stopped");
+        story.page.waitForTimeout(1000);
+        assertEquals("stopped", story.state(), story.status());
+        assertEquals(0, story.tokens(), story.output());
+
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(story.tokens() > 0, story.status());
+    }
+
     /** A story with a random seed; Copy link puts every setting, the seed too, in the address. */
     @Test
     void aCopiedLinkTellsTheSameStoryAgain() {

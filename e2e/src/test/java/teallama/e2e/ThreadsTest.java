@@ -49,6 +49,27 @@ abstract class ThreadsTest extends PagesTest {
                 story.page.textContent("#shape"));
     }
 
+    /**
+     * After a shard worker fails (here between two stories, as the page would hear it), the next
+     * story loads the model again, on new shard workers, and tells the golden story: the failed
+     * meeting is not used again.
+     */
+    @Test
+    void afterAShardWorkerFailsTheNextStoryLoadsTheModelAgain() {
+        Case c = GoldenGenerateTest.cases().get(0);
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.page.evaluate("worker.postMessage({type: 'shard failed', message: 'a shard worker failed (a test said so)'})");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
+    }
+
     @Test
     void theServedPageIsCrossOriginIsolated() {
         StoryPage story = desktop();
