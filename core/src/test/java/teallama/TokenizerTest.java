@@ -154,9 +154,4 @@ class TokenizerTest {
         }
         return out.toByteArray();
     }
-
-    @Test
-    void jsonStringsEscapeWhatJsonNeeds() {
-        assertEquals("\"a\\\"b\\\\c\\u000a\\u0000\u2423\"", Json.string(new StringBuilder(), "a\"b\\c\n\u0000\u2423").toString());
-    }
 }

@@ -1,6 +1,6 @@
-package teallama;
+package teallama.cli;
 
-/** The JSON strings that the command line's --probs lines and the worker's messages are made of. */
+/** The JSON strings that the command line's --probs lines are made of. */
 public final class Json {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 
 import teallama.Generator;
 import teallama.Inspector;
-import teallama.Json;
 import teallama.Tokenizer;
 
 /**

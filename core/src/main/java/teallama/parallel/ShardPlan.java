@@ -53,7 +53,8 @@ public final class ShardPlan {
     /**
      * Threads worth running a model file of fileBytes on, at most most: one per 16 MiB. The
      * threads meet several times a layer, and a small model's token is over before that pays
-     * (stories260K ran 4 times faster on one thread than on two; the 15M shape gained 15% on two).
+     * (in BENCHMARKS.md, stories260K runs 1.4 to 2.9 times faster on one thread than on two, and
+     * the 15M shape gains 7 to 39% on two).
      */
     public static int worthwhileShards(long fileBytes, int most) {
         return (int) Math.max(1, Math.min(most, fileBytes / BYTES_PER_THREAD));
