@@ -43,6 +43,20 @@ let stoppedStarts = 0;     // a stop ends every start that arrived before it, ev
 const tick = new MessageChannel();
 tick.port1.onmessage = generateSlice;
 
+// A download whose bytes are already in the browser's buffers is read in promises that never let
+// a message in: a Stop waited until all of them were read (15M int8 read to its end). Each block
+// ends with a turn of the event loop.
+const loopTurn = new MessageChannel();
+const loopTurnsAwaited = [];
+loopTurn.port1.onmessage = () => loopTurnsAwaited.shift()();
+
+function nextLoopTurn() {
+  return new Promise((resolve) => {
+    loopTurnsAwaited.push(resolve);
+    loopTurn.port2.postMessage(null);
+  });
+}
+
 // Token messages (Messages.java posts one per position) reach the page a slice at a time, as one
 // tokens message {type: "tokens", tokens: [...]}: each message wakes the page's thread, and on a
 // machine whose cores all run shards, the woken thread took the core of the shard that posted,
@@ -422,6 +436,7 @@ async function readBlocks(source, what, signal, onSize, consume, shared, keepers
     if (filled > 0) await consume(block.subarray(0, filled));
     block = null;
     filled = 0;
+    await nextLoopTurn();
   };
   try {
     onSize(size);
