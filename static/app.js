@@ -13,7 +13,7 @@ const ui = {
   prompt: $("prompt"), promptLength: $("prompt-length"),
   temperature: $("temperature"), topp: $("topp"), steps: $("steps"), seed: $("seed"), keep: $("keep"),
   threads: $("threads"), keepHint: $("keep-hint"), threadsHint: $("threads-hint"), inspect: $("inspect"),
-  colour: $("colour"), legend: $("legend"), inspector: $("inspector"),
+  colour: $("colour"), legend: $("legend"), colourNote: $("colour-note"), inspector: $("inspector"),
   start: $("start"), stop: $("stop"), link: $("link"),
   progress: $("progress"), progressText: $("progress-text"), status: $("status"), output: $("output"),
   story: $("story"), tokens: $("tokens"), speed: $("speed"), shape: $("shape"), announcer: $("announce"), dropVeil: $("drop-veil"),
@@ -106,9 +106,14 @@ function countedPrompt(m) {
 
 function describePromptLength(tokens, seqLen) {
   const length = `${tokens} / ${seqLen} tokens`;
-  if (tokens >= seqLen) return `${length}: no room left in the model's context; shorten the prompt`;
+  const keep = Number(ui.keep.value);
+  const keeping = Number.isInteger(keep) && keep > 0;
+  if (tokens >= seqLen && !keeping) {
+    return `${length}: no room left in the model's context; shorten the prompt, or set Keep to write past the context`;
+  }
   const steps = storySteps(seqLen);
   if (tokens >= steps) return `${length}: the prompt takes all ${steps} steps; raise Steps or shorten the prompt`;
+  if (tokens >= seqLen) return `${length}: longer than the context, which Keep ${keep} carries on past`;
   return length;
 }
 
@@ -145,9 +150,12 @@ function showThreadsHint() {
     ? runningThreads(threadsRunning.ready) : expectedThreads(choice) + ".");
 }
 
+/** The colours need the inspector's data: where the story shown, or the next one, has none, the page says so. */
 function showColours() {
   ui.output.classList.toggle("tinted", ui.colour.checked);
   ui.legend.hidden = !ui.colour.checked;
+  const withoutData = !ui.inspect.checked || (story !== null && !inspecting);
+  ui.colourNote.hidden = !ui.colour.checked || !withoutData;
 }
 
 // ----------------------------------------------------------------------------
@@ -300,10 +308,12 @@ function onWorkerMessage(m) {
   const stateBefore = state();
   switch (m.type) {
     case "progress":
+      if (m.what === "model" && m.loaded === 0) forgetModel();
       showProgress(ui, m);
       setState("loading", `Downloading the ${m.what}…`);
       break;
     case "ready":
+      forgetProgress();
       loadedModel = m.model;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
@@ -327,6 +337,7 @@ function onWorkerMessage(m) {
       story = { promptPieces: m.promptTokens - 1, steps: m.steps };
       maxSteps = m.maxSteps;
       showKeepHint();
+      showColours();
       inspectNewStory({ temperature: round(m.temperature), topp: round(m.topp), inspect: inspecting });
       setState("generating", `Writing… (temperature ${round(m.temperature)}, top-p ${round(m.topp)}, ` +
         `${m.steps} steps, seed ${m.seed})`);
@@ -338,6 +349,7 @@ function onWorkerMessage(m) {
       lastCount = m;
       break;
     case "done": {
+      if (stateBefore === "loading" && m.reason === "stopped") settleProgress(ui, "stopped");
       if (m.text) appendPiece(m.text, null);
       showPieces();
       showSpeed(m);
@@ -348,12 +360,24 @@ function onWorkerMessage(m) {
       break;
     }
     case "error":
+      if (stateBefore === "loading") settleProgress(ui, "not loaded");
       showPieces();
       countAsked = null; // a count that failed asks again with the next prompt
       showError(m.message);
       break;
   }
   storageHears(m, stateBefore);
+}
+
+/** The worker let the model go as another began to load: nothing here describes it any more. */
+function forgetModel() {
+  loadedModel = null;
+  threadsRunning = null;
+  promptCount = null;
+  ui.shape.textContent = "not loaded";
+  showPromptLength();
+  showKeepHint();
+  showThreadsHint();
 }
 
 function startWorker() {
@@ -438,6 +462,7 @@ ui.keep.addEventListener("input", showPromptLength);
 ui.threads.addEventListener("change", showThreadsHint);
 ui.inspect.addEventListener("change", () => {
   if (story === null) inspectNewStory({ inspect: ui.inspect.checked });
+  showColours();
 });
 ui.colour.addEventListener("change", () => {
   showColours();

@@ -168,7 +168,7 @@ function finish() {
   const { speed, load } = showMedians();
   ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, inspect, runs,
     medianTokPerSec: speed, medianFirstTokenMs: load });
-  setState("done", `${wanted} runs: median ${speed.toFixed(1)} tok/s.`);
+  setState("done", `${wanted} ${wanted === 1 ? "run" : "runs"}: median ${speed.toFixed(1)} tok/s.`);
 }
 
 function startWorker() {

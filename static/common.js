@@ -162,27 +162,47 @@ function showWhyItCannotRun(notice) {
 // download progress
 
 let downloadClock = null; // { what, since } of the download under way, for its speed
+let lastProgress = null;  // the last progress message shown, until its download ends
 
 /** Shows a download's progress: { what, loaded, total } from the worker, total 0 when the size is unknown. */
 function showProgress(ui, m) {
+  lastProgress = m;
   if (!downloadClock || downloadClock.what !== m.what || m.loaded === 0) {
     downloadClock = { what: m.what, since: performance.now() };
   }
   const seconds = (performance.now() - downloadClock.since) / 1000;
   const speed = seconds >= 0.25 && m.loaded > 0 ? m.loaded / seconds : 0;
-  const parts = [];
-  const what = m.from === "storage" ? `${m.what} from storage` : m.what;
   if (m.total > 0) {
-    const percent = Math.min(100, (100 * m.loaded) / m.total);
-    ui.progress.value = percent;
-    parts.push(`${what}: ${megabytes(m.loaded)} of ${megabytes(m.total)} (${Math.floor(percent)}%)`);
+    ui.progress.value = Math.min(100, (100 * m.loaded) / m.total);
   } else {
     ui.progress.removeAttribute("value"); // a size nobody told: the bar only shows that it moves
-    parts.push(`${what}: ${megabytes(m.loaded)}`);
   }
+  const parts = [progressSoFar(m)];
   if (speed > 0) parts.push(`${megabytes(speed)}/s`);
   if (speed > 0 && m.total > m.loaded) parts.push(`${duration((m.total - m.loaded) / speed)} left`);
   ui.progressText.textContent = parts.join(" · ");
+}
+
+/** What a progress message says has arrived: "model: 3.1 MB of 16.3 MB (19%)". */
+function progressSoFar(m) {
+  const what = m.from === "storage" ? `${m.what} from storage` : m.what;
+  if (m.total <= 0) return `${what}: ${megabytes(m.loaded)}`;
+  return `${what}: ${megabytes(m.loaded)} of ${megabytes(m.total)} (${Math.floor(Math.min(100, (100 * m.loaded) / m.total))}%)`;
+}
+
+/** The download ended in a loaded model, which says so itself. */
+function forgetProgress() {
+  lastProgress = null;
+}
+
+/**
+ * A download that ended without its model loading (stopped, or an error): the line keeps how far
+ * it got, with how it ended in place of a speed and a time left that no longer hold.
+ */
+function settleProgress(ui, how) {
+  if (lastProgress === null) return;
+  ui.progressText.textContent = `${progressSoFar(lastProgress)} · ${how}`;
+  lastProgress = null;
 }
 
 function duration(seconds) {

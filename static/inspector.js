@@ -106,9 +106,16 @@ function showToken(span) {
   span.dataset.shown = "";
   const data = inspected.get(span);
   if (!data) {
+    const token = Number(span.dataset.token);
+    const text = candidateTexts.get(token);
+    if (text === undefined && !textsAsked.has(token)) {
+      textsAsked.add(token);
+      askTexts(storyNumber, [token]);
+    }
+    const shown = piece(text ?? span.textContent);
+    if (text === undefined) shown.dataset.pending = "";
     inspectorPanel.replaceChildren(
-      described(paragraph("inspector-title", piece(span.textContent), " ", muted(`token ${span.dataset.token}`)),
-        "inspector-title"),
+      described(paragraph("inspector-title", shown, " ", muted(`token ${token}`)), "inspector-title"),
       described(paragraph("inspector-hint", "The inspector was off for this story: switch on “Show why each token was " +
         "chosen” and tell it again to see the other candidates."), "inspector-why"));
     return;

@@ -147,6 +147,10 @@ function shareableUrl() {
   return location.href.split(/[?#]/)[0] + "?" + params.toString();
 }
 
+// Servers refuse longer addresses: 8190 bytes of request line in Apache, 8 KB of header lines in
+// nginx, 8192 bytes in this project's own server (HttpRequest.MAX_LINE_BYTES).
+const LONGEST_LINK = 8000;
+
 /** Copies a link that opens the page and tells the story (autostart=1); the address bar gets it without. */
 async function copyLink() {
   const link = shareableUrl();
@@ -156,6 +160,11 @@ async function copyLink() {
     return;
   }
   const telling = link + "&autostart=1";
+  if (telling.length > LONGEST_LINK) {
+    tell(`This story's link would be ${telling.length} characters long, and servers refuse links of more than ` +
+      `about ${LONGEST_LINK}: shorten the prompt to share it.`);
+    return;
+  }
   history.replaceState(null, "", link);
   try {
     await navigator.clipboard.writeText(telling);

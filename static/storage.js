@@ -211,11 +211,20 @@ function storageHears(m, stateBefore) {
   }
 }
 
-/** After a model failed to load: buttons for the stored and bundled models, which need no download. */
+const failedPresets = new Set(); // presets that failed to load on this visit: offered no more
+
+/**
+ * After a model failed to load: buttons for the stored and bundled models, which need no download,
+ * but not those that failed themselves (a server may not have the bundled one).
+ */
 function offerInstead() {
-  const failed = ui.model.value;
-  const choices = Object.keys(PRESETS).filter((key) => key !== failed && (presetStored(key) || PRESETS[key].from === HERE));
-  if (choices.length === 0) return;
+  failedPresets.add(ui.model.value);
+  const choices = Object.keys(PRESETS).filter((key) => !failedPresets.has(key)
+    && (presetStored(key) || PRESETS[key].from === HERE));
+  if (choices.length === 0) {
+    showStoreNote([]);
+    return;
+  }
   const buttons = choices.map((key) => {
     const button = document.createElement("button");
     button.type = "button";

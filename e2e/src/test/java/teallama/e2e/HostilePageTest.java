@@ -49,6 +49,7 @@ abstract class HostilePageTest extends PagesTest {
         byte[] noSpace = Shared.read(Shared.model("tok512.bin"));
         noSpace[5293] = '#';
         Files.write(models.resolve("hostile-no-space.bin"), noSpace);
+        Files.write(models.resolve("hostile-empty.bin"), new byte[0]);
     }
 
     @AfterAll
@@ -177,6 +178,15 @@ abstract class HostilePageTest extends PagesTest {
                     + "1056540 bytes, found 528270");
             assertNextStoryRuns(story);
         }
+    }
+
+    /** A model file of no bytes at all: named, with what a checkpoint needs. */
+    @Test
+    void anEmptyModelFileIsNamed() {
+        StoryPage story = open(Map.of("model", "models/hostile-empty.bin", "tokenizer", "models/tok512.bin",
+                "autostart", "1"));
+        assertError(story, "models/hostile-empty.bin: expected a llama2.c checkpoint of at least 28 bytes, found 0 bytes");
+        assertNextStoryRuns(story);
     }
 
     /** An address that is not http(s) is named as such before any request; no script runs. */

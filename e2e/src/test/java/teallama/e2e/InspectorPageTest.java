@@ -252,6 +252,7 @@ abstract class InspectorPageTest extends PagesTest {
         story.page.keyboard().press("ArrowRight");
         story.page.keyboard().press("Tab");
         assertEquals(false, story.page.evaluate("document.getElementById('output').contains(document.activeElement)"));
+        assertEquals("inspector", story.page.evaluate("document.activeElement.id"), "the inspector scrolls by keyboard too");
         story.page.keyboard().press("Shift+Tab");
         assertEquals(story.page.getAttribute("#output > [data-token] >> nth=1", "data-token"), active(story, "token"));
     }
@@ -339,6 +340,23 @@ abstract class InspectorPageTest extends PagesTest {
         story.page.hover(generated(2));
         story.waitUntil("() => document.getElementById('inspector').textContent.includes('The inspector was off')", null);
         assertEquals(0, story.page.locator("#inspector tr").count());
+        // the token's text as the inspector writes texts, spaces as ␣ (the worker's readable text)
+        story.waitUntil("() => !document.querySelector('#inspector [data-pending]')", null);
+        assertEquals(story.page.textContent(generated(2)).replace(' ', '\u2423'),
+                story.page.textContent("#inspector .inspector-title .piece"));
+
+        // colour by probability needs the inspector's data, and says so
+        story.page.check("#colour");
+        assertTrue(story.page.isVisible("#colour-note"));
+        String note = story.page.textContent("#colour-note").replaceAll("\\s+", " ");
+        assertTrue(note.contains("switch on “Show why each token was chosen”"), note);
+        story.page.check("#inspect");
+        assertTrue(story.page.isVisible("#colour-note"), "this story was told without it");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertTrue(story.page.isHidden("#colour-note"));
+        assertTrue(story.page.locator("#output [data-band]").count() > 0);
+        story.page.uncheck("#inspect");
         story.page.reload();
         assertFalse(story.page.isChecked("#inspect"), "kept across visits");
     }

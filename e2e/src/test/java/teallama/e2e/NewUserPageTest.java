@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -22,6 +25,7 @@ import teallama.Cli;
 import teallama.GoldenGenerateTest;
 import teallama.GoldenGenerateTest.Case;
 import teallama.Shared;
+import teallama.server.SiteServer;
 
 /**
  * What a first-time visitor meets: the prompt's length and its place in the story, links, kept
@@ -79,6 +83,17 @@ abstract class NewUserPageTest extends PagesTest {
         story.waitForText("#prompt-length", believe
                 + " / 512 tokens: the prompt takes all 10 steps; raise Steps or shorten the prompt");
         assertTrue(story.page.getAttribute("#prompt-length", "class").contains("warning"));
+
+        // past the context: too long, unless Keep carries it on
+        story.page.fill("#prompt", "Once upon a time. ".repeat(200));
+        story.page.fill("#steps", "3000");
+        story.waitUntil("s => / \\/ 512 tokens: no room left in the model's context; shorten the prompt, or set Keep "
+                + "to write past the context$/.test(document.getElementById('prompt-length').textContent)", null);
+        assertTrue(story.page.getAttribute("#prompt-length", "class").contains("warning"));
+        story.page.fill("#keep", "64");
+        story.waitUntil("s => / \\/ 512 tokens: longer than the context, which Keep 64 carries on past$/"
+                + ".test(document.getElementById('prompt-length').textContent)", null);
+        assertTrue(!story.page.getAttribute("#prompt-length", "class").contains("warning"));
     }
 
     @Test
@@ -172,6 +187,27 @@ abstract class NewUserPageTest extends PagesTest {
         assertTrue(story.status().startsWith("Local files cannot go into a link"), story.status());
         assertEquals(0, ((Number) story.page.evaluate("window.copied.length")).intValue(), "nothing copied");
         assertEquals(before, story.page.url());
+    }
+
+    /** A link longer than servers take (this project's own answers 414) is not made; the page says why. */
+    @Test
+    void aLinkTooLongForServersIsNotCopied() {
+        StoryPage story = desktop();
+        recordClipboard(story);
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "10"));
+        story.page.fill("#prompt", "\uD83E\uDD99".repeat(800)); // 800 llamas: 9600 characters once percent-encoded
+        String before = story.page.url();
+        story.page.click("#link");
+        assertTrue(story.status().matches("This story's link would be \\d+ characters long, and servers refuse links of "
+                + "more than about 8000: shorten the prompt to share it\\."), story.status());
+        assertEquals(0, ((Number) story.page.evaluate("window.copied.length")).intValue(), "nothing copied");
+        assertEquals(before, story.page.url());
+
+        story.page.fill("#prompt", "\uD83E\uDD99".repeat(600)); // 7200 characters
+        story.page.click("#link");
+        assertTrue(story.status().startsWith("Link copied"), story.status());
+        String link = (String) story.page.evaluate("window.copied[0]");
+        assertEquals(200, story.page.request().get(link).status(), "the server takes the link: " + link.length());
     }
 
     /** A phone keyboard's decimal comma, from a link and from the form. */
@@ -280,6 +316,50 @@ abstract class NewUserPageTest extends PagesTest {
             String seen = String.valueOf(story.page.evaluate("window.progressSeen.join(' | ')"));
             assertTrue(Pattern.compile("model: \\d+ KB of 1\\.0 MB \\(\\d+%\\) · [\\d.]+ [KM]B/s · \\d+ s left").matcher(seen)
                     .find(), seen);
+        }
+    }
+
+    /**
+     * Stop mid-download: the progress line keeps how far it got, and says it stopped, not a speed
+     * and a time left; the model loaded before is gone from the worker, and from the page.
+     */
+    @Test
+    void aStoppedDownloadSaysHowFarItGotAndTheOldModelIsNoLongerDescribed() {
+        try (SlowServer slow = new SlowServer()) {
+            StoryPage story = desktop();
+            story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "10", "autostart", "1"));
+            story.waitForState("done", "error");
+            assertTrue(story.page.textContent("#shape").contains("dim 64"), story.page.textContent("#shape"));
+
+            story.page.selectOption("#model", "url");
+            story.page.fill("#model-url", slow.url(true, "stories260K.bin"));
+            story.page.click("#start");
+            story.waitUntil("() => / of 1\\.0 MB \\(\\d+%\\)/.test(document.getElementById('progress-text').textContent)", null);
+            story.page.click("#stop");
+            story.waitForState("stopped");
+            String progress = story.page.textContent("#progress-text");
+            assertTrue(progress.matches("model: \\d+ KB of 1\\.0 MB \\(\\d+%\\) · stopped"), progress);
+            assertEquals("not loaded", story.page.textContent("#shape"));
+        }
+    }
+
+    /** On a server without the bundled model, the bundled model that failed is not offered again. */
+    @Test
+    void aBundledModelThatFailedIsNotOfferedAgain() throws IOException {
+        Path models = Files.createDirectories(site.work.resolve("models-without-260K"));
+        Files.copy(Shared.model("tok512.bin"), models.resolve("tok512.bin"), StandardCopyOption.REPLACE_EXISTING);
+        try (SiteServer bare = new SiteServer(TestSite.sitePath(), models, 0, "/")) {
+            StoryPage story = desktop();
+            story.open(bare.url(), Map.of("model", "models/missing.bin", "tokenizer", "models/tok512.bin",
+                    "autostart", "1"));
+            story.waitForState("error", "done");
+            assertEquals("These models need no download: stories260K (with this page)",
+                    story.page.textContent("#store-note"));
+
+            story.page.click("#store-note button");
+            story.waitUntil("() => document.getElementById('output').dataset.state === 'error'"
+                    + " && document.getElementById('status').textContent.includes('stories260K.bin')", null);
+            assertTrue(story.page.isHidden("#store-note"), story.page.textContent("#store-note"));
         }
     }
 

@@ -56,9 +56,13 @@ final class TestSite {
                         ModelWriter.defaultGroupSize(model.config()), out);
             }
         }
-        Path site = Path.of(System.getProperty("teallama.site", "../web/target/site"));
-        root = new SiteServer(site, models, 0, "/");
-        subPath = new SiteServer(site, models, 0, SUB_PATH);
+        root = new SiteServer(sitePath(), models, 0, "/");
+        subPath = new SiteServer(sitePath(), models, 0, SUB_PATH);
+    }
+
+    /** The built site the servers serve. */
+    static Path sitePath() {
+        return Path.of(System.getProperty("teallama.site", "../web/target/site"));
     }
 
     static synchronized TestSite get() {
