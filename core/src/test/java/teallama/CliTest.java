@@ -297,6 +297,30 @@ class CliTest {
         assertArrayEquals(before, Files.readAllBytes(model));
     }
 
+    /** --probs would empty the file it opens; none of the run's inputs may be that file, by any name. */
+    @Test
+    void probsRefusesToWriteOverAnInput(@TempDir Path dir) throws IOException {
+        Path model = Files.copy(Shared.model("stories260K.bin"), dir.resolve("model.bin"));
+        Path tokenizer = Files.copy(Shared.model("tok512.bin"), dir.resolve("tok.bin"));
+        Path prompt = Files.writeString(dir.resolve("prompt.txt"), "Once");
+        Path system = Files.writeString(dir.resolve("system.txt"), "Be nice");
+        Path modelLink = Files.createSymbolicLink(dir.resolve("model-link.bin"), model);
+        Path tokenizerHardLink = Files.createLink(dir.resolve("tok-hard.bin"), tokenizer);
+        String[] run = {model.toString(), "-z", tokenizer.toString(), "-n", "20", "--prompt-file", prompt.toString(),
+            "--system-prompt-file", system.toString(), "--probs"};
+        for (Path[] outputAndInput : new Path[][] {{model, model}, {modelLink, model}, {tokenizer, tokenizer},
+            {tokenizerHardLink, tokenizer}, {prompt, prompt}, {system, system}}) {
+            String[] args = Arrays.copyOf(run, run.length + 1);
+            args[run.length] = outputAndInput[0].toString();
+            assertFails(Cli.run(args), "--probs would write over its input " + outputAndInput[1]
+                    + "; give the output another name");
+        }
+        assertArrayEquals(Shared.read(Shared.model("stories260K.bin")), Files.readAllBytes(model));
+        assertArrayEquals(Shared.read(Shared.model("tok512.bin")), Files.readAllBytes(tokenizer));
+        assertEquals("Once", Files.readString(prompt));
+        assertEquals("Be nice", Files.readString(system));
+    }
+
     @Test
     void quantizeReportsTheSizesOfBothFiles(@TempDir Path dir) {
         Path out = dir.resolve("q.bin");

@@ -13,7 +13,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import teallama.Chat;
@@ -170,6 +172,7 @@ public final class Main {
         int keep = 0;                     // tokens kept when the context fills; 0 = stop there
         Integer threads = null;           // null: as many as the model makes worth it (defaultThreads)
         String probsPath = null;          // where --probs writes the candidates
+        List<String> inputFiles = new ArrayList<>(); // what --probs must not write over
 
         if (args.length < 1) {
             throw new UsageException("expected a checkpoint file");
@@ -178,6 +181,7 @@ public final class Main {
             throw new HelpRequest();
         }
         checkpointPath = args[0];
+        inputFiles.add(checkpointPath);
         for (int i = 1; i < args.length; i += 2) {
             String flag = args[i];
             if (isHelp(flag)) {
@@ -203,8 +207,14 @@ public final class Main {
                 case "k" -> keep = Settings.wholeNumber("option -k", value);
                 case "j" -> threads = Settings.wholeNumber("option -j", value);
                 case "--probs" -> probsPath = value;
-                case "--prompt-file" -> prompt = readPromptFile(value, "prompt");
-                case "--system-prompt-file" -> systemPrompt = readPromptFile(value, "system prompt");
+                case "--prompt-file" -> {
+                    prompt = readPromptFile(value, "prompt");
+                    inputFiles.add(value);
+                }
+                case "--system-prompt-file" -> {
+                    systemPrompt = readPromptFile(value, "system prompt");
+                    inputFiles.add(value);
+                }
                 default -> throw new UsageException("unknown option " + flag);
             }
         }
@@ -219,6 +229,10 @@ public final class Main {
         }
         if (mode.equals("chat") && (keep != 0 || probsPath != null)) {
             throw new UsageException((keep != 0 ? "-k" : "--probs") + " works in generate mode only");
+        }
+        if (probsPath != null) {
+            inputFiles.add(tokenizerPath != null ? tokenizerPath : DEFAULT_TOKENIZER);
+            refuseToWriteOver("--probs", probsPath, inputFiles);
         }
 
         // parameter validation/overrides, as run.c does them
@@ -398,12 +412,9 @@ public final class Main {
             throw new CommandException(args[1] + ": already quantized (version " + model.version()
                     + "); quantize reads version 0 or 1");
         }
+        refuseToWriteOver("quantize", args[2], List.of(args[1]));
         Path in = Path.of(args[1]);
         Path out = Path.of(args[2]);
-        if (Files.exists(out) && Files.isSameFile(in, out)) {
-            throw new CommandException("quantize would write over its input " + args[1]
-                    + "; give the output another name");
-        }
         long inBytes = Files.size(in);
         Config config = model.config();
         int gs = groupSize != null ? groupSize : ModelWriter.defaultGroupSize(config);
@@ -561,6 +572,26 @@ public final class Main {
             return prompt.toByteArray();
         } catch (IOException e) {
             throw new CommandException("cannot read " + what + " file " + path + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses an output that is one of the inputs under any name (the same path, a symbolic or a
+     * hard link), before anything is written: opening it for writing would empty the input.
+     * Only a regular file can be lost so; writing to a device or a pipe is left alone.
+     */
+    private static void refuseToWriteOver(String writer, String output, List<String> inputs) throws CommandException {
+        Path out = Path.of(output);
+        for (String input : inputs) {
+            Path in = Path.of(input);
+            try {
+                if (Files.isRegularFile(out) && Files.exists(in) && Files.isSameFile(in, out)) {
+                    throw new CommandException(writer + " would write over its input " + input
+                            + "; give the output another name");
+                }
+            } catch (IOException e) {
+                throw new CommandException("cannot compare " + output + " with " + input + ": " + e.getMessage());
+            }
         }
     }
 
