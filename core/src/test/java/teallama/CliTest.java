@@ -204,7 +204,7 @@ class CliTest {
         assertArrayEquals(resource(name + ".txt"), cli.stdout(), () -> cli.text());
     }
 
-    /** A prompt of invalid UTF-8 cannot be an argument of a JVM; --prompt-file gives run.c's tokens. */
+    /** A prompt of invalid UTF-8 from a file gives run.c's tokens for it as an argument. */
     @Test
     void promptFileIsTakenByteForByte() throws IOException {
         Path prompt = Path.of("src/test/resources/runc/prompt-invalid-utf8.in");

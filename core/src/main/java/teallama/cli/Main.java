@@ -69,11 +69,12 @@ public final class Main {
             "  --prompt-file <file>         the prompt (-i) is this file's bytes, exactly",
             "  --system-prompt-file <file>  the system prompt (-y) is this file's bytes, exactly",
             "  -h, --help  print this and exit",
-            "Java decodes arguments with the locale's charset before Teallama sees them, so -i and -y",
-            "can only carry text that is valid there (use a UTF-8 locale); for any other bytes, such",
-            "as invalid UTF-8, use the -file options. A NUL byte ends a prompt, as in run.c. Chat",
-            "mode reads stdin as run.c does: up to 511 bytes per turn (a longer line is several",
-            "turns), bytes as they are, a NUL ending the turn's text.",
+            "Java decodes arguments with the locale's charset before Teallama sees them; on Linux -i",
+            "and -y are still the bytes typed, elsewhere use the -file options for bytes not valid",
+            "there. File names must be valid there (in a C locale, run with LC_ALL=C.UTF-8). A NUL",
+            "byte ends a prompt, as in run.c. Chat mode reads stdin as run.c does: up to 511 bytes",
+            "per turn (a longer line is several turns), bytes as they are, a NUL ending the turn's",
+            "text.",
             "Where run.c's output is undefined, Teallama's is not: logits that are not finite (a",
             "damaged model) end the story with an error naming the position; a temperature so",
             "small that logits / temperature overflow picks the most likely token, as -t 0 does.",
@@ -102,11 +103,13 @@ public final class Main {
     private static final class HelpRequest extends Exception {
     }
 
+    private final Arguments arguments;
     private final InputStream stdin;
     private final OutputStream stdout;
     private final PrintStream stderr;
 
-    private Main(InputStream stdin, OutputStream stdout, PrintStream stderr) {
+    private Main(Arguments arguments, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+        this.arguments = arguments;
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
@@ -115,12 +118,20 @@ public final class Main {
     public static void main(String[] args) {
         OutputStream out = new BufferedOutputStream(new FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
         PrintStream err = new PrintStream(new FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
-        System.exit(run(args, System.in, out, err));
+        System.exit(run(args, Arguments.ofMain(args), System.in, out, err));
     }
 
-    /** Runs one command; returns the exit status. Every error is one line on stderr. */
+    /**
+     * Runs one command; returns the exit status. Every error is one line on stderr. The prompts
+     * of -i and -y are the UTF-8 bytes of their Strings.
+     */
     public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
-        Main main = new Main(stdin, stdout, stderr);
+        return run(args, Arguments.ofStrings(args), stdin, stdout, stderr);
+    }
+
+    private static int run(String[] args, Arguments arguments, InputStream stdin, OutputStream stdout,
+                           PrintStream stderr) {
+        Main main = new Main(arguments, stdin, stdout, stderr);
         try {
             try {
                 if (args.length > 0 && args[0].equals("quantize")) {
@@ -180,7 +191,7 @@ public final class Main {
         if (isHelp(args[0])) {
             throw new HelpRequest();
         }
-        checkpointPath = args[0];
+        checkpointPath = path(args, 0, "model");
         inputFiles.add(checkpointPath);
         for (int i = 1; i < args.length; i += 2) {
             String flag = args[i];
@@ -200,19 +211,19 @@ public final class Main {
                 case "p" -> topp = Settings.number("option -p", value);
                 case "s" -> rngSeed = Settings.seed(Settings.wholeNumber("option -s", value));
                 case "n" -> steps = Settings.wholeNumber("option -n", value);
-                case "i" -> prompt = value.getBytes(StandardCharsets.UTF_8);
-                case "z" -> tokenizerPath = value;
+                case "i" -> prompt = arguments.bytes(i + 1);
+                case "z" -> tokenizerPath = path(args, i + 1, "tokenizer");
                 case "m" -> mode = value;
-                case "y" -> systemPrompt = value.getBytes(StandardCharsets.UTF_8);
+                case "y" -> systemPrompt = arguments.bytes(i + 1);
                 case "k" -> keep = Settings.wholeNumber("option -k", value);
                 case "j" -> threads = Settings.wholeNumber("option -j", value);
-                case "--probs" -> probsPath = value;
+                case "--probs" -> probsPath = path(args, i + 1, "probabilities");
                 case "--prompt-file" -> {
-                    prompt = readPromptFile(value, "prompt");
+                    prompt = readPromptFile(path(args, i + 1, "prompt"), "prompt");
                     inputFiles.add(value);
                 }
                 case "--system-prompt-file" -> {
-                    systemPrompt = readPromptFile(value, "system prompt");
+                    systemPrompt = readPromptFile(path(args, i + 1, "system prompt"), "system prompt");
                     inputFiles.add(value);
                 }
                 default -> throw new UsageException("unknown option " + flag);
@@ -407,7 +418,8 @@ public final class Main {
             }
             groupSize = Settings.wholeNumber("option -g", args[4]);
         }
-        Model model = readModel(args[1], 1);
+        path(args, 2, "output");
+        Model model = readModel(path(args, 1, "model"), 1);
         if (!(model.weights() instanceof FloatWeights weights)) {
             throw new CommandException(args[1] + ": already quantized (version " + model.version()
                     + "); quantize reads version 0 or 1");
@@ -573,6 +585,20 @@ public final class Main {
         } catch (IOException e) {
             throw new CommandException("cannot read " + what + " file " + path + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Argument i, a file name, as Java can open it: refused where the locale's charset turned
+     * some of its bytes into U+FFFD, since Java would then open, or create, another file.
+     */
+    private String path(String[] args, int i, String what) throws CommandException {
+        if (!arguments.faithful(i)) {
+            throw new CommandException("cannot open " + what + " file " + args[i] + ": its name holds bytes that the "
+                    + "locale's charset (" + arguments.charsetName() + ") cannot carry into Java; "
+                    + (arguments.charsetName().equals("UTF-8") ? "give a name of valid UTF-8"
+                            : "run with a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"));
+        }
+        return args[i];
     }
 
     /**

@@ -1,0 +1,106 @@
+package teallama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Arguments that are not ASCII, given to the command line in a JVM of its own. Java decodes
+ * arguments with the locale's charset before main runs (in a C locale, ASCII), so the bytes are
+ * written with printf in the shell that starts it: the test does not depend on its own locale.
+ */
+class CliLocaleTest {
+    private static final String RUN = "exec \"$JAVA\" -cp \"$CLASSES\" teallama.cli.Main "
+            + "\"$MODELS/stories260K.bin\" -z \"$MODELS/tok512.bin\" ";
+    private static final String HELLO = "\"$(printf 'h\\303\\251llo \\360\\237\\230\\200')\""; // héllo 😀
+
+    /** run.c's output for -t 0 -n 40 -i "héllo 😀", whatever the locale. */
+    @Test
+    void nonAsciiPromptIsTakenAsItsBytes() throws Exception {
+        byte[] expected = resource("prompt-non-ascii.txt");
+        for (String locale : new String[] {"C", "POSIX", "C.UTF-8"}) {
+            Cli cli = shell(locale, null, RUN + "-t 0 -n 40 -i " + HELLO);
+            assertEquals(0, cli.status(), cli.stderr());
+            assertArrayEquals(expected, cli.stdout(), locale + ": " + cli.text());
+        }
+    }
+
+    /** Invalid UTF-8 as an argument, even in a UTF-8 locale, where Java turns it into U+FFFD. */
+    @Test
+    void invalidUtf8PromptIsTakenAsItsBytes() throws Exception {
+        byte[] expected = resource("prompt-invalid-utf8.txt");
+        for (String locale : new String[] {"C", "C.UTF-8"}) {
+            Cli cli = shell(locale, null, RUN + "-t 0 -n 100 -i \"$(cat \"$RESOURCES/prompt-invalid-utf8.in\")\"");
+            assertEquals(0, cli.status(), cli.stderr());
+            assertArrayEquals(expected, cli.stdout(), locale + ": " + cli.text());
+        }
+    }
+
+    /** A file name Java cannot carry: said so, rather than "no such file" or a file of another name. */
+    @Test
+    void nonAsciiPathInACLocaleSaysToUseAUtf8Locale(@TempDir Path dir) throws Exception {
+        String advice = ": its name holds bytes that the locale's charset (US-ASCII) cannot carry into Java; "
+                + "run with a UTF-8 locale (e.g. LC_ALL=C.UTF-8)\n";
+        Cli model = shell("C", dir, "cp \"$MODELS/stories260K.bin\" \"$DIR/$(printf 'mod\\303\\250le.bin')\" && "
+                + "exec \"$JAVA\" -cp \"$CLASSES\" teallama.cli.Main \"$DIR/$(printf 'mod\\303\\250le.bin')\" "
+                + "-z \"$MODELS/tok512.bin\" -n 4");
+        assertEquals(1, model.status());
+        assertEquals("teallama: cannot open model file " + dir + "/mod\uFFFD\uFFFDle.bin" + advice, model.stderr());
+
+        Cli probs = shell("C", dir, RUN + "-n 4 --probs \"$DIR/$(printf 'p\\303\\251.jsonl')\"");
+        assertEquals(1, probs.status());
+        assertEquals(0, probs.stdout().length);
+        assertEquals("teallama: cannot open probabilities file " + dir + "/p\uFFFD\uFFFD.jsonl" + advice, probs.stderr());
+        try (var files = Files.list(dir)) {
+            assertFalse(files.anyMatch(f -> f.getFileName().toString().startsWith("p")), "no probabilities file");
+        }
+    }
+
+    /** Strings handed to Main.run that hold U+FFFD: their bytes are lost already. */
+    @Test
+    void pathWithAReplacementCharacterIsRefused() {
+        Cli cli = Cli.run(Cli.stories260K("--prompt-file", "caf\uFFFD.txt"));
+        assertEquals(1, cli.status());
+        assertEquals("teallama: cannot open prompt file caf\uFFFD.txt: its name holds bytes that the locale's charset "
+                + "(UTF-8) cannot carry into Java; give a name of valid UTF-8\n", cli.stderr());
+    }
+
+    /** sh -c script with LC_ALL=locale (LANG and LC_CTYPE unset), JAVA, CLASSES, MODELS, RESOURCES and DIR set. */
+    private static Cli shell(String locale, Path dir, String script) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", script);
+        Map<String, String> env = builder.environment();
+        env.remove("LANG");
+        env.remove("LC_CTYPE");
+        env.put("LC_ALL", locale);
+        env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        env.put("CLASSES", Path.of("target/classes").toAbsolutePath().toString());
+        env.put("MODELS", Shared.model("stories260K.bin").getParent().toString());
+        env.put("RESOURCES", Path.of("src/test/resources/runc").toAbsolutePath().toString());
+        if (dir != null) {
+            env.put("DIR", dir.toString());
+        }
+        Process process = builder.start();
+        process.getOutputStream().close();
+        byte[] out = process.getInputStream().readAllBytes();
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return new Cli(process.exitValue(), out, err.replaceAll("achieved tok/s: [0-9.]+\n", ""));
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (var in = CliLocaleTest.class.getResourceAsStream("/runc/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+}
