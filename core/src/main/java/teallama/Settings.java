@@ -58,12 +58,16 @@ public final class Settings {
     }
 
     /**
-     * A decimal number such as 0.9, -1, 1e-3 or .5, rounded to float as atof's double is;
-     * anything else (words, trailing letters, inf, nan, hex) is refused.
+     * A decimal number such as 0.9, -1, 1e-3 or .5, rounded to float as atof's double is, or
+     * inf or infinity in any case with an optional sign, as atof reads them; anything else (other
+     * words, trailing letters, nan, hex) is refused.
      */
     public static float number(String name, String text) {
         String s = text.strip();
         int i = skipSign(s, 0);
+        if (isWordInAnyCase(s, i, "inf") || isWordInAnyCase(s, i, "infinity")) {
+            return s.charAt(0) == '-' ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+        }
         int digits = countDigits(s, i);
         i += digits;
         if (i < s.length() && s.charAt(i) == '.') {
@@ -102,6 +106,21 @@ public final class Settings {
             value = value * 10 + digit;
         }
         return (int) (negative ? -value : value);
+    }
+
+    /** Whether s from i on is the lower-case word, its ASCII letters in any case (strtod's strncasecmp). */
+    private static boolean isWordInAnyCase(String s, int i, String word) {
+        if (s.length() - i != word.length()) {
+            return false;
+        }
+        for (int k = 0; k < word.length(); k++) {
+            char c = s.charAt(i + k);
+            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (lower != word.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int skipSign(String s, int i) {

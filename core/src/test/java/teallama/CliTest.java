@@ -149,6 +149,22 @@ class CliTest {
         assertFails(Cli.run(Cli.stories260K("-n", "")), "option -n expects a whole number, found ''");
     }
 
+    /** atof reads inf and infinity in any case: -t inf samples from equal probabilities, -inf is greedy, -p ±inf is 0.9. */
+    @Test
+    void infinityAsAtofReadsIt() throws IOException {
+        for (String inf : new String[] {"inf", "INFINITY", "+Inf"}) {
+            Cli cli = Cli.run(Cli.stories260K("-t", inf, "-s", "5", "-n", "60"));
+            assertEquals(0, cli.status(), cli.stderr());
+            assertArrayEquals(resource("temperature-inf.txt"), cli.stdout(), "-t " + inf);
+        }
+        // case02 is -t 0 -s 1 -n 256, case06 -t 1.0 -p 0.9 -s 133742 -n 256
+        assertArrayEquals(golden("case02.txt"), Cli.run(Cli.stories260K("-t", "-inf", "-s", "1", "-n", "256")).stdout());
+        for (String inf : new String[] {"infinity", "-Inf"}) {
+            assertArrayEquals(golden("case06.txt"), Cli.run(Cli.stories260K("-t", "1", "-p", inf, "-s", "133742")).stdout(),
+                    "-p " + inf);
+        }
+    }
+
     /** run.c reads -s with atoi into an unsigned 64-bit seed: 4294967297 wraps to 1, like case01. */
     @Test
     void seedsWrapAsInRunC() {

@@ -16,11 +16,16 @@ class SettingsTest {
         assertEquals(0.001f, Settings.number("t", "1e-3"));
         assertEquals(1.5f, Settings.number("t", " +1.5 "));
         assertEquals(Float.POSITIVE_INFINITY, Settings.number("t", "1e999"));
+        assertEquals(Float.POSITIVE_INFINITY, Settings.number("t", "inf"));
+        assertEquals(Float.POSITIVE_INFINITY, Settings.number("t", "+INF"));
+        assertEquals(Float.POSITIVE_INFINITY, Settings.number("t", " Infinity "));
+        assertEquals(Float.NEGATIVE_INFINITY, Settings.number("t", "-iNfInItY"));
     }
 
     @Test
     void notNumbers() {
-        for (String bad : new String[] {"", " ", "abc", "0.9x", "1e", "e5", ".", "-", "1.2.3", "nan", "inf", "0x10", "1f"}) {
+        for (String bad : new String[] {"", " ", "abc", "0.9x", "1e", "e5", ".", "-", "1.2.3", "nan", "NaN", "-nan",
+            "infinite", "infin", "in", "inff", "inf5", "+-inf", "\u0131nf", "0x10", "1f"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.number("temperature", bad));
             assertEquals("temperature expects a number, found '" + bad + "'", e.getMessage());
         }
