@@ -306,8 +306,8 @@ public final class CheckpointReader {
         return values;
     }
 
-    /** What the kept shards' weights take in memory, from the header alone. */
-    private long weightBytes() {
+    /** What the kept shards' weights take in memory, from the header alone (once it is read). */
+    public long weightBytes() {
         Config c = header.config();
         long bytes = 0;
         for (Tensor t : Checkpoint.layout(header.version(), header.sharedClassifier())) {

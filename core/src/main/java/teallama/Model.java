@@ -74,7 +74,7 @@ public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) 
      * What the run states of every shard take, those held elsewhere (in other workers) too: the
      * story needs them all, and a shard here may hold no KV head while another holds them all.
      */
-    private long runBytes(int positions, Limits limits) {
+    public long runBytes(int positions, Limits limits) {
         long bytes = 0;
         for (int s = 0; s < plan.shards(); s++) {
             long shard = RunState.bytes(plan, s, positions, limits);

@@ -110,6 +110,10 @@ class CliTest {
         assertUsageError(Cli.run(Cli.stories260K("-t")), "option -t needs a value");
         assertUsageError(Cli.run(Cli.stories260K("temperature", "1")), "expected an option like -t, found 'temperature'");
         assertUsageError(Cli.run(Cli.stories260K("-tt", "1")), "expected an option like -t, found '-tt'");
+        assertUsageError(Cli.run("-j", "2", Shared.model("stories260K.bin").toString()), "expected the checkpoint "
+                + "first, as in java -jar teallama.jar <checkpoint> [options], found the option -j");
+        assertUsageError(Cli.run("--probs", "p.jsonl", Shared.model("stories260K.bin").toString()), "expected the "
+                + "checkpoint first, as in java -jar teallama.jar <checkpoint> [options], found the option --probs");
         assertUsageError(Cli.run(Cli.stories260K("-m", "poem")), "unknown mode: poem (expected generate or chat)");
         assertUsageError(Cli.run(Cli.stories260K("-m", "chat", "-k", "5")), "-k works in generate mode only");
         assertUsageError(Cli.run(Cli.stories260K("-m", "chat", "--probs", "p.jsonl")),

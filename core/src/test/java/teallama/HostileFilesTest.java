@@ -129,6 +129,26 @@ class HostileFilesTest {
         assertTrue(Double.parseDouble(m.group(1)) < 64, cli.stderr());
     }
 
+    /**
+     * 15M's shape (58.0 MiB of weights) in a heap of 64 MB: the header's check passes, as more is
+     * free, but the arrays cannot all be made. The message gives both amounts and does not blame
+     * the steps (-n 1).
+     */
+    @Test
+    void weightsThatPassTheCheckButNotTheHeapAreNamed(@TempDir Path dir) throws Exception {
+        byte[] header = new byte[28];
+        ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putInt(288).putInt(768).putInt(6).putInt(6).putInt(6)
+                .putInt(32000).putInt(256);
+        Path model = sparse(dir.resolve("15M-zeros.bin"), header, 60_816_028L);
+        Cli cli = java("64m", model.toString(), "-z", TOK512, "-n", "1");
+        assertEquals(1, cli.status());
+        Matcher m = Pattern.compile("teallama: " + Pattern.quote(model.toString()) + ": its weights need 58\\.0 MiB "
+                + "of memory, and (\\d+\\.\\d) MiB were free, not enough for Java to make their arrays \\(give Java "
+                + "more with -Xmx\\)\n").matcher(cli.stderr());
+        assertTrue(m.matches(), cli.stderr());
+        assertTrue(Double.parseDouble(m.group(1)) > 58.0, cli.stderr());
+    }
+
     /** A checkpoint through a pipe has no length to check in advance: its bytes are checked as they come. */
     @Test
     void aModelAndATokenizerThroughPipesTellTheGoldenStory(@TempDir Path dir) throws Exception {

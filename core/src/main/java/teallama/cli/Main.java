@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -103,6 +104,44 @@ public final class Main {
     private static final class HelpRequest extends Exception {
     }
 
+    /** Standard output whose failures name it, as "Bad file descriptor" alone does not. */
+    private static final class StandardOutput extends FilterOutputStream {
+        StandardOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int offset, int length) throws IOException {
+            try {
+                out.write(b, offset, length);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        private static IOException failed(IOException e) {
+            return new IOException("cannot write standard output: " + e.getMessage(), e);
+        }
+    }
+
     private final Arguments arguments;
     private final InputStream stdin;
     private final OutputStream stdout;
@@ -129,8 +168,9 @@ public final class Main {
         return run(args, Arguments.ofStrings(args), stdin, stdout, stderr);
     }
 
-    private static int run(String[] args, Arguments arguments, InputStream stdin, OutputStream stdout,
+    private static int run(String[] args, Arguments arguments, InputStream stdin, OutputStream standardOutput,
                            PrintStream stderr) {
+        OutputStream stdout = new StandardOutput(standardOutput);
         Main main = new Main(arguments, stdin, stdout, stderr);
         try {
             try {
@@ -149,7 +189,7 @@ public final class Main {
                 stdout.flush();
                 return 0;
             } catch (IOException printFailed) {
-                stderr.println("teallama: cannot print the usage: " + printFailed.getMessage());
+                stderr.println("teallama: " + printFailed.getMessage());
             }
         } catch (UsageException e) {
             stderr.println("teallama: " + e.getMessage() + " (--help shows the usage)");
@@ -158,8 +198,8 @@ public final class Main {
         } catch (IOException e) {
             stderr.println("teallama: " + e.getMessage());
         } catch (OutOfMemoryError e) {
-            stderr.println("teallama: not enough memory for this model and number of steps"
-                    + " (give Java more with -Xmx, or ask for fewer steps with -n)");
+            stderr.println("teallama: not enough memory: Java's heap holds at most "
+                    + Limits.megabytes(Runtime.getRuntime().maxMemory()) + " (give Java more with -Xmx)");
         } catch (RuntimeException e) {
             stderr.println("teallama: internal error, please report it: " + e);
         }
@@ -191,6 +231,10 @@ public final class Main {
         if (isHelp(args[0])) {
             throw new HelpRequest();
         }
+        if (looksLikeOption(args[0]) && !new File(args[0]).exists()) {
+            throw new UsageException("expected the checkpoint first, as in java -jar teallama.jar <checkpoint> "
+                    + "[options], found the option " + args[0]);
+        }
         checkpointPath = path(args, 0, "model");
         inputFiles.add(checkpointPath);
         for (int i = 1; i < args.length; i += 2) {
@@ -199,7 +243,7 @@ public final class Main {
                 throw new HelpRequest();
             }
             boolean longOption = flag.startsWith("--");
-            if (!longOption && (flag.length() != 2 || flag.charAt(0) != '-')) {
+            if (!looksLikeOption(flag)) {
                 throw new UsageException("expected an option like -t, found '" + flag + "'");
             }
             if (i + 1 >= args.length) {
@@ -268,7 +312,16 @@ public final class Main {
         Sampler sampler = new Sampler(config.vocabSize(), temperature, topp, rngSeed);
 
         String tokenizerName = tokenizerPath != null ? tokenizerPath : DEFAULT_TOKENIZER;
-        try (ShardThreads shards = ShardThreads.start(model, positions)) {
+        ShardThreads shards;
+        try {
+            shards = ShardThreads.start(model, positions);
+        } catch (OutOfMemoryError e) {
+            // checkRun's estimate passed, but the free bytes were not all where the arrays could go
+            throw new CommandException(checkpointPath + ": " + positions + " steps need "
+                    + Limits.megabytes(model.runBytes(positions, Limits.ofJvm())) + " for the KV cache and "
+                    + "activations, more than Java could make (ask for fewer with -n, or give Java more memory with -Xmx)");
+        }
+        try (shards) {
             Transformer transformer = shards.transformer();
             if (mode.equals("generate")) {
                 generate(transformer, tokenizer, sampler, prompt == null ? new byte[0] : prompt, steps, keep,
@@ -287,6 +340,11 @@ public final class Main {
 
     private static boolean isHelp(String arg) {
         return arg.equals("-h") || arg.equals("--help");
+    }
+
+    /** -x or --word: what run.c's flags look like, and Teallama's long ones. */
+    private static boolean looksLikeOption(String arg) {
+        return arg.startsWith("--") || (arg.length() == 2 && arg.charAt(0) == '-');
     }
 
     private void generate(Transformer transformer, Tokenizer tokenizer, Sampler sampler, byte[] prompt, int steps,
@@ -368,7 +426,12 @@ public final class Main {
         byte[] buffer = new byte[PROMPT_BUFFER - 1];
         int length = 0;
         while (length < buffer.length) {
-            int b = stdin.read();
+            int b;
+            try {
+                b = stdin.read();
+            } catch (IOException e) {
+                throw new IOException("cannot read standard input: " + e.getMessage(), e);
+            }
             if (b == -1) {
                 break;
             }

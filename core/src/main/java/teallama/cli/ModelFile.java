@@ -7,6 +7,7 @@ import java.io.InputStream;
 
 import teallama.Checkpoint;
 import teallama.CheckpointReader;
+import teallama.FormatException;
 import teallama.Limits;
 import teallama.Model;
 
@@ -21,7 +22,20 @@ public final class ModelFile {
      * their arrays. A FormatException says what is wrong with the file.
      */
     public static Model read(File file, int threads) throws IOException {
-        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, Limits.ofJvm());
+        Limits limits = Limits.ofJvm();
+        CheckpointReader reader = CheckpointReader.of(threads, CheckpointReader.ALL_SHARDS, limits);
+        try {
+            return readInto(reader, file);
+        } catch (OutOfMemoryError e) {
+            // past the header's check: the heap's free bytes were not all where the arrays could go
+            String free = Limits.megabytes(limits.freeBytes()) + " were free";
+            throw new FormatException((reader.plan() == null ? "not enough memory to read it: " + free
+                    : "its weights need " + Limits.megabytes(reader.weightBytes()) + " of memory, and " + free
+                    + ", not enough for Java to make their arrays") + " (give Java more with -Xmx)");
+        }
+    }
+
+    private static Model readInto(CheckpointReader reader, File file) throws IOException {
         try (InputStream in = new FileInputStream(file)) {
             if (file.isFile()) {
                 reader.expectSize(file.length()); // a pipe or a device says 0: its bytes are checked as they come

@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Arguments that are not ASCII, given to the command line in a JVM of its own. Java decodes
- * arguments with the locale's charset before main runs (in a C locale, ASCII), so the bytes are
- * written with printf in the shell that starts it: the test does not depend on its own locale.
+ * The command line in a JVM of its own, started by sh: arguments that are not ASCII, and standard
+ * streams that fail. Java decodes arguments with the locale's charset before main runs (in a C
+ * locale, ASCII), so their bytes are written with printf in the shell: the test does not depend
+ * on its own locale.
  */
-class CliLocaleTest {
+class CliProcessTest {
     private static final String RUN = "exec \"$JAVA\" -cp \"$CLASSES\" teallama.cli.Main "
             + "\"$MODELS/stories260K.bin\" -z \"$MODELS/tok512.bin\" ";
     private static final String HELLO = "\"$(printf 'h\\303\\251llo \\360\\237\\230\\200')\""; // héllo 😀
@@ -76,6 +77,23 @@ class CliLocaleTest {
                 + "(UTF-8) cannot carry into Java; give a name of valid UTF-8\n", cli.stderr());
     }
 
+    /** Errors of the standard streams name them: the system's words alone do not say which file failed. */
+    @Test
+    void failingStandardStreamsAreNamed() throws Exception {
+        Cli directory = shell("C.UTF-8", null, RUN + "-m chat < /");
+        assertEquals(1, directory.status());
+        assertEquals("Enter system prompt (optional): ", directory.text());
+        assertEquals("teallama: cannot read standard input: Is a directory\n", directory.stderr());
+
+        Cli closed = shell("C.UTF-8", null, RUN + "-n 5 >&-");
+        assertEquals(1, closed.status());
+        assertEquals("teallama: cannot write standard output: Bad file descriptor\n", closed.stderr());
+
+        Cli full = shell("C.UTF-8", null, RUN + "-n 5 > /dev/full");
+        assertEquals(1, full.status());
+        assertEquals("teallama: cannot write standard output: No space left on device\n", full.stderr());
+    }
+
     /** sh -c script with LC_ALL=locale (LANG and LC_CTYPE unset), JAVA, CLASSES, MODELS, RESOURCES and DIR set. */
     private static Cli shell(String locale, Path dir, String script) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder("sh", "-c", script);
@@ -99,7 +117,7 @@ class CliLocaleTest {
     }
 
     private static byte[] resource(String name) throws IOException {
-        try (var in = CliLocaleTest.class.getResourceAsStream("/runc/" + name)) {
+        try (var in = CliProcessTest.class.getResourceAsStream("/runc/" + name)) {
             return in.readAllBytes();
         }
     }
