@@ -61,9 +61,9 @@ public final class Tokenizer {
             scores[i] = Float.intBitsToFloat(Checkpoint.intAt(data, p));
             int len = Checkpoint.intAt(data, p + 4);
             p += 8;
+            checkPieceLength(i, len, maxTokenLength);
             if (len < 0 || len > data.length - p) {
-                throw new FormatException("truncated tokenizer: entry " + i + " says it has " + len
-                        + " bytes, found " + (data.length - p) + " left in the file");
+                throw new FormatException(truncatedEntry(i, len, data.length - p));
             }
             vocab[i] = cString(data, p, len);
             p += len;
@@ -74,6 +74,24 @@ public final class Tokenizer {
                     : String.valueOf(vocabSize + entries), vocabSize));
         }
         return new Tokenizer(vocab, scores);
+    }
+
+    /**
+     * Refuses a piece longer than the file's max_token_length: run.c's merge buffer holds two
+     * pieces of that length, and a file that breaks its own bound is not a tokenizer (this is
+     * checked before the piece is read, so a huge claim costs nothing).
+     */
+    public static void checkPieceLength(int entry, int length, int maxTokenLength) {
+        if (length > maxTokenLength) {
+            throw new FormatException("expected pieces of at most max_token_length (" + maxTokenLength
+                    + ") bytes, found entry " + entry + " saying it has " + length);
+        }
+    }
+
+    /** The error of an entry whose piece is longer than what is left of the file. */
+    public static String truncatedEntry(int entry, int length, long left) {
+        return "truncated tokenizer: entry " + entry + " says it has " + length + " bytes, found " + left
+                + " left in the file";
     }
 
     /** The error of a tokenizer with another number of entries than the model's ids. */

@@ -195,12 +195,38 @@ class HostileFilesTest {
         long read = bytesRead() - before;
         assertTrue(read < 16 << 20, "read " + read + " bytes to refuse a 1.9 GB tokenizer");
         assertFails(java("64m", model.toString(), "-z", zeros.toString()), zeros + ": expected a positive max_token_length, found 0");
-        // max_token_length 1, then an entry whose piece says it has 1.5 GB, which the file holds
+        // max_token_length 2e9, then an entry whose piece says it has 1.5 GB, which the file holds
         byte[] start = new byte[12];
-        ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putFloat(0).putInt(1_500_000_000);
+        ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN).putInt(2_000_000_000).putFloat(0).putInt(1_500_000_000);
         Path longPiece = sparse(dir.resolve("long-piece.bin"), start, 1_900_000_000L);
         assertFails(java("64m", model.toString(), "-z", longPiece.toString()),
                 longPiece + ": a tokenizer whose pieces do not fit in memory (give Java more with -Xmx)");
+    }
+
+    /**
+     * An entry's length is checked before its piece is read: one longer than max_token_length or
+     * than what is left of the file is refused from the first bytes of a file of gigabytes (a
+     * first piece claiming 1e9 bytes was read, 5.6 GB of memory and 15 s), and so are gigabytes
+     * after a whole tokenizer (they were walked to count their entries).
+     */
+    @Test
+    void entryLengthsAreCheckedBeforeTheirPiecesAreRead(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K.bin");
+        byte[] claims = new byte[12];
+        ByteBuffer.wrap(claims).order(ByteOrder.LITTLE_ENDIAN).putInt(7).putFloat(0).putInt(1_000_000_000);
+        Path pastMax = sparse(dir.resolve("past-max.bin"), claims, 1_900_000_000L);
+        ByteBuffer.wrap(claims).order(ByteOrder.LITTLE_ENDIAN).putInt(2_000_000_000).putFloat(0).putInt(1_950_000_000);
+        Path pastEnd = sparse(dir.resolve("past-end.bin"), claims, 1_900_000_000L);
+        Path trailing = sparse(dir.resolve("trailing.bin"), Shared.read(Path.of(TOK512)), 1_900_000_000L);
+        long before = bytesRead();
+        assertFails(Cli.run(model.toString(), "-z", pastMax.toString()), pastMax + ": expected pieces of at most "
+                + "max_token_length (7) bytes, found entry 0 saying it has 1000000000");
+        assertFails(Cli.run(model.toString(), "-z", pastEnd.toString()), pastEnd + ": truncated tokenizer: entry 0 "
+                + "says it has 1950000000 bytes, found 1899999988 left in the file");
+        assertFails(Cli.run(model.toString(), "-z", trailing.toString()), trailing + ": the tokenizer has more than "
+                + "512 entries, the model's vocab_size is 512");
+        long read = bytesRead() - before;
+        assertTrue(read < 16 << 20, "read " + read + " bytes to refuse three 1.9 GB tokenizers");
     }
 
     @Test

@@ -106,6 +106,20 @@ class TokenizerTest {
         assertTrue(empty.getMessage().contains("found 0 bytes"), empty.getMessage());
     }
 
+    /** tok512 says max_token_length 7; a piece of 8 bytes breaks it (run.c's merge buffer holds two of 7). */
+    @Test
+    void aPieceLongerThanMaxTokenLengthIsRefused() {
+        byte[] tok512 = Shared.read(Shared.model("tok512.bin"));
+        assertEquals(7, java.nio.ByteBuffer.wrap(tok512).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0));
+        byte[] eight = Mutator.tokenizer(7, java.util.List.of(new Mutator.Entry(0, "<unk>".getBytes(StandardCharsets.US_ASCII)),
+                new Mutator.Entry(0, "12345678".getBytes(StandardCharsets.US_ASCII))));
+        FormatException e = assertThrows(FormatException.class, () -> Tokenizer.read(eight, 2));
+        assertEquals("expected pieces of at most max_token_length (7) bytes, found entry 1 saying it has 8", e.getMessage());
+        byte[] seven = Mutator.tokenizer(7, java.util.List.of(new Mutator.Entry(0, "<unk>".getBytes(StandardCharsets.US_ASCII)),
+                new Mutator.Entry(0, "1234567".getBytes(StandardCharsets.US_ASCII))));
+        assertEquals(2, Tokenizer.read(seven, 2).vocabSize());
+    }
+
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
     }

@@ -546,23 +546,26 @@ public final class Main {
     /**
      * A tokenizer's bytes as far as its entries go: max_token_length and vocabSize entries, and
      * one more byte if there is one (so that a longer file is found out), as run.c reads only what
-     * it needs. A file of gigabytes that is not a tokenizer costs its first bytes, and a pipe or a
-     * device, which says nothing of its length, is read the same way. Beyond the entries of a
-     * regular file, the others are counted (skipped, not read) to say how many it has.
-     * Tokenizer.read judges the bytes.
+     * it needs. Each entry's length is checked before its piece is read, against max_token_length
+     * and what is left of a regular file, so a file of gigabytes that is not a tokenizer costs its
+     * first bytes; a pipe or a device, which says nothing of its length, is read the same way.
+     * Beyond the entries of a regular file, the others are counted (skipped, not read) to say how
+     * many it has. Tokenizer.read judges the bytes.
      */
     private static byte[] readTokenizerEntries(String path, int vocabSize) throws CommandException {
         File file = openable(path, "tokenizer");
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         // buffered: FileInputStream's own readNBytes seeks, which a pipe cannot
         try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
-            byte[] maxTokenLength = in.readNBytes(4);
-            data.writeBytes(maxTokenLength);
-            if (maxTokenLength.length < 4 || littleEndianInt(maxTokenLength, 0) <= 0) {
+            byte[] head = in.readNBytes(4);
+            data.writeBytes(head);
+            int maxTokenLength = head.length < 4 ? 0 : littleEndianInt(head, 0);
+            if (maxTokenLength <= 0) {
                 return data.toByteArray();
             }
+            long fileLength = file.isFile() ? file.length() : Long.MAX_VALUE;
             for (int i = 0; i < vocabSize; i++) {
-                if (!readEntry(in, data)) {
+                if (!readEntry(in, data, i, maxTokenLength, fileLength)) {
                     return data.toByteArray();
                 }
             }
@@ -575,6 +578,8 @@ public final class Main {
             }
             data.writeBytes(in.readNBytes(1));
             return data.toByteArray();
+        } catch (FormatException e) {
+            throw new CommandException(path + ": " + e.getMessage());
         } catch (IOException e) {
             throw new CommandException("cannot read tokenizer file " + path + ": " + e.getMessage());
         } catch (OutOfMemoryError e) {
@@ -582,25 +587,40 @@ public final class Main {
         }
     }
 
-    /** One entry (score, length, piece) into data; whether it was whole. */
-    private static boolean readEntry(InputStream in, ByteArrayOutputStream data) throws IOException {
+    /**
+     * Entry i (score, length, piece) into data, its length checked against max_token_length and
+     * what is left of the file before its piece is read; whether it was whole.
+     */
+    private static boolean readEntry(InputStream in, ByteArrayOutputStream data, int i, int maxTokenLength,
+                                     long fileLength) throws IOException {
         byte[] scoreAndLength = in.readNBytes(8);
         data.writeBytes(scoreAndLength);
         int length = scoreAndLength.length < 8 ? -1 : littleEndianInt(scoreAndLength, 4);
         if (length < 0) {
             return false;
         }
+        Tokenizer.checkPieceLength(i, length, maxTokenLength);
+        if (length > fileLength - data.size()) {
+            throw new FormatException(Tokenizer.truncatedEntry(i, length, fileLength - data.size()));
+        }
         byte[] piece = in.readNBytes(length); // grows with what arrives, not with what the length says
         data.writeBytes(piece);
         return piece.length == length;
     }
 
+    /** Beyond this, the bytes after a tokenizer's entries are not walked to count theirs: tokenizers take a few MB. */
+    private static final long COUNTED_BYTES = 16 << 20;
+
     /**
      * The whole entries from offset to the end of a regular file, their pieces skipped, not read;
-     * 0 where the rest is not a sequence of whole entries (Tokenizer.read says so from its first byte).
+     * 0 where the rest is not a sequence of whole entries or is too long to count (Tokenizer.read
+     * then says so from its first byte).
      */
     private static long countEntries(File file, long offset) throws IOException {
         long rest = file.length() - offset;
+        if (rest > COUNTED_BYTES) {
+            return 0;
+        }
         long entries = 0;
         try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
             in.skipNBytes(offset);
