@@ -155,22 +155,44 @@ public final class Tokenizer {
         return start == 0 ? piece : Arrays.copyOfRange(piece, start, piece.length);
     }
 
-    /** The byte of a piece like <0x0A> (as sscanf "<0x%02hhX>" reads it), or -1. */
+    /**
+     * The byte of a piece like <0x0A>, or -1, as run.c's sscanf("<0x%02hhX>") reads it: "<0x",
+     * then white space skipped, then at most 2 characters of a hexadecimal number, a sign
+     * included, cut to a byte (so "<0x 41>" is 'A' and "<0x-1>" is 0xFF); what follows is ignored.
+     */
     private static int rawByte(byte[] piece, int start) {
-        int n = piece.length - start;
-        if (n < 4 || piece[start] != '<' || piece[start + 1] != '0' || piece[start + 2] != 'x') {
+        if (piece.length - start < 3 || piece[start] != '<' || piece[start + 1] != '0' || piece[start + 2] != 'x') {
             return -1;
+        }
+        int i = start + 3;
+        while (i < piece.length && isCSpace(piece[i])) {
+            i++;
+        }
+        int width = 2;
+        boolean negative = false;
+        if (i < piece.length && (piece[i] == '+' || piece[i] == '-')) {
+            negative = piece[i] == '-';
+            i++;
+            width--;
         }
         int value = 0;
         int digits = 0;
-        for (int i = start + 3; i < piece.length && digits < 2; i++, digits++) {
+        for (; digits < width && i < piece.length; i++, digits++) {
             int d = Character.digit(piece[i], 16);
             if (d < 0) {
                 break;
             }
             value = value * 16 + d;
         }
-        return digits == 0 ? -1 : value;
+        if (digits == 0) {
+            return -1;
+        }
+        return (negative ? -value : value) & 0xFF; // %hhX stores an unsigned char
+    }
+
+    /** C's isspace in the C locale. */
+    private static boolean isCSpace(byte b) {
+        return b == ' ' || (b >= '\t' && b <= '\r');
     }
 
     /**

@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,6 +252,31 @@ class CliTest {
         Cli cli = Cli.run(Cli.stories260K("-m", "chat", "-t", "0", "-n", "120", "-i", "Hello",
                 "--system-prompt-file", system.toString()));
         assertArrayEquals(resource("chat-stories260K.txt"), cli.stdout());
+    }
+
+    /** Pieces that run.c's sscanf("<0x%02hhX>") reads as bytes, or not: see byte-pieces.txt. */
+    static final String[] BYTE_PIECES = {"<0x 41>", "<0x-1>", "<0x\t4A>", "<0x+5A>", "<0x>", "<0x 4Q", "<0x6Fz",
+        "<0x- 4>", "<0x  7e>", "<0x+>", "<0x\u000b\f61>", "<0x-F>", "<0x0x4>", "<0X41>", "<0x 0A>", "<0x"};
+
+    /**
+     * run.c prints "<0x 41>" as A, skips "<0x-1>" (byte 0xFF, unprintable) and prints "<0x- 4>"
+     * as it is: the prompt's bytes 0xF0 to 0xFF fall back to the byte tokens whose pieces these are.
+     */
+    @Test
+    void bytePiecesAreReadAsRunCsSscanfReadsThem(@TempDir Path dir) throws IOException {
+        List<Mutator.Entry> entries = new ArrayList<>(Mutator.entries(Shared.read(Shared.model("tok512.bin"))));
+        byte[] prompt = new byte[BYTE_PIECES.length];
+        for (int k = 0; k < BYTE_PIECES.length; k++) {
+            prompt[k] = (byte) (0xF0 + k);
+            int id = 0xF0 + k + 3;
+            entries.set(id, new Mutator.Entry(entries.get(id).score(), BYTE_PIECES[k].getBytes(StandardCharsets.US_ASCII)));
+        }
+        Path tokenizer = Files.write(dir.resolve("tok-bytes.bin"), Mutator.tokenizer(8, entries));
+        Path promptFile = Files.write(dir.resolve("prompt.in"), prompt);
+        Cli cli = Cli.run(Shared.model("stories260K.bin").toString(), "-z", tokenizer.toString(), "-t", "0", "-n", "30",
+                "--prompt-file", promptFile.toString());
+        assertEquals(0, cli.status(), cli.stderr());
+        assertArrayEquals(resource("byte-pieces.txt"), cli.stdout(), cli.text());
     }
 
     // ----------------------------------------------------------------------------
