@@ -1,12 +1,10 @@
 package teallama.cli;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -102,44 +100,6 @@ public final class Main {
 
     /** Asked for --help. */
     private static final class HelpRequest extends Exception {
-    }
-
-    /** Standard output whose failures name it, as "Bad file descriptor" alone does not. */
-    private static final class StandardOutput extends FilterOutputStream {
-        StandardOutput(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            try {
-                out.write(b);
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int offset, int length) throws IOException {
-            try {
-                out.write(b, offset, length);
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        private static IOException failed(IOException e) {
-            return new IOException("cannot write standard output: " + e.getMessage(), e);
-        }
     }
 
     private final Arguments arguments;
@@ -535,111 +495,14 @@ public final class Main {
                     + new File("").getAbsolutePath() + "): no such file; give the model's tokenizer with -z");
         }
         String name = path != null ? path : DEFAULT_TOKENIZER;
-        byte[] data = readTokenizerEntries(name, vocabSize);
+        File file = openable(name, "tokenizer");
         try {
-            return Tokenizer.read(data, vocabSize);
+            return Tokenizer.read(TokenizerFile.readEntries(file, vocabSize), vocabSize);
         } catch (FormatException e) {
             throw new CommandException(name + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * A tokenizer's bytes as far as its entries go: max_token_length and vocabSize entries, and
-     * one more byte if there is one (so that a longer file is found out), as run.c reads only what
-     * it needs. Each entry's length is checked before its piece is read, against max_token_length
-     * and what is left of a regular file, so a file of gigabytes that is not a tokenizer costs its
-     * first bytes; a pipe or a device, which says nothing of its length, is read the same way.
-     * Beyond the entries of a regular file, the others are counted (skipped, not read) to say how
-     * many it has. Tokenizer.read judges the bytes.
-     */
-    private static byte[] readTokenizerEntries(String path, int vocabSize) throws CommandException {
-        File file = openable(path, "tokenizer");
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        // buffered: FileInputStream's own readNBytes seeks, which a pipe cannot
-        try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
-            byte[] head = in.readNBytes(4);
-            data.writeBytes(head);
-            int maxTokenLength = head.length < 4 ? 0 : littleEndianInt(head, 0);
-            if (maxTokenLength <= 0) {
-                return data.toByteArray();
-            }
-            long fileLength = file.isFile() ? file.length() : Long.MAX_VALUE;
-            for (int i = 0; i < vocabSize; i++) {
-                if (!readEntry(in, data, i, maxTokenLength, fileLength)) {
-                    return data.toByteArray();
-                }
-            }
-            if (file.isFile()) {
-                long more = countEntries(file, data.size());
-                if (more > 0) {
-                    throw new CommandException(path + ": " + Tokenizer.entryCount(String.valueOf(vocabSize + more),
-                            vocabSize));
-                }
-            }
-            data.writeBytes(in.readNBytes(1));
-            return data.toByteArray();
-        } catch (FormatException e) {
-            throw new CommandException(path + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new CommandException("cannot read tokenizer file " + path + ": " + e.getMessage());
-        } catch (OutOfMemoryError e) {
-            throw new CommandException(path + ": a tokenizer whose pieces do not fit in memory (give Java more with -Xmx)");
+            throw new CommandException("cannot read tokenizer file " + name + ": " + e.getMessage());
         }
-    }
-
-    /**
-     * Entry i (score, length, piece) into data, its length checked against max_token_length and
-     * what is left of the file before its piece is read; whether it was whole.
-     */
-    private static boolean readEntry(InputStream in, ByteArrayOutputStream data, int i, int maxTokenLength,
-                                     long fileLength) throws IOException {
-        byte[] scoreAndLength = in.readNBytes(8);
-        data.writeBytes(scoreAndLength);
-        int length = scoreAndLength.length < 8 ? -1 : littleEndianInt(scoreAndLength, 4);
-        if (length < 0) {
-            return false;
-        }
-        Tokenizer.checkPieceLength(i, length, maxTokenLength);
-        if (length > fileLength - data.size()) {
-            throw new FormatException(Tokenizer.truncatedEntry(i, length, fileLength - data.size()));
-        }
-        byte[] piece = in.readNBytes(length); // grows with what arrives, not with what the length says
-        data.writeBytes(piece);
-        return piece.length == length;
-    }
-
-    /** Beyond this, the bytes after a tokenizer's entries are not walked to count theirs: tokenizers take a few MB. */
-    private static final long COUNTED_BYTES = 16 << 20;
-
-    /**
-     * The whole entries from offset to the end of a regular file, their pieces skipped, not read;
-     * 0 where the rest is not a sequence of whole entries or is too long to count (Tokenizer.read
-     * then says so from its first byte).
-     */
-    private static long countEntries(File file, long offset) throws IOException {
-        long rest = file.length() - offset;
-        if (rest > COUNTED_BYTES) {
-            return 0;
-        }
-        long entries = 0;
-        try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
-            in.skipNBytes(offset);
-            while (rest > 0) {
-                byte[] head = in.readNBytes(8);
-                int length = head.length < 8 ? -1 : littleEndianInt(head, 4);
-                if (length < 0 || length > rest - 8) {
-                    return 0;
-                }
-                in.skipNBytes(length);
-                rest -= 8L + length;
-                entries++;
-            }
-        }
-        return entries;
-    }
-
-    private static int littleEndianInt(byte[] b, int offset) {
-        return (b[offset] & 0xff) | (b[offset + 1] & 0xff) << 8 | (b[offset + 2] & 0xff) << 16 | b[offset + 3] << 24;
     }
 
     /**
