@@ -53,8 +53,8 @@ public final class ShardPlan {
     /**
      * Threads worth running a model file of fileBytes on, at most most: one per 16 MiB. The
      * threads meet several times a layer, and a small model's token is over before that pays
-     * (in BENCHMARKS.md, stories260K runs 1.4 to 2.9 times faster on one thread than on two, and
-     * the 15M shape gains 7 to 39% on two).
+     * (BENCHMARKS.md: stories260K runs faster on one thread than on two, by more than the noise of
+     * a run; the 15M shape mostly gains on two).
      */
     public static int worthwhileShards(long fileBytes, int most) {
         return (int) Math.max(1, Math.min(most, fileBytes / BYTES_PER_THREAD));
