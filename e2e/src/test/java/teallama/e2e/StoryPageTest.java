@@ -194,6 +194,31 @@ abstract class StoryPageTest {
         assertEquals(40, story.tokens(), "one piece per step");
     }
 
+    /**
+     * The story is drawn at most every 50 ms (app.js, FRAME_GAP_MS), not every frame the pieces
+     * come in: on a machine whose cores all run shards, each frame holds the workers up.
+     */
+    @Test
+    void theStoryIsDrawnAtMostTwentyTimesASecond() {
+        story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "0", "steps", "200"));
+        story.page.evaluate("() => { window.drawn = [];"
+                + " new MutationObserver((records) => { if (records.some((r) => r.addedNodes.length > 0))"
+                + " window.drawn.push(performance.now()); })"
+                + " .observe(document.getElementById('output'), {childList: true}); }");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(200, story.tokens());
+        List<?> drawn = (List<?>) story.page.evaluate("window.drawn");
+        assertTrue(drawn.size() >= 3, "the story drawn " + drawn.size() + " times");
+        // the end of the story is drawn at once: the last gap may be shorter
+        for (int i = 1; i < drawn.size() - 1; i++) {
+            double gap = ((Number) drawn.get(i)).doubleValue() - ((Number) drawn.get(i - 1)).doubleValue();
+            assertTrue(gap >= 45, "drawn " + gap + " ms after the draw before, at " + drawn);
+        }
+    }
+
     @Test
     void stopHaltsMidStoryAndTheNextStoryRuns() {
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
