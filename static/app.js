@@ -321,7 +321,8 @@ function onWorkerMessage(m) {
     case "progress":
       if (m.what === "model" && m.loaded === 0) forgetModel();
       showProgress(ui, m);
-      setState("loading", `Downloading the ${m.what}…`);
+      setState("loading", m.from === "network" ? `Downloading the ${m.what}…`
+        : `Reading the ${m.what}${m.from === "storage" ? " from storage" : ""}…`); // nothing is downloaded: offline, that word would mislead
       break;
     case "ready":
       forgetProgress();

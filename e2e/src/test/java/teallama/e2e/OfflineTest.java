@@ -47,6 +47,12 @@ abstract class OfflineTest extends PagesTest {
             + "  const text = document.getElementById('progress-text');"
             + "  if (text) new MutationObserver(() => window.progressSeen.push(text.textContent))"
             + "    .observe(text, {childList: true, characterData: true, subtree: true}); });";
+    /** Records every text the status line shows, in window.statusSeen. */
+    static final String RECORD_STATUS = "window.statusSeen = [];"
+            + "document.addEventListener('DOMContentLoaded', () => {"
+            + "  const text = document.getElementById('status');"
+            + "  new MutationObserver(() => window.statusSeen.push(text.textContent))"
+            + "    .observe(text, {childList: true, characterData: true, subtree: true}); });";
 
     private static Path kit;
 
@@ -67,6 +73,7 @@ abstract class OfflineTest extends PagesTest {
     StoryPage newStory(AtomicInteger navigations) {
         BrowserContext context = newContext();
         context.addInitScript(RECORD_PROGRESS);
+        context.addInitScript(RECORD_STATUS);
         Page page = watchedPage(context);
         page.onConsoleMessage(message -> console.add("page: " + message.text()));
         page.onWorker(worker -> worker.onConsole(message -> console.add(worker.url() + ": " + message.text())));
@@ -163,6 +170,10 @@ abstract class OfflineTest extends PagesTest {
         return String.valueOf(story.page.evaluate("window.progressSeen.join(' | ')"));
     }
 
+    static String statusSeen(StoryPage story) {
+        return String.valueOf(story.page.evaluate("window.statusSeen.join(' | ')"));
+    }
+
     // ----------------------------------------------------------------------------
     // the model store
 
@@ -199,6 +210,10 @@ abstract class OfflineTest extends PagesTest {
             assertTrue(progressSeen(story).contains("tokenizer from storage: 6 KB of 6 KB (100%)"), progressSeen(story));
             assertTrue(story.page.textContent("#progress-text").endsWith("in memory · read from storage"),
                     story.page.textContent("#progress-text"));
+            // nothing is downloaded, which the status says too
+            assertTrue(statusSeen(story).contains("Reading the model from storage…"), statusSeen(story));
+            assertTrue(statusSeen(story).contains("Reading the tokenizer from storage…"), statusSeen(story));
+            assertTrue(!statusSeen(story).contains("Downloading"), statusSeen(story));
 
             siteServer.close();
             modelHost.close();
