@@ -15,6 +15,7 @@
 const modelStore = (() => {
   const FOLDER = "teallama-store";
   const ABANDONED_MS = 10 * 60 * 1000; // a data file no entry names, untouched this long, is left from a closed page
+  const FULL = "the browser's storage for this site is full";
   let folder = null; // the promise of the folder's handle
 
   /** The folder, or an error saying why this browser keeps no files for the page. */
@@ -36,7 +37,7 @@ const modelStore = (() => {
 
   /** A failure of the store, in words for the page. */
   function reason(e) {
-    if (e && e.name === "QuotaExceededError") return "the browser's storage for this site is full";
+    if (e && e.name === "QuotaExceededError") return FULL;
     if (e && e.name === "SecurityError") return "this browser lets the page keep no files here (a private window?)";
     return String(e && e.message ? e.message : e).replace(/\.+$/, ""); // the page ends the sentence
   }
@@ -153,7 +154,7 @@ const modelStore = (() => {
     try {
       const bytes = new TextEncoder().encode(JSON.stringify(entry));
       handle.truncate(0);
-      if (handle.write(bytes, { at: 0 }) !== bytes.byteLength) throw new Error("the disk is full");
+      if (handle.write(bytes, { at: 0 }) !== bytes.byteLength) throw new Error(FULL); // Chromium writes short past the quota
       handle.flush();
     } finally {
       handle.close();
@@ -200,7 +201,7 @@ const modelStore = (() => {
         try {
           const written = handle.write(bytes, { at });
           at += written;
-          if (written !== bytes.byteLength) throw new Error("the disk is full");
+          if (written !== bytes.byteLength) throw new Error(FULL); // Chromium writes short past the quota
         } catch (e) {
           failure = reason(e);
           drop();
