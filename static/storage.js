@@ -52,7 +52,8 @@ async function addKitModels() {
 }
 
 function isKitEntry(m) {
-  const fileName = (name) => typeof name === "string" && /^[^/\\?#]+$/.test(name) && name !== "." && name !== "..";
+  // a name of one path segment; "?" and "#" are fine in a file name, and escaped in its address
+  const fileName = (name) => typeof name === "string" && /^[^/\\]+$/.test(name) && name !== "." && name !== "..";
   return m && typeof m.name === "string" && m.name !== "" && fileName(m.model) && fileName(m.tokenizer);
 }
 

@@ -473,19 +473,24 @@ abstract class OfflineTest extends PagesTest {
     /** java -jar web/target/teallama-web.jar kit DIR with stories260K and an int8 model, once for all tests. */
     static synchronized Path kit(Path sitePath) throws IOException, InterruptedException {
         if (kit == null) {
-            Path out = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "kit-");
-            Path jar = sitePath.resolveSibling("teallama-web.jar");
             String tok512 = Shared.model("tok512.bin").toString();
-            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", jar.toString(), "kit", out.toString(),
-                    "--model", Shared.model("stories260K.bin").toString(), "--tokenizer", tok512,
-                    "--model", Shared.model("random-mini-q80.bin").toString(), "--tokenizer", tok512,
-                    "--site", sitePath.toString()).redirectErrorStream(true).start();
-            String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, process.waitFor(), said);
-            kit = out;
+            kit = writeKit(sitePath, "--model", Shared.model("stories260K.bin").toString(), "--tokenizer", tok512,
+                    "--model", Shared.model("random-mini-q80.bin").toString(), "--tokenizer", tok512);
         }
         return kit;
+    }
+
+    /** java -jar web/target/teallama-web.jar kit DIR with these --model and --tokenizer arguments: DIR. */
+    static Path writeKit(Path sitePath, String... models) throws IOException, InterruptedException {
+        Path out = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "kit-");
+        Path jar = sitePath.resolveSibling("teallama-web.jar");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "kit", out.toString(), "--site", sitePath.toString()));
+        command.addAll(List.of(models));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), said);
+        return out;
     }
 
     /**
@@ -521,6 +526,24 @@ abstract class OfflineTest extends PagesTest {
                     story.page.locator("#model optgroup:first-child option").allTextContents());
         } finally {
             kitServer.close();
+        }
+    }
+
+    /** Files whose names an address must escape ("#" and "?", fine on Linux) make a kit the page lists and runs. */
+    @Test
+    void aDemoKitOfFilesWithNamesToEscapeTellsTheirStory() throws Exception {
+        Path odd = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "odd-");
+        Path model = Files.copy(Shared.model("stories260K.bin"), odd.resolve("tiny #1?.bin"));
+        Path tokenizer = Files.copy(Shared.model("tok512.bin"), odd.resolve("tok#512.bin"));
+        Path oddKit = writeKit(sitePath, "--model", model.toString(), "--tokenizer", tokenizer.toString());
+        try (StaticHost kitServer = new StaticHost(oddKit, "/", false)) {
+            StoryPage story = newStory();
+            story.open(kitServer.url(), case03("local-tiny #1?", null, "autostart", "1"));
+            waitForEnd(story);
+            assertGolden(story);
+            waitFor(story, "document.querySelector('#model optgroup option').textContent.endsWith('offline')");
+            assertEquals("tiny #1? · 1.0 MB · stored, works offline", story.page.textContent("#model optgroup option"));
+            assertTrue(story.page.locator("#notice").isHidden(), story.page.textContent("#notice"));
         }
     }
 }
