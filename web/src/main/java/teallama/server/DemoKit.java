@@ -142,6 +142,10 @@ final class DemoKit {
         if (name.equals("index.json")) {
             throw new Failure(file + ": index.json is the kit's own list of models; rename the file");
         }
+        if (name.contains("\\")) {
+            throw new Failure(file + ": the page takes no file name with \\ (some servers read it as a folder); "
+                    + "rename the file");
+        }
         Path earlier = files.putIfAbsent(name, file);
         if (earlier != null && !Files.isSameFile(earlier, file) && Files.mismatch(earlier, file) != -1) {
             throw new Failure("two different files named " + name + ": " + earlier + " and " + file);

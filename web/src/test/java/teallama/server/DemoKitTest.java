@@ -138,6 +138,13 @@ class DemoKitTest {
     }
 
     @Test
+    void refusesANameThePageWouldRefuse() throws IOException {
+        Path backslash = Files.copy(stories260K, dir.resolve("tiny\\260K.bin"));
+        assertRefused(dir.resolve("kit"), List.of(new DemoKit.Choice(backslash, tok512)),
+                backslash + ": the page takes no file name with \\ (some servers read it as a folder); rename the file");
+    }
+
+    @Test
     void refusesAFolderThatIsNotNewOrEmpty() throws IOException {
         Path full = Files.createDirectories(dir.resolve("full"));
         Files.writeString(full.resolve("keep.txt"), "mine");
