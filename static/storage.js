@@ -143,6 +143,10 @@ function storedItem(entry) {
   remove.textContent = "Remove";
   remove.setAttribute("aria-label", `Remove ${name.textContent}`);
   remove.addEventListener("click", async () => {
+    if (beingRead(entry.url)) {
+      tell(`${name.textContent} is being read for this story: remove it once the model has loaded, or Stop first.`);
+      return;
+    }
     remove.disabled = true;
     await modelStore.remove(entry.url).catch(() => {});
     await showStoredModels();
@@ -150,6 +154,17 @@ function storedItem(entry) {
   });
   item.append(name, size, remove);
   return item;
+}
+
+/** Whether the load under way reads this address from the store, which would break off if it went. */
+function beingRead(url) {
+  if (state() !== "loading") return false;
+  try {
+    const from = sources(); // the model's inputs are disabled while it loads, so they name the load under way
+    return [from.model, from.tokenizer].some((source) => source.url && modelStore.address(source.url) === url);
+  } catch (e) {
+    return false;
+  }
 }
 
 /** A preset whose model and tokenizer are both stored says so in the menu: it works offline. */

@@ -321,6 +321,44 @@ abstract class OfflineTest extends PagesTest {
         assertEquals("Removed stories260K.bin from this browser.", story.status());
     }
 
+    /**
+     * Remove on a model that a load is reading from the store (random weights of 15M's shape, 58 MB,
+     * so that it takes a while) says to wait, and the story goes on; Remove works once it has loaded.
+     */
+    @Test
+    void removeWaitsForTheLoadThatReadsTheModel() {
+        StoryPage story = newStory();
+        Map<String, String> query = Map.of("model", site.root.url() + "models/random15M.bin",
+                "tokenizer", site.root.url() + "models/tokenizer.bin", "temperature", "0", "steps", "8");
+        story.open(site.root.url(), query);
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+
+        story.open(site.root.url(), query);
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+        // Remove the moment the page shows the first bytes from the store (too soon for a poll from here)
+        story.page.evaluate("() => {"
+                + "  const text = document.getElementById('progress-text');"
+                + "  const watch = new MutationObserver(() => {"
+                + "    if (!/^model from storage: [1-9]/.test(text.textContent)) return;"
+                + "    watch.disconnect();"
+                + "    document.querySelector(\"button[aria-label='Remove random15M.bin']\").click();"
+                + "  });"
+                + "  watch.observe(text, {childList: true, characterData: true, subtree: true});"
+                + "  document.getElementById('start').click(); }");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(statusSeen(story).contains("random15M.bin is being read for this story: remove it once the model "
+                + "has loaded, or Stop first."), statusSeen(story));
+        assertEquals(2, stored(story).size());
+
+        story.page.click("button[aria-label='Remove random15M.bin']");
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 1");
+        assertEquals("Removed random15M.bin from this browser.", story.status());
+    }
+
     /** A model that cannot be downloaded (here: nobody answers at its address) offers the stored ones, which run. */
     @Test
     void aModelThatCannotBeDownloadedOffersTheStoredOnes() {
