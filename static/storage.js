@@ -80,6 +80,15 @@ function prepareModels() {
 const storedUi = { summary: document.getElementById("stored-summary"), list: document.getElementById("stored-list"),
   note: document.getElementById("store-note") };
 
+// The store is the origin's, shared by its tabs: a tab that keeps or removes a file tells the others,
+// whose lists and menus would otherwise show what was there when they last looked.
+const storeNews = typeof BroadcastChannel === "function" ? new BroadcastChannel("teallama-store") : null;
+if (storeNews) storeNews.onmessage = () => showStoredModels();
+
+function storeChanged() {
+  if (storeNews) storeNews.postMessage("changed");
+}
+
 async function showStoredModels() {
   const listing = ++stored.listings;
   let entries;
@@ -149,6 +158,7 @@ function storedItem(entry) {
     }
     remove.disabled = true;
     await modelStore.remove(entry.url).catch(() => {});
+    storeChanged();
     await showStoredModels();
     tell(`Removed ${name.textContent} from this browser.`);
   });
@@ -218,6 +228,7 @@ function storageHears(m, stateBefore) {
         announce(storedUi.note.textContent);
       } else {
         askToPersist();
+        storeChanged();
       }
       showStoredModels();
       break;

@@ -359,6 +359,27 @@ abstract class OfflineTest extends PagesTest {
         assertEquals("Removed random15M.bin from this browser.", story.status());
     }
 
+    /** Two tabs: what one keeps or removes shows in the other's list and menu, without a reload. */
+    @Test
+    void theStoredModelsListFollowsTheOtherTabs() {
+        StoryPage first = newStory();
+        first.open(site.root.url(), Map.of());
+        StoryPage second = new StoryPage(watchedPage(first.page.context()));
+        second.open(site.root.url(), Map.of());
+        waitFor(second, "document.getElementById('stored-summary').textContent.startsWith('None yet')");
+
+        first.open(site.root.url(), case03("local-260K", null, "autostart", "1"));
+        waitForEnd(first);
+        assertGolden(first);
+        waitFor(second, "document.querySelectorAll('#stored-list li').length === 2");
+        waitFor(second, "document.querySelector('#model option[value=\"local-260K\"]').textContent.endsWith('offline')");
+
+        second.page.click("button[aria-label='Remove stories260K.bin']");
+        waitFor(first, "document.querySelectorAll('#stored-list li').length === 1");
+        assertEquals(List.of("tok512.bin6 KBRemove"), first.page.locator("#stored-list li").allTextContents());
+        assertEquals("stories260K · 1 MB", first.page.textContent("#model option[value='local-260K']"));
+    }
+
     /** A model that cannot be downloaded (here: nobody answers at its address) offers the stored ones, which run. */
     @Test
     void aModelThatCannotBeDownloadedOffersTheStoredOnes() {
