@@ -454,7 +454,13 @@ async function readBlocks(source, what, signal, onSize, consume, shared, keepers
         result = await reader.read();
       } catch (e) {
         if (signal.aborted) throw e;
-        throw new Error(`${name}: ${from === "storage" ? "reading it from storage" : "the download"} broke off ` +
+        if (from === "storage") {
+          // removed in another tab (Chromium then calls it a network error), or broken: the next load downloads it
+          await modelStore.remove(source.url).catch(() => {});
+          throw new Error(`${name}: its copy in this browser's storage could not be read after ${loaded} of ${size} ` +
+            "bytes (removed in another tab?); Start downloads it again");
+        }
+        throw new Error(`${name}: ${from === "file" ? "reading it" : "the download"} broke off ` +
           `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
       }
       if (signal.aborted) throw new Error("stopped"); // a file or the store does not hear the signal

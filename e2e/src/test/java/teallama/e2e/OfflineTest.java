@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
@@ -357,6 +358,45 @@ abstract class OfflineTest extends PagesTest {
         story.page.click("button[aria-label='Remove random15M.bin']");
         waitFor(story, "document.querySelectorAll('#stored-list li').length === 1");
         assertEquals("Removed random15M.bin from this browser.", story.status());
+    }
+
+    /**
+     * A model removed from the store while a load reads it, as another tab's Remove does (here the
+     * page's own store, called directly), ends the load saying so, and the next Start downloads it.
+     */
+    @Test
+    void aStoredModelRemovedWhileItIsReadIsDownloadedAgain() {
+        StoryPage story = newStory();
+        String model = site.root.url() + "models/random15M.bin";
+        Map<String, String> query = Map.of("model", model, "tokenizer", site.root.url() + "models/tokenizer.bin",
+                "temperature", "0", "steps", "8");
+        story.open(site.root.url(), query);
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+
+        story.open(site.root.url(), query);
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+        story.page.evaluate("(model) => {"
+                + "  const text = document.getElementById('progress-text');"
+                + "  const watch = new MutationObserver(() => {"
+                + "    if (!/^model from storage: [1-9]/.test(text.textContent)) return;"
+                + "    watch.disconnect();"
+                + "    modelStore.remove(model);"
+                + "  });"
+                + "  watch.observe(text, {childList: true, characterData: true, subtree: true});"
+                + "  document.getElementById('start').click(); }", model);
+        story.waitForState("done", "error");
+        assertEquals("error", story.state());
+        assertTrue(story.status().matches(Pattern.quote(model) + ": its copy in this browser's storage "
+                + "could not be read after \\d+ of 60816028 bytes \\(removed in another tab\\?\\); Start downloads it again"),
+                story.status());
+
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(statusSeen(story).contains("Downloading the model…"), statusSeen(story));
     }
 
     /** Two tabs: what one keeps or removes shows in the other's list and menu, without a reload. */
