@@ -63,7 +63,7 @@ const pageStays = (() => {
 
   function newBuildWaiting(waiting) {
     if (untouched()) {
-      takeOver(waiting);
+      waiting.postMessage("take-over if alone"); // it answers when another tab of the site is open
     } else {
       offerReload("A new version of Teallama is ready.", waiting);
     }
@@ -83,6 +83,10 @@ const pageStays = (() => {
   }
   const mayReload = !self.crossOriginIsolated && !flagged();
   if (!mayReload) stays();
+
+  serviceWorkers.addEventListener("message", (event) => {
+    if (event.data === "others use the old build") offerReload("A new version of Teallama is ready.", event.source);
+  });
 
   serviceWorkers.addEventListener("controllerchange", () => {
     if (!controlled) {

@@ -22,6 +22,7 @@ self.addEventListener("install", (event) => event.waitUntil(cacheBuild()));
 self.addEventListener("activate", (event) => event.waitUntil(deleteOldBuilds().then(() => self.clients.claim())));
 self.addEventListener("message", (event) => {
   if (event.data === "take-over") self.skipWaiting();
+  if (event.data === "take-over if alone") event.waitUntil(takeOverIfAlone(event.source));
 });
 self.addEventListener("fetch", onFetch);
 
@@ -58,6 +59,20 @@ async function cacheBuild() {
 async function deleteOldBuilds() {
   for (const name of await caches.keys()) {
     if (name.startsWith(SITE_CACHE) && name !== SITE_CACHE + BUILD) await caches.delete(name);
+  }
+}
+
+/**
+ * A page nobody has used asks for the new build: it takes over unless another page of the site is
+ * open, which may be in use, and whose old build would have its files replaced under it (a shard
+ * worker it starts would run the new build's code); the asker then offers to reload.
+ */
+async function takeOverIfAlone(asker) {
+  const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  if (pages.every((page) => page.id === asker.id || !new URL(page.url).pathname.startsWith(scope.pathname))) {
+    await self.skipWaiting();
+  } else {
+    asker.postMessage("others use the old build");
   }
 }
 

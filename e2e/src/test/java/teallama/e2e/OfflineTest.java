@@ -521,12 +521,7 @@ abstract class OfflineTest extends PagesTest {
      */
     @Test
     void aNewBuildReplacesTheOldOneWithOneReload() throws IOException {
-        Path copy = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "site-");
-        try (var files = Files.walk(sitePath)) {
-            for (Path file : files.filter((f) -> !f.equals(sitePath)).toList()) {
-                Files.copy(file, copy.resolve(sitePath.relativize(file).toString()));
-            }
-        }
+        Path copy = copyOfSite();
         try (StaticHost host = new StaticHost(copy, "/", false)) {
             AtomicInteger navigations = new AtomicInteger();
             StoryPage story = newStory(navigations);
@@ -549,6 +544,52 @@ abstract class OfflineTest extends PagesTest {
             assertTrue(String.valueOf(story.page.evaluate("fetch('style.css').then((r) => r.text())"))
                     .endsWith("/* the next build */\n"));
         }
+    }
+
+    /**
+     * A new build found by a page nobody has used, while another tab of the site is open (here
+     * after a story): the new build waits, so that the other tab's files are not replaced under
+     * it, and both offer to reload; a Reload switches both (and reloads the one clicked).
+     */
+    @Test
+    void aNewBuildWaitsWhileAnotherTabIsOpen() throws IOException {
+        Path copy = copyOfSite();
+        try (StaticHost host = new StaticHost(copy, "/", false)) {
+            StoryPage used = newStory();
+            used.open(host.url(), case03("models/stories260K.bin", "models/tok512.bin", "autostart", "1"));
+            waitForEnd(used);
+            assertGolden(used);
+            waitFor(used, "crossOriginIsolated");
+
+            Files.writeString(copy.resolve("style.css"), "\n/* the next build */\n", StandardOpenOption.APPEND);
+            SiteManifest.main(new String[] {copy.toString()});
+            StoryPage fresh = new StoryPage(watchedPage(used.page.context()));
+            fresh.open(host.url(), Map.of());
+            waitFor(used, "document.getElementById('update-notice') !== null");
+            assertTrue(!String.valueOf(used.page.evaluate("fetch('style.css').then((r) => r.text())"))
+                    .endsWith("/* the next build */\n"), "the tab in use keeps its build");
+            assertEquals("A new version of Teallama is ready. Reload", used.page.textContent("#update-notice"));
+            waitFor(fresh, "document.getElementById('update-notice') !== null");
+            assertEquals("A new version of Teallama is ready. Reload", fresh.page.textContent("#update-notice"));
+
+            fresh.page.click("#update-notice button");
+            waitFor(fresh, "crossOriginIsolated && document.getElementById('update-notice') === null");
+            assertTrue(String.valueOf(fresh.page.evaluate("fetch('style.css').then((r) => r.text())"))
+                    .endsWith("/* the next build */\n"));
+            assertTrue(String.valueOf(used.page.evaluate("fetch('style.css').then((r) => r.text())"))
+                    .endsWith("/* the next build */\n"), "the Reload of one tab switched both");
+        }
+    }
+
+    /** A copy of the built site, to build anew. */
+    private Path copyOfSite() throws IOException {
+        Path copy = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "site-");
+        try (var files = Files.walk(sitePath)) {
+            for (Path file : files.filter((f) -> !f.equals(sitePath)).toList()) {
+                Files.copy(file, copy.resolve(sitePath.relativize(file).toString()));
+            }
+        }
+        return copy;
     }
 
     /** The names of the site's caches, comma-separated (a page that is reloading answers after it). */
