@@ -49,7 +49,8 @@ const pageStays = (() => {
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = "Reload";
-    button.addEventListener("click", () => (waiting ? takeOver(waiting) : location.reload()));
+    // a build that another tab has switched to since is no longer waiting: this page just reloads
+    button.addEventListener("click", () => (waiting && waiting.state === "installed" ? takeOver(waiting) : location.reload()));
     notice.append(text + " ", button);
     document.querySelector("main").prepend(notice);
   }

@@ -578,6 +578,12 @@ abstract class OfflineTest extends PagesTest {
                     .endsWith("/* the next build */\n"));
             assertTrue(String.valueOf(used.page.evaluate("fetch('style.css').then((r) => r.text())"))
                     .endsWith("/* the next build */\n"), "the Reload of one tab switched both");
+            // the other tab's Reload, offered for a build that has taken over since, still reloads it
+            AtomicInteger navigations = new AtomicInteger();
+            used.page.onFrameNavigated(frame -> navigations.incrementAndGet());
+            used.page.click("#update-notice button");
+            waitFor(used, "crossOriginIsolated && document.getElementById('update-notice') === null");
+            assertEquals(1, navigations.get());
         }
     }
 
