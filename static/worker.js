@@ -321,6 +321,10 @@ async function request(url, signal, range, ifRange) {
     response = await fetch(url, { signal, headers });
   } catch (e) {
     if (signal.aborted) throw e;
+    // (a server on this machine answers offline too, so its failure is not the network's)
+    if (!navigator.onLine && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(new URL(url, self.location.href).hostname)) {
+      throw new Error(`${url}: could not download it, as this device is offline`);
+    }
     throw new Error(`${url}: could not download it (${describe(e)}); check the address and your ` +
       "connection, and that the server allows downloads from other sites (CORS)");
   }

@@ -438,6 +438,16 @@ abstract class OfflineTest extends PagesTest {
         assertTrue(story.status().startsWith("http://127.0.0.1:9/stories15M.bin: could not download it"), story.status());
         assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));
 
+        // offline, the page says so rather than suspect the address or the server (of another machine)
+        story.page.context().setOffline(true);
+        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
+        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        assertEquals("https://models.invalid/stories15M.bin: could not download it, as this device is offline",
+                story.status());
+        assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));
+
         story.page.click("#store-note button[data-model='local-260K']");
         story.waitForState("done", "error");
         assertGolden(story);
