@@ -1,8 +1,8 @@
 "use strict";
 // Registers the service worker (sw.js), which keeps the site for use offline and adds the headers
 // that make the page cross-origin isolated where the host sends none (GitHub Pages). Such a page
-// is reloaded once, when the worker first takes it over; a flag in sessionStorage makes sure it
-// is only once, so a browser that stays unisolated never loops. A new build takes over at once
+// is reloaded once, when the worker first takes it over, unless a story has started in it; a flag
+// in sessionStorage makes sure it is only once, so a browser that stays unisolated never loops. A new build takes over at once
 // on a page nobody has used yet, and elsewhere the page offers to reload.
 //
 // pageStays resolves once the page knows it will not reload itself, so that a story asked for
@@ -91,8 +91,13 @@ const pageStays = (() => {
 
   serviceWorkers.addEventListener("controllerchange", () => {
     if (!controlled) {
-      // the first worker took this page over: its answers make the next load isolated
-      if (mayReload) reloadOnce();
+      // the first worker took this page over: its answers make the next load isolated; a page in
+      // use keeps its story and runs one thread until then
+      if (mayReload && untouched()) {
+        reloadOnce();
+      } else {
+        stays();
+      }
     } else if (tookOver || untouched()) {
       location.reload();
     } else {

@@ -507,6 +507,32 @@ abstract class OfflineTest extends PagesTest {
         }
     }
 
+    /**
+     * On the first visit to a host without headers, a story started at once (here: its model
+     * arrives slowly) is not cut off by the reload for isolation, nor wiped out once told: the page
+     * runs it on one thread, and the next load is isolated.
+     */
+    @Test
+    void theFirstVisitDoesNotReloadUnderAStory() {
+        try (StaticHost host = new StaticHost(sitePath, "/", false)) {
+            AtomicInteger navigations = new AtomicInteger();
+            StoryPage story = newStory(navigations);
+            // Start as soon as the page can, long before the worker has cached the site
+            story.page.context().addInitScript(
+                    "document.addEventListener('DOMContentLoaded', () => document.getElementById('start').click())");
+            story.open(host.url(), case03("models/slow/stories260K.bin", "models/tok512.bin"));
+            waitForEnd(story);
+            assertGolden(story);
+            waitFor(story, "navigator.serviceWorker.controller !== null");
+            story.page.waitForTimeout(500);
+            assertEquals(1, navigations.get(), "no reload under the story");
+
+            story.page.reload();
+            waitFor(story, "document.readyState === 'complete' && navigator.serviceWorker.controller !== null");
+            assertEquals(true, story.page.evaluate("crossOriginIsolated"));
+        }
+    }
+
     /** Where the worker's answers cannot make the page isolated, it reloads once, never again, and runs one thread. */
     @Test
     void aPageTheWorkerCannotIsolateReloadsOnceAndRunsOneThread() {
