@@ -213,6 +213,7 @@ function duration(seconds) {
 // formatting
 
 function megabytes(bytes) {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`; // a browser's quota: "289412.3 MB" reads badly
   return bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 

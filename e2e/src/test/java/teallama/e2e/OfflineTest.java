@@ -312,6 +312,8 @@ abstract class OfflineTest extends PagesTest {
                 story.page.locator("#stored-list li").allTextContents());
         String summary = story.page.textContent("#stored-summary");
         assertTrue(summary.startsWith("2 files, 1.0 MB in all. This browser lets the site keep up to "), summary);
+        assertTrue(summary.matches(".* up to \\d+(\\.\\d (MB|GB)| KB) \\(.*"), summary);
+        assertEquals("5.0 GB", story.page.evaluate("megabytes(5 * 2 ** 30)"), "a quota in gigabytes");
         assertTrue(story.page.textContent("#model option[value='local-260K']").endsWith(" · stored, works offline"));
 
         story.page.click("button[aria-label='Remove stories260K.bin']");
