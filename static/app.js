@@ -321,8 +321,9 @@ function onWorkerMessage(m) {
     case "progress":
       if (m.what === "model" && m.loaded === 0) forgetModel();
       showProgress(ui, m);
+      // from the store or a local file nothing is downloaded: offline, that word would mislead
       setState("loading", m.from === "network" ? `Downloading the ${m.what}…`
-        : `Reading the ${m.what}${m.from === "storage" ? " from storage" : ""}…`); // nothing is downloaded: offline, that word would mislead
+        : `Reading the ${m.what}${m.from === "storage" ? " from storage" : ""}…`);
       break;
     case "ready":
       forgetProgress();

@@ -2,8 +2,9 @@
 // Registers the service worker (sw.js), which keeps the site for use offline and adds the headers
 // that make the page cross-origin isolated where the host sends none (GitHub Pages). Such a page
 // is reloaded once, when the worker first takes it over, unless a story has started in it; a flag
-// in sessionStorage makes sure it is only once, so a browser that stays unisolated never loops. A new build takes over at once
-// on a page nobody has used yet, and elsewhere the page offers to reload.
+// in sessionStorage makes sure it is only once, so a browser that stays unisolated never loops. A
+// new build takes over at once on a page nobody has used yet when no other tab of the site is
+// open, and elsewhere the page offers to reload.
 //
 // pageStays resolves once the page knows it will not reload itself, so that a story asked for
 // by a link (autostart) does not start only to be cut short.
@@ -50,7 +51,8 @@ const pageStays = (() => {
     button.type = "button";
     button.textContent = "Reload";
     // a build that another tab has switched to since is no longer waiting: this page just reloads
-    button.addEventListener("click", () => (waiting && waiting.state === "installed" ? takeOver(waiting) : location.reload()));
+    button.addEventListener("click",
+      () => (waiting && waiting.state === "installed" ? takeOver(waiting) : location.reload()));
     notice.append(text + " ", button);
     document.querySelector("main").prepend(notice);
   }

@@ -1,8 +1,11 @@
 package teallama.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -33,5 +36,65 @@ class ChromiumOfflineTest extends OfflineTest {
                 + "The story runs all the same.", story.page.textContent("#store-note"));
         waitFor(story, "document.querySelectorAll('#stored-list li').length === 1");
         assertEquals(List.of(site.root.url() + "models/tok512.bin"), stored(story));
+    }
+
+    /** A download that fails offline says so, rather than suspect the address or the server (of another machine). */
+    @Test
+    void aDownloadOfflineSaysSo() {
+        StoryPage story = newStory();
+        story.open(site.root.url(), case03("local-260K", null, "autostart", "1"));
+        waitForEnd(story);
+        assertGolden(story);
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+
+        story.page.context().setOffline(true);
+        story.page.selectOption("#model", "url");
+        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
+        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        assertEquals("https://models.invalid/stories15M.bin: could not download it, as this device is offline",
+                story.status());
+        assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));
+    }
+
+    /**
+     * A model removed from the store while a load reads it, as another tab's Remove does (here the
+     * page's own store, called directly), ends the load saying so, and the next Start downloads it.
+     * (Chromium breaks off reading a removed file; Firefox was not at hand to see what it does.)
+     */
+    @Test
+    void aStoredModelRemovedWhileItIsReadIsDownloadedAgain() {
+        StoryPage story = newStory();
+        String model = site.root.url() + "models/random15M.bin";
+        Map<String, String> query = Map.of("model", model, "tokenizer", site.root.url() + "models/tokenizer.bin",
+                "temperature", "0", "steps", "8");
+        story.open(site.root.url(), query);
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+
+        story.open(site.root.url(), query);
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+        story.page.evaluate("(model) => {"
+                + "  const text = document.getElementById('progress-text');"
+                + "  const watch = new MutationObserver(() => {"
+                + "    if (!/^model from storage: [1-9]/.test(text.textContent)) return;"
+                + "    watch.disconnect();"
+                + "    modelStore.remove(model);"
+                + "  });"
+                + "  watch.observe(text, {childList: true, characterData: true, subtree: true});"
+                + "  document.getElementById('start').click(); }", model);
+        story.waitForState("done", "error");
+        assertEquals("error", story.state());
+        assertTrue(story.status().matches(Pattern.quote(model) + ": its copy in this browser's storage "
+                + "could not be read after \\d+ of 60816028 bytes \\(removed in another tab\\?\\); Start downloads it again"),
+                story.status());
+
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(statusSeen(story).contains("Downloading the model…"), statusSeen(story));
     }
 }

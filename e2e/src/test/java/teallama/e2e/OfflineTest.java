@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
@@ -362,45 +361,6 @@ abstract class OfflineTest extends PagesTest {
         assertEquals("Removed random15M.bin from this browser.", story.status());
     }
 
-    /**
-     * A model removed from the store while a load reads it, as another tab's Remove does (here the
-     * page's own store, called directly), ends the load saying so, and the next Start downloads it.
-     */
-    @Test
-    void aStoredModelRemovedWhileItIsReadIsDownloadedAgain() {
-        StoryPage story = newStory();
-        String model = site.root.url() + "models/random15M.bin";
-        Map<String, String> query = Map.of("model", model, "tokenizer", site.root.url() + "models/tokenizer.bin",
-                "temperature", "0", "steps", "8");
-        story.open(site.root.url(), query);
-        story.page.click("#start");
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
-
-        story.open(site.root.url(), query);
-        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
-        story.page.evaluate("(model) => {"
-                + "  const text = document.getElementById('progress-text');"
-                + "  const watch = new MutationObserver(() => {"
-                + "    if (!/^model from storage: [1-9]/.test(text.textContent)) return;"
-                + "    watch.disconnect();"
-                + "    modelStore.remove(model);"
-                + "  });"
-                + "  watch.observe(text, {childList: true, characterData: true, subtree: true});"
-                + "  document.getElementById('start').click(); }", model);
-        story.waitForState("done", "error");
-        assertEquals("error", story.state());
-        assertTrue(story.status().matches(Pattern.quote(model) + ": its copy in this browser's storage "
-                + "could not be read after \\d+ of 60816028 bytes \\(removed in another tab\\?\\); Start downloads it again"),
-                story.status());
-
-        story.page.click("#start");
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        assertTrue(statusSeen(story).contains("Downloading the model…"), statusSeen(story));
-    }
-
     /** Two tabs: what one keeps or removes shows in the other's list and menu, without a reload. */
     @Test
     void theStoredModelsListFollowsTheOtherTabs() {
@@ -438,16 +398,6 @@ abstract class OfflineTest extends PagesTest {
         story.waitForState("error", "done");
         assertEquals("error", story.state());
         assertTrue(story.status().startsWith("http://127.0.0.1:9/stories15M.bin: could not download it"), story.status());
-        assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));
-
-        // offline, the page says so rather than suspect the address or the server (of another machine)
-        story.page.context().setOffline(true);
-        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
-        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
-        story.page.click("#start");
-        story.waitForState("error", "done");
-        assertEquals("https://models.invalid/stories15M.bin: could not download it, as this device is offline",
-                story.status());
         assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));
 
         story.page.click("#store-note button[data-model='local-260K']");
