@@ -159,9 +159,17 @@ function showColours() {
 }
 
 // ----------------------------------------------------------------------------
-// the story: one element per position, each holding its text as a text node
+// the story: one element per position, each holding its text as a text node, in passages
 
-let unshown = null;      // a fragment of the pieces that arrived since the last frame
+// The story is laid out in passages, blocks of at most PASSAGE_TOKENS tokens: in one block, each
+// token drawn laid out the whole story again (at 100000 tokens, Chromium took seconds a frame and
+// the page stopped answering). A passage ends after a piece that ends a line, so that the text
+// flows as in one block; a story that writes PASSAGE_TOKENS tokens without a newline breaks the
+// line there.
+const PASSAGE_TOKENS = 1000;
+let passage = null;        // { element, tokens, shown, full } of the passage pieces go into
+let unshownPassages = null; // a fragment of the passages begun since the last frame
+let unshown = null;      // a fragment of the pieces that arrived since the last frame, for a passage shown
 let lastCount = null;    // the token message that counted them
 let followEnd = false;   // the reader was at the story's end when pieces went in: scroll there next frame
 let frameAsked = false;
@@ -173,6 +181,8 @@ let frameShown = -Infinity; // when showPieces last ran (performance.now())
 const FRAME_GAP_MS = 50;
 
 function clearStory() {
+  passage = null;
+  unshownPassages = null;
   unshown = null;
   lastCount = null;
   followEnd = false;
@@ -192,8 +202,20 @@ function appendPiece(text, m) {
   if (m && m.prompt) piece.dataset.prompt = "";
   if (m) markToken(piece, m);
   piece.append(document.createTextNode(text));
-  if (unshown === null) unshown = document.createDocumentFragment();
-  unshown.append(piece);
+  if (passage === null || passage.full) {
+    passage = { element: document.createElement("div"), tokens: 0, shown: false, full: false };
+    passage.element.className = "passage";
+    if (unshownPassages === null) unshownPassages = document.createDocumentFragment();
+    unshownPassages.append(passage.element);
+  }
+  if (passage.shown) {
+    if (unshown === null) unshown = document.createDocumentFragment();
+    unshown.append(piece);
+  } else {
+    passage.element.append(piece);
+  }
+  passage.tokens++;
+  passage.full = text.endsWith("\n") || passage.tokens >= PASSAGE_TOKENS;
   askFrame();
 }
 
@@ -219,10 +241,13 @@ function showPieces() {
   const box = ui.output;
   if (followEnd) box.scrollTop = box.scrollHeight;
   followEnd = false;
-  if (unshown !== null) {
+  if (unshown !== null || unshownPassages !== null) {
     followEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
-    box.append(unshown);
+    if (unshown !== null) box.lastElementChild.append(unshown); // the passage shown last, before the new ones
+    if (unshownPassages !== null) box.append(unshownPassages);
     unshown = null;
+    unshownPassages = null;
+    passage.shown = true;
     if (followEnd) askFrame();
   }
   if (lastCount !== null) showSpeed(lastCount);

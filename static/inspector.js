@@ -237,16 +237,22 @@ function tokenAt(output, target) {
   return span && output.contains(span) ? span : null;
 }
 
+/** The token after (or before) span, in its passage or the next (or the one before): see app.js's appendPiece. */
 function nextToken(span, forward) {
-  let next = forward ? span.nextElementSibling : span.previousElementSibling;
-  while (next && !next.hasAttribute("data-token")) next = forward ? next.nextElementSibling : next.previousElementSibling;
-  return next;
+  const step = (element) => forward ? element.nextElementSibling : element.previousElementSibling;
+  let next = step(span);
+  for (let passage = span.parentElement; ;) {
+    while (next && !next.hasAttribute("data-token")) next = step(next);
+    if (next) return next;
+    passage = step(passage);
+    if (passage === null) return null;
+    next = forward ? passage.firstElementChild : passage.lastElementChild;
+  }
 }
 
 function lastToken(output) {
-  let last = output.lastElementChild;
-  while (last && !last.hasAttribute("data-token")) last = last.previousElementSibling;
-  return last;
+  const tokens = output.querySelectorAll("[data-token]");
+  return tokens.length > 0 ? tokens[tokens.length - 1] : null;
 }
 
 /** Makes span the story's place in the tab order, shows it, and focuses it. */

@@ -77,11 +77,11 @@ class ChromiumScreenshotsTest {
             // pointed at on a desktop (with the story's card in view) and tapped on a phone
             story.page.check("#colour");
             story.page.evaluate("() => document.activeElement.blur()");
-            int word = ((Number) story.page.evaluate("Array.from(document.querySelectorAll('#output > [data-token]"
+            int word = ((Number) story.page.evaluate("Array.from(document.querySelectorAll('#output [data-token]"
                     + ":not([data-prompt])')).findIndex((s) => s.dataset.band < 2 && /^ [a-z]{3,}$/.test(s.textContent))"))
                     .intValue();
             assertTrue(word >= 0, story.output());
-            String token = "#output > [data-token]:not([data-prompt]) >> nth=" + word;
+            String token = "#output [data-token]:not([data-prompt]) >> nth=" + word;
             if (width < 640) {
                 story.page.tap(token);
             } else {

@@ -71,7 +71,7 @@ abstract class InspectorPageTest extends PagesTest {
     @SuppressWarnings("unchecked")
     static List<String> tokenIds(StoryPage story) {
         return (List<String>) story.page.evaluate(
-                "Array.from(document.querySelectorAll('#output > [data-token]'), (s) => s.dataset.token)");
+                "Array.from(document.querySelectorAll('#output [data-token]'), (s) => s.dataset.token)");
     }
 
     /** The inspector's rows once their texts, which the page asks the worker for, are in. */
@@ -94,7 +94,7 @@ abstract class InspectorPageTest extends PagesTest {
 
     /** The nth token span (from 0) that the model wrote (not the prompt's). */
     static String generated(int n) {
-        return "#output > [data-token]:not([data-prompt]) >> nth=" + n;
+        return "#output [data-token]:not([data-prompt]) >> nth=" + n;
     }
 
     private static final Tokenizer TOK512 = Shared.loadTokenizer("tok512.bin", 512);
@@ -178,7 +178,7 @@ abstract class InspectorPageTest extends PagesTest {
                 "data-token"));
         assertTrue(story.page.textContent("#inspector").contains("Below the dashed line: cut by top-p 0.9"));
 
-        story.page.hover("#output > [data-prompt] >> nth=2");
+        story.page.hover("#output [data-prompt] >> nth=2");
         story.waitUntil("() => document.getElementById('inspector').textContent.includes('The prompt forced this token')", null);
         assertRowsAre(probs.get(2), rows(story));
         assertEquals("true", story.page.evaluate("String(document.querySelector('#inspector tr[data-sampled] .tag')"
@@ -193,7 +193,7 @@ abstract class InspectorPageTest extends PagesTest {
                 "autostart", "1"));
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
-        story.page.locator("#output > [data-prompt]").filter(new Locator.FilterOptions().setHasText("<")).first().hover();
+        story.page.locator("#output [data-prompt]").filter(new Locator.FilterOptions().setHasText("<")).first().hover();
         story.waitUntil("() => document.querySelector('#inspector tr[data-sampled]') !== null", null);
         waitForTexts(story);
         String sampledText = (String) story.page.evaluate("document.querySelector('#inspector tr[data-sampled] .piece').textContent");
@@ -224,7 +224,7 @@ abstract class InspectorPageTest extends PagesTest {
         assertEquals(1, story.page.locator("#output [tabindex]").count(), "one token in the tab order");
         story.page.focus("#link");
         story.page.keyboard().press("Tab");
-        assertEquals(story.page.getAttribute("#output > [data-token] >> nth=0", "data-token"), active(story, "token"),
+        assertEquals(story.page.getAttribute("#output [data-token] >> nth=0", "data-token"), active(story, "token"),
                 "Tab enters the story at its first token");
         assertEquals("0", active(story, "tabindex"));
         assertEquals("inspector-title inspector-why", active(story, "describedby"));
@@ -234,7 +234,7 @@ abstract class InspectorPageTest extends PagesTest {
         for (int i = 0; i < 6; i++) {
             story.page.keyboard().press("ArrowRight");
         }
-        assertEquals(story.page.getAttribute("#output > [data-token] >> nth=6", "data-token"), active(story, "token"));
+        assertEquals(story.page.getAttribute("#output [data-token] >> nth=6", "data-token"), active(story, "token"));
         assertSampledRowIsTheActiveToken(story);
         assertTrue(story.page.textContent("#inspector").contains("position 7"), story.page.textContent("#inspector"));
         story.page.keyboard().press("ArrowLeft");
@@ -243,7 +243,7 @@ abstract class InspectorPageTest extends PagesTest {
         assertEquals(1, story.page.locator("#output [aria-describedby]").count());
 
         story.page.keyboard().press("End");
-        assertEquals(story.page.getAttribute("#output > [data-token] >> nth=-1", "data-token"), active(story, "token"));
+        assertEquals(story.page.getAttribute("#output [data-token] >> nth=-1", "data-token"), active(story, "token"));
         assertSampledRowIsTheActiveToken(story);
         story.page.keyboard().press("Home");
         assertTrue(story.page.textContent("#inspector").contains("position 1"));
@@ -254,7 +254,7 @@ abstract class InspectorPageTest extends PagesTest {
         assertEquals(false, story.page.evaluate("document.getElementById('output').contains(document.activeElement)"));
         assertEquals("inspector", story.page.evaluate("document.activeElement.id"), "the inspector scrolls by keyboard too");
         story.page.keyboard().press("Shift+Tab");
-        assertEquals(story.page.getAttribute("#output > [data-token] >> nth=1", "data-token"), active(story, "token"));
+        assertEquals(story.page.getAttribute("#output [data-token] >> nth=1", "data-token"), active(story, "token"));
     }
 
     private static String active(StoryPage story, String what) {
@@ -276,17 +276,17 @@ abstract class InspectorPageTest extends PagesTest {
             String background = "s => getComputedStyle(document.querySelector(s)).backgroundColor";
             assertFalse(story.page.isChecked("#colour"), "off by default");
             assertFalse(story.page.isVisible("#legend"));
-            String plain = (String) story.page.evaluate(background, "#output > [data-band]:not([data-prompt])");
+            String plain = (String) story.page.evaluate(background, "#output [data-band]:not([data-prompt])");
 
             story.page.check("#colour");
             assertTrue(story.page.isVisible("#legend"));
             // each generated token's band is that of the probability of its chosen row
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> spans = (List<Map<String, Object>>) story.page.evaluate(
-                    "Array.from(document.querySelectorAll('#output > [data-token]:not([data-prompt])'), (s) => ({"
+                    "Array.from(document.querySelectorAll('#output [data-token]:not([data-prompt])'), (s) => ({"
                             + " band: s.dataset.band, colour: getComputedStyle(s).backgroundColor,"
                             + " swatch: getComputedStyle(document.querySelector(`.swatch[data-band='${s.dataset.band}']`)).backgroundColor }))");
-            assertEquals(story.page.locator("#output > [data-token]:not([data-prompt])").count(), spans.size());
+            assertEquals(story.page.locator("#output [data-token]:not([data-prompt])").count(), spans.size());
             assertTrue(spans.stream().allMatch((s) -> s.get("band") != null), "every generated token has a band");
             for (int n = 0; n < 6; n++) {
                 story.page.hover(generated(n));
@@ -315,7 +315,7 @@ abstract class InspectorPageTest extends PagesTest {
 
             story.page.uncheck("#colour");
             assertFalse(story.page.isVisible("#legend"));
-            assertEquals(plain, story.page.evaluate(background, "#output > [data-band='0']:not([data-prompt])"));
+            assertEquals(plain, story.page.evaluate(background, "#output [data-band='0']:not([data-prompt])"));
             story.page.check("#colour");
             story.page.reload();
             assertTrue(story.page.isChecked("#colour"), "kept across visits");
@@ -384,8 +384,8 @@ abstract class InspectorPageTest extends PagesTest {
             byte[] shown = (story.output() + "\n").getBytes(StandardCharsets.UTF_8);
             assertArrayEquals(c.expected(), shown, () -> c + " expected:\n"
                     + new String(c.expected(), StandardCharsets.UTF_8) + "\nfound:\n" + story.output());
-            assertEquals(story.page.locator("#output > [data-token]").count(),
-                    story.page.locator("#output > [data-band]").count(), c + ": every token was inspected");
+            assertEquals(story.page.locator("#output [data-token]").count(),
+                    story.page.locator("#output [data-band]").count(), c + ": every token was inspected");
         }
     }
 }

@@ -139,16 +139,16 @@ abstract class NewUserPageTest extends PagesTest {
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
         assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
-        assertEquals(story.tokens(), story.page.locator("#output > span").count(), "one span per token message");
-        assertEquals(0, story.page.locator("#output > :not(span), #output span *").count(), "spans of text only");
-        assertEquals(runcPromptTokens("tok512.bin", c.prompt()), story.page.locator("#output > [data-prompt]").count());
-        assertEquals(c.prompt(), story.page.evaluate("Array.from(document.querySelectorAll('#output > [data-prompt]'),"
+        assertEquals(story.tokens(), story.page.locator("#output > .passage > span").count(), "one span per token message, in passages");
+        assertEquals(0, story.page.locator("#output > :not(.passage), #output > .passage > :not(span), #output span *").count(), "spans of text only");
+        assertEquals(runcPromptTokens("tok512.bin", c.prompt()), story.page.locator("#output [data-prompt]").count());
+        assertEquals(c.prompt(), story.page.evaluate("Array.from(document.querySelectorAll('#output [data-prompt]'),"
                 + " (s) => s.textContent).join('')"));
-        assertEquals(true, story.page.evaluate("Array.from(document.querySelectorAll('#output > span')).every((s, i, all) =>"
+        assertEquals(true, story.page.evaluate("Array.from(document.querySelectorAll('#output > .passage > span')).every((s, i, all) =>"
                 + " !s.hasAttribute('data-prompt') || i === 0 || all[i - 1].hasAttribute('data-prompt'))"),
                 "the prompt's spans come first");
-        assertNotEquals(story.page.evaluate("getComputedStyle(document.querySelector('#output > [data-prompt]')).backgroundColor"),
-                story.page.evaluate("getComputedStyle(document.querySelector('#output > span:not([data-prompt])')).backgroundColor"),
+        assertNotEquals(story.page.evaluate("getComputedStyle(document.querySelector('#output [data-prompt]')).backgroundColor"),
+                story.page.evaluate("getComputedStyle(document.querySelector('#output > .passage > span:not([data-prompt])')).backgroundColor"),
                 "the prompt looks different");
     }
 

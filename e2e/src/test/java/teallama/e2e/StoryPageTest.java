@@ -205,7 +205,7 @@ abstract class StoryPageTest {
         story.page.evaluate("() => { window.drawn = [];"
                 + " new MutationObserver((records) => { if (records.some((r) => r.addedNodes.length > 0))"
                 + " window.drawn.push(performance.now()); })"
-                + " .observe(document.getElementById('output'), {childList: true}); }");
+                + " .observe(document.getElementById('output'), {childList: true, subtree: true}); }");
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
@@ -409,7 +409,7 @@ abstract class StoryPageTest {
         assertEquals("done", story.state(), story.status());
         assertTrue(story.output().startsWith(prompt), story.output());
         // one span per position, each holding a text node: no element was made from the story
-        assertEquals(0, story.page.locator("#output > :not(span), #output span *").count(), "only the page's spans");
+        assertEquals(0, story.page.locator("#output > :not(.passage), #output > .passage > :not(span), #output span *").count(), "only the page's spans");
         assertEquals(List.of(), dialogs);
     }
 
