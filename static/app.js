@@ -393,7 +393,7 @@ function onWorkerMessage(m) {
       showSpeed(m);
       const end = endOfStory(m);
       setState(m.reason === "stopped" ? "stopped" : "done", end);
-      announce(m.tokens > 0 ? `${end} ${m.tokens} tokens.` : end);
+      announce(m.tokens > 0 ? `${end} ${m.tokens} ${m.tokens === 1 ? "token" : "tokens"}.` : end);
       keepStoryInView();
       break;
     }

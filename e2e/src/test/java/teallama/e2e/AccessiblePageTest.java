@@ -61,6 +61,11 @@ abstract class AccessiblePageTest extends PagesTest {
         assertEquals(List.of("Starting the story.", "Writing the story.", story.status() + " 60 tokens."), heard);
         assertEquals("false", story.page.getAttribute("#output", "aria-busy"));
 
+        story.page.fill("#steps", "1");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals(story.status() + " 1 token.", story.page.textContent("#announce"));
+
         story.page.fill("#temperature", "warm");
         story.page.click("#start");
         story.waitForState("error");
