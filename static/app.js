@@ -307,8 +307,9 @@ function milliseconds(ms) {
   return ms < 1 ? "under 1 ms" : ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
+/** A setting the worker read as a float, as typed: 0.9 rather than 0.899999976, and 0.0001 rather than 0. */
 function round(x) {
-  return Math.round(x * 1000) / 1000;
+  return Number(x.toPrecision(4));
 }
 
 // ----------------------------------------------------------------------------

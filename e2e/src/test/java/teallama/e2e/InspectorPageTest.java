@@ -215,6 +215,19 @@ abstract class InspectorPageTest extends PagesTest {
         assertTrue(rows.stream().noneMatch(Row::cut), rows.toString());
     }
 
+    /**
+     * A small temperature is shown as it is: at 0.0001 the model draws (greedy is false), and
+     * "temperature 0", which 3 decimals made of it, said otherwise.
+     */
+    @Test
+    void aSmallTemperatureIsShownAsItIs() {
+        StoryPage story = tellStory(desktop(), "0.0001");
+        story.page.hover(generated(5));
+        story.waitUntil("() => document.getElementById('inspector').textContent.includes('Drawn at random')", null);
+        assertTrue(story.page.textContent("#inspector").contains("Drawn at random at temperature 0.0001,"),
+                story.page.textContent("#inspector"));
+    }
+
     // ----------------------------------------------------------------------------
     // the keyboard and a touch screen
 
