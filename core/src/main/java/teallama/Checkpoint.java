@@ -258,7 +258,7 @@ public final class Checkpoint {
     }
 
     /** The first n bytes are printable ASCII or whitespace; a real dim never has such a top byte. */
-    private static boolean isText(byte[] data, int length, int n) {
+    static boolean isText(byte[] data, int length, int n) {
         if (length < n) {
             return false;
         }

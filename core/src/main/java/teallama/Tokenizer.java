@@ -43,6 +43,7 @@ public final class Tokenizer {
             throw new FormatException("expected a tokenizer file starting with max_token_length (4 bytes), found "
                     + data.length + " bytes");
         }
+        checkNotText(data, data.length);
         int maxTokenLength = Checkpoint.intAt(data, 0);
         if (maxTokenLength <= 0) {
             throw new FormatException("expected a positive max_token_length, found " + maxTokenLength);
@@ -74,6 +75,17 @@ public final class Tokenizer {
                     : String.valueOf(vocabSize + entries), vocabSize));
         }
         return new Tokenizer(vocab, scores);
+    }
+
+    /**
+     * Refuses a file that starts with 4 bytes of text, as an HTML page does (a wrong address): as
+     * max_token_length they would say 538976288 bytes or more, and its first entry's length a
+     * number of that size, which said nothing of what the file was.
+     */
+    public static void checkNotText(byte[] start, int length) {
+        if (Checkpoint.isText(start, length, 4)) {
+            throw new FormatException("expected a tokenizer file, found a text document (an HTML page?)");
+        }
     }
 
     /**

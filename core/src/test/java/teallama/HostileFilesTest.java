@@ -2,6 +2,7 @@ package teallama;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -227,6 +228,18 @@ class HostileFilesTest {
                 + "512 entries, the model's vocab_size is 512");
         long read = bytesRead() - before;
         assertTrue(read < 16 << 20, "read " + read + " bytes to refuse three 1.9 GB tokenizers");
+    }
+
+    /** An HTML page given as the tokenizer (a wrong address) is called one, not a tokenizer of absurd lengths. */
+    @Test
+    void anHtmlPageAsTheTokenizerIsCalledOne(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K.bin");
+        Path page = dir.resolve("tokenizer.bin");
+        Files.writeString(page, "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Not found</title></head></html>\n");
+        String refusal = page + ": expected a tokenizer file, found a text document (an HTML page?)";
+        assertFails(Cli.run(model.toString(), "-z", page.toString()), refusal);
+        FormatException e = assertThrows(FormatException.class, () -> Tokenizer.read(Files.readAllBytes(page), 512));
+        assertEquals("expected a tokenizer file, found a text document (an HTML page?)", e.getMessage());
     }
 
     @Test

@@ -30,6 +30,7 @@ final class TokenizerFile {
         try (InputStream in = new BufferedInputStream(new FileInputStream(file))) {
             byte[] head = in.readNBytes(4);
             data.writeBytes(head);
+            Tokenizer.checkNotText(head, head.length);
             int maxTokenLength = head.length < 4 ? 0 : littleEndianInt(head, 0);
             if (maxTokenLength <= 0) {
                 return data.toByteArray();

@@ -388,6 +388,13 @@ abstract class StoryPageTest {
                 "models/tokenizer.bin: the tokenizer has 32000 entries, the model's vocab_size is 512");
     }
 
+    /** A wrong address that brings an HTML page for the tokenizer is called one. */
+    @Test
+    void tokenizerThatIsAnHtmlPage() {
+        assertError(Map.of("model", "models/stories260K.bin", "tokenizer", "index.html", "autostart", "1"),
+                "index.html: expected a tokenizer file, found a text document (an HTML page?)");
+    }
+
     @Test
     void temperatureThatIsNotANumberThenAFixedOne() {
         assertError(StoryPage.stories260K("temperature", "warm", "autostart", "1"),
