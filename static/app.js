@@ -171,7 +171,8 @@ let passage = null;        // { element, tokens, shown, full } of the passage pi
 let unshownPassages = null; // a fragment of the passages begun since the last frame
 let unshown = null;      // a fragment of the pieces that arrived since the last frame, for a passage shown
 let lastCount = null;    // the token message that counted them
-let followEnd = false;   // the reader was at the story's end when pieces went in: scroll there next frame
+let followFrom = null;   // where the story was scrolled to, at its end, when pieces went in: scroll to
+                         // the end next frame, unless the reader scrolled up since
 let frameAsked = false;
 let frameShown = -Infinity; // when showPieces last ran (performance.now())
 // The story is laid out and painted at most this often. Where every core runs a shard of the
@@ -185,7 +186,7 @@ function clearStory() {
   unshownPassages = null;
   unshown = null;
   lastCount = null;
-  followEnd = false;
+  followFrom = null;
   ui.output.replaceChildren();
   ui.tokens.textContent = "0";
   ui.speed.textContent = "–";
@@ -239,16 +240,17 @@ function showPieces() {
   frameAsked = false;
   frameShown = performance.now();
   const box = ui.output;
-  if (followEnd) box.scrollTop = box.scrollHeight;
-  followEnd = false;
+  if (followFrom !== null && box.scrollTop >= followFrom) box.scrollTop = box.scrollHeight;
+  followFrom = null;
   if (unshown !== null || unshownPassages !== null) {
-    followEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+    const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+    if (atEnd) followFrom = box.scrollTop;
     if (unshown !== null) box.lastElementChild.append(unshown); // the passage shown last, before the new ones
     if (unshownPassages !== null) box.append(unshownPassages);
     unshown = null;
     unshownPassages = null;
     passage.shown = true;
-    if (followEnd) askFrame();
+    if (atEnd) askFrame();
   }
   if (lastCount !== null) showSpeed(lastCount);
   lastCount = null;

@@ -219,6 +219,41 @@ abstract class StoryPageTest {
         }
     }
 
+    /**
+     * The story follows its end only while the reader is there: scrolled up with the wheel while
+     * tokens keep coming, it stays where the reader put it, and scrolled back down, it follows
+     * again. (Each frame scrolled to the end if the frame before had found the reader there, so a
+     * story faster than a frame's pieces pulled the reader back within 50 ms.)
+     */
+    @Test
+    void theStoryFollowsItsEndOnlyWhileTheReaderIsThere() {
+        story.open(site.root.url(), Map.of("model", "models/random-mini.bin", "tokenizer", "models/tok512.bin",
+                "temperature", "0", "keep", "16", "steps", "100000"));
+        story.page.click("#start");
+        story.waitForTokens(3000);
+        String fromEnd = "() => { const o = document.getElementById('output'); return o.scrollHeight - o.scrollTop - o.clientHeight; }";
+        assertTrue(((Number) story.page.evaluate(fromEnd)).doubleValue() < 1000, "the story follows its end");
+        var box = story.page.locator("#output").boundingBox();
+        story.page.mouse().move(box.x + box.width / 2, box.y + box.height / 2);
+        for (int i = 0; i < 5; i++) {
+            story.page.mouse().wheel(0, -400);
+            story.page.waitForTimeout(20);
+        }
+        story.page.waitForTimeout(300); // a smooth scroll's end
+        double scrolledTo = ((Number) story.page.evaluate("document.getElementById('output').scrollTop")).doubleValue();
+        int tokens = story.tokens();
+        story.waitForTokens(tokens + 2000);
+        assertEquals("generating", story.state());
+        assertEquals(scrolledTo, ((Number) story.page.evaluate("document.getElementById('output').scrollTop")).doubleValue(),
+                "the story stays where the reader scrolled to");
+
+        story.page.evaluate("() => { const o = document.getElementById('output'); o.scrollTop = o.scrollHeight; }");
+        story.waitForTokens(story.tokens() + 2000);
+        assertTrue(((Number) story.page.evaluate(fromEnd)).doubleValue() < 1000, "the story follows its end again");
+        story.page.click("#stop");
+        story.waitForState("stopped", "done");
+    }
+
     @Test
     void stopHaltsMidStoryAndTheNextStoryRuns() {
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
