@@ -21,6 +21,8 @@ const ui = {
 
 let worker = null;      // null where the page cannot run (see showWhyItCannotRun)
 let loadedModel = null; // the ready message's model, once one has loaded
+let loadedFrom = null;  // the sourcesKey of the files it was loaded from
+let askedFrom = null;   // the sourcesKey of the story asked for, until its model is ready
 let story = null;       // the story under way: { promptPieces, steps }
 let usedSeed = null;    // the seed of the last story, for links
 let maxSteps = 0;       // the most steps a story may take past the context (started's maxSteps), once known
@@ -79,19 +81,20 @@ let promptCount = null;  // { prompt, tokens, seqLen } of the last answer
 
 function showPromptLength() {
   const prompt = ui.prompt.value;
-  const counted = promptCount !== null && promptCount.prompt === prompt;
-  if (!counted && loadedModel && worker && countAsked === null) {
+  const model = chosenModel();
+  const counted = model !== null && promptCount !== null && promptCount.prompt === prompt;
+  if (!counted && model && worker && countAsked === null) {
     countAsked = prompt;
     worker.postMessage({ type: "encode", prompt });
   }
   if (counted) {
     ui.promptLength.textContent = describePromptLength(promptCount.tokens, promptCount.seqLen);
     ui.promptLength.classList.toggle("warning", promptCount.tokens >= storySteps(promptCount.seqLen));
-  } else if (!promptCount || !loadedModel) {
+  } else if (!promptCount || !model) {
     // (with a count on show and a model loaded, the count stays until the worker answers)
     const characters = Array.from(prompt).length;
     ui.promptLength.textContent = `${characters} ${characters === 1 ? "character" : "characters"}` +
-      (loadedModel ? "" : " · load a model to count tokens");
+      (model ? "" : " · load a model to count tokens");
     ui.promptLength.classList.remove("warning");
   }
 }
@@ -131,13 +134,42 @@ function storySteps(seqLen) {
 // ----------------------------------------------------------------------------
 // what Keep and Threads will do with the model loaded
 
+/** Which files a choice of model names (sources()), to tell whether they are the model loaded's. */
+function sourcesKey(from) {
+  const key = (source) => source.file
+    ? `file:${source.file.name}:${source.file.size}:${source.file.lastModified}` : `url:${source.url}`;
+  return `${key(from.model)} ${key(from.tokenizer)}`;
+}
+
+/**
+ * The model loaded while it is the one chosen, else null: the prompt's length, Keep and Threads
+ * speak of the model the next Start runs, and another one chosen has its own tokenizer and context.
+ */
+function chosenModel() {
+  if (loadedModel === null) return null;
+  try {
+    return sourcesKey(sources()) === loadedFrom ? loadedModel : null;
+  } catch (e) {
+    return null; // no whole choice yet: an address or a file missing
+  }
+}
+
+/** The model chosen changed: what the page says of the model loaded holds only if it is the one chosen. */
+function modelChosen() {
+  showModelChoice(ui);
+  showPromptLength();
+  showKeepHint();
+  showThreadsHint();
+}
+
 function showKeepHint() {
-  if (!loadedModel) {
+  const model = chosenModel();
+  if (!model) {
     ui.keepHint.textContent = "Keep: 0 stops when the model's context is full, as run.c does; a number N keeps " +
       "the last N tokens then, and writes on.";
     return;
   }
-  const seqLen = loadedModel.seqLen;
+  const seqLen = model.seqLen;
   ui.keepHint.textContent = `Keep: 0 stops when this model's ${seqLen}-token context is full, as run.c does; ` +
     `1 to ${seqLen - 1} keeps that many tokens then, and writes on` +
     (maxSteps > 0 ? `, for Steps up to ${maxSteps}.` : ".");
@@ -146,7 +178,7 @@ function showKeepHint() {
 /** Threads: what runs, or what the choice will run from the next Start. */
 function showThreadsHint() {
   const choice = ui.threads.value;
-  ui.threadsHint.textContent = "Threads: " + (threadsRunning && threadsRunning.choice === choice
+  ui.threadsHint.textContent = "Threads: " + (threadsRunning && threadsRunning.choice === choice && chosenModel()
     ? runningThreads(threadsRunning.ready) : expectedThreads(choice) + ".");
 }
 
@@ -334,6 +366,7 @@ function start() {
   announce("Starting the story.");
   bringStoryIntoView();
   const values = settings();
+  askedFrom = sourcesKey(from);
   inspecting = values.inspect;
   threadsAsked = values.threads;
   worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: values });
@@ -356,6 +389,7 @@ function onWorkerMessage(m) {
     case "ready":
       forgetProgress();
       loadedModel = m.model;
+      loadedFrom = askedFrom;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
       ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}`;
@@ -460,7 +494,7 @@ function useFiles(files) {
     assign(ui.modelFile, list[0]);
   }
   ui.model.value = "files";
-  showModelChoice(ui);
+  modelChosen();
   tell(ui.modelFile.files.length && ui.tokenizerFile.files.length
     ? `Ready to read ${ui.modelFile.files[0].name} and ${ui.tokenizerFile.files[0].name}. Press Start.`
     : "Now the other file: a model needs its tokenizer.");
@@ -487,7 +521,11 @@ document.addEventListener("drop", (e) => {
 // ----------------------------------------------------------------------------
 // wiring
 
-ui.model.addEventListener("change", () => showModelChoice(ui));
+ui.model.addEventListener("change", modelChosen);
+ui.modelUrl.addEventListener("input", modelChosen);
+ui.tokenizerUrl.addEventListener("input", modelChosen);
+ui.modelFile.addEventListener("change", modelChosen);
+ui.tokenizerFile.addEventListener("change", modelChosen);
 ui.start.addEventListener("click", start);
 ui.stop.addEventListener("click", stop);
 ui.link.addEventListener("click", copyLink);

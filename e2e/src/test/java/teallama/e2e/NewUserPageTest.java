@@ -96,6 +96,40 @@ abstract class NewUserPageTest extends PagesTest {
         assertTrue(!story.page.getAttribute("#prompt-length", "class").contains("warning"));
     }
 
+    /**
+     * Another model chosen after a story: the prompt's length, Keep and Threads no longer speak of
+     * the model loaded (they counted with stories260K's tokenizer against its context of 512
+     * while stories15M, of 256, was chosen), and do again once it is chosen again.
+     */
+    @Test
+    void anotherModelChosenIsNotDescribedByTheOneLoaded() throws Exception {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", "Once upon a time", "temperature", "0",
+                "steps", "20", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        String counted = runcPromptTokens("tok512.bin", "Once upon a time") + " / 512 tokens";
+        story.waitForText("#prompt-length", counted);
+        assertTrue(story.page.textContent("#keep-hint").contains("this model's 512-token context"));
+        assertTrue(story.page.textContent("#threads-hint").startsWith("Threads: running on"));
+
+        story.page.selectOption("#model", "stories15M");
+        story.waitForText("#prompt-length", "16 characters · load a model to count tokens");
+        assertTrue(story.page.textContent("#keep-hint").startsWith("Keep: 0 stops when the model's context is full"),
+                story.page.textContent("#keep-hint"));
+        assertTrue(story.page.textContent("#threads-hint").startsWith("Threads: auto: up to"),
+                story.page.textContent("#threads-hint"));
+        story.page.fill("#prompt", "Once upon a time there");
+        story.waitForText("#prompt-length", "22 characters · load a model to count tokens");
+
+        story.page.selectOption("#model", "url");
+        story.page.fill("#prompt", "Once upon a time");
+        story.waitForText("#prompt-length", counted);
+        assertTrue(story.page.textContent("#keep-hint").contains("this model's 512-token context"));
+        story.page.fill("#tokenizer-url", "models/tokenizer.bin");
+        story.waitForText("#prompt-length", "16 characters · load a model to count tokens");
+    }
+
     @Test
     void enterStartsAndShiftEnterAddsALine() {
         StoryPage story = desktop();
