@@ -237,7 +237,7 @@ function tokenAt(output, target) {
   return span && output.contains(span) ? span : null;
 }
 
-/** The token after (or before) span, in its passage or the next (or the one before): see app.js's appendPiece. */
+/** The token after (or before) span, in its passage or the next (or the one before): see story.js's appendPiece. */
 function nextToken(span, forward) {
   const step = (element) => forward ? element.nextElementSibling : element.previousElementSibling;
   let next = step(span);

@@ -195,7 +195,7 @@ abstract class StoryPageTest {
     }
 
     /**
-     * The story is drawn at most every 50 ms (app.js, FRAME_GAP_MS), not every frame the pieces
+     * The story is drawn at most every 50 ms (story.js, FRAME_GAP_MS), not every frame the pieces
      * come in: on a machine whose cores all run shards, each frame holds the workers up.
      */
     @Test
