@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.google.gson.JsonObject;
@@ -65,18 +64,8 @@ class ChromiumOfflineTest extends OfflineTest {
      */
     @Test
     void aStoredModelRemovedWhileItIsReadIsDownloadedAgain() {
-        StoryPage story = newStory();
-        String model = site.root.url() + "models/random15M.bin";
-        Map<String, String> query = Map.of("model", model, "tokenizer", site.root.url() + "models/tokenizer.bin",
-                "temperature", "0", "steps", "8");
-        story.open(site.root.url(), query);
-        story.page.click("#start");
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
-
-        story.open(site.root.url(), query);
-        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+        StoryPage story = reopenedWithRandom15MStored();
+        String model = random15M().get("model");
         story.page.evaluate("(model) => {"
                 + "  const text = document.getElementById('progress-text');"
                 + "  const watch = new MutationObserver(() => {"
