@@ -3,9 +3,9 @@
 // (TeaVM's WebAssembly build of teallama.web.WorkerApi) as they arrive, and runs generation in
 // short slices so that a stop is heard between tokens. The messages about a model and a story
 // are built in Java (Messages.java). With more than one thread, this worker runs shard 0 of the
-// model and starts shard.js workers for the others (see meeting.js). A model or tokenizer
-// downloaded from an address is kept in the model store (store.js) once the whole load
-// succeeded, and read from there the next time.
+// model and starts shard.js workers for the others (see meeting.js). Downloads are read in
+// download.js; a model or tokenizer downloaded from an address is kept in the model store
+// (store.js) once the whole load succeeded, and read from there the next time.
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
 //   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
@@ -13,16 +13,9 @@
 // worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
 //   sendTokens); texts {story, texts}; shards {count}: start this many shard.js workers; idle
 //   {threads}: the workers are up; error {message} when the WebAssembly module cannot start
-importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js");
+importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
-const FIRST_BLOCK = 4096;         // the header is checked after this many bytes
-const BLOCK = 1 << 20;            // later bytes go to Java a megabyte at a time
-const READ_BYTES = 1 << 16;       // the most one read of a download takes
-const PIECE_BYTES = 16 << 20;     // a download in pieces asks for this much at a time (see inPieces)
-// Chromium holds a download back until the worker reads it, and a request costs it some 35 ms
-// (110M loaded in 2.6 s in pieces, 1.6 s whole); Firefox holds what the worker has not read.
-const DOWNLOADS_IN_PIECES = /\bFirefox\//.test(navigator.userAgent);
 const CHUNKS_IN_FLIGHT = 2;       // blocks a shard worker may have to read before the download waits
 const MAX_THREADS = 16;
 const DEFAULT_MAX_THREADS = 8;
@@ -42,27 +35,6 @@ let stoppedStarts = 0;     // a stop ends every start that arrived before it, ev
 
 const tick = new MessageChannel();
 tick.port1.onmessage = generateSlice;
-
-// A download whose bytes are already in the browser's buffers is read in promises that never let
-// a message in: a Stop waited until all of them were read (15M int8 read to its end). A block
-// read LOOP_TURN_MS after the last turn of the event loop ends with one (a turn after every
-// block made 110M load 10% slower in Chromium).
-const LOOP_TURN_MS = 20;
-const loopTurn = new MessageChannel();
-const loopTurnsAwaited = [];
-let lastLoopTurn = 0;
-loopTurn.port1.onmessage = () => loopTurnsAwaited.shift()();
-
-function letMessagesIn() {
-  if (performance.now() - lastLoopTurn < LOOP_TURN_MS) return null;
-  return new Promise((resolve) => {
-    loopTurnsAwaited.push(() => {
-      lastLoopTurn = performance.now();
-      resolve();
-    });
-    loopTurn.port2.postMessage(null);
-  });
-}
 
 // Token messages (Messages.java posts one per position) reach the page a slice at a time, as one
 // tokens message {type: "tokens", tokens: [...]}: each message wakes the page's thread, and on a
@@ -244,286 +216,6 @@ function ask(shard, message) {
 }
 
 // ----------------------------------------------------------------------------
-// downloads
-
-function sourceKey(source) {
-  return source.file ? `file:${source.file.name}:${source.file.size}:${source.file.lastModified}` : `url:${source.url}`;
-}
-
-function sourceName(source) {
-  return source.file ? source.file.name : source.url;
-}
-
-/**
- * A reader of a stream's bytes that reads them into the same buffer each time, where the stream
- * allows it (a byte stream, as fetch and file bodies are in current browsers), else a plain reader.
- * A plain reader makes a new buffer for every chunk, and the browser frees those only when it
- * next collects garbage: while a model downloads, most of its size piles up beside its weights.
- */
-function chunkReader(stream) {
-  let reader;
-  try {
-    reader = stream.getReader({ mode: "byob" });
-  } catch (e) {
-    return stream.getReader();
-  }
-  let buffer = new ArrayBuffer(READ_BYTES);
-  return {
-    async read() {
-      const result = await reader.read(new Uint8Array(buffer));
-      if (result.value) buffer = result.value.buffer; // a read moves the buffer into the view it returns
-      return result;
-    },
-    cancel: (reason) => reader.cancel(reason),
-    releaseLock: () => reader.releaseLock(),
-  };
-}
-
-/**
- * The body of a URL or a local file as a chunk reader (see chunkReader), with its length where
- * known (else -1) and where it comes from: file, storage or network. With keepers (an array), a
- * URL in the model store is read from there, and a download gets a keeper (added to keepers, for
- * load() to commit or abort) that writes it to the store as it arrives; the keeper is ready
- * before the request, so no byte waits for the disk (a refused download stops after its first few).
- */
-async function open(source, what, signal, keepers) {
-  if (source.file) {
-    return { reader: chunkReader(source.file.stream()), size: source.file.size, from: "file", keeper: null };
-  }
-  let keeper = null;
-  if (keepers !== null) {
-    const kept = await modelStore.find(source.url);
-    if (kept !== null) {
-      return { reader: chunkReader(kept.file.stream()), size: kept.bytes, from: "storage", keeper: null };
-    }
-    keeper = await modelStore.keep(source.url);
-    keepers.push({ what, keeper });
-  }
-  const pieced = DOWNLOADS_IN_PIECES && new URL(source.url, self.location.href).origin === self.location.origin;
-  let response = await request(source.url, signal, pieced ? `bytes=0-${PIECE_BYTES - 1}` : null);
-  if (response.status === 206 || response.status === 416) {
-    const pieces = inPieces(response, source.url, signal);
-    if (pieces !== null) return { ...pieces, from: "network", keeper };
-    response = await request(source.url, signal, null);
-  }
-  const length = response.headers.get("Content-Length");
-  const size = length !== null && !encoded(response) ? Number(length) : -1;
-  return { reader: chunkReader(response.body), size, from: "network", keeper };
-}
-
-/** A GET of url, of the bytes `range` (e.g. "bytes=0-99") when not null; refused answers are errors. */
-async function request(url, signal, range, ifRange) {
-  const headers = {};
-  if (range !== null) headers.Range = range;
-  if (ifRange) headers["If-Range"] = ifRange;
-  let response;
-  try {
-    response = await fetch(url, { signal, headers });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    // (a server on this machine answers offline too, so its failure is not the network's)
-    if (!navigator.onLine && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(new URL(url, self.location.href).hostname)) {
-      throw new Error(`${url}: could not download it, as this device is offline`);
-    }
-    throw new Error(`${url}: could not download it (${describe(e)}); check the address and your ` +
-      "connection, and that the server allows downloads from other sites (CORS)");
-  }
-  if (!response.ok && !(range !== null && response.status === 416)) {
-    throw new Error(`${url}: the server answered ${response.status} ${response.statusText}`.trim());
-  }
-  return response;
-}
-
-/**
- * The rest of a download from the page's own server in Firefox, after first, the answer to a
- * request for its first PIECE_BYTES. The next piece is asked for as each piece begins to be read,
- * so that the browser holds at most a piece ahead of the worker (given the whole file at once by a
- * fast local server, Firefox's parent process kept a few hundred megabytes of 110M that the worker
- * had not read) while the download never waits for a request. Returns {reader, size}, or null when first
- * is no piece of a whole of known length, as for an empty file (416) or a compressed body; the
- * file is then asked for whole. A file that changes between two pieces (another ETag) ends the
- * download with an error.
- */
-function inPieces(first, url, signal) {
-  const total = first.status === 206 ? rangeTotal(first, 0) : -1;
-  if (total < 0 || encoded(first)) {
-    if (first.body) first.body.cancel().catch(() => {});
-    return null;
-  }
-  const etag = first.headers.get("ETag");
-  const validator = etag && !etag.startsWith("W/") ? etag : null;
-  const ask = (from) => {
-    const end = Math.min(from + PIECE_BYTES, total) - 1;
-    const response = request(url, signal, `bytes=${from}-${end}`, validator);
-    response.catch(() => {}); // heard when the piece is read, if it ever is
-    return { from, end, response };
-  };
-  const drop = (piece) => {
-    if (piece !== null) piece.response.then((r) => r.body && r.body.cancel(), () => {}).catch(() => {});
-  };
-  let current = chunkReader(first.body);
-  let position = 0;      // bytes read
-  let pieceStart = 0;    // where the piece being read starts
-  let ahead = PIECE_BYTES < total ? ask(PIECE_BYTES) : null; // the next piece, asked for
-  const reader = {
-    async read() {
-      for (;;) {
-        const result = await current.read();
-        if (!result.done) {
-          position += result.value.byteLength;
-          return result;
-        }
-        if (position >= total) return result;
-        if (position === pieceStart) throw new Error(`the server sent no bytes from byte ${position}`);
-        let piece = ahead;
-        if (piece === null || piece.from !== position) { // a piece cut short goes on from where it ended
-          drop(piece);
-          piece = ask(position);
-        }
-        current.releaseLock();
-        const next = await piece.response;
-        if (next.status !== 206 || rangeTotal(next, position) !== total) {
-          if (next.body) next.body.cancel().catch(() => {});
-          throw new Error(next.status === 200 || next.status === 206
-            ? "the file changed on the server while it downloaded; try again"
-            : `the server answered ${next.status} for bytes ${position}-${piece.end}`);
-        }
-        pieceStart = position;
-        ahead = piece.end + 1 < total ? ask(piece.end + 1) : null;
-        current = chunkReader(next.body);
-      }
-    },
-    cancel: (reason) => {
-      drop(ahead);
-      ahead = null;
-      return current.cancel(reason);
-    },
-    releaseLock: () => current.releaseLock(),
-  };
-  return { reader, size: total };
-}
-
-/** Whether the body comes compressed, so that its length says nothing of the file's. */
-function encoded(response) {
-  return (response.headers.get("Content-Encoding") || "identity") !== "identity";
-}
-
-/** The file's whole length from a 206 answer whose piece starts at `start`, or -1. */
-function rangeTotal(response, start) {
-  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec((response.headers.get("Content-Range") || "").trim());
-  return match && Number(match[1]) === start ? Number(match[3]) : -1;
-}
-
-/**
- * Reads a stream in blocks (the first one small, so the header is checked early), reporting
- * progress, and hands each block to consume (after onSize with the length, -1 if unknown); a
- * download cut short names what was received. Blocks are in shared memory when shared is true;
- * a shard may still be reading the last CHUNKS_IN_FLIGHT blocks consume handed on (deliver), so
- * a block is written again only after that many others.
- * With keepers (an array), a stored URL is read from the model store, and a download is
- * written to it as it arrives (see open).
- */
-async function readBlocks(source, what, signal, onSize, consume, shared, keepers) {
-  const { reader, size, from, keeper } = await open(source, what, signal, keepers);
-  const name = sourceName(source);
-  let loaded = 0;
-  let reported = -1;
-  let blocks = 0;
-  let block = null;
-  let filled = 0;
-  // Blocks after the first take turns, as many as the shards may still be reading and one (one
-  // alone when nothing is shared: consume has copied a block when it returns): a new megabyte for
-  // each would leave a download's worth of garbage for the browser to collect.
-  const ring = [];
-  const turns = shared ? CHUNKS_IN_FLIGHT + 1 : 1;
-  const newBlock = (bytes) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const nextBlock = () => {
-    if (blocks++ === 0) return newBlock(FIRST_BLOCK);
-    const turn = (blocks - 2) % turns;
-    if (ring.length === turn) ring.push(newBlock(BLOCK));
-    return ring[turn];
-  };
-  const flush = async () => {
-    if (filled > 0) await consume(block.subarray(0, filled));
-    block = null;
-    filled = 0;
-    await letMessagesIn();
-  };
-  try {
-    onSize(size);
-    api.progress(what, 0, Math.max(size, 0), from);
-    for (;;) {
-      let result;
-      try {
-        result = await reader.read();
-      } catch (e) {
-        if (signal.aborted) throw e;
-        if (from === "storage") {
-          // removed in another tab (Chromium then calls it a network error), or broken: the next load downloads it
-          await modelStore.remove(source.url).catch(() => {});
-          throw new Error(`${name}: its copy in this browser's storage could not be read after ${loaded} of ${size} ` +
-            "bytes (removed in another tab?); Start downloads it again");
-        }
-        throw new Error(`${name}: ${from === "file" ? "reading it" : "the download"} broke off ` +
-          `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
-      }
-      if (signal.aborted) throw new Error("stopped"); // a file or the store does not hear the signal
-      if (result.done) break;
-      let chunk = result.value;
-      loaded += chunk.byteLength;
-      if (keeper !== null) keeper.write(chunk);
-      while (chunk.byteLength > 0) {
-        if (block === null) block = nextBlock();
-        const n = Math.min(chunk.byteLength, block.byteLength - filled);
-        block.set(chunk.subarray(0, n), filled);
-        filled += n;
-        chunk = chunk.subarray(n);
-        if (filled === block.byteLength) await flush();
-      }
-      const step = size > 0 ? Math.floor((100 * loaded) / size) : Math.floor(loaded / BLOCK);
-      if (step !== reported) {
-        reported = step;
-        api.progress(what, loaded, Math.max(size, 0), from);
-      }
-    }
-    await flush();
-  } catch (e) {
-    reader.cancel().catch(() => {}); // a refused or failed download stops at once
-    throw e;
-  } finally {
-    reader.releaseLock();
-  }
-  if (size >= 0 && loaded !== size) {
-    throw new Error(`${name}: the download ended after ${loaded} of ${size} bytes`);
-  }
-  api.progress(what, loaded, loaded, from);
-  return loaded;
-}
-
-/** The whole of a small file (the tokenizer), refused once its length or its bytes exceed what Java reads. */
-async function readWhole(source, what, signal, keepers) {
-  const name = sourceName(source);
-  const check = (bytes) => {
-    const error = api.checkTokenizerSize(name, bytes);
-    if (error) throw new Error(error);
-  };
-  const parts = [];
-  let received = 0;
-  const total = await readBlocks(source, what, signal, check, (bytes) => {
-    received += bytes.byteLength;
-    check(received);
-    parts.push(bytes.slice());
-  }, false, keepers);
-  const whole = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.byteLength;
-  }
-  return whole;
-}
-
-// ----------------------------------------------------------------------------
 // loading a model into one or more workers
 
 /**
@@ -534,13 +226,13 @@ async function readWhole(source, what, signal, keepers) {
  */
 async function load(model, tokenizer, threadSetting, store) {
   const plan = threadPlan(threadSetting);
-  const key = `${sourceKey(model)} ${sourceKey(tokenizer)} ${plan.threads}`;
+  const key = `${downloads.sourceKey(model)} ${downloads.sourceKey(tokenizer)} ${plan.threads}`;
   if (key === loadedKey) return true;
   loadedKey = null;
   loadedShards = 0;
   download = new AbortController();
   const signal = download.signal;
-  const name = sourceName(model);
+  const name = downloads.sourceName(model);
   const memory = memoryBytes();
   let modelSize = -1;
   let shards = null;       // the shard workers of this model, once its header is in
@@ -567,16 +259,22 @@ async function load(model, tokenizer, threadSetting, store) {
     }
   };
   try {
-    const modelBytes = await readBlocks(model, "model", signal, (size) => {
-      modelSize = size;
-      check(api.beginModel(name, plan.threads, plan.auto, 0, size, memory));
-    }, consume, plan.threads > 1, keepers);
+    const modelBytes = await downloads.readBlocks(model, "model", signal, {
+      onSize: (size) => {
+        modelSize = size;
+        check(api.beginModel(name, plan.threads, plan.auto, 0, size, memory));
+      },
+      consume, inFlight: plan.threads > 1 ? CHUNKS_IN_FLIGHT : 0, keepers, progress: api.progress,
+    });
     check(api.finishModel());
     const ends = await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })));
     // a shard that refused a block says why in that block's ack, which came before its answer to end
     (shards || []).forEach((shard, s) => check(shard.failed || ends[s].error));
-    const tokenizerBytes = await readWhole(tokenizer, "tokenizer", signal, keepers);
-    if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), sourceName(tokenizer), modelBytes, note)) {
+    const tokenizerName = downloads.sourceName(tokenizer);
+    const tokenizerBytes = await downloads.readWhole(tokenizer, "tokenizer", signal, {
+      check: (bytes) => check(api.checkTokenizerSize(tokenizerName, bytes)), keepers, progress: api.progress,
+    });
+    if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), tokenizerName, modelBytes, note)) {
       abortKeeping(keepers);
       return false;
     }
