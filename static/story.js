@@ -99,30 +99,40 @@ function showPieces() {
   lastCount = null;
 }
 
-let storyBrought = false; // Start scrolled the story into view, which the page keeps as the status grows
+let storyFollowed = false; // since Start, the page keeps the story box in view as the status above it grows
 
 /**
  * On a phone the story starts below the fold: scroll until the story box fits (or most of the
  * screen holds it), no further than the story's own top, so Start and Stop stay in view where
- * they can. Where the story already shows, the page stays put.
+ * they can. Where the story already shows, the page only scrolls what of the box is below the
+ * screen into view. Either way it follows the box as the status above it grows, until the
+ * visitor scrolls; where the story's top was scrolled past, the page stays put.
  */
 function bringStoryIntoView() {
   const box = ui.output.getBoundingClientRect();
-  storyBrought = box.top >= 0.75 * window.innerHeight;
-  if (!storyBrought) return;
+  storyFollowed = box.top >= 0;
+  if (box.top < 0.75 * window.innerHeight) {
+    keepStoryInView();
+    return;
+  }
   const wanted = Math.min(parseFloat(getComputedStyle(ui.output).maxHeight) || box.height, 0.6 * window.innerHeight);
   scrollPageBy(Math.min(box.top - (window.innerHeight - wanted), ui.story.getBoundingClientRect().top));
 }
 
 /**
- * After Start brought the story into view, the status above it grows as the story starts and
- * ends: scroll on as far as the story box now reaches below the screen, never past its top.
+ * While the page follows the story (see bringStoryIntoView), scroll on as far as the story box
+ * reaches below the screen, never past its top or Stop's.
  */
 function keepStoryInView() {
-  if (!storyBrought) return;
+  if (!storyFollowed) return;
   const box = ui.output.getBoundingClientRect();
-  const by = Math.min(box.bottom - window.innerHeight, box.top);
+  const by = Math.min(box.bottom - window.innerHeight, box.top, ui.stop.getBoundingClientRect().top);
   if (by > 0) scrollPageBy(by);
+}
+
+// a visitor who scrolls takes the page over
+for (const type of ["wheel", "touchmove"]) {
+  window.addEventListener(type, () => { storyFollowed = false; }, { passive: true });
 }
 
 /** Scrolls the page by, from where it is or, mid-scroll, from where that scroll stands. */
