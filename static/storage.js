@@ -8,6 +8,7 @@
 const stored = {
   urls: new Set(),      // the addresses in the store, as modelStore.address gives them
   modelFrom: "",        // where the model of the load under way comes from (progress messages)
+  readingFrom: "",      // where the file being read comes from, model or tokenizer
   persistAsked: false,
   notKept: [],          // what of the last load could not be kept
   listings: 0,          // the latest listing shows; an older one that ends later does not
@@ -212,6 +213,7 @@ function storageHears(m, stateBefore) {
   switch (m.type) {
     case "progress":
       if (m.what === "model") stored.modelFrom = m.from;
+      stored.readingFrom = m.from;
       if (m.loaded === 0 && m.what === "model") {
         stored.notKept = [];
         showStoreNote([]);
@@ -233,7 +235,14 @@ function storageHears(m, stateBefore) {
       showStoredModels();
       break;
     case "error":
-      if (stateBefore === "loading") offerInstead();
+      if (stateBefore !== "loading") break;
+      offerInstead();
+      if (stored.readingFrom === "storage") {
+        // a stored copy that could not be read is gone from the store (download.js removed it), or
+        // was already, removed in another tab
+        storeChanged();
+        showStoredModels();
+      }
       break;
   }
 }

@@ -80,6 +80,9 @@ class ChromiumOfflineTest extends OfflineTest {
         assertTrue(story.status().matches(Pattern.quote(model) + ": its copy in this browser's storage "
                 + "could not be read after \\d+ of 60816028 bytes \\(removed in another tab\\?\\); Start downloads it again"),
                 story.status());
+        // the list no longer shows the copy that is gone (and the other tabs hear of it)
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 1"
+                + " && document.querySelector('#stored-list li').textContent.startsWith('tokenizer.bin')");
 
         story.page.click("#start");
         story.waitForState("done", "error");
