@@ -205,15 +205,7 @@ fillThreadChoices(ui.threads);
 // address; idle=1 only starts the workers and loads no model (the benchmark's baseline of memory)
 const query = new URLSearchParams(location.search);
 const idle = query.get("idle") === "1";
-if (query.get("model") !== null) {
-  if (PRESETS[query.get("model")]) {
-    ui.model.value = query.get("model");
-  } else {
-    ui.model.value = "url";
-    ui.modelUrl.value = query.get("model");
-  }
-}
-if (query.get("tokenizer") !== null) ui.tokenizerUrl.value = query.get("tokenizer");
+chooseModelFromLink(ui, query.get("model"), query.get("tokenizer"));
 if (query.get("runs") !== null) ui.runs.value = query.get("runs");
 if (query.get("steps") !== null) ui.steps.value = query.get("steps");
 const threadsProblem = query.get("threads") === null ? "" : chooseThreads(ui.threads, query.get("threads"));

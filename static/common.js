@@ -33,6 +33,27 @@ function fillModelChoices(select) {
     group("Your own", [new Option("Another address…", "url"), new Option("Files on this device…", "files")]));
 }
 
+/**
+ * A link's model and tokenizer (each null when the link has none) into the page's model choice: a
+ * preset's name picks it, anything else is an address. A tokenizer given with a preset goes with
+ * the preset's model by its address, as a preset always comes with its own tokenizer.
+ */
+function chooseModelFromLink(ui, model, tokenizer) {
+  if (model !== null) {
+    if (PRESETS[model]) {
+      ui.model.value = model;
+    } else {
+      ui.model.value = "url";
+      ui.modelUrl.value = model;
+    }
+  }
+  if (tokenizer !== null) {
+    if (PRESETS[ui.model.value]) ui.modelUrl.value = PRESETS[ui.model.value].model;
+    ui.model.value = "url";
+    ui.tokenizerUrl.value = tokenizer;
+  }
+}
+
 /** The model and tokenizer sources a model choice names: { url } or { file } each. Throws with a message. */
 function modelSources(choice, modelUrl, tokenizerUrl, modelFile, tokenizerFile) {
   if (PRESETS[choice]) {

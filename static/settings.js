@@ -106,22 +106,7 @@ function loadSettings() {
 }
 
 function applyLink(query) {
-  const model = query.get("model");
-  if (model !== null) {
-    if (PRESETS[model]) {
-      ui.model.value = model;
-    } else {
-      ui.model.value = "url";
-      ui.modelUrl.value = model;
-    }
-  }
-  if (query.get("tokenizer") !== null) {
-    if (ui.model.value !== "url") {
-      ui.model.value = "url";
-      ui.modelUrl.value = PRESETS[model] ? PRESETS[model].model : ui.modelUrl.value;
-    }
-    ui.tokenizerUrl.value = query.get("tokenizer");
-  }
+  chooseModelFromLink(ui, query.get("model"), query.get("tokenizer"));
   for (const name of SETTINGS) {
     if (query.get(name) !== null && name !== "threads") ui[name].value = query.get(name);
   }

@@ -454,6 +454,19 @@ abstract class NewUserPageTest extends PagesTest {
         assertTrue(story.page.isVisible("footer a[href='LICENSE.txt']"));
     }
 
+    /** A tokenizer in the address goes with a preset's model there too, as on the story page (it was ignored). */
+    @Test
+    void theBenchmarkPageTakesATokenizerWithAPreset() {
+        StoryPage story = desktop();
+        story.page.navigate(site.root.url() + "bench.html?model=local-260K&tokenizer=models/nothing.bin"
+                + "&runs=1&steps=8&autostart=1");
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
+        assertEquals("error", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
+        assertEquals("models/nothing.bin: the server answered 404 Not Found", story.page.textContent("#status"));
+        assertEquals("url", story.page.inputValue("#model"));
+        assertEquals("models/stories260K.bin", story.page.inputValue("#model-url"));
+    }
+
     @Test
     void theFooterCreditsAndLicenceAndTheLinkPreview() {
         StoryPage story = desktop();
