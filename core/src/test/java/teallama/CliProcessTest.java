@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -92,6 +94,32 @@ class CliProcessTest {
         Cli full = shell("C.UTF-8", null, RUN + "-n 5 > /dev/full");
         assertEquals(1, full.status());
         assertEquals("teallama: cannot write standard output: No space left on device\n", full.stderr());
+    }
+
+    /**
+     * A reader that stops reading, as head does: run.c dies of SIGPIPE without a word, and its
+     * shell sees 128 + 13; Teallama, whose JVM ignores SIGPIPE and gets EPIPE, ends the same way.
+     * The story is long enough to be still running when the pipe closes, and chat waits for its
+     * system prompt until the pipe is closed.
+     */
+    @Test
+    void aClosedPipeEndsTheRunSilentlyAsSigpipeDoes() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classes = Path.of("target/classes").toAbsolutePath().toString();
+        for (String mode : new String[] {"generate", "chat"}) {
+            List<String> command = new ArrayList<>(List.of(java, "-cp", classes, "teallama.cli.Main",
+                    Shared.model("stories260K.bin").toString(), "-z", Shared.model("tok512.bin").toString(), "-m", mode));
+            command.addAll(mode.equals("generate") ? List.of("-k", "1", "-n", "100000") : List.of("-n", "512"));
+            Process process = new ProcessBuilder(command).start();
+            byte[] first = process.getInputStream().readNBytes(10);
+            process.getInputStream().close();
+            process.getOutputStream().close();
+            String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(10, first.length, mode);
+            assertEquals("", err, mode);
+            assertEquals(128 + 13, process.exitValue(), mode);
+        }
     }
 
     /** sh -c script with LC_ALL=locale (LANG and LC_CTYPE unset), JAVA, CLASSES, MODELS, RESOURCES and DIR set. */

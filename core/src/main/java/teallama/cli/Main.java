@@ -43,6 +43,8 @@ import teallama.parallel.ShardThreads;
 public final class Main {
     private static final String DEFAULT_TOKENIZER = "tokenizer.bin";
     private static final int MAX_THREADS = 64;
+    /** What a shell reports for run.c when SIGPIPE (13) kills it: 128 + the signal. */
+    private static final int BROKEN_PIPE_STATUS = 128 + 13;
 
     private static final String USAGE = String.join("\n",
             "Usage:   java -jar teallama.jar <checkpoint> [options]",
@@ -121,7 +123,8 @@ public final class Main {
     }
 
     /**
-     * Runs one command; returns the exit status. Every error is one line on stderr. The prompts
+     * Runs one command; returns the exit status. Every error is one line on stderr, but for the
+     * reader of stdout going away, which ends the run as SIGPIPE ends run.c's: silently. The prompts
      * of -i and -y are the UTF-8 bytes of their Strings.
      */
     public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
@@ -143,6 +146,8 @@ public final class Main {
                 stdout.flush();
             }
             return 0;
+        } catch (StandardOutput.BrokenPipe e) {
+            return BROKEN_PIPE_STATUS;
         } catch (HelpRequest e) {
             try {
                 main.print(USAGE);

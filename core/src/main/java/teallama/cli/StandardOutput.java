@@ -6,6 +6,16 @@ import java.io.OutputStream;
 
 /** Standard output whose failures name it, as "Bad file descriptor" alone does not. */
 final class StandardOutput extends FilterOutputStream {
+    /**
+     * The reader has gone (head has what it wanted): run.c dies of SIGPIPE without a word; the
+     * JVM ignores SIGPIPE, so the write fails with EPIPE instead.
+     */
+    static final class BrokenPipe extends IOException {
+        BrokenPipe(IOException cause) {
+            super("cannot write standard output: " + cause.getMessage(), cause);
+        }
+    }
+
     StandardOutput(OutputStream out) {
         super(out);
     }
@@ -38,6 +48,9 @@ final class StandardOutput extends FilterOutputStream {
     }
 
     private static IOException failed(IOException e) {
+        if ("Broken pipe".equals(e.getMessage())) {
+            return new BrokenPipe(e);
+        }
         return new IOException("cannot write standard output: " + e.getMessage(), e);
     }
 }
