@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -215,6 +219,35 @@ class CliTest {
     @Test
     void chatTakesInvalidUtf8AsBytes() throws IOException {
         assertChatAsRunC("chat-invalid-utf8", "-t", "0.8", "-s", "7", "-n", "512");
+    }
+
+    /**
+     * Ctrl-D at a terminal ends the input, but a later read of the terminal waits for more. glibc's
+     * end of file is sticky (since 2.28), so run.c never reads stdin again: each turn reuses the
+     * last prompt, as with input that has ended (here -i "Hi"), and "more" is never read.
+     */
+    @Test
+    void chatReadsNoFurtherAfterTheEndOfInput() throws IOException {
+        InputStream terminal = new InputStream() {
+            private final InputStream typedAfterCtrlD = new ByteArrayInputStream("more\nand more\n".getBytes(StandardCharsets.US_ASCII));
+            private boolean ctrlD = true;
+
+            @Override
+            public int read() throws IOException {
+                if (ctrlD) {
+                    ctrlD = false;
+                    return -1;
+                }
+                return typedAfterCtrlD.read();
+            }
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = teallama.cli.Main.run(new String[] {Shared.model("random-mini.bin").toString(), "-z",
+            Shared.model("tok512.bin").toString(), "-m", "chat", "-t", "1", "-p", "1", "-s", "3", "-n", "128", "-i", "Hi",
+            "-y", "Be brief"}, terminal, out, new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        assertArrayEquals(resource("chat-random-mini-eof.txt"), out.toByteArray(), out.toString(StandardCharsets.UTF_8));
     }
 
     private static void assertChatAsRunC(String name, String... settings) throws IOException {

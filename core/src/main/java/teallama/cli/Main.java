@@ -108,6 +108,7 @@ public final class Main {
     private final InputStream stdin;
     private final OutputStream stdout;
     private final PrintStream stderr;
+    private boolean stdinEnded; // glibc's end of file is sticky: run.c does not read past it, even at a terminal
 
     private Main(Arguments arguments, InputStream stdin, OutputStream stdout, PrintStream stderr) {
         this.arguments = arguments;
@@ -383,14 +384,15 @@ public final class Main {
      * run.c's read_stdin: prints a guide, then fgets: bytes up to and including a newline, at
      * most 511 of them (the rest of a longer line is the next read's), as they are. The text
      * ends at its first NUL (strlen), and a newline that ends it is stripped. When nothing is
-     * left to read, the buffer keeps what it held.
+     * left to read, the buffer keeps what it held; after the end of input (Ctrl-D at a terminal,
+     * which would go on reading) nothing is read again.
      */
     private byte[] readStdin(String guide, byte[] previous) throws IOException {
         print(guide);
         stdout.flush();
         byte[] buffer = new byte[PROMPT_BUFFER - 1];
         int length = 0;
-        while (length < buffer.length) {
+        while (length < buffer.length && !stdinEnded) {
             int b;
             try {
                 b = stdin.read();
@@ -398,6 +400,7 @@ public final class Main {
                 throw new IOException("cannot read standard input: " + e.getMessage(), e);
             }
             if (b == -1) {
+                stdinEnded = true;
                 break;
             }
             buffer[length++] = (byte) b;
