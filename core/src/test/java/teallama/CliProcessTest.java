@@ -87,6 +87,12 @@ class CliProcessTest {
         assertEquals("Enter system prompt (optional): ", directory.text());
         assertEquals("teallama: cannot read standard input: Is a directory\n", directory.stderr());
 
+        // a closed stdin: the JVM opens its own files at fd 0 (lib/modules), which is no one's input
+        Cli noInput = shell("C.UTF-8", null, RUN + "-m chat <&-");
+        assertEquals(1, noInput.status());
+        assertEquals("Enter system prompt (optional): ", noInput.text());
+        assertEquals("teallama: cannot read standard input: Bad file descriptor\n", noInput.stderr());
+
         Cli closed = shell("C.UTF-8", null, RUN + "-n 5 >&-");
         assertEquals(1, closed.status());
         assertEquals("teallama: cannot write standard output: Bad file descriptor\n", closed.stderr());

@@ -120,7 +120,7 @@ public final class Main {
     public static void main(String[] args) {
         OutputStream out = new BufferedOutputStream(new FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
         PrintStream err = new PrintStream(new FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
-        System.exit(run(args, Arguments.ofMain(args), System.in, out, err));
+        System.exit(run(args, Arguments.ofMain(args), StandardInput.of(), out, err));
     }
 
     /**
