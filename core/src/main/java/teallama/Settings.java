@@ -91,6 +91,24 @@ public final class Settings {
      * 32, so seeds and steps wrap exactly as in run.c; anything else is refused.
      */
     public static int wholeNumber(String name, String text) {
+        return (int) strtol(name, text);
+    }
+
+    /**
+     * A whole number for an option run.c does not have, so no atoi to copy: one beyond int is
+     * refused as typed rather than wrapped into another.
+     */
+    public static int exactWholeNumber(String name, String text) {
+        long value = strtol(name, text);
+        if (value != (int) value) {
+            throw new IllegalArgumentException(name + " expects a whole number from " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE + ", found '" + text + "'");
+        }
+        return (int) value;
+    }
+
+    /** strtol's value of a whole number, saturated at 64 bits; anything else is refused. */
+    private static long strtol(String name, String text) {
         String s = text.strip();
         int start = skipSign(s, 0);
         if (countDigits(s, start) == 0 || start + countDigits(s, start) != s.length()) {
@@ -101,11 +119,11 @@ public final class Settings {
         for (int i = start; i < s.length(); i++) {
             int digit = s.charAt(i) - '0';
             if (value > (Long.MAX_VALUE - digit) / 10) {
-                return (int) (negative ? Long.MIN_VALUE : Long.MAX_VALUE); // strtol saturates
+                return negative ? Long.MIN_VALUE : Long.MAX_VALUE; // strtol saturates
             }
             value = value * 10 + digit;
         }
-        return (int) (negative ? -value : value);
+        return negative ? -value : value;
     }
 
     /** Whether s from i on is the lower-case word, its ASCII letters in any case (strtod's strncasecmp). */

@@ -160,6 +160,21 @@ class CliTest {
         assertFails(Cli.run(Cli.stories260K("-n", "")), "option -n expects a whole number, found ''");
     }
 
+    /**
+     * -k, -j and -g are Teallama's, with no atoi to copy: a value beyond int is refused as typed,
+     * where -k 4294967297 kept 1 token without a word and -g 4294967328 was called "found 32".
+     */
+    @Test
+    void ownOptionsRefuseNumbersBeyondInt(@TempDir Path dir) {
+        for (String[] option : new String[][] {{"-k", "4294967297"}, {"-j", "4294967298"}, {"-k", "-4294967295"},
+            {"-j", "99999999999999999999"}}) {
+            assertFails(Cli.run(Cli.stories260K("-t", "0", "-n", "600", option[0], option[1])), "option " + option[0]
+                    + " expects a whole number from -2147483648 to 2147483647, found '" + option[1] + "'");
+        }
+        assertFails(Cli.run("quantize", Shared.model("stories260K.bin").toString(), dir.resolve("q.bin").toString(),
+                "-g", "4294967328"), "option -g expects a whole number from -2147483648 to 2147483647, found '4294967328'");
+    }
+
     /** atof reads inf and infinity in any case: -t inf samples from equal probabilities, -inf is greedy, -p ±inf is 0.9. */
     @Test
     void infinityAsAtofReadsIt() throws IOException {

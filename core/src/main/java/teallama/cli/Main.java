@@ -225,8 +225,8 @@ public final class Main {
                 case "z" -> tokenizerPath = path(args, i + 1, "tokenizer");
                 case "m" -> mode = value;
                 case "y" -> systemPrompt = arguments.bytes(i + 1);
-                case "k" -> keep = Settings.wholeNumber("option -k", value);
-                case "j" -> threads = Settings.wholeNumber("option -j", value);
+                case "k" -> keep = Settings.exactWholeNumber("option -k", value);
+                case "j" -> threads = Settings.exactWholeNumber("option -j", value);
                 case "--probs" -> probsPath = path(args, i + 1, "probabilities");
                 case "--prompt-file" -> {
                     prompt = readPromptFile(path(args, i + 1, "prompt"), "prompt");
@@ -447,7 +447,7 @@ public final class Main {
             if (!args[3].equals("-g")) {
                 throw new UsageException("unknown option for quantize: " + args[3]);
             }
-            groupSize = Settings.wholeNumber("option -g", args[4]);
+            groupSize = Settings.exactWholeNumber("option -g", args[4]);
         }
         path(args, 2, "output");
         Model model = readModel(path(args, 1, "model"), 1);
