@@ -80,9 +80,14 @@ public final class Tokenizer {
     /**
      * Refuses a file that starts with 4 bytes of text, as an HTML page does (a wrong address): as
      * max_token_length they would say 538976288 bytes or more, and its first entry's length a
-     * number of that size, which said nothing of what the file was.
+     * number of that size, which said nothing of what the file was. The text "ak42" is the magic
+     * of a checkpoint, given in the tokenizer's place, and is called one.
      */
     public static void checkNotText(byte[] start, int length) {
+        if (length >= 4 && Checkpoint.intAt(start, 0) == Checkpoint.MAGIC) {
+            throw new FormatException("expected a tokenizer file, found a llama2.c checkpoint (it starts with the "
+                    + "magic \"ak42\" of versions 1 and 2)");
+        }
         if (Checkpoint.isText(start, length, 4)) {
             throw new FormatException("expected a tokenizer file, found a text document (an HTML page?)");
         }

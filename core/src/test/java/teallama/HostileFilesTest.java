@@ -242,6 +242,20 @@ class HostileFilesTest {
         assertEquals("expected a tokenizer file, found a text document (an HTML page?)", e.getMessage());
     }
 
+    /**
+     * A checkpoint of version 1 or 2 given as the tokenizer (the two files swapped, or -z given the
+     * int8 model): its magic "ak42" is 4 bytes of text, and it was called an HTML page.
+     */
+    @Test
+    void aCheckpointAsTheTokenizerIsCalledOne() {
+        Path q80 = Shared.model("random-mini-q80.bin");
+        String refusal = "expected a tokenizer file, found a llama2.c checkpoint (it starts with the magic \"ak42\" "
+                + "of versions 1 and 2)";
+        assertFails(Cli.run(Shared.model("random-mini.bin").toString(), "-z", q80.toString()), q80 + ": " + refusal);
+        FormatException e = assertThrows(FormatException.class, () -> Tokenizer.read(Shared.read(q80), 512));
+        assertEquals(refusal, e.getMessage());
+    }
+
     @Test
     void devZeroAsTheTokenizerOrThePrompt() {
         Path model = Shared.model("stories260K.bin");
