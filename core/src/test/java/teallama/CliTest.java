@@ -115,6 +115,9 @@ class CliTest {
         assertUsageError(Cli.run(Cli.stories260K("-x", "1")), "unknown option -x");
         assertUsageError(Cli.run(Cli.stories260K("--probability", "p.jsonl")), "unknown option --probability");
         assertUsageError(Cli.run(Cli.stories260K("-t")), "option -t needs a value");
+        // last, an unknown option is still unknown, not one that lacks its value
+        assertUsageError(Cli.run(Cli.stories260K("-n", "5", "-x")), "unknown option -x");
+        assertUsageError(Cli.run(Cli.stories260K("--verbose")), "unknown option --verbose");
         assertUsageError(Cli.run(Cli.stories260K("temperature", "1")), "expected an option like -t, found 'temperature'");
         assertUsageError(Cli.run(Cli.stories260K("-tt", "1")), "expected an option like -t, found '-tt'");
         assertUsageError(Cli.run("-j", "2", Shared.model("stories260K.bin").toString()), "expected the checkpoint "

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import teallama.Chat;
 import teallama.Checkpoint;
@@ -85,6 +86,10 @@ public final class Main {
             "  size must divide dim and hidden_dim (default: 64, halved until it does); out.bin",
             "  must not be in.bin",
             "");
+
+    /** The options of run, each followed by its value: run.c's letters, then Teallama's own. */
+    private static final Set<String> OPTIONS = Set.of("t", "p", "s", "n", "i", "z", "m", "y", "k", "j", "--probs",
+            "--prompt-file", "--system-prompt-file");
 
     /** A problem with how the command was called; --help shows how. */
     private static final class UsageException extends Exception {
@@ -212,11 +217,15 @@ public final class Main {
             if (!looksLikeOption(flag)) {
                 throw new UsageException("expected an option like -t, found '" + flag + "'");
             }
+            String option = longOption ? flag : flag.substring(1);
+            if (!OPTIONS.contains(option)) {
+                throw new UsageException("unknown option " + flag);
+            }
             if (i + 1 >= args.length) {
                 throw new UsageException("option " + flag + " needs a value");
             }
             String value = args[i + 1];
-            switch (longOption ? flag : flag.substring(1)) {
+            switch (option) {
                 case "t" -> temperature = Settings.number("option -t", value);
                 case "p" -> topp = Settings.number("option -p", value);
                 case "s" -> rngSeed = Settings.seed(Settings.wholeNumber("option -s", value));
@@ -236,7 +245,7 @@ public final class Main {
                     systemPrompt = readPromptFile(path(args, i + 1, "system prompt"), "system prompt");
                     inputFiles.add(value);
                 }
-                default -> throw new UsageException("unknown option " + flag);
+                default -> throw new IllegalStateException("option " + flag + " is known but not read");
             }
         }
         if (!mode.equals("generate") && !mode.equals("chat")) {
