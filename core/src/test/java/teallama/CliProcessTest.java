@@ -105,26 +105,30 @@ class CliProcessTest {
     /**
      * A reader that stops reading, as head does: run.c dies of SIGPIPE without a word, and its
      * shell sees 128 + 13; Teallama, whose JVM ignores SIGPIPE and gets EPIPE, ends the same way.
-     * The story is long enough to be still running when the pipe closes, and chat waits for its
-     * system prompt until the pipe is closed.
+     * The story is long enough to be still running when the pipe closes, chat waits for its
+     * system prompt until the pipe is closed, and --help starts after it closed.
      */
     @Test
     void aClosedPipeEndsTheRunSilentlyAsSigpipeDoes() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classes = Path.of("target/classes").toAbsolutePath().toString();
-        for (String mode : new String[] {"generate", "chat"}) {
-            List<String> command = new ArrayList<>(List.of(java, "-cp", classes, "teallama.cli.Main",
-                    Shared.model("stories260K.bin").toString(), "-z", Shared.model("tok512.bin").toString(), "-m", mode));
-            command.addAll(mode.equals("generate") ? List.of("-k", "1", "-n", "100000") : List.of("-n", "512"));
+        String model = Shared.model("stories260K.bin").toString();
+        String tokenizer = Shared.model("tok512.bin").toString();
+        List<List<String>> runs = List.of(List.of(model, "-z", tokenizer, "-k", "1", "-n", "100000"),
+                List.of(model, "-z", tokenizer, "-m", "chat", "-n", "512"), List.of("--help"));
+        for (List<String> run : runs) {
+            List<String> command = new ArrayList<>(List.of(java, "-cp", classes, "teallama.cli.Main"));
+            command.addAll(run);
             Process process = new ProcessBuilder(command).start();
-            byte[] first = process.getInputStream().readNBytes(10);
+            int wanted = run.contains("--help") ? 0 : 10;
+            byte[] first = process.getInputStream().readNBytes(wanted);
             process.getInputStream().close();
             process.getOutputStream().close();
             String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(10, first.length, mode);
-            assertEquals("", err, mode);
-            assertEquals(128 + 13, process.exitValue(), mode);
+            assertEquals(wanted, first.length, run.toString());
+            assertEquals("", err, run.toString());
+            assertEquals(128 + 13, process.exitValue(), run.toString());
         }
     }
 

@@ -148,20 +148,14 @@ public final class Main {
                 } else {
                     main.run(args);
                 }
+            } catch (HelpRequest e) {
+                main.print(USAGE);
             } finally {
                 stdout.flush();
             }
             return 0;
         } catch (StandardOutput.BrokenPipe e) {
             return BROKEN_PIPE_STATUS;
-        } catch (HelpRequest e) {
-            try {
-                main.print(USAGE);
-                stdout.flush();
-                return 0;
-            } catch (IOException printFailed) {
-                stderr.println("teallama: " + printFailed.getMessage());
-            }
         } catch (UsageException e) {
             stderr.println("teallama: " + e.getMessage() + " (--help shows the usage)");
         } catch (CommandException | FormatException | IllegalArgumentException e) {
