@@ -125,7 +125,7 @@ public final class Main {
     public static void main(String[] args) {
         OutputStream out = new BufferedOutputStream(new FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
         PrintStream err = new PrintStream(new FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
-        System.exit(run(args, Arguments.ofMain(args), StandardInput.of(), out, err));
+        System.exit(run(args, Arguments.ofMain(args), StandardInput.of(), out, StandardOutput.isPipe(), err));
     }
 
     /**
@@ -134,12 +134,12 @@ public final class Main {
      * of -i and -y are the UTF-8 bytes of their Strings.
      */
     public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
-        return run(args, Arguments.ofStrings(args), stdin, stdout, stderr);
+        return run(args, Arguments.ofStrings(args), stdin, stdout, false, stderr);
     }
 
     private static int run(String[] args, Arguments arguments, InputStream stdin, OutputStream standardOutput,
-                           PrintStream stderr) {
-        OutputStream stdout = new StandardOutput(standardOutput);
+                           boolean toPipe, PrintStream stderr) {
+        OutputStream stdout = new StandardOutput(standardOutput, toPipe);
         Main main = new Main(arguments, stdin, stdout, stderr);
         try {
             try {

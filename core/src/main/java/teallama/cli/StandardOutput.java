@@ -3,6 +3,8 @@ package teallama.cli;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Standard output whose failures name it, as "Bad file descriptor" alone does not. */
 final class StandardOutput extends FilterOutputStream {
@@ -16,8 +18,32 @@ final class StandardOutput extends FilterOutputStream {
         }
     }
 
-    StandardOutput(OutputStream out) {
+    private final boolean pipe; // a write that fails there is EPIPE, whatever words the locale has for it
+
+    StandardOutput(OutputStream out, boolean pipe) {
         super(out);
+        this.pipe = pipe;
+    }
+
+    /**
+     * Whether fd 1 is a blocking pipe or socket, where a write fails only when the reader has
+     * gone (Linux; elsewhere false). A non-blocking one may also fail with EAGAIN.
+     */
+    static boolean isPipe() {
+        try {
+            int type = (Integer) Files.getAttribute(Path.of("/proc/self/fd/1"), "unix:mode") & 0170000;
+            if (type != 0010000 && type != 0140000) { // S_IFIFO, S_IFSOCK
+                return false;
+            }
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/1"))) {
+                if (line.startsWith("flags:")) {
+                    return (Integer.parseInt(line.substring("flags:".length()).strip(), 8) & 04000) == 0; // O_NONBLOCK
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override
@@ -47,8 +73,8 @@ final class StandardOutput extends FilterOutputStream {
         }
     }
 
-    private static IOException failed(IOException e) {
-        if ("Broken pipe".equals(e.getMessage())) {
+    private IOException failed(IOException e) {
+        if (pipe || "Broken pipe".equals(e.getMessage())) {
             return new BrokenPipe(e);
         }
         return new IOException("cannot write standard output: " + e.getMessage(), e);
