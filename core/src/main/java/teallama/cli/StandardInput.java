@@ -20,7 +20,7 @@ final class StandardInput {
 
     /**
      * Whether fd 0 is the JVM's runtime image, the first file it opens (Linux; elsewhere false).
-     * Nobody gives it as input, where a jar of the class path, which the JVM opens next, might be.
+     * Only a closed stdin puts it there: no one gives the runtime image as input.
      */
     private static boolean holdsJvmFile() {
         Path stdin = Path.of("/proc/self/fd/0");
