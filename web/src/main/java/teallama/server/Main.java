@@ -64,11 +64,10 @@ public final class Main {
         Path models = null;
         int port = 8080;
         for (int i = 0; i < arguments.size(); i += 2) {
-            String value = value(arguments, i);
             switch (arguments.get(i)) {
-                case "--port" -> port = parsePort(value);
-                case "--models" -> models = Path.of(value);
-                case "--site" -> site = Path.of(value);
+                case "--port" -> port = parsePort(value(arguments, i));
+                case "--models" -> models = Path.of(value(arguments, i));
+                case "--site" -> site = Path.of(value(arguments, i));
                 default -> throw new Failure("unknown option " + arguments.get(i), true);
             }
         }
@@ -103,22 +102,22 @@ public final class Main {
         List<DemoKit.Choice> choices = new ArrayList<>();
         Path model = null;
         for (int i = 1; i < arguments.size(); i += 2) {
-            String value = value(arguments, i);
             switch (arguments.get(i)) {
                 case "--model" -> {
                     if (model != null) {
                         throw new Failure("--model " + model + " has no --tokenizer after it", true);
                     }
-                    model = Path.of(value);
+                    model = Path.of(value(arguments, i));
                 }
                 case "--tokenizer" -> {
+                    String value = value(arguments, i);
                     if (model == null) {
                         throw new Failure("--tokenizer " + value + " has no --model before it", true);
                     }
                     choices.add(new DemoKit.Choice(model, Path.of(value)));
                     model = null;
                 }
-                case "--site" -> site = Path.of(value);
+                case "--site" -> site = Path.of(value(arguments, i));
                 default -> throw new Failure("unknown option " + arguments.get(i), true);
             }
         }

@@ -75,6 +75,18 @@ class MainTest {
                 run("kit", "out", "--model", "m.bin").err().lines().findFirst().orElseThrow());
     }
 
+    /** An option this jar does not know is named as unknown, whether or not a value follows it. */
+    @Test
+    void anUnknownOptionIsCalledUnknown() {
+        for (List<String> args : List.of(List.of("--bogus"), List.of("serve"), List.of("--port=8080"),
+                List.of("--port", "0", "--bogus"), List.of("kit", "out", "--bogus"))) {
+            Run run = run(args.toArray(String[]::new));
+            assertEquals(1, run.status(), args.toString());
+            assertEquals("teallama-web: unknown option " + args.get(args.size() - 1),
+                    run.err().lines().findFirst().orElseThrow(), args.toString());
+        }
+    }
+
     @Test
     void aMissingSiteIsOneLine() {
         Run run = run("--port", "0", "--site", dir.resolve("nothing").toString());
