@@ -59,8 +59,8 @@ final class BenchmarkReport {
         }
         md.append("\nEvery run writes a story greedily from no prompt for ").append(steps)
                 .append(" steps (`run MODEL -t 0 -n ").append(steps).append("`); ").append(runs)
-                .append(" runs each, medians. 260K is stories260K; 15M, 42M and 110M are random weights of those "
-                        + "models' shapes, which cost the same per token. int8 is Q8_0 written by `quantize`, in groups "
+                .append(" runs each, medians. ").append(modelList())
+                .append(" int8 is Q8_0 written by `quantize`, in groups "
                         + "of 64 halved until they divide dim and hidden_dim (here " + groupList() + "). "
                         + "Speed counts positions after the first over the time since the first, as llama2.c does. "
                         + "Teallama runs on 1 thread and on all " + cores + " cores (`-j`, `?threads=`): JVM, a fresh "
@@ -389,6 +389,28 @@ final class BenchmarkReport {
 
     private static String ratio(Result a, Result b) {
         return a == null || b == null ? "–" : String.format(Locale.ROOT, "%.2fx", a.medianTokPerSec() / b.medianTokPerSec());
+    }
+
+    /** What the models measured are: "260K is stories260K; 15M and 110M are random weights of ...". */
+    private String modelList() {
+        List<String> parts = new ArrayList<>();
+        List<String> shapes = new ArrayList<>();
+        for (Subject s : subjects()) {
+            if (s.model().equals("260K")) {
+                if (!parts.contains("260K is stories260K")) {
+                    parts.add("260K is stories260K");
+                }
+            } else if (!shapes.contains(s.model())) {
+                shapes.add(s.model());
+            }
+        }
+        if (shapes.size() == 1) {
+            parts.add(shapes.get(0) + " is random weights of that model's shape, which costs the same per token");
+        } else if (!shapes.isEmpty()) {
+            parts.add(String.join(", ", shapes.subList(0, shapes.size() - 1)) + " and " + shapes.get(shapes.size() - 1)
+                    + " are random weights of those models' shapes, which cost the same per token");
+        }
+        return String.join("; ", parts) + ".";
     }
 
     private String groupList() {

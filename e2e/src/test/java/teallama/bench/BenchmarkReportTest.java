@@ -1,0 +1,54 @@
+package teallama.bench;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import teallama.bench.Benchmark.Result;
+import teallama.bench.Benchmark.Subject;
+
+/** BENCHMARKS.md describes the run it reports, not the default one. */
+class BenchmarkReportTest {
+    @TempDir
+    Path dir;
+
+    private String markdownOf(String... models) throws IOException {
+        List<Result> results = new ArrayList<>();
+        Map<String, Integer> groupSizes = new LinkedHashMap<>();
+        for (String model : models) {
+            Path file = Files.write(dir.resolve(model + ".bin"), new byte[1024]);
+            Subject subject = new Subject(model, "fp32", file, file);
+            results.add(new Result("jvm", subject, 1, false, List.of(100.0), List.of(10.0), PeakMemory.Footprint.NONE));
+            groupSizes.put(model, 64);
+        }
+        return new BenchmarkReport(List.of("a machine"), results, 1, 256, 1, groupSizes, Map.of()).markdown();
+    }
+
+    @Test
+    void namesTheShapesThatWereMeasured() throws IOException {
+        String md = markdownOf("260K", "15M", "110M");
+        assertTrue(md.contains("260K is stories260K; 15M and 110M are random weights of those models' shapes, "
+                + "which cost the same per token."), md);
+        assertFalse(md.contains("42M"), md);
+    }
+
+    @Test
+    void oneShapeOrNoneIsSaidSo() throws IOException {
+        String one = markdownOf("15M");
+        assertTrue(one.contains("15M is random weights of that model's shape, which costs the same per token."), one);
+        assertFalse(one.contains("stories260K"), one);
+        String none = markdownOf("260K");
+        assertTrue(none.contains("260K is stories260K."), none);
+        assertFalse(none.contains("random weights"), none);
+    }
+}
