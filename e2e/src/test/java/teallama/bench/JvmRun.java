@@ -30,7 +30,7 @@ public final class JvmRun {
         int steps = Integer.parseInt(args[2]);
         int threads = Integer.parseInt(args[3]);
 
-        // start of reading to first token; the page's load starts when the bytes are in memory
+        // start of reading to first token, as the page times it from its download's answer (worker.js, beginModel)
         long loadStart = System.nanoTime();
         Model model = ModelFile.read(modelFile, threads);
         Tokenizer tokenizer = Tokenizer.read(tokenizerBytes, model.config().vocabSize());
