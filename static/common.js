@@ -62,7 +62,8 @@ function modelSources(choice, modelUrl, tokenizerUrl, modelFile, tokenizerFile) 
   if (choice === "url") {
     const model = modelUrl.trim();
     if (!model) throw new Error("Enter the address of a model file, or pick a model from the list.");
-    const tokenizer = tokenizerUrl.trim() || new URL("tokenizer.bin", fetchable(model, "model")).href;
+    const address = fetchable(model, "model");
+    const tokenizer = tokenizerUrl.trim() || new URL("tokenizer.bin", address).href;
     fetchable(tokenizer, "tokenizer");
     return { model: { url: model }, tokenizer: { url: tokenizer } };
   }

@@ -200,6 +200,9 @@ abstract class HostilePageTest extends PagesTest {
         }
         StoryPage story = open(Map.of("model", "models/stories260K.bin", "tokenizer", "javascript:alert(2)", "autostart", "1"));
         assertError(story, "expected the address of a tokenizer file (http or https), found 'javascript:alert(2)'");
+        // a tokenizer of its own does not let the model's address pass unchecked
+        story = open(Map.of("model", "javascript:alert(3)", "tokenizer", "models/tok512.bin", "autostart", "1"));
+        assertError(story, "expected the address of a model file (http or https), found 'javascript:alert(3)'");
         assertEquals(List.of(), dialogs);
         assertTrue(requests.stream().noneMatch(url -> url.startsWith("javascript:") || url.startsWith("data:")),
                 requests.toString());
