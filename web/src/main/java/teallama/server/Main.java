@@ -60,7 +60,7 @@ public final class Main {
 
     /** Starts the server the options describe and says where it is. */
     static SiteServer serve(List<String> arguments, PrintStream out) throws Failure, IOException {
-        Path site = jarDirectory().resolve("site");
+        Path site = null;
         Path models = null;
         int port = 8080;
         for (int i = 0; i < arguments.size(); i += 2) {
@@ -70,6 +70,13 @@ public final class Main {
                 case "--site" -> site = Path.of(value(arguments, i));
                 default -> throw new Failure("unknown option " + arguments.get(i), true);
             }
+        }
+        if (site == null) {
+            site = jarDirectory().resolve("site");
+        } else if (!Files.isRegularFile(site.resolve("index.html"))) {
+            // SiteFiles' own message tells to build the default site, which would not make this one
+            throw new Failure("no site at " + site + ": --site expects a folder with an index.html, such as "
+                    + "web/target/site or a kit's folder");
         }
         String served;
         if (models != null) {

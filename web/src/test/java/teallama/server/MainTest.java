@@ -87,12 +87,15 @@ class MainTest {
         }
     }
 
+    /** A --site with no page is named as such; building would not make it (the default site's error says to build). */
     @Test
-    void aMissingSiteIsOneLine() {
-        Run run = run("--port", "0", "--site", dir.resolve("nothing").toString());
-        assertEquals(1, run.status());
-        assertEquals("teallama-web: no site at " + dir.resolve("nothing")
-                + " (build it with: mvn -B package -DskipTests)\n", run.err());
+    void aMissingSiteIsOneLine() throws IOException {
+        for (Path site : List.of(dir.resolve("nothing"), Files.writeString(dir.resolve("file.txt"), "a file"))) {
+            Run run = run("--port", "0", "--site", site.toString());
+            assertEquals(1, run.status());
+            assertEquals("teallama-web: no site at " + site + ": --site expects a folder with an index.html, such as "
+                    + "web/target/site or a kit's folder\n", run.err());
+        }
     }
 
     /** kit OUT, then --site OUT alone: the kit's own models/ is served, with its list. */
