@@ -60,6 +60,11 @@ public final class Main {
 
     /** Starts the server the options describe and says where it is. */
     static SiteServer serve(List<String> arguments, PrintStream out) throws Failure, IOException {
+        return serve(arguments, out, jarDirectory());
+    }
+
+    /** As {@link #serve(List, PrintStream)}, with the jar in jarDirectory (web/target of a checkout). */
+    static SiteServer serve(List<String> arguments, PrintStream out, Path jarDirectory) throws Failure, IOException {
         Path site = null;
         Path models = null;
         int port = 8080;
@@ -72,7 +77,7 @@ public final class Main {
             }
         }
         if (site == null) {
-            site = jarDirectory().resolve("site");
+            site = jarDirectory.resolve("site");
         } else if (!Files.isRegularFile(site.resolve("index.html"))) {
             // SiteFiles' own message tells to build the default site, which would not make this one
             throw new Failure("no site at " + site + ": --site expects a folder with an index.html, such as "
@@ -84,9 +89,10 @@ public final class Main {
         } else if (Files.isDirectory(site.resolve("models"))) {
             served = "models bundled in the site";
         } else {
-            Path shared = jarDirectory().resolve("../../../shared/models").normalize();
+            Path shared = jarDirectory.resolve("../../../shared/models").normalize();
             models = Files.isDirectory(shared) ? shared : null;
-            served = models != null ? "models from " + shared : "no models folder: the site alone";
+            served = models != null ? "models from " + shared : "no models folder at " + shared
+                    + ": scripts/fetch-models downloads stories260K there; serving the site alone";
         }
         SiteServer server;
         try {

@@ -98,6 +98,19 @@ class MainTest {
         }
     }
 
+    /** A checkout with no ../shared/models: the banner names the folder looked for and how to fill it. */
+    @Test
+    void missingSharedModelsAreNamedWithHowToFetchThem() throws Exception {
+        Path jarDirectory = Files.createDirectories(dir.resolve("checkout/web/target"));
+        ByteArrayOutputStream banner = new ByteArrayOutputStream();
+        try (SiteServer server = Main.serve(List.of("--site", site().toString(), "--port", "0"),
+                new PrintStream(banner, true, StandardCharsets.UTF_8), jarDirectory)) {
+            assertEquals("Teallama at " + server.url() + " (no models folder at " + dir.resolve("shared/models")
+                    + ": scripts/fetch-models downloads stories260K there; serving the site alone)\nPress Ctrl+C to stop.\n",
+                    banner.toString(StandardCharsets.UTF_8));
+        }
+    }
+
     /** kit OUT, then --site OUT alone: the kit's own models/ is served, with its list. */
     @Test
     void aKitIsServedFromItsFolder() throws Exception {
