@@ -142,7 +142,7 @@ public final class Main {
         }
         if (Main.class.getClassLoader().getResource("teallama/Checkpoint.class") == null) {
             throw new Failure("the kit reads models with Teallama's core: keep this jar in web/target beside "
-                    + "core/target/teallama.jar (mvn -B package builds both)");
+                    + "core/target/teallama.jar (mvn -B package -DskipTests builds both)");
         }
         List<DemoKit.Entry> entries = DemoKit.write(site, folder, choices);
         out.println("Wrote " + folder + ": the site and " + entries.size() + (entries.size() == 1 ? " model" : " models"));
