@@ -54,7 +54,7 @@ public final class SiteServer implements AutoCloseable {
     /**
      * Serves site at basePath ("/", or a sub-path like a GitHub Pages project site's "/repo/")
      * and, if models is not null, that folder at basePath + "models/". Port 0 picks a free port;
-     * a port in use is a {@link BindException} naming it.
+     * a port in use, or refused, is a {@link BindException} naming it and why.
      */
     public SiteServer(Path site, Path models, int port, String basePath) throws IOException {
         this(site, models, port, basePath, REQUEST_TIMEOUT, WRITE_TIMEOUT);
@@ -72,7 +72,7 @@ public final class SiteServer implements AutoCloseable {
             serverSocket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 128);
         } catch (BindException e) {
             serverSocket.close();
-            throw new BindException("port " + port + " on 127.0.0.1 is in use");
+            throw refusal(port, e);
         }
         AtomicInteger threads = new AtomicInteger();
         workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
@@ -88,6 +88,16 @@ public final class SiteServer implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::closeLateConnections, 100, 100, TimeUnit.MILLISECONDS);
         // not a daemon: it keeps `java -jar` serving after main returns
         new Thread(this::acceptConnections, "teallama-http-accept").start();
+    }
+
+    /**
+     * Why a port cannot be listened on, in one line: in use, or the system's own reason, such as
+     * a port below 1024 that Linux keeps from unprivileged users ("Permission denied").
+     */
+    static BindException refusal(int port, BindException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return new BindException("port " + port + " on 127.0.0.1 "
+                + (message.contains("in use") ? "is in use" : "cannot be used: " + message));
     }
 
     public String url() {

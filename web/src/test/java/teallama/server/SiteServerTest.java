@@ -341,4 +341,16 @@ class SiteServerTest {
                 () -> new SiteServer(site, models, port, "/"));
         assertEquals("port " + port + " on 127.0.0.1 is in use", e.getMessage());
     }
+
+    /**
+     * A port this user may not take (below 1024 on Linux, without privileges) is not called in use:
+     * the system's own reason is given. (These tests run as root, so the refusal is made up.)
+     */
+    @Test
+    void aPortRefusedForAnotherReasonSaysWhy() {
+        assertEquals("port 81 on 127.0.0.1 cannot be used: Permission denied",
+                SiteServer.refusal(81, new java.net.BindException("Permission denied")).getMessage());
+        assertEquals("port 8080 on 127.0.0.1 is in use",
+                SiteServer.refusal(8080, new java.net.BindException("Address already in use")).getMessage());
+    }
 }
