@@ -71,7 +71,7 @@ public final class Main {
         for (int i = 0; i < arguments.size(); i += 2) {
             switch (arguments.get(i)) {
                 case "--port" -> port = parsePort(value(arguments, i));
-                case "--models" -> models = Path.of(value(arguments, i));
+                case "--models" -> models = modelsFolder(value(arguments, i));
                 case "--site" -> site = Path.of(value(arguments, i));
                 default -> throw new Failure("unknown option " + arguments.get(i), true);
             }
@@ -152,6 +152,19 @@ public final class Main {
         }
         out.println("Serve it with: java -jar web/target/teallama-web.jar --site " + folder
                 + " (or copy it to any static server)");
+    }
+
+    /**
+     * The folder --models names; refused where it is none, since the server would answer every
+     * model with 404 (and an empty name would serve the working folder).
+     */
+    private static Path modelsFolder(String value) throws Failure {
+        Path folder = Path.of(value);
+        if (value.isEmpty() || !Files.isDirectory(folder)) {
+            throw new Failure("--models expects a folder of model and tokenizer files, found '" + value + "'"
+                    + (value.isEmpty() ? "" : Files.exists(folder) ? ", which is not a folder" : ", which does not exist"));
+        }
+        return folder;
     }
 
     private static String value(List<String> arguments, int i) throws Failure {

@@ -98,6 +98,21 @@ class MainTest {
         }
     }
 
+    /** A --models that names no folder is refused; an empty one served the working folder, a missing one 404s. */
+    @Test
+    void aModelsFolderThatIsNoneIsOneLine() throws IOException {
+        Path file = Files.writeString(dir.resolve("model.bin"), "not a folder");
+        Path missing = dir.resolve("nothing");
+        for (List<String> models : List.of(List.of("", "'"), List.of(missing.toString(), "', which does not exist"),
+                List.of(file.toString(), "', which is not a folder"))) {
+            Run run = run("--port", "0", "--site", site().toString(), "--models", models.get(0));
+            assertEquals(1, run.status(), models.toString());
+            assertEquals("teallama-web: --models expects a folder of model and tokenizer files, found '" + models.get(0)
+                    + models.get(1) + "\n", run.err());
+            assertEquals("", run.out());
+        }
+    }
+
     /** A checkout with no ../shared/models: the banner names the folder looked for and how to fill it. */
     @Test
     void missingSharedModelsAreNamedWithHowToFetchThem() throws Exception {
