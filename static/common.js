@@ -295,6 +295,7 @@ function newStoryWorker() {
       };
       shards.push(shard);
     }
+    if (count === 0) worker.postMessage({ type: "shards", ports });
   });
   const terminate = worker.terminate.bind(worker);
   worker.terminate = () => {

@@ -11,7 +11,8 @@
 //   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
 //   | shards {ports} | shard failed {message}
 // worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
-//   sendTokens); texts {story, texts}; shards {count}: start this many shard.js workers; idle
+//   sendTokens); texts {story, texts}; shards {count}: end the shard.js workers and start this
+//   many (maybe none); idle
 //   {threads}: the workers are up; error {message} when the WebAssembly module cannot start
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js");
 
@@ -125,7 +126,8 @@ function autoNote(n) {
 
 /**
  * Shard workers 1..n-1, started (or kept) with the WebAssembly module. The page starts them and
- * sends a port to each (Firefox can hang starting a worker from a worker; see common.js).
+ * sends a port to each (Firefox can hang starting a worker from a worker; see common.js), and ends
+ * those of a model on other threads: kept idle, each held its module and its shard of that model.
  */
 async function shardWorkersFor(n) {
   const wasm = await wasmReady;
@@ -249,7 +251,7 @@ async function load(model, tokenizer, threadSetting, store) {
       const n = api.modelShards();
       if (n === 0) return;
       if (n < plan.threads) note = plan.auto ? autoNote(n) : `${n} threads: this model splits into at most ${n} parts`;
-      shards = n > 1 ? await startShards(n, name, modelSize) : [];
+      shards = n > 1 ? await startShards(n, name, modelSize) : await shardWorkersFor(1);
     }
     const blocks = shards.length > 0 ? (early || [bytes]) : [];
     early = null;

@@ -70,6 +70,51 @@ abstract class ThreadsTest extends PagesTest {
         assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
     }
 
+    /**
+     * A story on fewer threads ends the shard workers it does not use: kept, each held its
+     * WebAssembly module and its shard of the last model (15 of them after a story on 16 threads)
+     * for as long as the page was open.
+     */
+    @Test
+    void aStoryOnOneThreadEndsTheShardWorkersOfTheStoryBefore() {
+        Case c = GoldenGenerateTest.cases().get(2);
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(3, story.page.workers().size(), "worker.js and two shard workers");
+
+        story.page.selectOption("#threads", "1");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        waitForWorkers(story, 1);
+
+        story.page.selectOption("#threads", "4");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        assertEquals(4, story.page.workers().size());
+        story.page.selectOption("#threads", "auto"); // stories260K is worth one thread
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        waitForWorkers(story, 1);
+    }
+
+    /** Waits until the page runs this many workers (a terminated one leaves the list when the browser says so). */
+    static void waitForWorkers(StoryPage story, int count) {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (story.page.workers().size() != count) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("expected " + count + " workers, found " + story.page.workers().size());
+            }
+            story.page.waitForTimeout(20);
+        }
+    }
+
     @Test
     void theServedPageIsCrossOriginIsolated() {
         StoryPage story = desktop();
