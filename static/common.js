@@ -269,28 +269,40 @@ function eachWorkerMessage(handle) {
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
  * Each shard worker sends the page one end of a channel, which goes on to worker.js; terminating
- * worker.js terminates them too.
+ * worker.js terminates them too. A shard worker that fails, or ends without a word (each holds a
+ * lock named after it while it lives), ends every wait in the workers' meeting (meeting.js):
+ * worker.js, waiting there for it, would hear neither the failure nor Stop.
  */
 function newStoryWorker() {
   const worker = new Worker("worker.js");
   let shards = [];
+  let meetingBuffer = null; // where the shard workers meet now
   const endShards = () => {
     shards.forEach((shard) => shard.terminate());
     shards = [];
   };
+  const failed = (shard, message) => {
+    if (!shards.includes(shard)) return; // ended here
+    if (meetingBuffer !== null) meeting.failFromOutside(meetingBuffer);
+    worker.postMessage({ type: "shard failed", message });
+  };
   worker.addEventListener("message", (event) => {
+    if (event.data.type === "meeting") meetingBuffer = event.data.buffer;
     if (event.data.type !== "shards") return;
     endShards();
+    meetingBuffer = null;
     const ports = [];
     const count = event.data.count;
     for (let i = 0; i < count; i++) {
-      const shard = new Worker("shard.js");
+      const name = navigator.locks ? `teallama-shard-${crypto.randomUUID()}` : "";
+      const shard = new Worker("shard.js", { name });
       shard.onerror = (error) => {
         error.preventDefault();
-        worker.postMessage({ type: "shard failed", message: error.message || "a shard worker failed" });
+        failed(shard, error.message || "a shard worker failed");
       };
       shard.onmessage = (message) => {
         ports[i] = message.ports[0];
+        if (name) navigator.locks.request(name, () => failed(shard, "a shard worker ended"));
         if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
       };
       shards.push(shard);

@@ -76,6 +76,12 @@ const meeting = (() => {
     checkFailed();
   }
 
+  function failControl(words) {
+    Atomics.store(words, FAILED, 1);
+    Atomics.notify(words, SEQUENCE);
+    Atomics.notify(words, GENERATION);
+  }
+
   function checkFailed() {
     if (Atomics.load(control, FAILED) !== 0) throw new Error("a worker running another shard of the model failed");
   }
@@ -129,10 +135,15 @@ const meeting = (() => {
 
     /** Ends every wait of every worker with an error: one of them cannot go on. */
     fail() {
-      if (control === null) return;
-      Atomics.store(control, FAILED, 1);
-      Atomics.notify(control, SEQUENCE);
-      Atomics.notify(control, GENERATION);
+      if (control !== null) failControl(control);
+    },
+
+    /**
+     * The page: ends every wait in the meeting in buffer, one of whose workers failed or ended
+     * without a word. The others cannot hear it any other way while they wait there.
+     */
+    failFromOutside(buffer) {
+      failControl(new Int32Array(buffer, 0, CONTROL_BYTES / 4));
     },
   };
 })();

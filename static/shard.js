@@ -31,7 +31,17 @@ port.onmessageerror = () => {
   meeting.fail();
   port.postMessage({ type: "failed", message: "a shard worker could not receive shared memory" });
 };
-postMessage({ type: "port" }, [channel.port2]);
+// The lock named after this worker is held for as long as it lives, so that the page hears when
+// it ends without a word (killed, or closed by the browser; see newStoryWorker): its port goes
+// to the page once the lock is held.
+if (self.navigator.locks && self.name) {
+  navigator.locks.request(self.name, () => {
+    postMessage({ type: "port" }, [channel.port2]);
+    return new Promise(() => {});
+  });
+} else {
+  postMessage({ type: "port" }, [channel.port2]);
+}
 
 async function handle(m) {
   switch (m.type) {

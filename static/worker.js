@@ -12,8 +12,9 @@
 //   | shards {ports} | shard failed {message}
 // worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
 //   sendTokens); texts {story, texts}; shards {count}: end the shard.js workers and start this
-//   many (maybe none); idle
-//   {threads}: the workers are up; error {message} when the WebAssembly module cannot start
+//   many (maybe none); meeting {buffer}: where they meet now, for the page to end every wait in it
+//   when one of them ends; idle {threads}: the workers are up; error {message} when the
+//   WebAssembly module cannot start
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
@@ -314,6 +315,7 @@ function abortKeeping(keepers) {
 async function startShards(n, name, size) {
   const workers = await shardWorkersFor(n);
   const buffer = meeting.create(n, api.exchangeLength());
+  postMessage({ type: "meeting", buffer });
   for (let s = 1; s < n; s++) {
     const shard = workers[s - 1];
     shard.failed = null;

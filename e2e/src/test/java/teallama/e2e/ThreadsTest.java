@@ -104,6 +104,48 @@ abstract class ThreadsTest extends PagesTest {
         waitForWorkers(story, 1);
     }
 
+    /**
+     * A shard worker that ends mid-story without a word (killed; here the page terminates it) ends
+     * the story rather than leaving it hung: in Firefox, worker.js waited for it at a meeting for
+     * good and never heard Stop; in Chromium, which let it finish the story, the next Start waited
+     * for good for its answer. The next Start loads the model again on new workers and tells the
+     * golden story.
+     */
+    @Test
+    void aShardWorkerKilledMidStoryEndsTheStoryAndTheNextStartRecovers() {
+        StoryPage story = desktop();
+        story.page.addInitScript("""
+                const PageWorker = Worker;
+                window.shardWorkersMade = [];
+                window.Worker = function (url, options) {
+                  const worker = new PageWorker(url, options);
+                  if (String(url).includes('shard')) window.shardWorkersMade.push(worker);
+                  return worker;
+                };
+                window.Worker.prototype = PageWorker.prototype;""");
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "1", "seed", "1", "keep", "256",
+                "steps", "100000", "threads", "3", "autostart", "1"));
+        story.waitForTokens(50);
+        story.page.evaluate("window.shardWorkersMade[0].terminate()");
+        story.page.evaluate("() => { const stop = document.getElementById('stop'); if (!stop.disabled) stop.click(); }");
+        story.waitForState("stopped", "error", "done");
+        waitForWorkers(story, 2);
+
+        Case c = GoldenGenerateTest.cases().get(6);
+        story.page.fill("#prompt", c.prompt());
+        story.page.fill("#temperature", c.temperature());
+        story.page.fill("#topp", c.topp());
+        story.page.fill("#seed", c.seed());
+        story.page.fill("#steps", c.steps());
+        story.page.fill("#keep", "0");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        assertTrue(story.page.textContent("#shape").endsWith(" · 3 threads"), story.page.textContent("#shape"));
+        waitForWorkers(story, 3);
+    }
+
     /** Waits until the page runs this many workers (a terminated one leaves the list when the browser says so). */
     static void waitForWorkers(StoryPage story, int count) {
         long end = System.nanoTime() + 10_000_000_000L;
