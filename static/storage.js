@@ -12,6 +12,7 @@ const stored = {
   persistAsked: false,
   notKept: [],          // what of the last load could not be kept
   listings: 0,          // the latest listing shows; an older one that ends later does not
+  offers: 0,            // likewise for the models offered after a failed load
 };
 
 // ----------------------------------------------------------------------------
@@ -216,6 +217,7 @@ function storageHears(m, stateBefore) {
       stored.readingFrom = m.from;
       if (m.loaded === 0 && m.what === "model") {
         stored.notKept = [];
+        stored.offers++; // an offer still being made for the load before is not shown
         showStoreNote([]);
       }
       break;
@@ -250,13 +252,22 @@ function storageHears(m, stateBefore) {
 const failedPresets = new Set(); // presets that failed to load on this visit: offered no more
 
 /**
- * After a model failed to load: buttons for the stored and bundled models, which need no download,
- * but not those that failed themselves (a server may not have the bundled one).
+ * After a model failed to load: buttons for the stored models and for those served with the page
+ * (a kit's, or the bundled one) where the site still serves them, but not those that failed
+ * themselves. Offline, or on a server without them, the latter would fail too: the site is asked
+ * for each first, while the note is aria-busy.
  */
-function offerInstead() {
+async function offerInstead() {
   failedPresets.add(ui.model.value);
-  const choices = Object.keys(PRESETS).filter((key) => !failedPresets.has(key)
+  const offer = ++stored.offers;
+  const candidates = Object.keys(PRESETS).filter((key) => !failedPresets.has(key)
     && (presetStored(key) || PRESETS[key].from === HERE));
+  const asking = candidates.some((key) => !presetStored(key));
+  if (asking) storedUi.note.setAttribute("aria-busy", "true");
+  const available = await Promise.all(candidates.map((key) => presetStored(key) || served(PRESETS[key])));
+  if (asking) storedUi.note.removeAttribute("aria-busy");
+  if (offer !== stored.offers) return;
+  const choices = candidates.filter((key, i) => available[i]);
   if (choices.length === 0) {
     showStoreNote([]);
     return;
@@ -276,4 +287,15 @@ function offerInstead() {
     return button;
   });
   showStoreNote(["These models need no download: ", ...buttons]);
+}
+
+/** Whether the site answers for a preset's model and tokenizer (HEAD requests, no bytes). */
+async function served(preset) {
+  try {
+    const answers = await Promise.all([preset.model, preset.tokenizer].map((url) =>
+      fetch(url, { method: "HEAD", cache: "no-store" })));
+    return answers.every((answer) => answer.ok);
+  } catch (e) {
+    return false; // offline, or the server is gone
+  }
 }

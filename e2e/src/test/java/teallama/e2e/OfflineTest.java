@@ -417,6 +417,32 @@ abstract class OfflineTest extends PagesTest {
         assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
     }
 
+    /**
+     * Offline, a model served with the page needs its server as much as any other: unless it is
+     * stored, it is not offered after a failed load (it was, as needing no download). Playwright's
+     * offline cuts this machine's server too, as a remote host is cut.
+     */
+    @Test
+    void offlineTheBundledModelIsOfferedOnlyOnceStored() {
+        StoryPage story = newStory();
+        story.open(site.root.url(), Map.of());
+        waitFor(story, "navigator.serviceWorker.controller !== null"); // the site's files kept, as after a visit
+        story.page.context().setOffline(true);
+        story.page.selectOption("#model", "url");
+        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
+        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        story.waitUntil("() => !document.getElementById('store-note').hasAttribute('aria-busy')", null);
+        assertTrue(story.page.isHidden("#store-note"), story.page.textContent("#store-note"));
+
+        story.page.context().setOffline(false);
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        story.waitUntil("() => !document.getElementById('store-note').hasAttribute('aria-busy')", null);
+        assertEquals("These models need no download: stories260K (with this page)", story.page.textContent("#store-note"));
+    }
+
     // ----------------------------------------------------------------------------
     // the service worker on a host that sends no headers
 
