@@ -7,8 +7,8 @@ import org.teavm.jso.typedarrays.Float64Array;
 /**
  * The messages about a model and a story that the worker posts to the page, in one place. Each
  * carries a type: progress | ready | kept | encoded | started | token | done | error. worker.js
- * posts the few others (texts, shards, idle, and the error of a module that cannot start) and
- * lists them all at its top.
+ * posts the few others (tokens, texts, shards, meeting, idle, and the error of a module that
+ * cannot start) and lists them all at its top.
  */
 final class Messages {
     private Messages() {
