@@ -3,9 +3,12 @@
 // thread (see meeting.js). The page starts it (see newStoryWorker in common.js); it makes a
 // channel, keeps one end and sends the other through the page to worker.js, and everything else
 // comes through it. (Firefox loses messages posted to a port while its other end is being
-// transferred, so the end that moves is the one that is used last.) It reads its rows of the model from the chunks worker.js
-// shares as they are downloaded, then serves forward passes until the story ends.
+// transferred, so the end that moves is the one that is used last.) It reads its rows of the
+// model from the chunks worker.js shares as they are downloaded, then serves forward passes until
+// the story ends. While it lives it holds a Web Lock named after it (its worker name), so the page
+// hears when it ends without a word.
 //
+// shard.js -> page: port (the channel's other end in its ports), once the lock is held
 // worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, shard,
 //   name, size} | chunk {bytes} | end | run {positions, sequence} | abandon
 // shard.js -> worker.js: ready {isolated} | ack {error} (one per begin and chunk) | loaded {error}
