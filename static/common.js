@@ -1,6 +1,7 @@
 "use strict";
 // Shared by the story page (app.js) and the benchmark page (bench.js): the models on offer, the
-// threads setting, what this browser can run, download progress, and the model's description.
+// threads setting, what this browser can run, download progress, the model's description, and
+// the story worker (worker.js) with the shard workers the page starts for it.
 
 // ----------------------------------------------------------------------------
 // models
@@ -252,6 +253,9 @@ function describeModel(m) {
   return `${baseName(m.name)} · ${count(m.parameters)} parameters · ${m.format} · dim ${m.dim} · ` +
     `${m.nLayers} layers · ${heads} · hidden ${m.hiddenDim} · vocab ${m.vocabSize} · context ${m.seqLen}`;
 }
+
+// ----------------------------------------------------------------------------
+// the story worker
 
 /**
  * An onmessage handler for a story worker that gives handle each of worker.js's messages, one by
