@@ -2,8 +2,9 @@
 // The model store: every model and tokenizer downloaded from an address, kept in the origin
 // private file system (OPFS) under its URL, so that the next load reads it from disk, also
 // offline. (For a 418 MB file, OPFS wrote and read faster than the Cache API in both Chromium
-// and Firefox; README.md has the figures.) worker.js writes and reads it; the page (storage.js)
-// lists and removes.
+// and Firefox; README.md has the figures.) The coordinating worker writes and reads it (download.js,
+// for worker.js, which commits a download once the load succeeded); the page (storage.js) lists
+// and removes.
 //
 // A download is written, as it arrives, to a data file of its own, and is stored only once its
 // entry is written, after the whole load succeeded; a download that fails, is stopped or is

@@ -82,7 +82,7 @@ public final class WorkerApi {
 
     /**
      * Reports a download's progress (total 0 when unknown) from network, storage or file;
-     * worker.js fetches, the message is built here.
+     * download.js (in worker.js) reads, the message is built here.
      */
     @JSExport
     public static void progress(String what, double loaded, double total, String from) {
