@@ -170,11 +170,6 @@ public final class Checkpoint {
         }
     }
 
-    /** How many bytes of the file's start {@link #header} needs to see: 256 after the magic, else 28. */
-    public static int headerBytesNeeded(byte[] start, int length) {
-        return length >= 4 && intAt(start, 0) == MAGIC ? HEADER_BYTES : LEGACY_HEADER_BYTES;
-    }
-
     /**
      * Reads the header from the first length bytes of a file whose size is fileSize, or -1 while
      * unknown (a download without Content-Length). Returns null while more bytes are needed and
