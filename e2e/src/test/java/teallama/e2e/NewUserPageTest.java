@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.APIResponse;
-import com.microsoft.playwright.Page;
 import org.junit.jupiter.api.Test;
 
 import teallama.Cli;
