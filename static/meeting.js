@@ -87,7 +87,6 @@ const meeting = (() => {
   }
 
   return {
-    FORWARD,
     FORWARD_SUMMING,
     RELEASE,
     create,
