@@ -11,6 +11,9 @@
 // (or when a page asks it to: offline.js), and then deletes the old build's cache. Models are not
 // here: the model store (store.js) keeps them; but a demo kit's list of models (models/index.json)
 // is one of the build's files.
+//
+// page (offline.js) -> sw.js: "take-over" | "take-over if alone" (see takeOverIfAlone)
+// sw.js -> page: "others use the old build", the answer to take-over if alone when it stays waiting
 
 const BUILD = "unbuilt"; // set by the build (teallama.server.SiteManifest)
 const MANIFEST = "site-manifest.json";
