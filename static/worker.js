@@ -3,9 +3,10 @@
 // (TeaVM's WebAssembly build of teallama.web.WorkerApi) as they arrive, and runs generation in
 // short slices so that a stop is heard between tokens. The messages about a model and a story
 // are built in Java (Messages.java). With more than one thread, this worker runs shard 0 of the
-// model and starts shard.js workers for the others (see meeting.js). Downloads are read in
-// download.js; a model or tokenizer downloaded from an address is kept in the model store
-// (store.js) once the whole load succeeded, and read from there the next time.
+// model and asks the page for shard.js workers for the others (see shardWorkersFor and
+// meeting.js). Downloads are read in download.js; a model or tokenizer downloaded from an
+// address is kept in the model store (store.js) once the whole load succeeded, and read from
+// there the next time.
 //
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
 //   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
@@ -127,8 +128,9 @@ function autoNote(n) {
 
 /**
  * Shard workers 1..n-1, started (or kept) with the WebAssembly module. The page starts them and
- * sends a port to each (Firefox can hang starting a worker from a worker; see common.js), and ends
- * those of a model on other threads: kept idle, each held its module and its shard of that model.
+ * sends on the port each one made (Firefox can hang starting a worker from a worker; see
+ * common.js), and ends those of a model on other threads: kept idle, each held its module and its
+ * shard of that model.
  */
 async function shardWorkersFor(n) {
   const wasm = await wasmReady;
