@@ -4,7 +4,9 @@
 // areas for activation vectors, used in turn. Shard 0's worker (worker.js) begins every position
 // and releases the others (shard.js) when a story ends; every exchange of activations ends at a
 // barrier. A waiting worker spins on Atomics.load for a while, then sleeps in Atomics.wait: the
-// barriers of a forward pass are microseconds apart, the gap between two stories is not.
+// barriers of a forward pass are microseconds apart, the gap between two stories is not. A worker
+// that fails, or the page when a shard worker fails or ends (failFromOutside, from common.js),
+// sets FAILED, which ends every wait with an error.
 
 const meeting = (() => {
   const SEQUENCE = 0;    // bumped by each command of shard 0
