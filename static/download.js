@@ -82,8 +82,9 @@ const downloads = (() => {
    * The body of a URL or a local file as a chunk reader (see chunkReader), with its length where
    * known (else -1) and where it comes from: file, storage or network. With keepers (an array), a
    * URL in the model store is read from there, and a download gets a keeper (added to keepers, for
-   * load() to commit or abort) that writes it to the store as it arrives; the keeper is ready
-   * before the request, so no byte waits for the disk (a refused download stops after its first few).
+   * worker.js's load() to commit or abort) that writes it to the store as it arrives; the keeper is
+   * ready before the request, so no byte waits for the disk (a refused download stops after its
+   * first few).
    */
   async function open(source, what, signal, keepers) {
     if (source.file) {
@@ -218,8 +219,8 @@ const downloads = (() => {
    * progress(what, loaded, size, from) as it goes, and hands each block to consume (after onSize
    * with the length, -1 if unknown); a download cut short names what was received. Blocks are in
    * shared memory when inFlight, the number of blocks that consume's readers may still be reading
-   * after it returns, is above 0 (a shard worker reads the blocks deliver handed on), so a block is
-   * written again only after that many others; with 0, consume copies what it keeps.
+   * after it returns, is above 0 (a shard worker reads the blocks worker.js's deliver handed on),
+   * so a block is written again only after that many others; with 0, consume copies what it keeps.
    * With keepers (an array), a stored URL is read from the model store, and a download is
    * written to it as it arrives (see open). Returns the number of bytes read.
    */
