@@ -156,8 +156,8 @@ function candidateTextsArrived(story, texts) {
 }
 
 /**
- * A token message's rows (worker.js's Messages.token) as {token, text, prob, sampled, cut}, text
- * undefined until the worker gave it.
+ * A token message's rows (its inspect field: Messages.java's token) as {token, text, prob,
+ * sampled, cut}, text undefined until the worker gave it.
  */
 function candidates(rows) {
   const list = [];
