@@ -6,7 +6,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Standard output whose failures name it, as "Bad file descriptor" alone does not. */
+/**
+ * Standard output whose failures name it, as "Bad file descriptor" alone does not, and tell a
+ * reader that has gone ({@link BrokenPipe}, which Main ends in silence) from the others.
+ */
 final class StandardOutput extends FilterOutputStream {
     /**
      * The reader has gone (head has what it wanted): run.c dies of SIGPIPE without a word; the
