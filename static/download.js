@@ -39,7 +39,7 @@ const downloads = (() => {
   }
 
   /** An error's message, for the messages this file builds. */
-  function reason(e) {
+  function describe(e) {
     return e && e.message ? e.message : String(e);
   }
 
@@ -125,7 +125,7 @@ const downloads = (() => {
       if (!navigator.onLine && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(new URL(url, self.location.href).hostname)) {
         throw new Error(`${url}: could not download it, as this device is offline`);
       }
-      throw new Error(`${url}: could not download it (${reason(e)}); check the address and your ` +
+      throw new Error(`${url}: could not download it (${describe(e)}); check the address and your ` +
         "connection, and that the server allows downloads from other sites (CORS)");
     }
     if (!response.ok && !(range !== null && response.status === 416)) {
@@ -267,7 +267,7 @@ const downloads = (() => {
               "bytes (removed in another tab?); Start downloads it again");
           }
           throw new Error(`${name}: ${from === "file" ? "reading it" : "the download"} broke off ` +
-            `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${reason(e)})`);
+            `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
         }
         if (signal.aborted) throw new Error("stopped"); // a file or the store does not hear the signal
         if (result.done) break;
