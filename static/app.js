@@ -1,8 +1,8 @@
 "use strict";
 // The page: settings in, story out. The worker (worker.js) owns the model and does the work;
-// this script sends it start, stop and prompts to count, and renders what it answers. Text from
-// the model goes into the page as text, never as HTML. Settings live in settings.js, the story as
-// shown in story.js.
+// this script sends it start, stop, prompts to count and the candidates whose texts the inspector
+// shows, and renders what it answers. Text from the model goes into the page as text, never as
+// HTML. Settings live in settings.js, the story as shown in story.js.
 
 const BUSY = new Set(["loading", "ready", "generating"]);
 
