@@ -20,8 +20,8 @@ importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
 const CHUNKS_IN_FLIGHT = 2;       // blocks a shard worker may have to read before the download waits
-const MAX_THREADS = 16;
-const DEFAULT_MAX_THREADS = 8;
+const MAX_THREADS = 16;           // as common.js offers them
+const AUTO_MAX_THREADS = 8;       // "auto": the cores, at most this many
 
 const wasmReady = fetchWasm();
 const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes))).then((teavm) => teavm.exports);
@@ -106,7 +106,7 @@ function memoryBytes() {
 function threadPlan(setting) {
   const text = String(setting === undefined ? "" : setting).trim();
   const auto = text === "" || text === "auto";
-  let wanted = Math.min(navigator.hardwareConcurrency || 1, DEFAULT_MAX_THREADS);
+  let wanted = Math.min(navigator.hardwareConcurrency || 1, AUTO_MAX_THREADS);
   if (!auto) {
     wanted = Number(text);
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_THREADS) {
