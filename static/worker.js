@@ -75,7 +75,7 @@ async function fetchWasm() {
   }
   if (!response.ok) {
     throw new Error(`the server answered ${response.status} for teallama.wasm: the site is incomplete ` +
-      "(build it with mvn -B package and serve web/target/site)");
+      "(build it with mvn -B package -DskipTests and serve web/target/site)");
   }
   const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
   if (type !== "application/wasm") {
