@@ -8,7 +8,8 @@
 // the story ends. While it lives it holds a Web Lock named after it (its worker name), so the page
 // hears when it ends without a word.
 //
-// shard.js -> page: port (the channel's other end in its ports), once the lock is held
+// shard.js -> page: port (the channel's other end in its ports), once the lock is held (at once
+//   in a browser without Web Locks)
 // worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, shard,
 //   name, size} | chunk {bytes} | end | run {positions, sequence} | abandon
 // shard.js -> worker.js: ready {isolated} | ack {error} (one per begin and chunk) | loaded {error}
