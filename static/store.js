@@ -12,6 +12,11 @@
 // mid-download, swept up by a listing a while later). In the folder teallama-store/:
 //   KEY.json        {url, bytes, file, storedAt}; KEY is the SHA-256 of the URL, in hex
 //   KEY.RANDOM.bin  the bytes (written only in workers: it needs a sync access handle)
+//
+// download.js (in worker.js): modelStore.find(url), modelStore.keep(url) -> {write, commit, abort},
+//   modelStore.remove(url) (a stored copy that cannot be read)
+// storage.js (the page): modelStore.list(), modelStore.remove(url), modelStore.address(url),
+//   modelStore.reason(e)
 
 const modelStore = (() => {
   const FOLDER = "teallama-store";
