@@ -153,6 +153,27 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals(text(Cli.run(randomMini("1000"))), story.output() + "\n");
     }
 
+    /**
+     * A keep beyond int is refused as typed, as the command line's -k refuses it, rather than
+     * wrapped as run.c's atoi wraps its own options (4294967297 into 1, a story that keeps 1).
+     */
+    @Test
+    void aKeepBeyondAWholeNumberIsRefusedAsTheCommandLineRefusesIt() {
+        StoryPage story = desktop();
+        for (String keep : new String[] {"4294967297", "99999999999999999999"}) {
+            Cli cli = Cli.run(Cli.stories260K("-t", "0", "-n", "600", "-k", keep));
+            assertEquals(1, cli.status());
+            String refused = "keep expects a whole number from -2147483648 to 2147483647, found '" + keep + "'";
+            assertEquals("teallama: option -k" + refused.substring("keep".length()) + "\n", cli.stderr());
+            story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "600", "keep", keep,
+                    "autostart", "1"));
+            story.waitForState("done", "error");
+            assertEquals("error", story.state(), story.status());
+            assertEquals(refused, story.status());
+            assertEquals(0, story.tokens());
+        }
+    }
+
     @Test
     void keepAndThreadsAreInCopiedLinksAndKeptAcrossVisits() {
         StoryPage story = desktop();

@@ -329,7 +329,9 @@ public final class WorkerApi {
         try {
             temperature = Settings.clampTemperature(Settings.number("temperature", temperatureText));
             topp = Settings.clampTopp(Settings.number("top-p", toppText));
-            keep = Settings.keep("keep", Settings.wholeNumber("keep", keepText == null ? "0" : keepText), c.seqLen());
+            // not one of run.c's options: refused past int as the command line's -k is, not wrapped as atoi wraps
+            keep = Settings.keep("keep", Settings.exactWholeNumber("keep", keepText == null ? "0" : keepText),
+                    c.seqLen());
             steps = Settings.steps("steps", Settings.wholeNumber("steps", stepsText), c.seqLen(), keep);
             seed = Settings.seed(Settings.wholeNumber("seed", seedText));
         } catch (IllegalArgumentException e) {
