@@ -110,15 +110,20 @@ function countedPrompt(m) {
 
 function describePromptLength(tokens, seqLen) {
   const length = `${tokens} / ${seqLen} tokens`;
-  const keep = Number(ui.keep.value);
-  const keeping = Number.isInteger(keep) && keep > 0;
-  if (tokens >= seqLen && !keeping) {
-    return `${length}: no room left in the model's context; shorten the prompt, or set Keep to write past the context`;
+  if (tokens >= seqLen && !keeping(seqLen)) {
+    return `${length}: no room left in the model's context; shorten the prompt, or set Keep (1 to ${seqLen - 1}) ` +
+      "to write past the context";
   }
   const steps = storySteps(seqLen);
   if (tokens >= steps) return `${length}: the prompt takes all ${steps} steps; raise Steps or shorten the prompt`;
-  if (tokens >= seqLen) return `${length}: longer than the context, which Keep ${keep} carries on past`;
+  if (tokens >= seqLen) return `${length}: longer than the context, which Keep ${Number(ui.keep.value)} carries on past`;
   return length;
+}
+
+/** Whether the Keep field keeps writing past the context: a Keep that Start refuses (see Settings.keep) keeps nothing. */
+function keeping(seqLen) {
+  const keep = Number(ui.keep.value);
+  return Number.isInteger(keep) && keep > 0 && keep < seqLen;
 }
 
 /**
@@ -128,8 +133,7 @@ function describePromptLength(tokens, seqLen) {
 function storySteps(seqLen) {
   const steps = Number(ui.steps.value);
   if (!Number.isInteger(steps) || steps <= 0) return seqLen;
-  const keep = Number(ui.keep.value);
-  return steps < seqLen || (Number.isInteger(keep) && keep > 0) ? steps : seqLen;
+  return steps < seqLen || keeping(seqLen) ? steps : seqLen;
 }
 
 // ----------------------------------------------------------------------------

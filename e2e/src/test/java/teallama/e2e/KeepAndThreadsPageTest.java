@@ -174,6 +174,32 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         }
     }
 
+    /**
+     * A prompt longer than the context: the prompt's length says a Keep that Start would refuse
+     * carries nothing on, and warns, as it does with no Keep.
+     */
+    @Test
+    void aKeepThatStartWouldRefuseCarriesNoPromptPastTheContext() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "3000",
+                "prompt", "Once upon a time. ".repeat(200), "autostart", "1"));
+        story.waitForState("done", "error");
+        String noRoom = "^\\d+ / 512 tokens: no room left in the model's context; shorten the prompt, or set Keep \\(1 to "
+                + "511\\) to write past the context$";
+        for (String keep : new String[] {"512", "4294967297", "-3"}) {
+            story.page.fill("#keep", keep);
+            story.waitUntil("r => new RegExp(r).test(document.getElementById('prompt-length').textContent)", noRoom);
+            assertTrue(story.page.getAttribute("#prompt-length", "class").contains("warning"), keep);
+            story.page.click("#start");
+            story.waitForState("done", "error");
+            assertEquals("error", story.state(), keep + ": " + story.status());
+        }
+        story.page.fill("#keep", "511");
+        story.waitUntil("() => / \\/ 512 tokens: longer than the context, which Keep 511 carries on past$/"
+                + ".test(document.getElementById('prompt-length').textContent)", null);
+        assertFalse(story.page.getAttribute("#prompt-length", "class").contains("warning"));
+    }
+
     @Test
     void keepAndThreadsAreInCopiedLinksAndKeptAcrossVisits() {
         StoryPage story = desktop();

@@ -87,7 +87,7 @@ abstract class NewUserPageTest extends PagesTest {
         story.page.fill("#prompt", "Once upon a time. ".repeat(200));
         story.page.fill("#steps", "3000");
         story.waitUntil("s => / \\/ 512 tokens: no room left in the model's context; shorten the prompt, or set Keep "
-                + "to write past the context$/.test(document.getElementById('prompt-length').textContent)", null);
+                + "\\(1 to 511\\) to write past the context$/.test(document.getElementById('prompt-length').textContent)", null);
         assertTrue(story.page.getAttribute("#prompt-length", "class").contains("warning"));
         story.page.fill("#keep", "64");
         story.waitUntil("s => / \\/ 512 tokens: longer than the context, which Keep 64 carries on past$/"
