@@ -25,6 +25,7 @@ public final class Generator {
     private int token;   // the token at position pos, to be fed to the transformer next
     private int pos;     // position in the transformer's context
     private int step;    // positions run in all: run.c's pos, counting on past each shift
+    private int rerun = -1; // the next kept token to run again while the context shifts, or -1
     private boolean done;
     // the last step
     private int chosen;                      // the token that came next
@@ -86,8 +87,8 @@ public final class Generator {
             done = true;
             return null;
         }
-        if (pos == transformer.positions()) {
-            keepLastTokens();
+        while (rerunKeptToken()) {
+            // the kept tokens run again before the step's own position
         }
         if (context != null) {
             context[pos] = token;
@@ -128,17 +129,34 @@ public final class Generator {
     }
 
     /**
-     * The context is full: the newest keep tokens stay, the last of them being the token about to
-     * run. The others run again at positions 0..keep-2 (their logits are not needed), and the
-     * newest then runs at keep-1, so sampling goes on from position keep.
+     * When the context is full, the newest keep tokens stay, the last of them being the token
+     * about to run. The others run again at positions 0..keep-2 (their logits are not needed), and
+     * the newest then runs at keep-1, so sampling goes on from position keep. Each call runs one
+     * of them and returns true, or returns false when none is left to run: {@link #next()} runs
+     * those left itself, and a caller that must answer between forward passes (the page's Stop,
+     * while a model of 1024 positions runs 1023 of them) calls this first until it returns false.
      */
-    private void keepLastTokens() {
-        int first = pos - (keep - 1);
-        System.arraycopy(context, first, context, 0, keep - 1);
-        for (int p = 0; p < keep - 1; p++) {
-            transformer.forward(context[p], p);
+    public boolean rerunKeptToken() {
+        if (isDone()) {
+            return false;
         }
-        pos = keep - 1;
+        if (rerun < 0) {
+            if (pos != transformer.positions()) {
+                return false;
+            }
+            System.arraycopy(context, pos - (keep - 1), context, 0, keep - 1);
+            rerun = 0;
+        }
+        boolean ran = rerun < keep - 1;
+        if (ran) {
+            transformer.forward(context[rerun], rerun);
+            rerun++;
+        }
+        if (rerun == keep - 1) {
+            pos = keep - 1;
+            rerun = -1;
+        }
+        return ran;
     }
 
     /** run.c samples from NaN probabilities (or reads out of bounds); a story here ends instead. */

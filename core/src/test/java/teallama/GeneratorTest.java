@@ -102,6 +102,35 @@ class GeneratorTest {
         }
     }
 
+    /**
+     * The page runs the kept tokens again one a call (rerunKeptToken), to hear Stop between
+     * them: keep - 1 calls at each shift, and the story is the one next() alone tells, which
+     * keepingGoesOnWithTheSameRandomNumbers checks against a reference.
+     */
+    @Test
+    void keptTokensRunAgainOneACall() {
+        Model model = randomMini();
+        for (int keep : new int[] {1, 2, KEEP, 127}) {
+            Generator alone = new Generator(model.newTransformer(128), tok512(), new Sampler(512, 1.0f, 0.9f, 7),
+                    "Once upon".getBytes(), 1000, keep, false);
+            Generator page = new Generator(model.newTransformer(128), tok512(), new Sampler(512, 1.0f, 0.9f, 7),
+                    "Once upon".getBytes(), 1000, keep, false);
+            List<Integer> tokens = new ArrayList<>(List.of(Tokenizer.BOS));
+            int reruns = 0;
+            while (!page.isDone()) {
+                while (page.rerunKeptToken()) {
+                    reruns++;
+                }
+                page.next();
+                tokens.add(page.token());
+            }
+            assertEquals(run(alone, null), tokens, "keep " + keep);
+            // 128 steps, then a shift before each window of positions keep-1..127
+            int shifts = (page.position() - 128 + (128 - keep)) / (129 - keep);
+            assertEquals(shifts * (keep - 1), reruns, "keep " + keep + ", " + page.position() + " steps");
+        }
+    }
+
     /** The first seq_len tokens are run.c's, and -n 1000 -k 64 runs 1000 steps. */
     @Test
     void commandLineKeepsWritingPastTheContext() throws Exception {

@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +21,8 @@ import com.microsoft.playwright.Route;
 import org.junit.jupiter.api.Test;
 
 import teallama.Cli;
+import teallama.Config;
+import teallama.ModelWriter;
 import teallama.Shared;
 
 /**
@@ -139,6 +145,33 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
                     + " o.dataset.state = 'generating'; return [getComputedStyle(o, '::after').content,"
                     + " getComputedStyle(o.lastElementChild, '::after').content]; }"));
         }
+    }
+
+    /**
+     * Stop is heard while the context shifts: a model of 2048 positions keeping 2047 runs 2046
+     * kept tokens again before its next one, seconds of work that ran in one step, between two
+     * looks at the worker's messages, so that Stop waited for all of it.
+     */
+    @Test
+    void stopIsHeardWhileTheKeptTokensRunAgain() throws IOException {
+        Path model = site.work.resolve("models/random-2048.bin");
+        if (!Files.exists(model)) {
+            Config shape = new Config(288, 768, 6, 6, 6, 512, 2048);
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(model))) {
+                ModelWriter.write(shape, ModelWriter.randomWeights(shape, true, 7), 0, out);
+            }
+        }
+        StoryPage story = desktop();
+        story.open(site.root.url(), Map.of("model", "models/random-2048.bin", "tokenizer", "models/tok512.bin",
+                "temperature", "0", "keep", "2047", "steps", "2100", "threads", "1", "autostart", "1"));
+        story.waitForTokens(2048);
+        long pressed = System.nanoTime();
+        story.page.click("#stop");
+        story.waitForState("stopped", "done", "error");
+        long waitedMs = (System.nanoTime() - pressed) / 1_000_000;
+        assertEquals("stopped", story.state(), story.status());
+        assertTrue(story.tokens() < 2100, "stopped after " + story.tokens() + " tokens");
+        assertTrue(waitedMs < 1000, "Stop waited " + waitedMs + " ms");
     }
 
     /** Without keep, Steps past seq_len stay run.c's clamp: the story stops at 128. */

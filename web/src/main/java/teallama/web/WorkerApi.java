@@ -386,11 +386,18 @@ public final class WorkerApi {
         return modelName + ": " + e.getMessage() + " in this browser; ask for fewer";
     }
 
-    /** Runs one position and posts its text; returns whether the story goes on. */
+    /**
+     * Runs one position and posts its text, or, when the context is full, runs one of the tokens
+     * kept again and posts nothing; returns whether the story goes on.
+     */
     @JSExport
     public static boolean step() {
         if (generator == null) {
             return false;
+        }
+        // past the context, one kept token a call, so that a stop is heard between any two
+        if (generator.rerunKeptToken()) {
+            return true;
         }
         byte[] piece;
         try {
