@@ -426,7 +426,11 @@ abstract class OfflineTest extends PagesTest {
     void offlineTheBundledModelIsOfferedOnlyOnceStored() {
         StoryPage story = newStory();
         story.open(site.root.url(), Map.of());
-        waitFor(story, "navigator.serviceWorker.controller !== null"); // the site's files kept, as after a visit
+        // a visit later: the site's files kept, and the page and its worker served them from there
+        // (the first page's worker may still be downloading teallama.wasm when the network goes)
+        waitFor(story, "navigator.serviceWorker.controller !== null");
+        story.page.reload();
+        waitFor(story, "navigator.serviceWorker.controller !== null");
         story.page.context().setOffline(true);
         story.page.selectOption("#model", "url");
         story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
