@@ -36,7 +36,7 @@ import teallama.Shared;
  */
 final class StaticHost implements AutoCloseable {
     static final int PIECES = 8;
-    static final int PAUSE_MS = 150;
+    static final int PAUSE_MS = 400;
     static final String HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>Not a model</title></head><body>"
             + "<p>This is a web page.</p>" + "<p>Lorem ipsum dolor sit amet.</p>".repeat(40000) + "</body></html>\n";
 
