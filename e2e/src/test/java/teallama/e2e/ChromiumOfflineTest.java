@@ -47,11 +47,7 @@ class ChromiumOfflineTest extends OfflineTest {
         waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
 
         story.page.context().setOffline(true);
-        story.page.selectOption("#model", "url");
-        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
-        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
-        story.page.click("#start");
-        story.waitForState("error", "done");
+        startUnreachableModel(story);
         assertEquals("https://models.invalid/stories15M.bin: could not download it, as this device is offline",
                 story.status());
         assertEquals("These models need no download: stories260K (stored)", story.page.textContent("#store-note"));

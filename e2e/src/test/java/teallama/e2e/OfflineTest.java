@@ -432,11 +432,7 @@ abstract class OfflineTest extends PagesTest {
         story.page.reload();
         waitFor(story, "navigator.serviceWorker.controller !== null");
         story.page.context().setOffline(true);
-        story.page.selectOption("#model", "url");
-        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
-        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
-        story.page.click("#start");
-        story.waitForState("error", "done");
+        startUnreachableModel(story);
         story.waitUntil("() => !document.getElementById('store-note').hasAttribute('aria-busy')", null);
         assertTrue(story.page.isHidden("#store-note"), story.page.textContent("#store-note"));
 
@@ -445,6 +441,15 @@ abstract class OfflineTest extends PagesTest {
         story.waitForState("error", "done");
         story.waitUntil("() => !document.getElementById('store-note').hasAttribute('aria-busy')", null);
         assertEquals("These models need no download: stories260K (with this page)", story.page.textContent("#store-note"));
+    }
+
+    /** Starts a story of a model at an address no one answers at (models.invalid), and waits for its end. */
+    static void startUnreachableModel(StoryPage story) {
+        story.page.selectOption("#model", "url");
+        story.page.fill("#model-url", "https://models.invalid/stories15M.bin");
+        story.page.fill("#tokenizer-url", "https://models.invalid/tokenizer.bin");
+        story.page.click("#start");
+        story.waitForState("error", "done");
     }
 
     // ----------------------------------------------------------------------------
