@@ -15,7 +15,8 @@ import teallama.Shared;
 /**
  * Another origin that serves one shared model slowly, in pieces, as a far server does:
  * /sized/NAME with a Content-Length, /unsized/NAME without one (chunked), each in {@link #PIECES}
- * pieces {@link #PAUSE_MS} apart. It allows any origin (CORS), as Hugging Face does.
+ * pieces {@link #PAUSE_MS} apart, or as many milliseconds as asked. It allows any origin (CORS),
+ * as Hugging Face does.
  */
 final class SlowServer implements AutoCloseable {
     static final int PIECES = 8;
@@ -23,8 +24,14 @@ final class SlowServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
+    private final int pauseMs;
 
     SlowServer() {
+        this(PAUSE_MS);
+    }
+
+    SlowServer(int pauseMs) {
+        this.pauseMs = pauseMs;
         server = LocalHttp.start(this::serve, executor);
     }
 
@@ -45,7 +52,7 @@ final class SlowServer implements AutoCloseable {
                 for (int from = 0; from < body.length; from += piece) {
                     out.write(Arrays.copyOfRange(body, from, Math.min(body.length, from + piece)));
                     out.flush();
-                    Thread.sleep(PAUSE_MS);
+                    Thread.sleep(pauseMs);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
