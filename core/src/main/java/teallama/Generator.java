@@ -206,7 +206,7 @@ public final class Generator {
         float softmaxSum = Float.NaN;
         if (greedyToken >= 0) {
             softmaxSum = transformer.sumsExponentials() ? transformer.softmaxSum()
-                    : Kernels.sumOfExp(logits, 0, logits.length, logits[greedyToken]);
+                    : Kernels.sumOfExp(logits, logits.length, logits[greedyToken]);
         }
         return inspector.inspect(logits, greedyToken, softmaxSum, next, forced);
     }

@@ -80,23 +80,58 @@ public final class Kernels {
     }
 
     /**
-     * The sum of exp(x - max) over x[offset..offset + size): softmax's denominator, for showing
-     * probabilities, not for sampling. It adds the odd and the even elements in two sums (1.6x
-     * faster in Chromium than one), so it may differ from softmax's own sum in the last bits.
+     * The logits whose exponentials are summed together before their sum joins the rest, for the
+     * inspector's softmax denominator: blocks that a shard owns whole (ShardPlan splits rows in
+     * blocks of the matmul's interleave, 8 rows), so that the sum is the same for any number of
+     * shards.
      */
-    public static float sumOfExp(float[] x, int offset, int size, float max) {
+    public static final int EXP_BLOCK = 8;
+
+    /**
+     * For each block of {@link #EXP_BLOCK} logits of x[offset..offset + size), offset a multiple of
+     * the block (the last block may be short): the sum of exp(x - largest) over the block, in
+     * order, into sums[sumsOffset..]. largest is the largest logit of all, not just these.
+     */
+    public static void blockSumsOfExp(float[] x, int offset, int size, float largest, float[] sums, int sumsOffset) {
         FloatMath.Exp exp = FloatMath.EXP;
-        float even = 0.0f;
-        float odd = 0.0f;
-        int i = 0;
-        for (; i + 1 < size; i += 2) {
-            even += exp.expf(x[offset + i] - max);
-            odd += exp.expf(x[offset + i + 1] - max);
+        int end = offset + size;
+        int b = sumsOffset;
+        int from = offset;
+        // whole blocks written out, as a turn of a loop costs WebAssembly more than an addition
+        for (; from + EXP_BLOCK <= end; from += EXP_BLOCK, b++) {
+            float sum = exp.expf(x[from] - largest);
+            sum += exp.expf(x[from + 1] - largest);
+            sum += exp.expf(x[from + 2] - largest);
+            sum += exp.expf(x[from + 3] - largest);
+            sum += exp.expf(x[from + 4] - largest);
+            sum += exp.expf(x[from + 5] - largest);
+            sum += exp.expf(x[from + 6] - largest);
+            sum += exp.expf(x[from + 7] - largest);
+            sums[b] = sum;
         }
-        if (i < size) {
-            even += exp.expf(x[offset + i] - max);
+        if (from < end) {
+            float sum = 0.0f;
+            for (int i = from; i < end; i++) {
+                sum += exp.expf(x[i] - largest);
+            }
+            sums[b] = sum;
         }
-        return even + odd;
+    }
+
+    /**
+     * Softmax's denominator over x[0..size), largest its largest logit: the sum of exp(x -
+     * largest), block by block ({@link #blockSumsOfExp}), then the blocks' sums in order, as the
+     * shards of a model take it. It is the sum Kernels.softmax divides by taken in another order,
+     * so it may differ from it in the last bits: it is for showing probabilities, not for sampling.
+     */
+    public static float sumOfExp(float[] x, int size, float largest) {
+        float[] block = new float[1];
+        float sum = 0.0f;
+        for (int from = 0; from < size; from += EXP_BLOCK) {
+            blockSumsOfExp(x, from, Math.min(EXP_BLOCK, size - from), largest, block, 0);
+            sum += block[0];
+        }
+        return sum;
     }
 
     /** SwiGLU on [offset, offset + size): hb = silu(hb) * hb2, where silu(x) = x * sigmoid(x). */

@@ -17,7 +17,8 @@ final class RunState {
     final float[] k;      // key of the shard's kv heads at this position (kv heads of the shard * head_size,)
     final float[] v;      // value, likewise
     final float[] logits; // output logits (vocab_size,)
-    final float[] softmaxSums; // (shards, 2): each shard's largest logit and its sum of exp(logit - largest)
+    final float[] largestLogits; // (shards,): the largest of each shard's logits
+    final float[] expSums;  // (vocab blocks,): each block's sum of exp(logit - the largest logit of all)
     final KvCache cache;  // keys and values of the shard's kv heads, (layer, positions)
 
     RunState(ShardPlan plan, int shard, int positions) {
@@ -32,7 +33,8 @@ final class RunState {
         k = new float[kvDim];
         v = new float[kvDim];
         logits = new float[p.vocabSize()];
-        softmaxSums = new float[2 * plan.shards()];
+        largestLogits = new float[plan.shards()];
+        expSums = new float[plan.vocabBlocks().length()];
         cache = new KvCache(p, positions, plan.kvHeads().from(shard), plan.kvHeads().to(shard));
     }
 
@@ -50,7 +52,8 @@ final class RunState {
         if (Math.max(Math.max(keys, values), Math.max(att, rope)) > limits.maxArrayLength()) {
             return Long.MAX_VALUE;
         }
-        long floats = 6L * p.dim() + 2L * p.hiddenDim() + p.vocabSize() + att + keys + values + 2 * rope;
+        long floats = 6L * p.dim() + 2L * p.hiddenDim() + p.vocabSize() + plan.shards() + plan.vocabBlocks().length()
+                + att + keys + values + 2 * rope;
         return 4 * floats;
     }
 }

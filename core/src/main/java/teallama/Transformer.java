@@ -31,7 +31,7 @@ public abstract class Transformer {
     private final float[] rmsFinalWeight; // (dim,)
     private final Split heads;            // the query heads' vectors in q and xb, by shard
     private final Split[] embedding;      // (owner shard,): the token's row of x comes from its owner
-    private final Split softmaxSumParts;  // each shard's two floats of s.softmaxSums
+    private final Split shardParts;       // each shard's float of s.largestLogits
     private boolean sumExponentials;      // whether forward() sums them too
 
     Transformer(Weights weights, int positions, Exchange exchange, float[] rmsAttWeight, float[] rmsFfnWeight,
@@ -50,7 +50,7 @@ public abstract class Transformer {
         for (int owner = 0; owner < embedding.length; owner++) {
             embedding[owner] = Split.owner(owner, plan.shards(), config.dim());
         }
-        this.softmaxSumParts = Split.evenBlocks(2 * plan.shards(), plan.shards(), 2);
+        this.shardParts = Split.evenBlocks(plan.shards(), plan.shards(), 1);
     }
 
     public Config config() {
@@ -78,20 +78,13 @@ public abstract class Transformer {
 
     /**
      * Shard 0, after a forward() that summed the exponentials: the sum of exp(logit - largest)
-     * over every logit, each shard's sum ({@link Kernels#sumOfExp}) scaled to the largest logit of
-     * all before they are added. It is the sum Kernels.softmax divides by, taken in another order:
-     * within about 1e-5 of it.
+     * over every logit, as {@link Kernels#sumOfExp} takes it from the logits whole: the same for
+     * any number of shards, and within about 1e-5 of the sum Kernels.softmax divides by.
      */
     public float softmaxSum() {
-        float[] sums = s.softmaxSums;
-        float largest = Float.NEGATIVE_INFINITY;
-        for (int p = 0; p < plan.shards(); p++) {
-            largest = Math.max(largest, sums[2 * p]);
-        }
-        FloatMath.Exp exp = FloatMath.EXP;
         float sum = 0.0f;
-        for (int p = 0; p < plan.shards(); p++) {
-            sum += sums[2 * p + 1] * exp.expf(sums[2 * p] - largest);
+        for (float blockSum : s.expSums) {
+            sum += blockSum;
         }
         return sum;
     }
@@ -195,10 +188,14 @@ public abstract class Transformer {
         int vocabRows = plan.vocab().size(shard);
         matmul(s.logits, vocabFrom, Tensor.WCLS, 0, dim, vocabRows);
         if (sumExponentials) {
-            float largest = vocabRows > 0 ? Kernels.max(s.logits, vocabFrom, vocabRows) : Float.NEGATIVE_INFINITY;
-            s.softmaxSums[2 * shard] = largest;
-            s.softmaxSums[2 * shard + 1] = Kernels.sumOfExp(s.logits, vocabFrom, vocabRows, largest);
-            exchange.gatherToFirst(s.softmaxSums, softmaxSumParts);
+            // softmax's denominator in pieces that are the same for any number of shards: the
+            // largest logit of all, then the exponentials summed over blocks of the vocabulary
+            s.largestLogits[shard] = vocabRows > 0 ? Kernels.max(s.logits, vocabFrom, vocabRows) : Float.NEGATIVE_INFINITY;
+            exchange.allGather(s.largestLogits, shardParts);
+            float largest = Kernels.max(s.largestLogits, 0, plan.shards());
+            Split blocks = plan.vocabBlocks();
+            Kernels.blockSumsOfExp(s.logits, vocabFrom, vocabRows, largest, s.expSums, blocks.from(shard));
+            exchange.gatherToFirst(s.expSums, blocks);
         }
         exchange.gatherToFirst(s.logits, plan.vocab());
         return s.logits;

@@ -75,12 +75,31 @@ class KernelsTest {
 
     @Test
     void sumOfExpByHand() {
-        // exp(0 - ln 3) + exp(ln 3 - ln 3) = 4/3; exp(-ln 2) three times and 1 = 2.5, at an offset
+        // exp(0 - ln 3) + exp(ln 3 - ln 3) = 4/3
         float ln3 = (float) Math.log(3);
-        assertEquals(4f / 3f, Kernels.sumOfExp(new float[] {0, ln3}, 0, 2, ln3), 1e-6f);
-        float half = (float) -Math.log(2);
-        assertEquals(2.5f, Kernels.sumOfExp(new float[] {9, half, 0, half, half, 9}, 1, 4, 0), 1e-6f);
-        assertEquals(1f, Kernels.sumOfExp(new float[] {2}, 0, 1, 2), 0f);
+        assertEquals(4f / 3f, Kernels.sumOfExp(new float[] {0, ln3}, 2, ln3), 1e-6f);
+        assertEquals(1f, Kernels.sumOfExp(new float[] {2}, 1, 2), 0f);
+        // a block of eight zeros and a short one of four ln 2: 8 exp(-ln 2) + 4 = 8
+        assertEquals(8f, Kernels.sumOfExp(twoBlocks(), 12, LN2), 1e-6f);
+    }
+
+    private static final float LN2 = (float) Math.log(2);
+
+    /** Eight zeros, then four ln 2. */
+    private static float[] twoBlocks() {
+        return new float[] {0, 0, 0, 0, 0, 0, 0, 0, LN2, LN2, LN2, LN2};
+    }
+
+    @Test
+    void blockSumsOfExpByHand() {
+        // exp(0 - ln 2) eight times, exp(0) four times, after one slot left alone
+        float[] sums = {7, 7, 7};
+        Kernels.blockSumsOfExp(twoBlocks(), 0, 12, LN2, sums, 1);
+        assertArrayEquals(new float[] {7, 4, 4}, sums, 1e-6f);
+        // the second block alone, against the largest of all being 0
+        float[] second = new float[1];
+        Kernels.blockSumsOfExp(twoBlocks(), 8, 4, 0, second, 0);
+        assertArrayEquals(new float[] {8}, second, 1e-6f);
     }
 
     @Test

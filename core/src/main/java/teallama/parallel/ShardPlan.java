@@ -26,6 +26,7 @@ public final class ShardPlan {
     private final Split dim;     // rows of wo and w2, and the elements of the residual stream
     private final Split hidden;  // rows of w1 and w3
     private final Split vocab;   // rows of the classifier and the embedding table
+    private final Split vocabBlocks; // the logits' blocks of Kernels.EXP_BLOCK, as vocab splits them
 
     private ShardPlan(Config config, int shards) {
         this.config = config;
@@ -33,6 +34,7 @@ public final class ShardPlan {
         this.dim = Split.evenBlocks(config.dim(), shards, BLOCK_ROWS);
         this.hidden = Split.evenBlocks(config.hiddenDim(), shards, BLOCK_ROWS);
         this.vocab = Split.evenBlocks(config.vocabSize(), shards, BLOCK_ROWS);
+        this.vocabBlocks = vocab.inBlocksOf(Kernels.EXP_BLOCK);
     }
 
     /**
@@ -91,6 +93,21 @@ public final class ShardPlan {
 
     public Split vocab() {
         return vocab;
+    }
+
+    /**
+     * The logits in blocks of {@link Kernels#EXP_BLOCK}, the last one maybe short: block b holds
+     * logits [b * EXP_BLOCK, (b + 1) * EXP_BLOCK), and each shard owns its blocks whole (BLOCK_ROWS
+     * is a multiple of EXP_BLOCK), so that a block's sum is the same whichever shard takes it
+     * ({@link Kernels#blockSumsOfExp}).
+     */
+    public Split vocabBlocks() {
+        return vocabBlocks;
+    }
+
+    /** The longest vector the shards exchange: dim, hidden_dim or vocab_size. */
+    public int longestExchange() {
+        return Math.max(config.dim(), Math.max(config.hiddenDim(), config.vocabSize()));
     }
 
     /** The rows of one layer's matrix of tensor t that each shard owns. Norms are whole everywhere. */

@@ -31,8 +31,7 @@ public final class ShardThreads implements AutoCloseable {
         int n = plan.shards();
         boolean coreEach = n <= Runtime.getRuntime().availableProcessors();
         barrier = new SpinBarrier(n, coreEach ? SPIN_NANOS : 0);
-        int longest = Math.max(plan.config().dim(), Math.max(plan.config().hiddenDim(), plan.config().vocabSize()));
-        staging = new float[2][longest];
+        staging = new float[2][plan.longestExchange()];
         Transformer[] shards = new Transformer[n];
         for (int s = 0; s < n; s++) {
             shards[s] = model.shards()[s].newTransformer(positions, n == 1 ? Exchange.NONE : new ThreadExchange(s));

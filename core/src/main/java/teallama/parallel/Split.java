@@ -47,6 +47,18 @@ public final class Split {
         return new Split(scaled);
     }
 
+    /**
+     * This split in blocks of blockSize elements, the last block maybe short: each bound divided
+     * by blockSize, rounded up. Every bound but the last must be a multiple of blockSize.
+     */
+    public Split inBlocksOf(int blockSize) {
+        int[] blocks = new int[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            blocks[i] = (int) (((long) bounds[i] + blockSize - 1) / blockSize);
+        }
+        return new Split(blocks);
+    }
+
     public int parts() {
         return bounds.length - 1;
     }

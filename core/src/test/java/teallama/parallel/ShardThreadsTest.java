@@ -16,6 +16,7 @@ import teallama.CheckpointReader;
 import teallama.Config;
 import teallama.FloatMath;
 import teallama.FloatWeights;
+import teallama.Kernels;
 import teallama.Limits;
 import teallama.Model;
 import teallama.ModelWriter;
@@ -26,8 +27,8 @@ import teallama.Transformer;
  * Every way of splitting a model gives the logits of one shard, bit for bit: uneven splits, GQA,
  * more shards than kv heads, more shards than blocks of rows, head sizes that are not a multiple
  * of the interleaved block, fp32 and int8. Positions that also sum the exponentials of the logits
- * (every other one) give the sum run.c's softmax divides by: bit for bit on one shard, within 1e-5
- * of it on more (float sums taken in another order).
+ * (every other one) give one shard's sum of them bit for bit, and it is within 1e-5 of the sum
+ * run.c's softmax divides by (taken in another order).
  */
 class ShardThreadsTest {
     private static final int POSITIONS = 12;
@@ -40,6 +41,8 @@ class ShardThreadsTest {
         assertEquals("[0, 0, 8, 16, 20]", few.toString());
         assertEquals(3, few.partOf(19));
         assertEquals(1, few.partOf(0));
+        assertEquals("[0, 0, 1, 2, 3]", few.inBlocksOf(8).toString());
+        assertEquals("[0, 0, 2, 4, 5]", few.inBlocksOf(4).toString());
         assertEquals("[0, 0, 0, 64, 64]", Split.owner(2, 4, 64).toString());
     }
 
@@ -101,6 +104,9 @@ class ShardThreadsTest {
                     if (pos % 2 == 1) {
                         float sum = softmaxSum(expected[pos]);
                         assertEquals(sum, transformer.softmaxSum(), 1e-5f * sum, where);
+                        // the sum of one shard, bit for bit, for --probs is the same file for any -j
+                        float oneShard = Kernels.sumOfExp(expected[pos], expected[pos].length, largest(expected[pos]));
+                        assertEquals(oneShard, transformer.softmaxSum(), 0f, where);
                     }
                 }
             }
@@ -109,15 +115,20 @@ class ShardThreadsTest {
 
     /** run.c's softmax denominator: the sum of expf(logit - largest) in id order. */
     private static float softmaxSum(float[] logits) {
-        float largest = logits[0];
-        for (float logit : logits) {
-            largest = Math.max(largest, logit);
-        }
+        float largest = largest(logits);
         float sum = 0.0f;
         for (float logit : logits) {
             sum += FloatMath.expf(logit - largest);
         }
         return sum;
+    }
+
+    private static float largest(float[] logits) {
+        float largest = logits[0];
+        for (float logit : logits) {
+            largest = Math.max(largest, logit);
+        }
+        return largest;
     }
 
     private static byte[] fp32(Config c, boolean shared) {

@@ -192,14 +192,10 @@ public final class WorkerApi {
         return reader != null && reader.plan() != null ? reader.plan().shards() : 0;
     }
 
-    /** The longest vector the shards exchange: dim, hidden_dim or vocab_size. */
+    /** The longest vector the shards exchange (see ShardPlan.longestExchange). */
     @JSExport
     public static int exchangeLength() {
-        return longestVector(reader.plan().config());
-    }
-
-    private static int longestVector(Config c) {
-        return Math.max(c.dim(), Math.max(c.hiddenDim(), c.vocabSize()));
+        return reader.plan().longestExchange();
     }
 
     /** Every byte is in. Returns "" or the error; then the model's shard is ready to run. */
@@ -218,7 +214,7 @@ public final class WorkerApi {
 
     /** This shard's side of the exchanges, staged through linear memory that holds the longest vector. */
     private static Exchange sharedMemoryExchange() {
-        exchangeStaging = LinearStaging.atLeast(exchangeStaging, 4 * longestVector(model.config()));
+        exchangeStaging = LinearStaging.atLeast(exchangeStaging, 4 * model.plan().longestExchange());
         return new SharedMemoryExchange(shard(), exchangeStaging);
     }
 
