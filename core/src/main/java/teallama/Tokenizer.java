@@ -63,7 +63,7 @@ public final class Tokenizer {
             int len = Checkpoint.intAt(data, p + 4);
             p += 8;
             checkPieceLength(i, len, maxTokenLength);
-            if (len < 0 || len > data.length - p) {
+            if (len > data.length - p) {
                 throw new FormatException(truncatedEntry(i, len, data.length - p));
             }
             vocab[i] = cString(data, p, len);
@@ -96,9 +96,14 @@ public final class Tokenizer {
     /**
      * Refuses a piece longer than the file's max_token_length: run.c's merge buffer holds two
      * pieces of that length, and a file that breaks its own bound is not a tokenizer (this is
-     * checked before the piece is read, so a huge claim costs nothing).
+     * checked before the piece is read, so a huge claim costs nothing). A negative length, on
+     * which run.c's read fails, is refused as such, not as a piece that the file cuts short.
      */
     public static void checkPieceLength(int entry, int length, int maxTokenLength) {
+        if (length < 0) {
+            throw new FormatException("expected pieces of 0 to max_token_length (" + maxTokenLength
+                    + ") bytes, found entry " + entry + " saying it has " + length);
+        }
         if (length > maxTokenLength) {
             throw new FormatException("expected pieces of at most max_token_length (" + maxTokenLength
                     + ") bytes, found entry " + entry + " saying it has " + length);

@@ -120,6 +120,16 @@ class TokenizerTest {
         assertEquals(2, Tokenizer.read(seven, 2).vocabSize());
     }
 
+    /** A negative length is no piece the file cuts short: it was called "truncated", with what was left. */
+    @Test
+    void aNegativePieceLengthIsRefusedAsSuch() {
+        byte[] negative = Mutator.tokenizer(7, java.util.List.of(new Mutator.Entry(0, "<unk>".getBytes(StandardCharsets.US_ASCII)),
+                new Mutator.Entry(0, "ab".getBytes(StandardCharsets.US_ASCII))));
+        java.nio.ByteBuffer.wrap(negative).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4 + 8 + 5 + 4, -3);
+        FormatException e = assertThrows(FormatException.class, () -> Tokenizer.read(negative, 2));
+        assertEquals("expected pieces of 0 to max_token_length (7) bytes, found entry 1 saying it has -3", e.getMessage());
+    }
+
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
     }

@@ -62,10 +62,10 @@ final class TokenizerFile {
                                      long fileLength) throws IOException {
         byte[] scoreAndLength = in.readNBytes(8);
         data.writeBytes(scoreAndLength);
-        int length = scoreAndLength.length < 8 ? -1 : littleEndianInt(scoreAndLength, 4);
-        if (length < 0) {
+        if (scoreAndLength.length < 8) {
             return false;
         }
+        int length = littleEndianInt(scoreAndLength, 4);
         Tokenizer.checkPieceLength(i, length, maxTokenLength);
         if (length > fileLength - data.size()) {
             throw new FormatException(Tokenizer.truncatedEntry(i, length, fileLength - data.size()));
