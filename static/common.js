@@ -273,17 +273,21 @@ function eachWorkerMessage(handle) {
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
  * Each shard worker sends the page one end of a channel, which goes on to worker.js; terminating
- * worker.js terminates them too. A shard worker that fails, or ends without a word (each holds a
- * lock named after it while it lives), ends every wait in the workers' meeting (meeting.js):
- * worker.js, waiting there for it, would hear neither the failure nor Stop.
+ * worker.js terminates them too. A shard worker that fails, or ends without a word while it loads
+ * or serves a story (it holds a lock then, which the page waits for; see holdLock in shard.js),
+ * ends every wait in the workers' meeting (meeting.js): worker.js, waiting there for it, would hear
+ * neither the failure nor Stop.
  */
 function newStoryWorker() {
   const worker = new Worker("worker.js");
   let shards = [];
   let meetingBuffer = null; // where the shard workers meet now
+  const watched = new Map(); // the name of each lock a shard worker holds -> the AbortController of the wait for it
   const endShards = () => {
     shards.forEach((shard) => shard.terminate());
     shards = [];
+    watched.forEach((wait) => wait.abort());
+    watched.clear();
   };
   const failed = (shard, message) => {
     if (!shards.includes(shard)) return; // ended here
@@ -305,9 +309,21 @@ function newStoryWorker() {
         failed(shard, error.message || "a shard worker failed");
       };
       shard.onmessage = (message) => {
-        ports[i] = message.ports[0];
-        if (name) navigator.locks.request(name, () => failed(shard, "a shard worker ended"));
-        if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
+        const m = message.data;
+        if (m.type === "watch") {
+          const wait = new AbortController();
+          watched.set(m.lock, wait);
+          navigator.locks.request(m.lock, { signal: wait.signal }, () => {
+            if (!wait.signal.aborted) failed(shard, "a shard worker ended");
+          }).catch(() => {}); // the wait was ended: the worker let go of the lock
+        } else if (m.type === "unwatch") {
+          if (watched.has(m.lock)) watched.get(m.lock).abort();
+          watched.delete(m.lock);
+          shard.postMessage({ type: "unwatched" });
+        } else {
+          ports[i] = message.ports[0];
+          if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
+        }
       };
       shards.push(shard);
     }

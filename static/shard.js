@@ -5,11 +5,11 @@
 // comes through it. (Firefox loses messages posted to a port while its other end is being
 // transferred, so the end that moves is the one that is used last.) It reads its rows of the
 // model from the chunks worker.js shares as they are downloaded, then serves forward passes until
-// the story ends. While it lives it holds a Web Lock named after it (its worker name), so the page
-// hears when it ends without a word.
+// the story ends. While it loads or serves, the tasks that worker.js waits on, it holds a Web Lock
+// that the page watches, so the page hears when it ends without a word (see holdLock).
 //
-// shard.js -> page: port (the channel's other end in its ports), once the lock is held (at once
-//   in a browser without Web Locks)
+// shard.js -> page: port (the channel's other end in its ports) | watch {lock} | unwatch {lock}
+// page -> shard.js: unwatched
 // worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, shard,
 //   name, size} | chunk {bytes} | end | run {positions, sequence} | abandon
 // shard.js -> worker.js: ready {isolated} | ack {error} (one per begin and chunk) | loaded {error}
@@ -35,17 +35,48 @@ port.onmessageerror = () => {
   meeting.fail();
   port.postMessage({ type: "failed", message: "a shard worker could not receive shared memory" });
 };
-// The lock named after this worker is held for as long as it lives, so that the page hears when
-// it ends without a word (killed, or closed by the browser; see newStoryWorker): its port goes
-// to the page once the lock is held.
-if (self.navigator.locks && self.name) {
-  navigator.locks.request(self.name, () => {
-    postMessage({ type: "port" }, [channel.port2]);
-    return new Promise(() => {});
+postMessage({ type: "port" }, [channel.port2]);
+
+// A lock is held from the start of a task (begin, run) to its end, each under a name of its own
+// made from the worker's name, and the page waits for it: the page gets it when the worker ends
+// without a word (killed, or closed by the browser; see newStoryWorker). Between tasks the worker
+// holds none: Firefox keeps no page in its back/forward cache whose workers hold a lock, and a
+// lock held for the worker's life made Back load the page anew after any story on two threads.
+const locks = self.navigator.locks && self.name ? self.navigator.locks : null;
+let held = null;      // {name, release}: the lock of the task at hand
+let holds = 0;        // locks taken so far
+let unwatched = null; // called when the page has stopped waiting for the lock being let go
+
+async function holdLock() {
+  if (locks === null || held !== null) return;
+  const name = `${self.name} ${++holds}`;
+  await new Promise((acquired) => {
+    locks.request(name, () => new Promise((release) => {
+      held = { name, release };
+      acquired();
+    }));
   });
-} else {
-  postMessage({ type: "port" }, [channel.port2]);
+  postMessage({ type: "watch", lock: name });
 }
+
+/** Lets go of the task's lock once the page has stopped waiting for it, which would take it for an end. */
+async function releaseLock() {
+  if (held === null) return;
+  const { name, release } = held;
+  held = null;
+  await new Promise((resolve) => {
+    unwatched = resolve;
+    postMessage({ type: "unwatch", lock: name });
+  });
+  release();
+}
+
+self.onmessage = (message) => {
+  if (message.data.type === "unwatched" && unwatched !== null) {
+    unwatched();
+    unwatched = null;
+  }
+};
 
 async function handle(m) {
   switch (m.type) {
@@ -55,6 +86,7 @@ async function handle(m) {
       port.postMessage({ type: "ready", isolated: self.crossOriginIsolated });
       break;
     case "begin":
+      await holdLock();
       meeting.attach(m.meeting, m.shards, m.length);
       port.postMessage({ type: "ack", error: api.beginModel(m.name, m.shards, false, m.shard, m.size, memoryBytes) });
       break;
@@ -63,15 +95,19 @@ async function handle(m) {
       break;
     case "end":
       port.postMessage({ type: "loaded", error: api.finishModel() });
+      await releaseLock();
       break;
     case "run": {
+      await holdLock();
       const error = api.prepareShard(m.positions, memoryBytes);
       port.postMessage({ type: "serving", error });
       if (!error) serve(m.sequence);
+      await releaseLock();
       break;
     }
     case "abandon":
       api.abandonModel();
+      await releaseLock();
       break;
   }
 }

@@ -22,6 +22,8 @@ public final class Browsers {
             case "chromium" -> playwright.chromium().launch(new BrowserType.LaunchOptions()
                     .setExecutablePath(Path.of("/usr/bin/chromium"))
                     .setHeadless(true)
+                    // Playwright turns the back/forward cache off, which a visitor's Chromium has on
+                    .setIgnoreDefaultArgs(List.of("--disable-back-forward-cache"))
                     // root in a container, no GPU, and no network: keep Chromium from reaching out
                     .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                             "--disable-background-networking", "--disable-component-update", "--disable-sync",

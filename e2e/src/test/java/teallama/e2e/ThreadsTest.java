@@ -146,6 +146,45 @@ abstract class ThreadsTest extends PagesTest {
         waitForWorkers(story, 3);
     }
 
+    /**
+     * Back, after a story on two threads and a visit elsewhere, shows the page as it was, story and
+     * all, from the browser's back/forward cache: Firefox keeps no page there whose workers hold a
+     * Web Lock, and each shard worker held one for as long as it lived, so the page loaded anew.
+     */
+    @Test
+    void backAfterAStoryOnTwoThreadsShowsThePageAsItWas() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "40", "threads", "2",
+                "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        String told = story.output();
+        String address = story.page.url();
+        story.page.evaluate("() => { window.keptForBack = true; }");
+        story.page.navigate(site.root.url() + "bench.html");
+        story.page.evaluate("() => history.back()");
+        long end = System.nanoTime() + 10_000_000_000L;
+        // the document's own address: Playwright's page.url() in Firefox stays at the page left
+        while (!(address + " complete").equals(whereAndHowFar(story))) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("Back did not return to " + address + ": at " + whereAndHowFar(story));
+            }
+            story.page.waitForTimeout(50);
+        }
+        assertEquals(Boolean.TRUE, story.page.evaluate("() => window.keptForBack === true"),
+                "the page was loaded anew, not kept for Back");
+        assertEquals(told, story.output());
+    }
+
+    /** The document's address and readyState, or null while a navigation replaces it. */
+    private static String whereAndHowFar(StoryPage story) {
+        try {
+            return (String) story.page.evaluate("() => location.href + ' ' + document.readyState");
+        } catch (com.microsoft.playwright.PlaywrightException e) {
+            return null;
+        }
+    }
+
     /** Waits until the page runs this many workers (a terminated one leaves the list when the browser says so). */
     static void waitForWorkers(StoryPage story, int count) {
         long end = System.nanoTime() + 10_000_000_000L;
