@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The head of one HTTP/1.x request, as strictly as a static file server needs it: a request line
@@ -19,6 +20,8 @@ import java.util.Map;
 record HttpRequest(String method, String target, boolean http11, Map<String, String> headers) {
     static final int MAX_LINE_BYTES = 8192;
     static final int MAX_HEADER_FIELDS = 100;
+    private static final Pattern THIS_MACHINE = Pattern.compile("(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?",
+            Pattern.CASE_INSENSITIVE);
 
     /** Reads one request head; null if the client closed the connection before its first byte. */
     static HttpRequest read(InputStream in) throws IOException, HttpError {
@@ -70,6 +73,20 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
         String connection = header("connection");
         boolean close = connection != null && connection.toLowerCase(Locale.ROOT).contains("close");
         return http11 && !close && !hasBody();
+    }
+
+    /**
+     * Refuses (421) a Host that is not one of this machine's names. The server listens on
+     * 127.0.0.1 only, but DNS rebinding reaches it under any name: to the browser, a page of
+     * attacker.example whose name then resolves to 127.0.0.1 shares its origin with every file
+     * served here, and may read them. Browsers always send Host; a client that sends none is no
+     * such page.
+     */
+    void checkHost() throws HttpError {
+        String host = header("host");
+        if (host != null && !THIS_MACHINE.matcher(host).matches()) {
+            throw new HttpError(421, "this server answers only to 127.0.0.1 and localhost, not to '" + printable(host) + "'");
+        }
     }
 
     /**

@@ -64,14 +64,20 @@ final class SiteFiles {
     /** Answers one request; whether the connection can carry another. */
     boolean respond(HttpRequest request, OutputStream out) throws IOException {
         boolean keepAlive = request.keepAlive();
-        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+        boolean head = request.method().equals("HEAD");
+        try {
+            request.checkHost();
+        } catch (HttpError e) {
+            writeText(out, e.status, new LinkedHashMap<>(), e.getMessage(), keepAlive, head);
+            return keepAlive;
+        }
+        if (!request.method().equals("GET") && !head) {
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Allow", "GET, HEAD");
             writeText(out, 405, headers, "the method " + request.method() + " is not allowed; this server answers GET and HEAD",
                     keepAlive, false);
             return keepAlive;
         }
-        boolean head = request.method().equals("HEAD");
         Path file;
         try {
             file = resolve(request.pathSegments());
@@ -313,6 +319,7 @@ final class SiteFiles {
             case 405 -> "Method Not Allowed";
             case 414 -> "URI Too Long";
             case 416 -> "Range Not Satisfiable";
+            case 421 -> "Misdirected Request";
             case 431 -> "Request Header Fields Too Large";
             case 503 -> "Service Unavailable";
             case 505 -> "HTTP Version Not Supported";

@@ -119,7 +119,7 @@ class SiteServerTest {
              Socket stalled = new Socket()) {
             stalled.setReceiveBufferSize(16384);
             stalled.connect(new java.net.InetSocketAddress("127.0.0.1", URI.create(quick.url()).getPort()));
-            stalled.getOutputStream().write("GET /models/big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().write("GET /models/big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             Thread.sleep(2_000);
             stalled.setSoTimeout(5_000);
             long received = 0;
@@ -139,7 +139,7 @@ class SiteServerTest {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(5_000);
             for (String target : List.of("/", "/worker.js", "/models/model.bin")) {
-                socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 RawHttp.Response response = RawHttp.read(socket.getInputStream(), false);
                 assertEquals(200, response.status(), target);
@@ -162,7 +162,7 @@ class SiteServerTest {
         RawHttp.Response model = RawHttp.get(port, "/models/model.bin");
         assertArrayEquals(new byte[] {1, 2, 3}, model.body());
         assertEquals("application/octet-stream", model.header("Content-Type"));
-        RawHttp.Response head = RawHttp.send(port, "HEAD /models/model.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawHttp.Response head = RawHttp.send(port, "HEAD /models/model.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertEquals(200, head.status());
         assertEquals("3", head.header("Content-Length"));
     }
@@ -208,10 +208,32 @@ class SiteServerTest {
         }
     }
 
+    /**
+     * DNS rebinding: a page of attacker.example whose name then resolves to 127.0.0.1 is the same
+     * origin as its own files to the browser, and could read the site and the models folder (any
+     * folder --models names) from this server, which it reaches as attacker.example:PORT.
+     */
+    @Test
+    void onlyThisMachinesNamesAreServed() throws IOException {
+        for (String host : List.of("127.0.0.1", "127.0.0.1:" + port, "localhost", "LocalHost:" + port, "[::1]:" + port)) {
+            assertEquals(200, RawHttp.send(port, "GET /models/model.bin HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status(),
+                    host);
+        }
+        assertEquals(200, RawHttp.send(port, "GET / HTTP/1.0\r\n\r\n").status(), "HTTP/1.0 needs no Host");
+        for (String host : List.of("attacker.example:" + port, "attacker.example", "127.0.0.1.attacker.example",
+                "localhost.attacker.example:" + port, "127.0.0.2:" + port, "", "127.0.0.1:x")) {
+            RawHttp.Response response = RawHttp.send(port, "GET /models/model.bin HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+            assertEquals(421, response.status(), host);
+            assertEquals("421 Misdirected Request: this server answers only to 127.0.0.1 and localhost, not to '" + host
+                    + "'\n", response.text(), host);
+            assertEquals("nosniff", response.header("X-Content-Type-Options"), host);
+        }
+    }
+
     @Test
     void onlyGetAndHeadAreAllowed() throws IOException {
         for (String method : List.of("POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")) {
-            RawHttp.Response response = RawHttp.send(port, method + " /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.Response response = RawHttp.send(port, method + " /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
             assertEquals(405, response.status(), method);
             assertEquals("GET, HEAD", response.header("Allow"), method);
         }
@@ -314,7 +336,7 @@ class SiteServerTest {
         assertEquals(200, changed.status());
         assertEquals(10, changed.body().length);
 
-        RawHttp.Response head = RawHttp.send(port, "HEAD /models/ten.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n"
+        RawHttp.Response head = RawHttp.send(port, "HEAD /models/ten.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-3\r\n"
                 + "Connection: close\r\n\r\n");
         assertEquals(206, head.status());
         assertEquals("4", head.header("Content-Length"));
