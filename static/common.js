@@ -10,7 +10,8 @@ const HF = "https://huggingface.co/karpathy/tinyllamas/resolve/main/";
 const LLAMA2_TOKENIZER = "https://raw.githubusercontent.com/karpathy/llama2.c/master/tokenizer.bin";
 const HERE = "Served with this page.";
 const HUGGING_FACE = "Downloaded from Hugging Face (karpathy/tinyllamas) when you press Start.";
-const PRESETS = {
+// of no prototype, so that a link's model=constructor (or __proto__) is an address, not a preset
+const PRESETS = Object.assign(Object.create(null), {
   "local-260K": { label: "stories260K · 1 MB", from: HERE, model: "models/stories260K.bin", tokenizer: "models/tok512.bin" },
   "stories260K": { label: "stories260K · 1 MB", from: HUGGING_FACE, model: HF + "stories260K/stories260K.bin",
     tokenizer: HF + "stories260K/tok512.bin" },
@@ -18,7 +19,7 @@ const PRESETS = {
   "stories42M": { label: "stories42M · 160 MB", from: HUGGING_FACE, model: HF + "stories42M.bin", tokenizer: LLAMA2_TOKENIZER },
   "stories110M": { label: "stories110M · 418 MB", from: HUGGING_FACE, model: HF + "stories110M.bin",
     tokenizer: LLAMA2_TOKENIZER },
-};
+});
 
 /** Fills a model select with the presets, grouped by where they come from, then an address and local files. */
 function fillModelChoices(select) {

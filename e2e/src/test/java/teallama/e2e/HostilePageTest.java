@@ -217,6 +217,21 @@ abstract class HostilePageTest extends PagesTest {
     }
 
     /**
+     * A link's model that names what every object has (constructor, __proto__, toString) is an
+     * address like any other that is no preset: it was taken for a preset, the model menu then
+     * chose nothing, and the story asked for files the link never named.
+     */
+    @Test
+    void aModelNamedLikeAnObjectsPropertyIsAnAddress() {
+        for (String address : new String[] {"constructor", "__proto__", "toString"}) {
+            StoryPage story = open(Map.of("model", address, "tokenizer", "models/tok512.bin", "autostart", "1"));
+            assertError(story, address + ": the server answered 404 Not Found");
+            assertEquals("url", story.page.inputValue("#model"), address);
+            assertEquals(address, story.page.inputValue("#model-url"));
+        }
+    }
+
+    /**
      * A tokenizer that cannot encode a prompt is named: when a story starts, and when the prompt
      * is counted as it is typed (the count's error lost the name and stopped the counting).
      */
