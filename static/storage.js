@@ -292,10 +292,21 @@ async function offerInstead() {
 /** Whether the site answers for a preset's model and tokenizer (HEAD requests, no bytes). */
 async function served(preset) {
   try {
-    const answers = await Promise.all([preset.model, preset.tokenizer].map((url) =>
-      fetch(url, { method: "HEAD", cache: "no-store" })));
-    return answers.every((answer) => answer.ok);
+    const answers = await Promise.all([preset.model, preset.tokenizer].map(answersFor));
+    return answers.every(Boolean);
   } catch (e) {
     return false; // offline, or the server is gone
   }
+}
+
+/**
+ * Whether the site has url. Some static servers refuse HEAD (405, 501) for files they serve:
+ * those are asked with a GET whose body is cancelled once its status is known.
+ */
+async function answersFor(url) {
+  const head = await fetch(url, { method: "HEAD", cache: "no-store" });
+  if (head.status !== 405 && head.status !== 501) return head.ok;
+  const get = await fetch(url, { cache: "no-store" });
+  if (get.body) get.body.cancel();
+  return get.ok;
 }

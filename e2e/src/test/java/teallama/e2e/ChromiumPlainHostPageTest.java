@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumPlainHostPageTest extends PlainHostPageTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}
