@@ -336,10 +336,21 @@ function forgetModel() {
 function startWorker() {
   try {
     const w = newStoryWorker();
+    let heard = false;
+    w.addEventListener("message", () => {
+      heard = true;
+    });
     w.onmessage = eachWorkerMessage(onWorkerMessage);
     w.onerror = (event) => {
       event.preventDefault();
-      showError("The worker failed: " + (event.message || "unknown error"));
+      if (heard) {
+        showError("The worker failed: " + (event.message || "unknown error"));
+        return;
+      }
+      // it failed before its first word, so its scripts never ran: it would hear no Start
+      w.terminate();
+      worker = null;
+      whyTheWorkerDidNotStart(event.message).then((why) => showError("The page's worker could not start: " + why));
     };
     return w;
   } catch (e) {

@@ -180,10 +180,21 @@ function finish() {
 
 function startWorker() {
   const w = newStoryWorker();
+  let heard = false;
+  w.addEventListener("message", () => {
+    heard = true;
+  });
   w.onmessage = eachWorkerMessage(onWorkerMessage);
   w.onerror = (event) => {
     event.preventDefault();
-    setState("error", "The worker failed: " + (event.message || "unknown error"));
+    if (heard) {
+      setState("error", "The worker failed: " + (event.message || "unknown error"));
+      return;
+    }
+    // it failed before its first word, so its scripts never ran: it would hear no Run
+    w.terminate();
+    if (worker === w) worker = null;
+    whyTheWorkerDidNotStart(event.message).then((why) => setState("error", "The page's worker could not start: " + why));
   };
   return w;
 }

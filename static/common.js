@@ -271,6 +271,32 @@ function eachWorkerMessage(handle) {
 }
 
 /**
+ * Why worker.js did not start, as far as the page can tell: browsers say little more than that
+ * it failed (Firefox: nothing), and run a worker's scripts only when they come as JavaScript.
+ * reason is what the browser said, if anything.
+ */
+async function whyTheWorkerDidNotStart(reason) {
+  // worker.js and what it imports, in that order
+  for (const script of ["worker.js", "teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js"]) {
+    let answer;
+    try {
+      answer = await fetch(script, { cache: "no-store" });
+    } catch (e) {
+      break; // offline, or the server is gone: no more to learn from it
+    }
+    if (answer.body) answer.body.cancel();
+    const type = (answer.headers.get("Content-Type") || "").split(";")[0].trim();
+    if (!answer.ok) return `the server answers ${answer.status} for ${script}, one of its scripts.`;
+    if (!/^(text|application)\/(javascript|ecmascript|x-javascript)$/i.test(type)) {
+      return `the server sends ${script} as "${type || "no type"}"; browsers run a worker only from JavaScript: ` +
+        "serve the site's .js files with Content-Type: text/javascript.";
+    }
+  }
+  return `${reason || "the browser gave no reason"}. A Content-Security-Policy of the site must allow it ` +
+    "(worker-src 'self').";
+}
+
+/**
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
  * Each shard worker sends the page one end of a channel, which goes on to worker.js; terminating
