@@ -128,9 +128,7 @@ function expectedThreads(choice) {
   const wanted = choice === "auto" ? Math.min(cores, AUTO_MAX_THREADS) : Number(choice);
   const what = choice === "auto" ? `auto: up to ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
     `${AUTO_MAX_THREADS}, one per 16 MB of model)` : threadCount(wanted);
-  if (wanted > 1 && !(self.crossOriginIsolated && typeof SharedArrayBuffer === "function")) {
-    return `${what}; it will run on one thread: this page is not cross-origin isolated, so its workers cannot share memory`;
-  }
+  if (wanted > 1 && meeting.whyNotShared()) return `${what}; it will run on one thread: ${meeting.whyNotShared()}`;
   return what;
 }
 

@@ -94,6 +94,20 @@ const meeting = (() => {
     create,
     attach,
 
+    /**
+     * Why this page's workers cannot meet, or "" where they can. Browsers give shared memory only
+     * to cross-origin isolated pages, and isolate only pages from https or localhost, where the
+     * service worker (sw.js) can add the headers a plain static server leaves out.
+     */
+    whyNotShared() {
+      if (self.crossOriginIsolated && typeof SharedArrayBuffer === "function") return "";
+      if (!self.isSecureContext) {
+        return "browsers let workers share memory only on pages from https or localhost, and this one came over " +
+          `plain http from ${location.host}`;
+      }
+      return "this page is not cross-origin isolated, so its workers cannot share memory";
+    },
+
     /** The sequence number of the last command; a worker that starts serving waits for the next. */
     sequence: () => Atomics.load(control, SEQUENCE),
 

@@ -101,8 +101,10 @@ async function showStoredModels() {
     if (listing !== stored.listings) return;
     stored.urls = new Set();
     storedUi.list.replaceChildren();
+    // a page that is not a secure context has no service worker either, to keep the site's own files
     storedUi.summary.textContent = `Models cannot be kept in this browser: ${modelStore.reason(e)}. Stories still run; ` +
-      "each visit downloads its model again.";
+      "each visit downloads its model again" +
+      (self.isSecureContext ? "." : ", and the page opens only while its server answers.");
     markStoredPresets();
     return;
   }
@@ -225,14 +227,15 @@ function storageHears(m, stateBefore) {
       if (stored.modelFrom === "storage") ui.progressText.append(" · read from storage");
       break;
     case "kept":
-      if (m.failure) {
+      if (!m.failure) {
+        askToPersist();
+        storeChanged();
+      } else if (self.isSecureContext) {
+        // (a page that is not a secure context keeps nothing, as Stored models says from the start)
         stored.notKept.push(m.what);
         const what = stored.notKept.length > 1 ? "model and its tokenizer" : m.what;
         showStoreNote([`The ${what} could not be kept for next time: ${m.failure}. The story runs all the same.`]);
         announce(storedUi.note.textContent);
-      } else {
-        askToPersist();
-        storeChanged();
       }
       showStoredModels();
       break;

@@ -29,7 +29,9 @@ const modelStore = (() => {
     if (folder === null) {
       folder = (async () => {
         if (!self.isSecureContext || !navigator.storage || typeof navigator.storage.getDirectory !== "function") {
-          throw new Error("this browser keeps files only for pages from https or this machine's own addresses");
+          throw new Error(self.isSecureContext ? "this browser has no private file system for pages (navigator.storage.getDirectory)"
+            : "browsers keep files only for pages from https or localhost, and this one came over plain http from " +
+              location.host);
         }
         const root = await navigator.storage.getDirectory();
         return root.getDirectoryHandle(FOLDER, { create: true });

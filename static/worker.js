@@ -113,10 +113,7 @@ function threadPlan(setting) {
       throw new Error(`threads expects a whole number from 1 to ${MAX_THREADS} (or auto), found '${text}'`);
     }
   }
-  if (wanted > 1 && !(self.crossOriginIsolated && typeof SharedArrayBuffer === "function")) {
-    return { threads: 1, auto: false,
-      note: "one thread: this page is not cross-origin isolated, so its workers cannot share memory" };
-  }
+  if (wanted > 1 && meeting.whyNotShared()) return { threads: 1, auto: false, note: `one thread: ${meeting.whyNotShared()}` };
   return { threads: wanted, auto, note: "" };
 }
 

@@ -20,6 +20,32 @@ abstract class PlainHostPageTest extends PagesTest {
             + "\"application/octet-stream\"; browsers run a worker only from JavaScript: serve the site's .js files "
             + "with Content-Type: text/javascript.";
 
+    /**
+     * Plain http from another machine: the story runs on one thread, and the page says once why,
+     * and once why nothing is kept and the page needs its server.
+     */
+    @Test
+    void plainHttpFromAnotherMachineTellsAStoryAndSaysOnceWhatItCannotDo() {
+        try (PlainHost host = new PlainHost(TestSite.sitePath(), site.work.resolve("models"), Set.of())) {
+            StoryPage story = desktop();
+            story.open(host.url(), StoryPage.stories260K("threads", "2", "steps", "40", "temperature", "0"));
+            story.page.click("#start");
+            story.waitForState("done");
+            String address = host.url().substring("http://".length(), host.url().length() - 1);
+            String why = "browsers let workers share memory only on pages from https or localhost, and this one came "
+                    + "over plain http from " + address;
+            assertEquals("Threads: running on one thread: " + why + ".", story.page.textContent("#threads-hint"));
+            assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+            assertEquals("Models cannot be kept in this browser: browsers keep files only for pages from https or "
+                    + "localhost, and this one came over plain http from " + address + ". Stories still run; each visit "
+                    + "downloads its model again, and the page opens only while its server answers.",
+                    story.page.textContent("#stored-summary"));
+            assertTrue(story.page.isHidden("#store-note"), story.page.textContent("#store-note"));
+            String text = story.page.innerText("body");
+            assertEquals(2, text.split("plain http from", -1).length - 1, text);
+        }
+    }
+
     /** A worker that cannot start says why, and Start stays off rather than waiting for it for good. */
     @Test
     void scriptsSentWithoutTheirTypeAreNamedAndStartStaysOff() {
