@@ -19,18 +19,28 @@ public final class Browsers {
 
     public static Browser launch(Playwright playwright, String name) {
         return switch (name) {
-            case "chromium" -> playwright.chromium().launch(new BrowserType.LaunchOptions()
-                    .setExecutablePath(Path.of("/usr/bin/chromium"))
-                    .setHeadless(true)
-                    // Playwright turns the back/forward cache off, which a visitor's Chromium has on
-                    .setIgnoreDefaultArgs(List.of("--disable-back-forward-cache"))
-                    // root in a container, no GPU, and no network: keep Chromium from reaching out
-                    .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                            "--no-first-run", "--disable-default-apps")));
+            case "chromium" -> playwright.chromium().launch(chromiumOptions());
             case "firefox" -> launchFirefox(playwright, Map.of());
             default -> throw new IllegalArgumentException("no browser named " + name);
         };
+    }
+
+    /**
+     * Chromium with its back/forward cache on, as a visitor's is, for Back: Playwright turns it off
+     * (with it on, Playwright's reload of a page that its service worker reloads too waited for good).
+     */
+    public static Browser launchChromiumKeepingPagesForBack(Playwright playwright) {
+        return playwright.chromium().launch(chromiumOptions().setIgnoreDefaultArgs(List.of("--disable-back-forward-cache")));
+    }
+
+    private static BrowserType.LaunchOptions chromiumOptions() {
+        return new BrowserType.LaunchOptions()
+                .setExecutablePath(Path.of("/usr/bin/chromium"))
+                .setHeadless(true)
+                // root in a container, no GPU, and no network: keep Chromium from reaching out
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--no-first-run", "--disable-default-apps"));
     }
 
     /** Stock Firefox over WebDriver BiDi (the channel alone looks for a snap), with these preferences. */

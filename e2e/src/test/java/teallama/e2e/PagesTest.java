@@ -29,6 +29,7 @@ abstract class PagesTest {
     private Playwright playwright;
     private Browser browser;
     private final Map<Media, Browser> firefoxes = new HashMap<>();
+    private Browser chromiumKeepingPagesForBack; // started by the first test that asks for it
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
     TestSite site;
@@ -50,6 +51,9 @@ abstract class PagesTest {
     @AfterAll
     void close() {
         firefoxes.values().forEach(Browser::close);
+        if (chromiumKeepingPagesForBack != null) {
+            chromiumKeepingPagesForBack.close();
+        }
         browser.close();
         playwright.close();
     }
@@ -107,6 +111,21 @@ abstract class PagesTest {
 
     StoryPage desktop() {
         return newPage(1100, 1000, Media.PLAIN);
+    }
+
+    /**
+     * A desktop page of a browser that keeps pages for Back in its back/forward cache, as a
+     * visitor's does: Firefox under Playwright does, Chromium only when started for it.
+     */
+    StoryPage desktopKeptForBack() {
+        Browser target = browser;
+        if (browserName().equals("chromium")) {
+            if (chromiumKeepingPagesForBack == null) {
+                chromiumKeepingPagesForBack = Browsers.launchChromiumKeepingPagesForBack(playwright);
+            }
+            target = chromiumKeepingPagesForBack;
+        }
+        return new StoryPage(watchedPage(kept(target.newContext(new Browser.NewContextOptions().setViewportSize(1100, 1000)))));
     }
 
     /** A desktop page whose service worker (sw.js) never starts, as in a browser that has none. */

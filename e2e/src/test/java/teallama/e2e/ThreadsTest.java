@@ -153,7 +153,7 @@ abstract class ThreadsTest extends PagesTest {
      */
     @Test
     void backAfterAStoryOnTwoThreadsShowsThePageAsItWas() {
-        StoryPage story = desktop();
+        StoryPage story = desktopKeptForBack();
         story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "40", "threads", "2",
                 "autostart", "1"));
         story.waitForState("done", "error");
