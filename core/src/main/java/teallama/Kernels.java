@@ -118,20 +118,25 @@ public final class Kernels {
         }
     }
 
-    /**
-     * Softmax's denominator over x[0..size), largest its largest logit: the sum of exp(x -
-     * largest), block by block ({@link #blockSumsOfExp}), then the blocks' sums in order, as the
-     * shards of a model take it. It is the sum Kernels.softmax divides by taken in another order,
-     * so it may differ from it in the last bits: it is for showing probabilities, not for sampling.
-     */
-    public static float sumOfExp(float[] x, int size, float largest) {
-        float[] block = new float[1];
+    /** The blocks' sums of {@link #blockSumsOfExp} (blocks,), added in order: softmax's denominator. */
+    public static float sumOfBlockSums(float[] sums, int blocks) {
         float sum = 0.0f;
-        for (int from = 0; from < size; from += EXP_BLOCK) {
-            blockSumsOfExp(x, from, Math.min(EXP_BLOCK, size - from), largest, block, 0);
-            sum += block[0];
+        for (int b = 0; b < blocks; b++) {
+            sum += sums[b];
         }
         return sum;
+    }
+
+    /**
+     * Softmax's denominator over x[0..size), largest its largest logit, as the shards of a model
+     * take it ({@link #blockSumsOfExp}, then {@link #sumOfBlockSums}). It is the sum
+     * Kernels.softmax divides by taken in another order, so it may differ from it in the last
+     * bits: it is for showing probabilities, not for sampling.
+     */
+    public static float sumOfExp(float[] x, int size, float largest) {
+        float[] sums = new float[(size + EXP_BLOCK - 1) / EXP_BLOCK];
+        blockSumsOfExp(x, 0, size, largest, sums, 0);
+        return sumOfBlockSums(sums, sums.length);
     }
 
     /** SwiGLU on [offset, offset + size): hb = silu(hb) * hb2, where silu(x) = x * sigmoid(x). */

@@ -82,11 +82,7 @@ public abstract class Transformer {
      * any number of shards, and within about 1e-5 of the sum Kernels.softmax divides by.
      */
     public float softmaxSum() {
-        float sum = 0.0f;
-        for (float blockSum : s.expSums) {
-            sum += blockSum;
-        }
-        return sum;
+        return Kernels.sumOfBlockSums(s.expSums, s.expSums.length);
     }
 
     /** Copies the token's row of the embedding table (which this shard holds) into out (dim,). */

@@ -100,6 +100,8 @@ class KernelsTest {
         float[] second = new float[1];
         Kernels.blockSumsOfExp(twoBlocks(), 8, 4, 0, second, 0);
         assertArrayEquals(new float[] {8}, second, 1e-6f);
+        // the blocks asked for, in order
+        assertEquals(8f, Kernels.sumOfBlockSums(new float[] {4, 4, 9}, 2), 0f);
     }
 
     @Test
