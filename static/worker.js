@@ -20,6 +20,7 @@ importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
 const CHUNKS_IN_FLIGHT = 2;       // blocks a shard worker may have to read before the download waits
+const SERVE_ANSWER_MS = 5000;     // how long a shard worker may take to answer run (it answers at once)
 const MAX_THREADS = 16;           // as common.js offers them
 const AUTO_MAX_THREADS = 8;       // "auto": the cores, at most this many
 
@@ -217,6 +218,16 @@ function ask(shard, message) {
   });
 }
 
+/**
+ * Asks a shard worker to serve a story. Between stories it holds no lock (see holdLock in
+ * shard.js), so one that ended then is heard only as silence: it fails after SERVE_ANSWER_MS.
+ */
+function askToServe(shard, message) {
+  const silence = setTimeout(() => shardFailed(`a shard worker did not answer within ${SERVE_ANSWER_MS / 1000} s ` +
+    "(it ended between stories?)"), SERVE_ANSWER_MS);
+  return ask(shard, message).finally(() => clearTimeout(silence));
+}
+
 // ----------------------------------------------------------------------------
 // loading a model into one or more workers
 
@@ -330,7 +341,7 @@ async function serveShards(positions) {
   if (loadedShards < 2) return;
   const workers = shardWorkers.slice(0, loadedShards - 1);
   const sequence = meeting.sequence();
-  const replies = await Promise.all(workers.map((shard) => ask(shard, { type: "run", positions, sequence })));
+  const replies = await Promise.all(workers.map((shard) => askToServe(shard, { type: "run", positions, sequence })));
   serving = true;
   const failed = replies.find((reply) => reply.error);
   if (failed) {

@@ -147,6 +147,42 @@ abstract class ThreadsTest extends PagesTest {
     }
 
     /**
+     * A shard worker that ends between two stories, when it holds no lock to tell the page, is
+     * heard as silence: the next story ends with an error within seconds, where Start waited for
+     * it for good, and the Start after it loads the model again on new workers.
+     */
+    @Test
+    void aShardWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
+        StoryPage story = desktop();
+        story.page.addInitScript("""
+                const PageWorker = Worker;
+                window.shardWorkersMade = [];
+                window.Worker = function (url, options) {
+                  const worker = new PageWorker(url, options);
+                  if (String(url).includes('shard')) window.shardWorkersMade.push(worker);
+                  return worker;
+                };
+                window.Worker.prototype = PageWorker.prototype;""");
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.page.evaluate("window.shardWorkersMade[0].terminate()");
+
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        assertEquals("error", story.state(), story.status());
+        assertTrue(story.status().contains("a shard worker did not answer within 5 s"), story.status());
+
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        waitForWorkers(story, 3);
+    }
+
+    /**
      * Back, after a story on two threads and a visit elsewhere, shows the page as it was, story and
      * all, from the browser's back/forward cache: Firefox keeps no page there whose workers hold a
      * Web Lock, and each shard worker held one for as long as it lived, so the page loaded anew.
