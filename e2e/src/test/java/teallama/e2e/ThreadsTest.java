@@ -114,15 +114,7 @@ abstract class ThreadsTest extends PagesTest {
     @Test
     void aShardWorkerKilledMidStoryEndsTheStoryAndTheNextStartRecovers() {
         StoryPage story = desktop();
-        story.page.addInitScript("""
-                const PageWorker = Worker;
-                window.shardWorkersMade = [];
-                window.Worker = function (url, options) {
-                  const worker = new PageWorker(url, options);
-                  if (String(url).includes('shard')) window.shardWorkersMade.push(worker);
-                  return worker;
-                };
-                window.Worker.prototype = PageWorker.prototype;""");
+        keepShardWorkersMade(story);
         story.open(site.root.url(), StoryPage.stories260K("temperature", "1", "seed", "1", "keep", "256",
                 "steps", "100000", "threads", "3", "autostart", "1"));
         story.waitForTokens(50);
@@ -154,15 +146,7 @@ abstract class ThreadsTest extends PagesTest {
     @Test
     void aShardWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
         StoryPage story = desktop();
-        story.page.addInitScript("""
-                const PageWorker = Worker;
-                window.shardWorkersMade = [];
-                window.Worker = function (url, options) {
-                  const worker = new PageWorker(url, options);
-                  if (String(url).includes('shard')) window.shardWorkersMade.push(worker);
-                  return worker;
-                };
-                window.Worker.prototype = PageWorker.prototype;""");
+        keepShardWorkersMade(story);
         Case c = GoldenGenerateTest.cases().get(0);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
@@ -219,6 +203,19 @@ abstract class ThreadsTest extends PagesTest {
         } catch (com.microsoft.playwright.PlaywrightException e) {
             return null;
         }
+    }
+
+    /** Keeps each shard worker the page makes in window.shardWorkersMade, so that a test can kill one. */
+    private static void keepShardWorkersMade(StoryPage story) {
+        story.page.addInitScript("""
+                const PageWorker = Worker;
+                window.shardWorkersMade = [];
+                window.Worker = function (url, options) {
+                  const worker = new PageWorker(url, options);
+                  if (String(url).includes('shard')) window.shardWorkersMade.push(worker);
+                  return worker;
+                };
+                window.Worker.prototype = PageWorker.prototype;""");
     }
 
     /** Waits until the page runs this many workers (a terminated one leaves the list when the browser says so). */
