@@ -22,6 +22,9 @@ import teallama.parallel.Split;
  * <p>It keeps the weights of one shard of a {@link ShardPlan}, or of all of them: the file is a
  * sequence of tensors, each shard's rows of a layer's matrix are one contiguous run of it, and the
  * runs of the shards not kept are skipped.
+ *
+ * <p>Given a platform's {@link MatrixMemory}, an fp32 shard's interleaved matrices go there, a
+ * layer at a time, when all of them fit.
  */
 public final class CheckpointReader {
     /** Keep every shard of the plan. */
@@ -31,6 +34,8 @@ public final class CheckpointReader {
     private final boolean worthwhile; // fewer shards where the file is too small for them to pay
     private final int keep;        // the shard kept, or ALL_SHARDS
     private final Limits limits;
+    private MatrixMemory memory;   // where fp32 matrices may go, or null
+    private boolean inMemory;      // whether they do
     private final byte[] start = new byte[Checkpoint.HEADER_BYTES]; // the file's first bytes, for the header
     private int startLength;
     private long expectedSize = -1; // the file's length where the source says it, else -1
@@ -50,6 +55,7 @@ public final class CheckpointReader {
 
     private Segment.Floats[][] tensors;     // (shard, tensor) fp32 tensors and norms, as held
     private Q8Matrix[][][] matrices; // (shard, tensor, layer) int8 matrices
+    private int[][][] addresses;     // (shard, tensor, layer) fp32 matrices in memory
 
     private CheckpointReader(int requestedShards, boolean worthwhile, int keep, Limits limits) {
         this.requestedShards = requestedShards;
@@ -79,6 +85,14 @@ public final class CheckpointReader {
             throw new IllegalArgumentException("the number of shards must be at least 1, found " + shards);
         }
         return shards;
+    }
+
+    /** Puts an fp32 model's matrices into memory where they fit; before the first bytes. */
+    public void holdMatricesIn(MatrixMemory memory) {
+        if (header != null) {
+            throw new IllegalStateException("the matrices' memory is chosen before the header is read");
+        }
+        this.memory = memory;
     }
 
     /** The file's length, when the source knows it before the bytes: checked against the header. */
@@ -137,7 +151,7 @@ public final class CheckpointReader {
         for (int s = 0; s < shards.length; s++) {
             if (keeps(s)) {
                 shards[s] = header.version() == 2 ? quantizedWeights(s) : FloatWeights.ofShard(plan, s, floats(s),
-                        header.sharedClassifier());
+                        header.sharedClassifier(), inMemory ? memory : null, inMemory ? addresses[s] : null);
             }
         }
         return new Model(header, plan, shards);
@@ -170,6 +184,8 @@ public final class CheckpointReader {
         checkArrays();
         tensors = new Segment.Floats[plan.shards()][Tensor.values().length];
         matrices = new Q8Matrix[plan.shards()][Tensor.values().length][];
+        inMemory = memory != null && header.version() != 2 && memory.fits(interleavedBytes());
+        addresses = new int[plan.shards()][Tensor.values().length][];
         nextOffset = header.bytes();
         position = header.bytes();
         process(start, header.bytes(), startLength - header.bytes());
@@ -247,13 +263,23 @@ public final class CheckpointReader {
             if (!keeps(s)) {
                 continue;
             }
+            int rowCount = rows.size(s);
+            long from = nextOffset + 4L * rows.from(s) * cols;
+            if (interleave && inMemory) {
+                if (l == 0) {
+                    addresses[s][t.ordinal()] = new int[t.layers(c)];
+                }
+                int address = memory.allocate(rowCount * cols);
+                addresses[s][t.ordinal()][l] = address;
+                segments.add(new Segment.MemoryValues(from, memory, address, rowCount * cols,
+                        () -> memory.interleaveRows(address, cols, rowCount)));
+                continue;
+            }
             if (l == 0) {
                 tensors[s][t.ordinal()] = new Segment.Floats(t.layers(c) * rows.size(s) * cols, sized);
             }
             Segment.Floats values = tensors[s][t.ordinal()];
-            int layerOffset = l * rows.size(s) * cols;
-            int rowCount = rows.size(s);
-            long from = nextOffset + 4L * rows.from(s) * cols;
+            int layerOffset = l * rowCount * cols;
             Runnable done = interleave
                     ? () -> Kernels.interleaveRows(values.upTo(layerOffset + rowCount * cols), layerOffset, cols, rowCount)
                     : null;
@@ -329,6 +355,22 @@ public final class CheckpointReader {
                     continue;
                 }
                 bytes += t.layers(c) * Q8Matrix.bytes(rowCount, t.cols(c), header.groupSize());
+            }
+        }
+        return bytes;
+    }
+
+    /** What the kept shards' interleaved fp32 tensors take, from the header alone. */
+    private long interleavedBytes() {
+        Config c = header.config();
+        long bytes = 0;
+        for (Tensor t : layout) {
+            if (t != Tensor.FREQ_CIS && FloatWeights.isInterleaved(t, header.sharedClassifier())) {
+                for (int s = 0; s < plan.shards(); s++) {
+                    if (keeps(s)) {
+                        bytes += 4 * t.layers(c) * (long) plan.rows(t).size(s) * t.cols(c);
+                    }
+                }
             }
         }
         return bytes;

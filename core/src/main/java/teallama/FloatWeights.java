@@ -9,6 +9,8 @@ import teallama.parallel.ShardPlan;
  * that a shard holds only its rows of each matrix ({@link ShardPlan}) and each layer's matrix has
  * its rows interleaved in blocks of 8 for the fast matmul ({@link Kernels#interleaveRows}); the
  * embedding table is interleaved too when it is the classifier. The norms are whole, as in the file.
+ * Where a platform offers a {@link MatrixMemory}, the interleaved tensors are held there instead,
+ * and their arrays are null.
  */
 public record FloatWeights(
         ShardPlan plan,
@@ -24,7 +26,9 @@ public record FloatWeights(
         float[] w2,                  // (layer, dim rows of the shard, hidden_dim)
         float[] w3,                  // (layer, hidden rows of the shard, dim)
         float[] rmsFinalWeight,      // (dim,)
-        float[] wcls)                // (vocab rows of the shard, dim), the embedding table itself when shared
+        float[] wcls,                // (vocab rows of the shard, dim), the embedding table itself when shared
+        MatrixMemory memory,         // where the interleaved tensors are held, or null: in their arrays
+        int[][] addresses)           // (tensor, layer) their addresses in memory, by Tensor#ordinal()
         implements Weights {
 
     /**
@@ -38,22 +42,30 @@ public record FloatWeights(
                 relayout(t[tensor.ordinal()], tensor.layers(c), tensor.rows(c), tensor.cols(c), true);
             }
         }
-        return ofShard(plan, 0, t, sharedClassifier);
+        return ofShard(plan, 0, t, sharedClassifier, null, null);
     }
 
-    /** Shard `shard` of the plan, from arrays of its rows indexed by {@link Tensor#ordinal()}, already laid out. */
-    static FloatWeights ofShard(ShardPlan plan, int shard, float[][] t, boolean sharedClassifier) {
+    /**
+     * Shard `shard` of the plan, from arrays of its rows indexed by {@link Tensor#ordinal()}, already
+     * laid out, and, with a memory, the addresses of the interleaved tensors held there instead
+     * (indexed the same way, then by layer).
+     */
+    static FloatWeights ofShard(ShardPlan plan, int shard, float[][] t, boolean sharedClassifier,
+                                MatrixMemory memory, int[][] addresses) {
         float[] embedding = t[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
+        if (memory != null && sharedClassifier) {
+            addresses[Tensor.WCLS.ordinal()] = addresses[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
+        }
         return new FloatWeights(plan, shard, embedding, t[Tensor.RMS_ATT_WEIGHT.ordinal()],
                 t[Tensor.WQ.ordinal()], t[Tensor.WK.ordinal()], t[Tensor.WV.ordinal()],
                 t[Tensor.WO.ordinal()], t[Tensor.RMS_FFN_WEIGHT.ordinal()],
                 t[Tensor.W1.ordinal()], t[Tensor.W2.ordinal()], t[Tensor.W3.ordinal()],
                 t[Tensor.RMS_FINAL_WEIGHT.ordinal()],
-                sharedClassifier ? embedding : t[Tensor.WCLS.ordinal()]);
+                sharedClassifier ? embedding : t[Tensor.WCLS.ordinal()], memory, addresses);
     }
 
     /** The matmul weights, and the embedding table when it is the classifier, are interleaved. */
-    static boolean isInterleaved(Tensor t, boolean sharedClassifier) {
+    public static boolean isInterleaved(Tensor t, boolean sharedClassifier) {
         return t.isMatmul() || t == Tensor.WCLS || (t == Tensor.TOKEN_EMBEDDING_TABLE && sharedClassifier);
     }
 
@@ -70,11 +82,20 @@ public record FloatWeights(
     }
 
     public boolean sharedClassifier() {
-        return wcls == tokenEmbeddingTable;
+        return memory == null ? wcls == tokenEmbeddingTable
+                : addresses[Tensor.WCLS.ordinal()] == addresses[Tensor.TOKEN_EMBEDDING_TABLE.ordinal()];
+    }
+
+    /** Where layer l of interleaved tensor t is held in {@link #memory}. */
+    int address(Tensor t, int l) {
+        return addresses[t.ordinal()][l];
     }
 
     /** The array that holds tensor t, in this record's layout. */
     float[] tensor(Tensor t) {
+        if (memory != null && isInterleaved(t, sharedClassifier())) {
+            throw new IllegalStateException(t.fileName() + " is held in the platform's memory, not in an array");
+        }
         return switch (t) {
             case TOKEN_EMBEDDING_TABLE -> tokenEmbeddingTable;
             case RMS_ATT_WEIGHT -> rmsAttWeight;

@@ -76,6 +76,32 @@ abstract class Segment {
         }
     }
 
+    /** Little-endian float32 values into the floats at an address of a {@link MatrixMemory}. */
+    static final class MemoryValues extends Segment {
+        private final MatrixMemory memory;
+        private final int address;
+        private final Runnable done;
+
+        MemoryValues(long start, MatrixMemory memory, int address, int count, Runnable done) {
+            super(start, 4L * count);
+            this.memory = memory;
+            this.address = address;
+            this.done = done;
+        }
+
+        @Override
+        int write(byte[] bytes, int offset, int n, long relative) {
+            int count = n / 4;
+            memory.put(address, (int) (relative / 4), bytes, offset, count);
+            return 4 * count;
+        }
+
+        @Override
+        void complete() {
+            done.run();
+        }
+    }
+
     /** A shard's rows of one layer of an int8 matrix: their int8 values. */
     static final class Int8Values extends Segment {
         private final Q8Matrix.Filling filling;

@@ -30,6 +30,9 @@ class CheckpointReaderTest {
             Random random = new Random(3);
             for (int maxChunk : new int[] {1, 3, 7, 4096, 65537}) {
                 CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+                if (maxChunk % 2 == 1) {
+                    reader.holdMatricesIn(new ArrayMatrixMemory(Long.MAX_VALUE));
+                }
                 for (int offset = 0; offset < file.length; ) {
                     int n = Math.min(file.length - offset, 1 + random.nextInt(maxChunk));
                     reader.accept(file, offset, n);
@@ -38,6 +41,24 @@ class CheckpointReaderTest {
                 assertArrayEquals(expected, logitsAfterTwoTokens(reader.finish()), name + " in chunks up to " + maxChunk);
             }
         }
+    }
+
+    /** Matrices that do not all fit in the platform's memory go to arrays, all of them. */
+    @Test
+    void matricesThatDoNotFitInMemoryGoToArrays() {
+        byte[] file = Shared.read(Shared.model("stories260K.bin"));
+        float[] expected = logitsAfterTwoTokens(Checkpoint.read(file));
+        ArrayMatrixMemory roomy = new ArrayMatrixMemory(Long.MAX_VALUE);
+        ArrayMatrixMemory small = new ArrayMatrixMemory(1000);
+        for (ArrayMatrixMemory memory : new ArrayMatrixMemory[] {roomy, small}) {
+            CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+            reader.holdMatricesIn(memory);
+            reader.accept(file, 0, file.length);
+            assertArrayEquals(expected, logitsAfterTwoTokens(reader.finish()));
+        }
+        // stories260K's matrices and its shared embedding table: dim 64, hidden 172, kv dim 32, 5 layers, vocab 512
+        assertEquals(5 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 172 * 64) + 512 * 64, roomy.allocated());
+        assertEquals(0, small.allocated());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import teallama.ArrayMatrixMemory;
 import teallama.Checkpoint;
 import teallama.CheckpointReader;
 import teallama.Config;
@@ -76,11 +77,27 @@ class ShardThreadsTest {
         assertShardsMatchOneShard(Shared.read(Shared.model("stories260K.bin")), 2, 3, 8, 16);
     }
 
+    /** The matrices in a platform's memory (as in the browser) give the same logits as in arrays. */
+    @Test
+    void matricesInAPlatformsMemory() {
+        assertShardsMatchOneShardInMemory(Shared.read(Shared.model("stories260K.bin")), 1, 2, 3, 8);
+        assertShardsMatchOneShardInMemory(fp32(new Config(40, 100, 2, 4, 4, 300, 16), false), 1, 2, 3, 5);
+        assertShardsMatchOneShardInMemory(fp32(new Config(48, 96, 2, 6, 3, 512, 32), true), 1, 4, 6);
+    }
+
     /**
      * Feeds the same random tokens to one shard and to n shards and compares every logit, and at
      * odd positions the sum of exponentials.
      */
     private static void assertShardsMatchOneShard(byte[] file, int... shardCounts) {
+        assertShardsMatch(file, false, shardCounts);
+    }
+
+    private static void assertShardsMatchOneShardInMemory(byte[] file, int... shardCounts) {
+        assertShardsMatch(file, true, shardCounts);
+    }
+
+    private static void assertShardsMatch(byte[] file, boolean inMemory, int... shardCounts) {
         Model whole = Checkpoint.read(file);
         Config c = whole.config();
         int[] tokens = new Random(7).ints(POSITIONS, 0, c.vocabSize()).toArray();
@@ -91,9 +108,25 @@ class ShardThreadsTest {
         }
         for (int n : shardCounts) {
             CheckpointReader reader = CheckpointReader.of(n, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+            ArrayMatrixMemory memory = new ArrayMatrixMemory(Long.MAX_VALUE);
+            if (inMemory) {
+                reader.holdMatricesIn(memory);
+            }
             reader.accept(file, 0, file.length);
             Model model = reader.finish();
             assertTrue(model.plan().shards() <= n);
+            if (inMemory) {
+                // every matrix, and the embedding table only where it is the classifier
+                FloatWeights one = (FloatWeights) whole.shards()[0];
+                long heldFloats = 0;
+                for (Checkpoint.Tensor t : Checkpoint.Tensor.values()) {
+                    if (t != Checkpoint.Tensor.FREQ_CIS && FloatWeights.isInterleaved(t, one.sharedClassifier())
+                            && (t != Checkpoint.Tensor.WCLS || !one.sharedClassifier())) {
+                        heldFloats += t.count(c);
+                    }
+                }
+                assertEquals(heldFloats, memory.allocated(), "floats held in memory, " + n + " shards");
+            }
             try (ShardThreads threads = ShardThreads.start(model, POSITIONS)) {
                 Transformer transformer = threads.transformer();
                 for (int pos = 0; pos < POSITIONS; pos++) {

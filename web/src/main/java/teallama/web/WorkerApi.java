@@ -40,6 +40,7 @@ public final class WorkerApi {
     private static LinearStaging inspectStaging;  // where the inspector's rows pass, made once
     private static final double[] inspectRows = new double[3 * Inspector.ROWS]; // (rows, 3)
 
+    private static final LinearMatrices matrices = new LinearMatrices(); // where an fp32 model's matrices go
     private static CheckpointReader reader; // the model being read, until it is complete
     private static String modelName;
     private static String tokenizerName;
@@ -157,6 +158,7 @@ public final class WorkerApi {
         modelName = name;
         Limits limits = limits(memoryBytes);
         reader = worthwhile ? CheckpointReader.worthwhile(shards, shard, limits) : CheckpointReader.of(shards, shard, limits);
+        reader.holdMatricesIn(matrices);
         if (size >= 0) {
             return guard(() -> reader.expectSize((long) size));
         }
@@ -231,6 +233,7 @@ public final class WorkerApi {
         tokenizer = null;
         transformer = null;
         generator = null;
+        matrices.releaseAll();
     }
 
     /** The shard this worker holds. */

@@ -1,0 +1,34 @@
+package teallama;
+
+/**
+ * Memory of a platform's own, outside Java's arrays, where a shard's fp32 matrices can be held
+ * and multiplied: in the browser, the WebAssembly module's linear memory, whose loads carry no
+ * bounds check (WebAssembly GC arrays check every index). A matrix there is laid out as in an
+ * array ({@link Kernels#interleaveRows}) and multiplied as {@link Kernels#matmulInterleaved}
+ * multiplies it, which stays the reference: each row sums in order of j, so the results are the
+ * same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
+ * puts the matrices there when they fit, and in arrays otherwise.
+ */
+public interface MatrixMemory {
+
+    /** Whether this many more bytes fit. */
+    boolean fits(long bytes);
+
+    /** Room for count floats; returns its address. */
+    int allocate(int count);
+
+    /** count little-endian float32 values from bytes[offset...] into the floats at address, from index `at`. */
+    void put(int address, int at, byte[] bytes, int offset, int count);
+
+    /** As {@link Kernels#interleaveRows}, for W (d,n) at address. */
+    void interleaveRows(int address, int n, int d);
+
+    /** As {@link Kernels#interleavedRow}: row i of the interleaved W (d,n) at address -> out (n,). */
+    void interleavedRow(float[] out, int address, int n, int d, int i);
+
+    /** Takes x (n,) as the input of the matmuls that follow, until the next call. */
+    void input(float[] x, int n);
+
+    /** As {@link Kernels#matmulInterleaved}: W (d,n) at address @ input (n,) -> xout (d,) at xoutOffset. */
+    void matmulInterleaved(float[] xout, int xoutOffset, int address, int n, int d);
+}
