@@ -23,8 +23,8 @@ import teallama.parallel.Split;
  * sequence of tensors, each shard's rows of a layer's matrix are one contiguous run of it, and the
  * runs of the shards not kept are skipped.
  *
- * <p>Given a platform's {@link MatrixMemory}, an fp32 shard's interleaved matrices go there, a
- * layer at a time, when all of them fit.
+ * <p>Given a platform's {@link MatrixMemory}, a shard's matrices go there, a layer at a time,
+ * when all of them fit: fp32 ones as they arrive, int8 ones once each is whole.
  */
 public final class CheckpointReader {
     /** Keep every shard of the plan. */
@@ -184,7 +184,7 @@ public final class CheckpointReader {
         checkArrays();
         tensors = new Segment.Floats[plan.shards()][Tensor.values().length];
         matrices = new Q8Matrix[plan.shards()][Tensor.values().length][];
-        inMemory = memory != null && header.version() != 2 && memory.fits(interleavedBytes());
+        inMemory = memory != null && memory.fits(header.version() == 2 ? int8ValueBytes() : interleavedBytes());
         addresses = new int[plan.shards()][Tensor.values().length][];
         nextOffset = header.bytes();
         position = header.bytes();
@@ -318,7 +318,7 @@ public final class CheckpointReader {
                     held[t.ordinal()] = layers;
                 }
                 layers[l] = w;
-            }));
+            }, inMemory ? memory : null));
         }
         segments.addAll(scales); // after the layer's int8 values, in file order
         nextOffset = scalesOffset + 4L * rows.length() * groupsPerRow;
@@ -369,6 +369,22 @@ public final class CheckpointReader {
                 for (int s = 0; s < plan.shards(); s++) {
                     if (keeps(s)) {
                         bytes += 4 * t.layers(c) * (long) plan.rows(t).size(s) * t.cols(c);
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** What the kept shards' int8 values take as a {@link Q8Matrix} holds them, from the header alone. */
+    private long int8ValueBytes() {
+        Config c = header.config();
+        long bytes = 0;
+        for (Tensor t : layout) {
+            if (t != Tensor.FREQ_CIS && !ShardPlan.isWhole(t)) {
+                for (int s = 0; s < plan.shards(); s++) {
+                    if (keeps(s)) {
+                        bytes += t.layers(c) * 8L * Q8Matrix.blocks(plan.rows(t).size(s)) * t.cols(c);
                     }
                 }
             }

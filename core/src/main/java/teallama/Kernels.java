@@ -347,8 +347,8 @@ public final class Kernels {
     }
 
     /** Stores the first min(count, 8) of 8 results at xout[o..], the last block of 8 being partial. */
-    static void storeBlock(float[] xout, int o, int count, float v0, float v1, float v2, float v3,
-                                   float v4, float v5, float v6, float v7) {
+    public static void storeBlock(float[] xout, int o, int count, float v0, float v1, float v2, float v3,
+                                  float v4, float v5, float v6, float v7) {
         xout[o] = v0;
         if (count > 1) {
             xout[o + 1] = v1;

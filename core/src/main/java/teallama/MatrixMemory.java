@@ -1,7 +1,7 @@
 package teallama;
 
 /**
- * Memory of a platform's own, outside Java's arrays, where a shard's fp32 matrices can be held
+ * Memory of a platform's own, outside Java's arrays, where a shard's matrices can be held
  * and multiplied: in the browser, the WebAssembly module's linear memory, whose loads carry no
  * bounds check (WebAssembly GC arrays check every index). A matrix there is laid out as in an
  * array ({@link Kernels#interleaveRows}) and multiplied as {@link Kernels#matmulInterleaved}
@@ -31,4 +31,16 @@ public interface MatrixMemory {
 
     /** As {@link Kernels#matmulInterleaved}: W (d,n) at address @ input (n,) -> xout (d,) at xoutOffset. */
     void matmulInterleaved(float[] xout, int xoutOffset, int address, int n, int d);
+
+    /** A copy of values[0, count) in new room; returns its address. */
+    int hold(long[] values, int count);
+
+    /** The long at index i of those held at address. */
+    long longAt(int address, int i);
+
+    /** Takes x as the input of the int8 matmuls that follow, until the next call. */
+    void input(Q8Input x);
+
+    /** As {@link Q8Kernels#matmulEightColumnsATurn}: W, held here, @ input -> xout (d,) at xoutOffset. */
+    void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w);
 }

@@ -60,11 +60,13 @@ public final class Q8Input {
         return quantized;
     }
 
-    long[] values() {
+    /** The quantized values as longs (n,). */
+    public long[] values() {
         return values;
     }
 
-    long[] offsets() {
+    /** Each group's start of a lane sum, see offsetOf. */
+    public long[] offsets() {
         return offsets;
     }
 }

@@ -35,7 +35,7 @@ public final class Q8Kernels {
     }
 
     /** The upper lane, with what the lower one borrowed given back. */
-    private static int highLane(long lanes) {
+    public static int highLane(long lanes) {
         return (int) ((lanes - (int) lanes) >> 32);
     }
 

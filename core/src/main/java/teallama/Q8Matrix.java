@@ -8,12 +8,15 @@ import java.util.Arrays;
  * weights as offset-binary bytes w + 128, row r of the block in byte r. A matmul then reads one
  * long per column of 8 rows and multiplies two rows at a time, in 32-bit lanes, by the column's
  * input value. The last block is padded with zero rows. Scales are arranged the same way, the 8
- * rows' scales of one group side by side.
+ * rows' scales of one group side by side. Where a platform offers a {@link MatrixMemory}, the
+ * columns are held there instead.
  */
 public final class Q8Matrix {
     public static final int ROWS_PER_BLOCK = 8;
 
-    private final long[] weights; // (d / 8 blocks rounded up, n columns) of 8 bytes
+    private final long[] weights; // (d / 8 blocks rounded up, n columns) of 8 bytes, or null: in memory
+    private final MatrixMemory memory; // where the weights are held instead, or null
+    private final int address;         // their address there
     private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8)
     private final int rows;
     private final int cols;
@@ -23,8 +26,11 @@ public final class Q8Matrix {
     // use, while a value read before the loop stays in a register (Firefox's int8 tokens 3% faster).
     private long lanes = 0x000000FF000000FFL;
 
-    private Q8Matrix(long[] weights, float[] scales, int rows, int cols, int groupSize) {
+    private Q8Matrix(long[] weights, MatrixMemory memory, int address, float[] scales, int rows, int cols,
+                     int groupSize) {
         this.weights = weights;
+        this.memory = memory;
+        this.address = address;
         this.scales = scales;
         this.rows = rows;
         this.cols = cols;
@@ -111,7 +117,14 @@ public final class Q8Matrix {
         }
 
         Q8Matrix matrix() {
-            return new Q8Matrix(weightsUpTo(weightCount()), scalesUpTo(scaleCount()), rows, cols, groupSize);
+            return new Q8Matrix(weightsUpTo(weightCount()), null, 0, scalesUpTo(scaleCount()), rows, cols, groupSize);
+        }
+
+        /** The matrix with its weights moved into memory. */
+        Q8Matrix matrixIn(MatrixMemory memory) {
+            int address = memory.hold(weightsUpTo(weightCount()), weightCount());
+            weights = null;
+            return new Q8Matrix(null, memory, address, scalesUpTo(scaleCount()), rows, cols, groupSize);
         }
 
         private int weightCount() {
@@ -163,7 +176,7 @@ public final class Q8Matrix {
     }
 
     /** The mask of bytes 0 and 4 of a column. */
-    long lanes() {
+    public long lanes() {
         return lanes;
     }
 
@@ -171,7 +184,18 @@ public final class Q8Matrix {
         return weights;
     }
 
-    float[] scales() {
+    /** Where the weights are held instead of an array, or null. */
+    public MatrixMemory memory() {
+        return memory;
+    }
+
+    /** Their address in {@link #memory()}. */
+    public int address() {
+        return address;
+    }
+
+    /** (d / 8 blocks rounded up, n / groupSize, 8) */
+    public float[] scales() {
         return scales;
     }
 
@@ -182,7 +206,8 @@ public final class Q8Matrix {
         int shift = 8 * r;
         int groups = cols / groupSize;
         for (int j = 0; j < cols; j++) {
-            int q = (int) ((weights[block * cols + j] >>> shift) & 0xFF) - 128;
+            long column = memory != null ? memory.longAt(address, block * cols + j) : weights[block * cols + j];
+            int q = (int) ((column >>> shift) & 0xFF) - 128;
             out[j] = q * scales[(block * groups + j / groupSize) * ROWS_PER_BLOCK + r];
         }
     }

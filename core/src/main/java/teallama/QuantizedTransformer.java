@@ -8,6 +8,7 @@ final class QuantizedTransformer extends Transformer {
     private final QuantizedWeights w;
     private final int vocabFrom; // the first row of the embedding table this shard holds
     private final Q8Input x;     // the quantized input (max(dim, hidden_dim),), first n in use
+    private final MatrixMemory memory; // where the matrices are held, or null: in arrays
 
     QuantizedTransformer(QuantizedWeights weights, int positions, Exchange exchange) {
         super(weights, positions, exchange, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
@@ -15,6 +16,7 @@ final class QuantizedTransformer extends Transformer {
         this.vocabFrom = weights.plan().vocab().from(weights.shard());
         Config config = weights.plan().config();
         this.x = new Q8Input(Math.max(config.dim(), config.hiddenDim()), weights.groupSize());
+        this.memory = weights.wcls().memory();
     }
 
     /** runq.c dequantizes the whole table at load; the one row it reads has the same values. */
@@ -26,6 +28,9 @@ final class QuantizedTransformer extends Transformer {
     @Override
     void input(float[] input, int n) {
         x.set(input, n);
+        if (memory != null) {
+            memory.input(x);
+        }
     }
 
     @Override
@@ -41,7 +46,9 @@ final class QuantizedTransformer extends Transformer {
             case WCLS -> w.wcls();
             default -> throw new IllegalArgumentException(t + " is not a matmul weight");
         };
-        if (Q8Kernels.unrolledForWebAssembly()) {
+        if (memory != null) {
+            memory.matmul(xout, xoutOffset, x, weights);
+        } else if (Q8Kernels.unrolledForWebAssembly()) {
             Q8Kernels.matmulEightColumnsATurn(xout, xoutOffset, x, weights);
         } else {
             Q8Kernels.matmul(xout, xoutOffset, x, weights);

@@ -118,15 +118,17 @@ abstract class Segment {
         }
     }
 
-    /** The scales of those rows; once they are in, the matrix is whole. */
+    /** The scales of those rows; once they are in, the matrix is whole, and goes into memory if given one. */
     static final class Scales extends Segment {
         private final Q8Matrix.Filling filling;
         private final Consumer<Q8Matrix> done;
+        private final MatrixMemory memory; // where the matrix goes once whole, or null
 
-        Scales(long start, int count, Q8Matrix.Filling filling, Consumer<Q8Matrix> done) {
+        Scales(long start, int count, Q8Matrix.Filling filling, Consumer<Q8Matrix> done, MatrixMemory memory) {
             super(start, 4L * count);
             this.filling = filling;
             this.done = done;
+            this.memory = memory;
         }
 
         @Override
@@ -141,7 +143,7 @@ abstract class Segment {
 
         @Override
         void complete() {
-            done.accept(filling.matrix());
+            done.accept(memory != null ? filling.matrixIn(memory) : filling.matrix());
         }
     }
 

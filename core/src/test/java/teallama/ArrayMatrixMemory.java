@@ -4,14 +4,16 @@ import java.util.Arrays;
 
 /**
  * A {@link MatrixMemory} for tests on the JVM: one growing float array, an address being an
- * index into it (0 is none), at most `capacity` floats; each thread has its own input, as each
- * browser worker has its own memory.
+ * index into it (0 is none), at most `capacity` floats (longs take two); each thread has its own
+ * input, as each browser worker has its own memory. Its int8 matmul is runq.c's loop, row by row,
+ * over the columns as a {@link Q8Matrix} holds them.
  */
 public final class ArrayMatrixMemory implements MatrixMemory {
     private final long capacity;
     private float[] values = new float[1];
     private int used = 1;
     private final ThreadLocal<float[]> input = new ThreadLocal<>();
+    private final ThreadLocal<Q8Input> q8Input = new ThreadLocal<>();
 
     public ArrayMatrixMemory(long capacityFloats) {
         this.capacity = capacityFloats;
@@ -62,5 +64,51 @@ public final class ArrayMatrixMemory implements MatrixMemory {
     @Override
     public void matmulInterleaved(float[] xout, int xoutOffset, int address, int n, int d) {
         Kernels.matmulInterleaved(xout, xoutOffset, input.get(), values, address, n, d);
+    }
+
+    @Override
+    public int hold(long[] longs, int count) {
+        int address = allocate(2 * count);
+        for (int i = 0; i < count; i++) {
+            values[address + 2 * i] = Float.intBitsToFloat((int) longs[i]);
+            values[address + 2 * i + 1] = Float.intBitsToFloat((int) (longs[i] >>> 32));
+        }
+        return address;
+    }
+
+    @Override
+    public long longAt(int address, int i) {
+        return (Float.floatToRawIntBits(values[address + 2 * i]) & 0xFFFFFFFFL)
+                | (long) Float.floatToRawIntBits(values[address + 2 * i + 1]) << 32;
+    }
+
+    @Override
+    public void input(Q8Input x) {
+        q8Input.set(x);
+    }
+
+    @Override
+    public void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
+        if (q8Input.get() != x) {
+            throw new IllegalStateException("the input was not given first");
+        }
+        int n = w.cols();
+        int groups = n / w.groupSize();
+        byte[] xq = x.quantized().q();
+        float[] xs = x.quantized().s();
+        for (int i = 0; i < w.rows(); i++) {
+            int block = i / Q8Matrix.ROWS_PER_BLOCK;
+            int r = i % Q8Matrix.ROWS_PER_BLOCK;
+            float val = 0.0f;
+            for (int g = 0; g < groups; g++) {
+                int ival = 0;
+                for (int j = g * w.groupSize(); j < (g + 1) * w.groupSize(); j++) {
+                    int q = (int) ((longAt(w.address(), block * n + j) >>> (8 * r)) & 0xFF) - 128;
+                    ival += q * xq[j];
+                }
+                val += ((float) ival) * w.scales()[(block * groups + g) * Q8Matrix.ROWS_PER_BLOCK + r] * xs[g];
+            }
+            xout[xoutOffset + i] = val;
+        }
     }
 }

@@ -83,6 +83,8 @@ class ShardThreadsTest {
         assertShardsMatchOneShardInMemory(Shared.read(Shared.model("stories260K.bin")), 1, 2, 3, 8);
         assertShardsMatchOneShardInMemory(fp32(new Config(40, 100, 2, 4, 4, 300, 16), false), 1, 2, 3, 5);
         assertShardsMatchOneShardInMemory(fp32(new Config(48, 96, 2, 6, 3, 512, 32), true), 1, 4, 6);
+        assertShardsMatchOneShardInMemory(int8(new Config(48, 96, 2, 6, 3, 512, 32), true, 8), 1, 2, 3, 6);
+        assertShardsMatchOneShardInMemory(int8(new Config(40, 100, 2, 4, 4, 300, 16), false, 20), 1, 3);
     }
 
     /**
@@ -116,16 +118,7 @@ class ShardThreadsTest {
             Model model = reader.finish();
             assertTrue(model.plan().shards() <= n);
             if (inMemory) {
-                // every matrix, and the embedding table only where it is the classifier
-                FloatWeights one = (FloatWeights) whole.shards()[0];
-                long heldFloats = 0;
-                for (Checkpoint.Tensor t : Checkpoint.Tensor.values()) {
-                    if (t != Checkpoint.Tensor.FREQ_CIS && FloatWeights.isInterleaved(t, one.sharedClassifier())
-                            && (t != Checkpoint.Tensor.WCLS || !one.sharedClassifier())) {
-                        heldFloats += t.count(c);
-                    }
-                }
-                assertEquals(heldFloats, memory.allocated(), "floats held in memory, " + n + " shards");
+                assertEquals(heldFloats(model), memory.allocated(), "floats held in memory, " + n + " shards");
             }
             try (ShardThreads threads = ShardThreads.start(model, POSITIONS)) {
                 Transformer transformer = threads.transformer();
@@ -144,6 +137,27 @@ class ShardThreadsTest {
                 }
             }
         }
+    }
+
+    /**
+     * What the shards' matrices take in a memory of floats: fp32, every matrix and the embedding
+     * table where it is the classifier; int8, a long (two floats) per column of 8 rows.
+     */
+    private static long heldFloats(Model model) {
+        Config c = model.config();
+        boolean shared = model.header().sharedClassifier();
+        long floats = 0;
+        for (Checkpoint.Tensor t : Checkpoint.layout(model.header().version(), shared)) {
+            if (t == Checkpoint.Tensor.FREQ_CIS || ShardPlan.isWhole(t)) {
+                continue;
+            }
+            for (int s = 0; s < model.plan().shards(); s++) {
+                int rows = model.plan().rows(t).size(s);
+                floats += model.header().version() == 2 ? 2L * t.layers(c) * ((rows + 7) / 8) * t.cols(c)
+                        : FloatWeights.isInterleaved(t, shared) ? (long) t.layers(c) * rows * t.cols(c) : 0;
+            }
+        }
+        return floats;
     }
 
     /** run.c's softmax denominator: the sum of expf(logit - largest) in id order. */
