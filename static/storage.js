@@ -13,7 +13,9 @@ const stored = {
   notKept: [],          // what of the last load could not be kept
   listings: 0,          // the latest listing shows; an older one that ends later does not
   offers: 0,            // likewise for the models offered after a failed load
+  siteKept: false,      // a service worker (sw.js) is active: the page itself reopens offline
 };
+
 
 // ----------------------------------------------------------------------------
 // the demo kit: models/index.json beside the page
@@ -73,6 +75,15 @@ function prepareModels() {
     }
   });
   showStoredModels();
+  // The site is kept for use offline once a service worker is active; where none ever is (a
+  // browser setting, plain http, a file: page) a stored preset loads without a network while the
+  // page is open, but the page would not reopen, so the menu does not promise it.
+  if (navigator.serviceWorker && location.protocol !== "file:") {
+    navigator.serviceWorker.ready.then(() => {
+      stored.siteKept = true;
+      markStoredPresets();
+    }, () => {});
+  }
   return Promise.all([pageStays, kit]).catch(() => {});
 }
 
@@ -181,7 +192,7 @@ function beingRead(url) {
   }
 }
 
-/** A preset whose model and tokenizer are both stored says so in the menu: it works offline. */
+/** A preset whose model and tokenizer are both stored says so in the menu, and that it works offline where the site is kept. */
 function presetStored(key) {
   const preset = PRESETS[key];
   const has = (url) => stored.urls.has(modelStore.address(url));
@@ -191,7 +202,8 @@ function presetStored(key) {
 function markStoredPresets() {
   for (const option of ui.model.options) {
     if (PRESETS[option.value]) {
-      option.textContent = PRESETS[option.value].label + (presetStored(option.value) ? " · stored, works offline" : "");
+      const mark = stored.siteKept ? " · stored, works offline" : " · stored";
+      option.textContent = PRESETS[option.value].label + (presetStored(option.value) ? mark : "");
     }
   }
 }

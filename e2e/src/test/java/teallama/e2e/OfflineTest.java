@@ -319,6 +319,20 @@ abstract class OfflineTest extends PagesTest {
         story.waitUntil("() => document.getElementById('stored-summary').textContent.startsWith('Models cannot be')", null);
     }
 
+    /**
+     * Where no service worker keeps the site, a stored preset is "stored", not "works offline": it
+     * loads without a network while the page is open, but the page would not reopen.
+     */
+    @Test
+    void aStoredPresetWorksOfflineOnlyWhereTheSiteIsKept() {
+        StoryPage story = desktopWithoutServiceWorker();
+        story.open(site.root.url(), Map.of("model", "local-260K", "temperature", "0", "steps", "20", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.waitUntil("() => document.querySelectorAll('#stored-list li').length === 2", null);
+        assertEquals("stories260K · 1 MB · stored", story.page.textContent("#model option[value='local-260K']"));
+    }
+
     /** The list shows each file with its size, the total and the quota; Remove forgets a file, and the menu follows. */
     @Test
     void theStoredModelsListShowsEachFileAndRemovesIt() {
@@ -333,7 +347,8 @@ abstract class OfflineTest extends PagesTest {
         assertTrue(summary.startsWith("2 files, 1.0 MB in all. This browser lets the site keep up to "), summary);
         assertTrue(summary.matches(".* up to \\d+(\\.\\d (MB|GB)| KB) \\(.*"), summary);
         assertEquals("5.0 GB", story.page.evaluate("megabytes(5 * 2 ** 30)"), "a quota in gigabytes");
-        assertTrue(story.page.textContent("#model option[value='local-260K']").endsWith(" · stored, works offline"));
+        story.waitUntil("() => document.querySelector(\"#model option[value='local-260K']\").textContent"
+                + ".endsWith(' · stored, works offline')", null);
 
         story.page.click("button[aria-label='Remove stories260K.bin']");
         story.waitUntil("() => document.querySelectorAll('#stored-list li').length === 1", null);
