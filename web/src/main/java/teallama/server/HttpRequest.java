@@ -79,11 +79,14 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
      * Refuses (421) a Host that is not one of this machine's names. The server listens on
      * 127.0.0.1 only, but DNS rebinding reaches it under any name: to the browser, a page of
      * attacker.example whose name then resolves to 127.0.0.1 shares its origin with every file
-     * served here, and may read them. Browsers always send Host; a client that sends none is no
-     * such page.
+     * served here, and may read them. Browsers always send Host; an HTTP/1.0 client that sends none
+     * is no such page, and HTTP/1.1 requires one (400 without).
      */
     void checkHost() throws HttpError {
         String host = header("host");
+        if (host == null && http11) {
+            throw new HttpError(400, "expected a Host header, which HTTP/1.1 requires, found none");
+        }
         if (host != null && !THIS_MACHINE.matcher(host).matches()) {
             throw new HttpError(421, "this server answers only to 127.0.0.1 and localhost, not to '" + printable(host) + "'");
         }

@@ -220,6 +220,9 @@ class SiteServerTest {
                     host);
         }
         assertEquals(200, RawHttp.send(port, "GET / HTTP/1.0\r\n\r\n").status(), "HTTP/1.0 needs no Host");
+        RawHttp.Response noHost = RawHttp.send(port, "GET / HTTP/1.1\r\n\r\n");
+        assertEquals(400, noHost.status(), "HTTP/1.1 does");
+        assertEquals("400 Bad Request: expected a Host header, which HTTP/1.1 requires, found none\n", noHost.text());
         for (String host : List.of("attacker.example:" + port, "attacker.example", "127.0.0.1.attacker.example",
                 "localhost.attacker.example:" + port, "127.0.0.2:" + port, "", "127.0.0.1:x")) {
             RawHttp.Response response = RawHttp.send(port, "GET /models/model.bin HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
@@ -237,7 +240,7 @@ class SiteServerTest {
             assertEquals(405, response.status(), method);
             assertEquals("GET, HEAD", response.header("Allow"), method);
         }
-        RawHttp.Response withBody = RawHttp.send(port, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+        RawHttp.Response withBody = RawHttp.send(port, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");
         assertEquals(405, withBody.status());
         assertEquals("close", withBody.header("Connection"), "the body is not read, so the connection ends");
     }
@@ -250,7 +253,7 @@ class SiteServerTest {
         String etag = RawHttp.get(port, "/").header("ETag");
         List<RawHttp.Response> answers = List.of(RawHttp.get(port, "/"), RawHttp.get(port, "/worker.js"),
                 RawHttp.get(port, "/models/model.bin"), RawHttp.get(port, "/missing"), RawHttp.get(port, "/%00"),
-                RawHttp.send(port, "DELETE / HTTP/1.1\r\n\r\n"), RawHttp.get(port, "/", "If-None-Match: " + etag));
+                RawHttp.send(port, "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), RawHttp.get(port, "/", "If-None-Match: " + etag));
         assertEquals(List.of(200, 200, 200, 404, 400, 405, 304), answers.stream().map(RawHttp.Response::status).toList());
         for (RawHttp.Response answer : answers) {
             assertEquals("nosniff", answer.header("X-Content-Type-Options"));
