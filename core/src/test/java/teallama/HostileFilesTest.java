@@ -167,6 +167,19 @@ class HostileFilesTest {
                 + "shared classifier) needs 1056540 bytes, found 500000");
     }
 
+    /**
+     * A pipe or device says nothing of its length, so a tokenizer read from one stops at 64 MiB:
+     * /dev/urandom, say, claims pieces of up to 2 GB, which run.c tries to read (and crashes).
+     */
+    @Test
+    void aTokenizerThroughAPipeStopsAt64MiB(@TempDir Path dir) throws Exception {
+        ByteBuffer head = ByteBuffer.allocate(12 + (1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
+        head.putInt(1 << 30).putFloat(0.5f).putInt(100_000_000); // max_token_length, entry 0's score and length
+        Path tokenizer = fifo(dir.resolve("tok.pipe"), head.array());
+        assertFails(Cli.run(Shared.model("stories260K.bin").toString(), "-z", tokenizer.toString()), tokenizer
+                + ": expected a tokenizer of at most 64 MiB from a pipe or device, found entry 0 of 100000000 bytes after 12");
+    }
+
     /** A named pipe that a thread fills with these bytes once it is opened. */
     private static Path fifo(Path path, byte[] bytes) throws IOException, InterruptedException {
         assertEquals(0, new ProcessBuilder("mkfifo", path.toString()).start().waitFor());

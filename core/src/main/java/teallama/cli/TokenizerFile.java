@@ -20,7 +20,8 @@ final class TokenizerFile {
      * one more byte if there is one (so that a longer file is found out), as run.c reads only what
      * it needs. Each entry's length is checked before its piece is read, against max_token_length
      * and what is left of a regular file, so a file of gigabytes that is not a tokenizer costs its
-     * first bytes; a pipe or a device, which says nothing of its length, is read the same way.
+     * first bytes; a pipe or a device, which says nothing of its length, is read the same way up to
+     * STREAMED_BYTES, where reading on would only grow the array.
      * Beyond the entries of a regular file, the others are counted (skipped, not read) to say how
      * many it has. Tokenizer.read judges the bytes; a FormatException says what is wrong sooner.
      */
@@ -67,6 +68,10 @@ final class TokenizerFile {
         }
         int length = littleEndianInt(scoreAndLength, 4);
         Tokenizer.checkPieceLength(i, length, maxTokenLength);
+        if (fileLength == Long.MAX_VALUE && length > STREAMED_BYTES - data.size()) {
+            throw new FormatException("expected a tokenizer of at most " + (STREAMED_BYTES >> 20)
+                    + " MiB from a pipe or device, found entry " + i + " of " + length + " bytes after " + data.size());
+        }
         if (length > fileLength - data.size()) {
             throw new FormatException(Tokenizer.truncatedEntry(i, length, fileLength - data.size()));
         }
@@ -74,6 +79,9 @@ final class TokenizerFile {
         data.writeBytes(piece);
         return piece.length == length;
     }
+
+    /** The most read from a pipe or device: tokenizers take a few MB (Llama 2's 32000 pieces, 424 KB). */
+    private static final long STREAMED_BYTES = 64 << 20;
 
     /** Beyond this, the bytes after a tokenizer's entries are not walked to count theirs: tokenizers take a few MB. */
     private static final long COUNTED_BYTES = 16 << 20;
