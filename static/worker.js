@@ -114,7 +114,8 @@ function threadPlan(setting) {
       throw new Error(`threads expects a whole number from 1 to ${MAX_THREADS} (or auto), found '${text}'`);
     }
   }
-  if (wanted > 1 && meeting.whyNotShared()) return { threads: 1, auto: false, note: `one thread: ${meeting.whyNotShared()}` };
+  const notShared = wanted > 1 ? meeting.whyNotShared() : "";
+  if (notShared) return { threads: 1, auto: false, note: `one thread: ${notShared}` };
   return { threads: wanted, auto, note: "" };
 }
 
