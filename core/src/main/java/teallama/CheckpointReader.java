@@ -24,7 +24,7 @@ import teallama.parallel.Split;
  * runs of the shards not kept are skipped.
  *
  * <p>Given a platform's {@link MatrixMemory}, a shard's matrices go there, a layer at a time,
- * when all of them fit: fp32 ones as they arrive, int8 ones once each is whole.
+ * as they arrive, when all of them fit.
  */
 public final class CheckpointReader {
     /** Keep every shard of the plan. */
@@ -307,7 +307,7 @@ public final class CheckpointReader {
             }
             Q8Matrix[][] held = matrices[s];
             int rowCount = rows.size(s);
-            Q8Matrix.Filling filling = new Q8Matrix.Filling(rowCount, cols, groupSize, sized);
+            Q8Matrix.Filling filling = new Q8Matrix.Filling(rowCount, cols, groupSize, sized, inMemory ? memory : null);
             segments.add(new Segment.Int8Values(nextOffset + (long) rows.from(s) * cols, (long) rowCount * cols, filling));
             scales.add(new Segment.Scales(scalesOffset + 4L * rows.from(s) * groupsPerRow, rowCount * groupsPerRow, filling, w -> {
                 // the layers' array grows with them, so a header cannot make it long before its bytes arrive
@@ -318,7 +318,7 @@ public final class CheckpointReader {
                     held[t.ordinal()] = layers;
                 }
                 layers[l] = w;
-            }, inMemory ? memory : null));
+            }));
         }
         segments.addAll(scales); // after the layer's int8 values, in file order
         nextOffset = scalesOffset + 4L * rows.length() * groupsPerRow;

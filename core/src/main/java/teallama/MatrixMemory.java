@@ -32,8 +32,11 @@ public interface MatrixMemory {
     /** As {@link Kernels#matmulInterleaved}: W (d,n) at address @ input (n,) -> xout (d,) at xoutOffset. */
     void matmulInterleaved(float[] xout, int xoutOffset, int address, int n, int d);
 
-    /** A copy of values[0, count) in new room; returns its address. */
-    int hold(long[] values, int count);
+    /** Room for count longs, the columns of a {@link Q8Matrix}; returns its address. */
+    int allocateLongs(int count);
+
+    /** n int8 values, as w + 128, into byte `row` (0 to 7) of the longs at address from index `at`. */
+    void putInt8(int address, int at, int row, byte[] values, int offset, int n);
 
     /** The long at index i of those held at address. */
     long longAt(int address, int i);

@@ -58,8 +58,9 @@ public final class Q8Matrix {
 
     /**
      * A matrix filled in a file's order, its int8 values row by row and then their scales, each
-     * written straight into its place. Its arrays are made whole at once, or grown with the rows
-     * written, so that a header followed by too few bytes costs what arrived.
+     * written straight into its place: in a {@link MatrixMemory} where one is given, else in
+     * arrays made whole at once, or grown with the rows written, so that a header followed by
+     * too few bytes costs what arrived.
      */
     static final class Filling {
         private static final long ZERO_ROWS = 0x8080808080808080L; // pad the last block
@@ -68,10 +69,16 @@ public final class Q8Matrix {
         private final int cols;
         private final int groupSize;
         private final int groups;      // per row
+        private final MatrixMemory memory; // where the weights go, or null
+        private int address;           // their address there
         private long[] weights;        // (blocks, cols) of 8 bytes, as far as filled
         private float[] scales;        // (blocks, groups, 8), as far as filled
 
         Filling(int rows, int cols, int groupSize, boolean whole) {
+            this(rows, cols, groupSize, whole, null);
+        }
+
+        Filling(int rows, int cols, int groupSize, boolean whole, MatrixMemory memory) {
             if (groupSize <= 0 || cols % groupSize != 0) {
                 throw new IllegalArgumentException("expected a group size that divides the " + cols
                         + " columns, found " + groupSize);
@@ -80,10 +87,16 @@ public final class Q8Matrix {
             this.cols = cols;
             this.groupSize = groupSize;
             this.groups = cols / groupSize;
+            this.memory = memory;
             this.weights = new long[0];
             this.scales = new float[0];
+            if (memory != null) {
+                address = memory.allocateLongs(weightCount());
+            }
             if (whole) {
-                weightsUpTo(weightCount());
+                if (memory == null) {
+                    weightsUpTo(weightCount());
+                }
                 scalesUpTo(scaleCount());
             }
         }
@@ -94,12 +107,16 @@ public final class Q8Matrix {
             int j = (int) (at % cols);
             while (n > 0) {
                 int block = i / ROWS_PER_BLOCK;
-                int shift = 8 * (i % ROWS_PER_BLOCK);
-                long clear = ~(0xFFL << shift);
-                long[] w = weightsUpTo((block + 1) * cols);
                 int take = Math.min(n, cols - j);
-                for (int k = 0, p = block * cols + j; k < take; k++, p++) {
-                    w[p] = (w[p] & clear) | ((long) (bytes[offset + k] + 128) << shift);
+                if (memory != null) {
+                    memory.putInt8(address, block * cols + j, i % ROWS_PER_BLOCK, bytes, offset, take);
+                } else {
+                    int shift = 8 * (i % ROWS_PER_BLOCK);
+                    long clear = ~(0xFFL << shift);
+                    long[] w = weightsUpTo((block + 1) * cols);
+                    for (int k = 0, p = block * cols + j; k < take; k++, p++) {
+                        w[p] = (w[p] & clear) | ((long) (bytes[offset + k] + 128) << shift);
+                    }
                 }
                 offset += take;
                 n -= take;
@@ -117,13 +134,13 @@ public final class Q8Matrix {
         }
 
         Q8Matrix matrix() {
-            return new Q8Matrix(weightsUpTo(weightCount()), null, 0, scalesUpTo(scaleCount()), rows, cols, groupSize);
-        }
-
-        /** The matrix with its weights moved into memory. */
-        Q8Matrix matrixIn(MatrixMemory memory) {
-            int address = memory.hold(weightsUpTo(weightCount()), weightCount());
-            weights = null;
+            if (memory == null) {
+                return new Q8Matrix(weightsUpTo(weightCount()), null, 0, scalesUpTo(scaleCount()), rows, cols, groupSize);
+            }
+            byte[] zeros = new byte[cols];
+            for (int i = rows; i < blocks(rows) * ROWS_PER_BLOCK; i++) { // the last block's padding
+                memory.putInt8(address, (i / ROWS_PER_BLOCK) * cols, i % ROWS_PER_BLOCK, zeros, 0, cols);
+            }
             return new Q8Matrix(null, memory, address, scalesUpTo(scaleCount()), rows, cols, groupSize);
         }
 

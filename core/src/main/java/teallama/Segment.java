@@ -118,17 +118,15 @@ abstract class Segment {
         }
     }
 
-    /** The scales of those rows; once they are in, the matrix is whole, and goes into memory if given one. */
+    /** The scales of those rows; once they are in, the matrix is whole. */
     static final class Scales extends Segment {
         private final Q8Matrix.Filling filling;
         private final Consumer<Q8Matrix> done;
-        private final MatrixMemory memory; // where the matrix goes once whole, or null
 
-        Scales(long start, int count, Q8Matrix.Filling filling, Consumer<Q8Matrix> done, MatrixMemory memory) {
+        Scales(long start, int count, Q8Matrix.Filling filling, Consumer<Q8Matrix> done) {
             super(start, 4L * count);
             this.filling = filling;
             this.done = done;
-            this.memory = memory;
         }
 
         @Override
@@ -143,7 +141,7 @@ abstract class Segment {
 
         @Override
         void complete() {
-            done.accept(memory != null ? filling.matrixIn(memory) : filling.matrix());
+            done.accept(filling.matrix());
         }
     }
 

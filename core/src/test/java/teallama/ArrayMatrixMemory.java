@@ -67,13 +67,18 @@ public final class ArrayMatrixMemory implements MatrixMemory {
     }
 
     @Override
-    public int hold(long[] longs, int count) {
-        int address = allocate(2 * count);
-        for (int i = 0; i < count; i++) {
-            values[address + 2 * i] = Float.intBitsToFloat((int) longs[i]);
-            values[address + 2 * i + 1] = Float.intBitsToFloat((int) (longs[i] >>> 32));
+    public int allocateLongs(int count) {
+        return allocate(2 * count);
+    }
+
+    @Override
+    public void putInt8(int address, int at, int row, byte[] bytes, int offset, int n) {
+        for (int k = 0; k < n; k++) {
+            long column = longAt(address, at + k) & ~(0xFFL << (8 * row));
+            column |= (long) (bytes[offset + k] + 128) << (8 * row);
+            values[address + 2 * (at + k)] = Float.intBitsToFloat((int) column);
+            values[address + 2 * (at + k) + 1] = Float.intBitsToFloat((int) (column >>> 32));
         }
-        return address;
     }
 
     @Override

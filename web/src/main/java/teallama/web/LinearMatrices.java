@@ -200,14 +200,17 @@ final class LinearMatrices implements MatrixMemory {
     // int8: a Q8Matrix's columns, and the input's values as longs
 
     @Override
-    public int hold(long[] values, int count) {
-        int address = allocate(2 * count);
-        Address a = Address.fromInt(address);
-        for (int i = 0; i < count; i++) {
-            a.putLong(values[i]);
+    public int allocateLongs(int count) {
+        return allocate(2 * count);
+    }
+
+    @Override
+    public void putInt8(int address, int at, int row, byte[] values, int offset, int n) {
+        Address a = Address.fromInt(address + 8 * at + row); // byte `row` of a long: WebAssembly is little-endian
+        for (int k = 0; k < n; k++) {
+            a.putByte((byte) (values[offset + k] + 128));
             a = a.add(8);
         }
-        return address;
     }
 
     private static long load(int address) {
