@@ -111,6 +111,31 @@ const downloads = (() => {
     return { reader: chunkReader(response.body), size, from: "network", keeper };
   }
 
+  // The local server's policy for this worker lets it download from https addresses, the site and
+  // http from 127.0.0.1 and localhost (a policy cannot name [::1], nor another machine on plain
+  // http). A fetch it refuses fails as one the network or CORS refused; the browser names the
+  // address in an event a few milliseconds later (Firefox: 1 to 5 ms after the failure).
+  const POLICY_EVENT_MS = 200;
+  const refusedOrigins = new Set();
+  self.addEventListener("securitypolicyviolation", (event) => {
+    try {
+      refusedOrigins.add(new URL(event.blockedURI).origin);
+    } catch (e) {
+      // "inline", "eval" and the like: no address
+    }
+  });
+
+  /** Whether the policy refused url, which a failed fetch asked for: only plain http elsewhere can be. */
+  async function refusedByPolicy(url) {
+    const address = new URL(url, self.location.href);
+    if (address.protocol !== "http:" || address.origin === self.location.origin ||
+      /^(127\.0\.0\.1|localhost)$/.test(address.hostname)) return false;
+    for (let waited = 0; waited < POLICY_EVENT_MS && !refusedOrigins.has(address.origin); waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return refusedOrigins.has(address.origin);
+  }
+
   /** A GET of url, of the bytes `range` (e.g. "bytes=0-99") when not null; refused answers are errors. */
   async function request(url, signal, range, ifRange) {
     const headers = {};
@@ -121,6 +146,11 @@ const downloads = (() => {
       response = await fetch(url, { signal, headers });
     } catch (e) {
       if (signal.aborted) throw e;
+      if (await refusedByPolicy(url)) {
+        throw new Error(`${url}: this site's security policy lets the page download over plain http only from ` +
+          "127.0.0.1 and localhost (use one of them for a server on this machine) or from the site itself; " +
+          "other addresses need https");
+      }
       // (a server on this machine answers offline too, so its failure is not the network's)
       if (!navigator.onLine && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(new URL(url, self.location.href).hostname)) {
         throw new Error(`${url}: could not download it, as this device is offline`);

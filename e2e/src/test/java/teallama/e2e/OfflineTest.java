@@ -407,6 +407,21 @@ abstract class OfflineTest extends PagesTest {
         assertEquals("stories260K · 1 MB", first.page.textContent("#model option[value='local-260K']"));
     }
 
+    /**
+     * An address on plain http that the site's security policy refuses ([::1], which a policy
+     * cannot name) says so, where it was blamed on the connection or CORS.
+     */
+    @Test
+    void anAddressThePolicyRefusesSaysSo() {
+        StoryPage story = newStory();
+        String model = site.root.url().replace("127.0.0.1", "[::1]") + "models/stories260K.bin";
+        story.open(site.root.url(), Map.of("model", model, "tokenizer", "models/tok512.bin", "autostart", "1"));
+        story.waitForState("error", "done");
+        assertEquals(model + ": this site's security policy lets the page download over plain http only from "
+                + "127.0.0.1 and localhost (use one of them for a server on this machine) or from the site itself; "
+                + "other addresses need https", story.status());
+    }
+
     /** A model that cannot be downloaded (here: nobody answers at its address) offers the stored ones, which run. */
     @Test
     void aModelThatCannotBeDownloadedOffersTheStoredOnes() {
