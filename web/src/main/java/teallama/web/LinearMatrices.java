@@ -135,11 +135,14 @@ final class LinearMatrices implements MatrixMemory {
         }
     }
 
-    /** Kernels.matmulInterleaved, loading W and x from linear memory. */
+    /**
+     * Kernels.matmulInterleaved, loading W and x from linear memory, four j a turn (each sum
+     * still adds its products in order of j): without bounds checks the loop's own turns weigh more.
+     */
     @Override
     public void matmulInterleaved(float[] xout, int xoutOffset, int address, int n, int d) {
         int blocks = d - d % ROWS;
-        int evenN = n - n % 2;
+        int fours = n - n % 4;
         int x = input.toInt();
         int p = address;
         for (int i = 0; i < blocks; i += ROWS) {
@@ -152,19 +155,22 @@ final class LinearMatrices implements MatrixMemory {
             float s6 = 0.0f;
             float s7 = 0.0f;
             int q = x;
-            for (int j = 0; j < evenN; j += 2, p += 64, q += 8) {
+            int j = 0;
+            for (; j < fours; j += 4, p += 128, q += 16) {
                 float xa = at(q);
                 float xb = at(q + 4);
-                s0 = s0 + at(p) * xa + at(p + 32) * xb;
-                s1 = s1 + at(p + 4) * xa + at(p + 36) * xb;
-                s2 = s2 + at(p + 8) * xa + at(p + 40) * xb;
-                s3 = s3 + at(p + 12) * xa + at(p + 44) * xb;
-                s4 = s4 + at(p + 16) * xa + at(p + 48) * xb;
-                s5 = s5 + at(p + 20) * xa + at(p + 52) * xb;
-                s6 = s6 + at(p + 24) * xa + at(p + 56) * xb;
-                s7 = s7 + at(p + 28) * xa + at(p + 60) * xb;
+                float xc = at(q + 8);
+                float xd = at(q + 12);
+                s0 = s0 + at(p) * xa + at(p + 32) * xb + at(p + 64) * xc + at(p + 96) * xd;
+                s1 = s1 + at(p + 4) * xa + at(p + 36) * xb + at(p + 68) * xc + at(p + 100) * xd;
+                s2 = s2 + at(p + 8) * xa + at(p + 40) * xb + at(p + 72) * xc + at(p + 104) * xd;
+                s3 = s3 + at(p + 12) * xa + at(p + 44) * xb + at(p + 76) * xc + at(p + 108) * xd;
+                s4 = s4 + at(p + 16) * xa + at(p + 48) * xb + at(p + 80) * xc + at(p + 112) * xd;
+                s5 = s5 + at(p + 20) * xa + at(p + 52) * xb + at(p + 84) * xc + at(p + 116) * xd;
+                s6 = s6 + at(p + 24) * xa + at(p + 56) * xb + at(p + 88) * xc + at(p + 120) * xd;
+                s7 = s7 + at(p + 28) * xa + at(p + 60) * xb + at(p + 92) * xc + at(p + 124) * xd;
             }
-            if (evenN < n) {
+            for (; j < n; j++, p += 32, q += 4) {
                 float xa = at(q);
                 s0 += at(p) * xa;
                 s1 += at(p + 4) * xa;
@@ -174,7 +180,6 @@ final class LinearMatrices implements MatrixMemory {
                 s5 += at(p + 20) * xa;
                 s6 += at(p + 24) * xa;
                 s7 += at(p + 28) * xa;
-                p += 32;
             }
             int o = xoutOffset + i;
             xout[o] = s0;
