@@ -30,6 +30,12 @@ let maxSteps = 0;       // the most steps a story may take past the context (sta
 let inspecting = false; // whether the story asked for is told with the inspector
 let threadsAsked = null;   // the threads choice of the story asked for
 let threadsRunning = null; // { choice, ready }: the threads choice of the model loaded, and its ready message
+let workerKeeps = 0;    // bytes of linear memory the worker keeps whatever it loads next (the ready message's)
+
+// A worker's WebAssembly memory never shrinks: one that held a large model's matrices (see
+// LinearMatrices.java) would keep that much for the page's life whatever it loads next (418 MiB
+// after 110M). A story of other files than the loaded ones then gets a fresh worker.
+const FRESH_WORKER_ABOVE = 32 * 2 ** 20;
 
 // ----------------------------------------------------------------------------
 // state: what the buttons allow, what the page says
@@ -245,6 +251,13 @@ function start() {
   bringStoryIntoView();
   const values = settings();
   askedFrom = sourcesKey(from);
+  if (workerKeeps > FRESH_WORKER_ABOVE && askedFrom !== loadedFrom) {
+    worker.terminate();
+    worker = startWorker();
+    workerKeeps = 0;
+    forgetModel();
+    if (worker === null) return; // it says why
+  }
   inspecting = values.inspect;
   threadsAsked = values.threads;
   worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: values });
@@ -268,6 +281,7 @@ function onWorkerMessage(m) {
       forgetProgress();
       loadedModel = m.model;
       loadedFrom = askedFrom;
+      workerKeeps = m.keptBytes;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
       ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}`;

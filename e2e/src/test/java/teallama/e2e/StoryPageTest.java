@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,7 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
+import com.microsoft.playwright.Worker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -362,6 +364,52 @@ abstract class StoryPageTest {
         story.page.navigate(link + "&autostart=1");
         story.waitForState("done", "error");
         assertEquals(first, story.output());
+    }
+
+    /**
+     * A worker's WebAssembly memory never shrinks: after random15M (58 MB of matrices), a story of
+     * other files gets a fresh worker, which tells the golden story, and the old one ends; after
+     * stories260K (1 MB), the next model loads in the same worker.
+     */
+    @Test
+    void aStoryOfOtherFilesAfterALargeModelGetsAFreshWorker() {
+        List<Worker> made = new CopyOnWriteArrayList<>();
+        List<Worker> ended = new CopyOnWriteArrayList<>();
+        story.page.onWorker(worker -> {
+            if (worker.url().endsWith("/worker.js")) {
+                made.add(worker);
+                worker.onClose(ended::add);
+            }
+        });
+        story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "0", "steps", "8", "threads", "1", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(1, made.size());
+
+        Case c = goldenCases().get(2); // case03: -t 0 -i "Once upon a time", stories260K
+        story.page.selectOption("#model", "local-260K");
+        story.page.fill("#prompt", c.prompt());
+        story.page.fill("#steps", c.steps());
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        assertEquals(2, made.size(), "a fresh worker");
+        for (int waited = 0; ended.isEmpty() && waited < 5000; waited += 25) {
+            story.page.waitForTimeout(25);
+        }
+        assertEquals(List.of(made.get(0)), ended, "the old one ended");
+
+        story.page.selectOption("#model", "url");
+        story.page.fill("#model-url", "models/random-mini-q80.bin");
+        story.page.fill("#tokenizer-url", "models/tok512.bin");
+        story.page.fill("#steps", "40");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals(new String(Shared.read(Shared.golden("q8/runq-t0.stdout")), StandardCharsets.UTF_8),
+                story.output() + "\n");
+        assertEquals(2, made.size(), "the same worker");
     }
 
     /** Local files, chosen with the file inputs: read in the page, never uploaded. */

@@ -32,6 +32,7 @@ final class LinearMatrices implements MatrixMemory {
     private int[] held = new int[16]; // the addresses allocated, for release
     private int heldCount;
     private long heldBytes;
+    private long peakBytes; // the most held at once: linear memory never shrinks, so the worker keeps as much
     private Address input = Address.fromInt(0); // the fp32 input
     private int inputBytes;
     private Address q8Input = Address.fromInt(0); // the int8 input's values as longs
@@ -55,7 +56,13 @@ final class LinearMatrices implements MatrixMemory {
         }
         held[heldCount++] = a.toInt();
         heldBytes += bytes;
+        peakBytes = Math.max(peakBytes, heldBytes);
         return a.toInt();
+    }
+
+    /** The most this memory has held at once, which the worker's linear memory keeps for good. */
+    long peakBytes() {
+        return peakBytes;
     }
 
     /** Releases every matrix: the model that held them is gone. */

@@ -294,7 +294,7 @@ public final class WorkerApi {
         Checkpoint.Header h = model.header();
         Messages.ready(modelName, h.version(), h.format(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
                 c.nKvHeads(), c.vocabSize(), c.seqLen(), model.parameterCount(), modelBytes, model.plan().shards(),
-                threadNote);
+                threadNote, matrices.peakBytes());
         return true;
     }
 
