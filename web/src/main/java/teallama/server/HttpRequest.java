@@ -88,7 +88,8 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
             throw new HttpError(400, "expected a Host header, which HTTP/1.1 requires, found none");
         }
         if (host != null && !THIS_MACHINE.matcher(host).matches()) {
-            throw new HttpError(421, "this server answers only to 127.0.0.1 and localhost, not to '" + printable(host) + "'");
+            throw new HttpError(421, "this server answers only to 127.0.0.1, localhost and [::1], not to '"
+                    + printable(host) + "'");
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Map;
  * module ('wasm-unsafe-eval') and builds its JavaScript glue with {@code new Function} at load, so
  * the worker needs 'unsafe-eval'; the pages need neither. A dedicated worker takes its policy from
  * its own script's answer (not from the page, nor from a meta element), so JavaScript files get
- * {@link #WORKER_POLICY} and everything else {@link #PAGE_POLICY}. Models load with fetch() in
+ * {@link #WORKER_POLICY}, but for the service worker's, which needs no eval ({@link #SERVICE_WORKER_POLICY}),
+ * and everything else {@link #PAGE_POLICY}. Models load with fetch() in
  * CORS mode, which Cross-Origin-Embedder-Policy require-corp allows from any server that sends
  * Access-Control-Allow-Origin (Hugging Face does); credentialless works as well in both browsers,
  * but require-corp is the one Safari knows too.
@@ -36,11 +37,14 @@ public final class SecurityHeaders {
     public static final String WORKER_POLICY = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; "
             + "connect-src " + MODEL_SOURCES + "; worker-src 'self'";
 
-    /** The security headers of an answer with this Content-Type. */
-    static Map<String, String> forType(String contentType) {
+    /** The service worker's policy, which its script's answer sets like a worker's: it fetches only the site's files. */
+    public static final String SERVICE_WORKER_POLICY = "default-src 'none'; connect-src 'self'";
+
+    /** The security headers of an answer with this Content-Type, of the site's service worker or not. */
+    static Map<String, String> forFile(boolean serviceWorker, String contentType) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Security-Policy",
-                contentType.startsWith("text/javascript") ? WORKER_POLICY : PAGE_HEADER_POLICY);
+        headers.put("Content-Security-Policy", !contentType.startsWith("text/javascript") ? PAGE_HEADER_POLICY
+                : serviceWorker ? SERVICE_WORKER_POLICY : WORKER_POLICY);
         headers.put("X-Content-Type-Options", "nosniff");
         headers.put("Referrer-Policy", "no-referrer");
         // cross-origin isolation: SharedArrayBuffer for the workers of a multi-threaded story

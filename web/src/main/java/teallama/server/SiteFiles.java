@@ -93,13 +93,14 @@ final class SiteFiles {
         long length = attributes.size();
         Instant modified = attributes.lastModifiedTime().toInstant();
         String etag = "\"" + Long.toHexString(length) + "-" + Long.toHexString(modified.toEpochMilli()) + "\"";
+        boolean serviceWorker = file.equals(site.resolve(SiteManifest.WORKER));
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", contentType(file));
         headers.put("Cache-Control", "no-cache"); // revalidate every time: a rebuilt site shows at once
         headers.put("ETag", etag);
         headers.put("Last-Modified", HTTP_DATE.format(modified));
         if (notModified(request, etag, modified)) {
-            writeHead(out, 304, headers, -1, keepAlive);
+            writeHead(out, serviceWorker, 304, headers, -1, keepAlive);
             out.flush();
             return keepAlive;
         }
@@ -115,12 +116,12 @@ final class SiteFiles {
         long first = 0;
         long count = length;
         if (range == null) {
-            writeHead(out, 200, headers, length, keepAlive);
+            writeHead(out, serviceWorker, 200, headers, length, keepAlive);
         } else {
             first = range.first();
             count = range.length();
             headers.put("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + length);
-            writeHead(out, 206, headers, count, keepAlive);
+            writeHead(out, serviceWorker, 206, headers, count, keepAlive);
         }
         if (!head) {
             try (SeekableByteChannel channel = Files.newByteChannel(file)) {
@@ -285,22 +286,25 @@ final class SiteFiles {
         byte[] body = (status + " " + reason(status) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
         headers.put("Content-Type", "text/plain; charset=utf-8");
         headers.put("Cache-Control", "no-store");
-        writeHead(out, status, headers, body.length, keepAlive);
+        writeHead(out, false, status, headers, body.length, keepAlive);
         if (!head) {
             out.write(body);
         }
         out.flush();
     }
 
-    /** The status line and header fields (Content-Type among them), then the security headers; length -1 for none. */
-    private static void writeHead(OutputStream out, int status, Map<String, String> headers, long length,
-            boolean keepAlive) throws IOException {
+    /**
+     * The status line and header fields (Content-Type among them), then the security headers of the site's
+     * service worker or of any other answer; length -1 for none.
+     */
+    private static void writeHead(OutputStream out, boolean serviceWorker, int status, Map<String, String> headers,
+            long length, boolean keepAlive) throws IOException {
         StringBuilder head = new StringBuilder();
         head.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
         head.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
         head.append("Server: teallama\r\n");
         headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        SecurityHeaders.forType(headers.get("Content-Type"))
+        SecurityHeaders.forFile(serviceWorker, headers.get("Content-Type"))
                 .forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         if (length >= 0) {
             head.append("Content-Length: ").append(length).append("\r\n");

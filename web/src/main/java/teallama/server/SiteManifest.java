@@ -116,8 +116,8 @@ public final class SiteManifest {
                     .append(", \"sha256\": ").append(DemoKit.quote(e.sha256())).append('}')
                     .append(i + 1 < entries.size() ? ",\n" : "\n");
         }
-        json.append("],\n\"headers\": {\n  \"script\": ").append(object(SecurityHeaders.forType("text/javascript")))
-                .append(",\n  \"other\": ").append(object(SecurityHeaders.forType("text/html"))).append("\n}}\n");
+        json.append("],\n\"headers\": {\n  \"script\": ").append(object(SecurityHeaders.forFile(false, "text/javascript")))
+                .append(",\n  \"other\": ").append(object(SecurityHeaders.forFile(false, "text/html"))).append("\n}}\n");
         return json.toString();
     }
 

@@ -34,9 +34,11 @@ class SecurityHeadersTest {
     @Test
     void theReadmeGivesTheHeadersToOtherHosts() throws IOException {
         String readme = Files.readString(Path.of("../README.md"));
-        for (var header : SecurityHeaders.forType("text/html").entrySet()) {
+        for (var header : SecurityHeaders.forFile(false, "text/html").entrySet()) {
             assertTrue(readme.contains(header.getKey() + ": " + header.getValue()), "README.md lacks " + header);
         }
         assertTrue(readme.contains("Content-Security-Policy: " + SecurityHeaders.WORKER_POLICY), "README.md lacks the worker policy");
+        assertTrue(readme.contains("Content-Security-Policy: " + SecurityHeaders.SERVICE_WORKER_POLICY),
+                "README.md lacks the service worker's policy");
     }
 }

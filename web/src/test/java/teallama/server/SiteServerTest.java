@@ -45,8 +45,10 @@ class SiteServerTest {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Files.writeString(site.resolve("index.html"), "<!DOCTYPE html><title>t</title>");
         Files.writeString(site.resolve("worker.js"), "importScripts('x.js');");
+        Files.writeString(site.resolve("sw.js"), "self.onfetch = () => {};");
         Files.createDirectories(site.resolve("docs"));
         Files.writeString(site.resolve("docs/index.html"), "docs");
+        Files.writeString(site.resolve("docs/sw.js"), "self.x = 1;");
         Files.writeString(site.resolve("a b ü.txt"), "spaced");
         Files.write(models.resolve("model.bin"), new byte[] {1, 2, 3});
         Files.writeString(outside.resolve("secret.txt"), "secret");
@@ -227,7 +229,7 @@ class SiteServerTest {
                 "localhost.attacker.example:" + port, "127.0.0.2:" + port, "", "127.0.0.1:x")) {
             RawHttp.Response response = RawHttp.send(port, "GET /models/model.bin HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
             assertEquals(421, response.status(), host);
-            assertEquals("421 Misdirected Request: this server answers only to 127.0.0.1 and localhost, not to '" + host
+            assertEquals("421 Misdirected Request: this server answers only to 127.0.0.1, localhost and [::1], not to '" + host
                     + "'\n", response.text(), host);
             assertEquals("nosniff", response.header("X-Content-Type-Options"), host);
         }
@@ -253,8 +255,9 @@ class SiteServerTest {
         String etag = RawHttp.get(port, "/").header("ETag");
         List<RawHttp.Response> answers = List.of(RawHttp.get(port, "/"), RawHttp.get(port, "/worker.js"),
                 RawHttp.get(port, "/models/model.bin"), RawHttp.get(port, "/missing"), RawHttp.get(port, "/%00"),
-                RawHttp.send(port, "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), RawHttp.get(port, "/", "If-None-Match: " + etag));
-        assertEquals(List.of(200, 200, 200, 404, 400, 405, 304), answers.stream().map(RawHttp.Response::status).toList());
+                RawHttp.send(port, "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), RawHttp.get(port, "/", "If-None-Match: " + etag),
+                RawHttp.get(port, "/sw.js"), RawHttp.get(port, "/docs/sw.js"));
+        assertEquals(List.of(200, 200, 200, 404, 400, 405, 304, 200, 200), answers.stream().map(RawHttp.Response::status).toList());
         for (RawHttp.Response answer : answers) {
             assertEquals("nosniff", answer.header("X-Content-Type-Options"));
             assertEquals("no-referrer", answer.header("Referrer-Policy"));
@@ -270,6 +273,10 @@ class SiteServerTest {
         assertEquals("default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; "
                 + "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; worker-src 'self'",
                 answers.get(1).header("Content-Security-Policy"), "a worker's script sets the worker's policy");
+        assertEquals("default-src 'none'; connect-src 'self'", answers.get(7).header("Content-Security-Policy"),
+                "the service worker's script sets its policy, which needs no eval and no other origin");
+        assertEquals(SecurityHeaders.WORKER_POLICY, answers.get(8).header("Content-Security-Policy"),
+                "only the site's own sw.js is its service worker");
     }
 
     @Test
