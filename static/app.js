@@ -30,7 +30,7 @@ let maxSteps = 0;       // the most steps a story may take past the context (sta
 let inspecting = false; // whether the story asked for is told with the inspector
 let threadsAsked = null;   // the threads choice of the story asked for
 let threadsRunning = null; // { choice, ready }: the threads choice of the model loaded, and its ready message
-let workerKeeps = 0;    // bytes of linear memory the worker keeps whatever it loads next (the ready message's)
+let workerKeeps = 0;    // bytes of linear memory the workers keep whatever they load next (the memory message's)
 
 // A worker's WebAssembly memory never shrinks: one that held a large model's matrices (see
 // LinearMatrices.java) would keep that much for the page's life whatever it loads next (418 MiB
@@ -255,6 +255,7 @@ function start() {
     worker.terminate();
     worker = startWorker();
     workerKeeps = 0;
+    countAsked = null; // the old worker's count never comes
     forgetModel();
     if (worker === null) return; // it says why
   }
@@ -281,7 +282,6 @@ function onWorkerMessage(m) {
       forgetProgress();
       loadedModel = m.model;
       loadedFrom = askedFrom;
-      workerKeeps = m.keptBytes;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
       ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}`;
@@ -292,6 +292,9 @@ function onWorkerMessage(m) {
       threadsRunning = { choice: threadsAsked, ready: m };
       showKeepHint();
       showThreadsHint();
+      break;
+    case "memory":
+      workerKeeps = m.keptBytes;
       break;
     case "encoded":
       countedPrompt(m);

@@ -14,8 +14,9 @@
 // worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
 //   sendTokens); texts {story, texts}; shards {count}: end the shard.js workers and start this
 //   many (maybe none); meeting {buffer}: where they meet now, for the page to end every wait in it
-//   when one of them ends; idle {threads}: the workers are up; error {message} when the
-//   WebAssembly module cannot start
+//   when one of them ends; memory {keptBytes}: what the workers keep, before a load's end is told
+//   (see tellMemory); idle {threads}: the workers are up; error {message} when the WebAssembly
+//   module cannot start
 importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
@@ -288,6 +289,7 @@ async function load(model, tokenizer, threadSetting, store) {
     const tokenizerBytes = await downloads.readWhole(tokenizer, "tokenizer", signal, {
       check: (bytes) => check(api.checkTokenizerSize(tokenizerName, bytes)), keepers, progress: api.progress,
     });
+    tellMemory();
     if (!api.loadTokenizer(new Int8Array(tokenizerBytes.buffer), tokenizerName, modelBytes, note)) {
       abortKeeping(keepers);
       return false;
@@ -300,6 +302,7 @@ async function load(model, tokenizer, threadSetting, store) {
     abortKeeping(keepers);
     api.abandonModel();
     for (const shard of shards || []) shard.port.postMessage({ type: "abandon" });
+    tellMemory();
     if (!signal.aborted) {
       api.fail(describe(e));
     } else if (signal.reason === "stop") {
@@ -309,6 +312,15 @@ async function load(model, tokenizer, threadSetting, store) {
   } finally {
     if (download && download.signal === signal) download = null;
   }
+}
+
+/**
+ * Tells the page, before it hears how a load ended, the linear memory this worker and its shard
+ * workers keep whatever they load next: what this one's matrices ever took at most, for each of
+ * them, as every shard holds about as much of a model. A stopped load keeps what it had taken.
+ */
+function tellMemory() {
+  postMessage({ type: "memory", keptBytes: api.keptBytes() * (shardWorkers.length + 1) });
 }
 
 /** The load succeeded: what was downloaded is stored now, and the page hears whether it could be. */

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import teallama.Cli;
 import teallama.Shared;
@@ -367,39 +368,29 @@ abstract class StoryPageTest {
     }
 
     /**
-     * A worker's WebAssembly memory never shrinks: after random15M (58 MB of matrices), a story of
-     * other files gets a fresh worker, which tells the golden story, and the old one ends; after
-     * stories260K (1 MB), the next model loads in the same worker.
+     * A worker's WebAssembly memory never shrinks: after random15M (58 MB of matrices, on one
+     * thread or 29 MB in each of two), a story of other files gets a fresh worker, which tells the
+     * golden story, and the old one ends, with its shard worker; after stories260K (1 MB), the
+     * next model loads in the same worker.
      */
-    @Test
-    void aStoryOfOtherFilesAfterALargeModelGetsAFreshWorker() {
-        List<Worker> made = new CopyOnWriteArrayList<>();
+    @ParameterizedTest
+    @ValueSource(strings = {"1", "2"})
+    void aStoryOfOtherFilesAfterALargeModelGetsAFreshWorker(String threads) {
+        List<Worker> made = watchStoryWorkers();
         List<Worker> ended = new CopyOnWriteArrayList<>();
-        story.page.onWorker(worker -> {
-            if (worker.url().endsWith("/worker.js")) {
-                made.add(worker);
-                worker.onClose(ended::add);
-            }
-        });
+        story.page.onWorker(worker -> worker.onClose(ended::add));
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
-                "temperature", "0", "steps", "8", "threads", "1", "autostart", "1"));
+                "temperature", "0", "steps", "8", "threads", threads, "autostart", "1"));
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
+        assertTrue(story.page.textContent("#shape").endsWith(threads.equals("1") ? " · one thread" : " · 2 threads"),
+                story.page.textContent("#shape"));
         assertEquals(1, made.size());
 
-        Case c = goldenCases().get(2); // case03: -t 0 -i "Once upon a time", stories260K
-        story.page.selectOption("#model", "local-260K");
-        story.page.fill("#prompt", c.prompt());
-        story.page.fill("#steps", c.steps());
-        story.page.click("#start");
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        tellCase03OfStories260K();
         assertEquals(2, made.size(), "a fresh worker");
-        for (int waited = 0; ended.isEmpty() && waited < 5000; waited += 25) {
-            story.page.waitForTimeout(25);
-        }
-        assertEquals(List.of(made.get(0)), ended, "the old one ended");
+        waitForAnEnd(ended, made.get(0));
+        assertTrue(ended.contains(made.get(0)), "the old one ended");
 
         story.page.selectOption("#model", "url");
         story.page.fill("#model-url", "models/random-mini-q80.bin");
@@ -410,6 +401,67 @@ abstract class StoryPageTest {
         assertEquals(new String(Shared.read(Shared.golden("q8/runq-t0.stdout")), StandardCharsets.UTF_8),
                 story.output() + "\n");
         assertEquals(2, made.size(), "the same worker");
+        assertEquals(List.of(made.get(0)), ended.stream().filter(made::contains).toList(), "the new one lives");
+    }
+
+    /**
+     * A load stopped once random15M's embedding table (37 MB, the matrix of its shared classifier)
+     * is in memory keeps that memory too: the next story of other files gets a fresh worker.
+     */
+    @Test
+    void aStoppedLoadOfALargeModelAlsoGetsAFreshWorker() {
+        List<Worker> made = watchStoryWorkers();
+        for (int attempt = 0; attempt < 6; attempt++) {
+            story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                    "temperature", "0", "steps", "100000", "threads", "1"));
+            story.page.evaluate("() => { const progress = document.getElementById('progress-text');"
+                    + " new MutationObserver((changes, observer) => {"
+                    + "   const read = /model: ([\\d.]+) MB of/.exec(progress.textContent);"
+                    + "   if (read === null || Number(read[1]) < 45) return;"
+                    + "   observer.disconnect();"
+                    + "   document.getElementById('stop').click();"
+                    + " }).observe(progress, {childList: true, characterData: true, subtree: true}); }");
+            story.page.click("#start");
+            story.waitForState("stopped", "done", "error");
+            if (!story.page.textContent("#progress-text").endsWith(" · stopped")) {
+                continue; // the model was in before Stop: the load was not stopped
+            }
+            assertEquals("not loaded", story.page.textContent("#shape"));
+            int workers = made.size();
+            tellCase03OfStories260K();
+            assertEquals(workers + 1, made.size(), "a fresh worker");
+            return;
+        }
+        throw new AssertionError("the download was over before Stop, six times");
+    }
+
+    /** The story workers (worker.js) the page starts from now on. */
+    private List<Worker> watchStoryWorkers() {
+        List<Worker> made = new CopyOnWriteArrayList<>();
+        story.page.onWorker(worker -> {
+            if (worker.url().endsWith("/worker.js")) {
+                made.add(worker);
+            }
+        });
+        return made;
+    }
+
+    /** case03 (-t 0 -i "Once upon a time", stories260K) from the preset, golden; the page is at temperature 0. */
+    private void tellCase03OfStories260K() {
+        Case c = goldenCases().get(2);
+        story.page.selectOption("#model", "local-260K");
+        story.page.fill("#prompt", c.prompt());
+        story.page.fill("#steps", c.steps());
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+    }
+
+    private void waitForAnEnd(List<Worker> ended, Worker worker) {
+        for (int waited = 0; !ended.contains(worker) && waited < 5000; waited += 25) {
+            story.page.waitForTimeout(25);
+        }
     }
 
     /** Local files, chosen with the file inputs: read in the page, never uploaded. */

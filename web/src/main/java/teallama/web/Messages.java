@@ -33,18 +33,17 @@ final class Messages {
 
     /**
      * A model and its tokenizer are in memory, split over threads workers; threadNote says why
-     * there are fewer than asked for, or is empty. keptBytes is the linear memory the worker keeps
-     * whatever it loads next (see LinearMatrices).
+     * there are fewer than asked for, or is empty.
      */
     @JSBody(params = {"name", "version", "format", "dim", "hiddenDim", "nLayers", "nHeads", "nKvHeads",
-        "vocabSize", "seqLen", "parameters", "bytes", "threads", "threadNote", "keptBytes"},
+        "vocabSize", "seqLen", "parameters", "bytes", "threads", "threadNote"},
             script = "self.postMessage({type: 'ready', model: {name: name, version: version, format: format, "
                     + "dim: dim, hiddenDim: hiddenDim, nLayers: nLayers, nHeads: nHeads, nKvHeads: nKvHeads, "
                     + "vocabSize: vocabSize, seqLen: seqLen, parameters: parameters, bytes: bytes}, "
-                    + "threads: threads, threadNote: threadNote, keptBytes: keptBytes});")
+                    + "threads: threads, threadNote: threadNote});")
     static native void ready(String name, int version, String format, int dim, int hiddenDim, int nLayers,
                              int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes,
-                             int threads, String threadNote, double keptBytes);
+                             int threads, String threadNote);
 
     /**
      * How many tokens a prompt takes, BOS included as in started, against the loaded model's

@@ -40,7 +40,7 @@ public final class WorkerApi {
     private static LinearStaging inspectStaging;  // where the inspector's rows pass, made once
     private static final double[] inspectRows = new double[3 * Inspector.ROWS]; // (rows, 3)
 
-    private static final LinearMatrices matrices = new LinearMatrices(); // where an fp32 model's matrices go
+    private static final LinearMatrices matrices = new LinearMatrices(); // where a model's matrices go
     private static CheckpointReader reader; // the model being read, until it is complete
     private static String modelName;
     private static String tokenizerName;
@@ -220,6 +220,15 @@ public final class WorkerApi {
         return new SharedMemoryExchange(shard(), exchangeStaging);
     }
 
+    /**
+     * The bytes of linear memory this worker keeps whatever it loads next, the most its matrices
+     * ever took (see LinearMatrices), also after a load that failed or was stopped.
+     */
+    @JSExport
+    public static double keptBytes() {
+        return matrices.peakBytes();
+    }
+
     /** A download that failed or was stopped: the partial model goes. */
     @JSExport
     public static void abandonModel() {
@@ -294,7 +303,7 @@ public final class WorkerApi {
         Checkpoint.Header h = model.header();
         Messages.ready(modelName, h.version(), h.format(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
                 c.nKvHeads(), c.vocabSize(), c.seqLen(), model.parameterCount(), modelBytes, model.plan().shards(),
-                threadNote, matrices.peakBytes());
+                threadNote);
         return true;
     }
 
