@@ -35,8 +35,10 @@ final class LinearMatrices implements MatrixMemory {
     private long peakBytes; // the most held at once: linear memory never shrinks, so the worker keeps as much
     private Address input = Address.fromInt(0); // the fp32 input
     private int inputBytes;
+    private int inputCount;   // of the fp32 input given last
     private Address q8Input = Address.fromInt(0); // the int8 input's values as longs
     private int q8InputBytes;
+    private int q8InputCount; // of the int8 input given last
 
     @Override
     public boolean fits(long bytes) {
@@ -135,6 +137,7 @@ final class LinearMatrices implements MatrixMemory {
             input = inputRoom(old, oldBytes, 4 * n);
             inputBytes = 4 * n;
         }
+        inputCount = n;
         Address a = input;
         for (int j = 0; j < n; j++) {
             a.putFloat(x[j]);
@@ -148,6 +151,9 @@ final class LinearMatrices implements MatrixMemory {
      */
     @Override
     public void matmulInterleaved(float[] xout, int xoutOffset, int address, int n, int d) {
+        if (n != inputCount) {
+            throw new IllegalArgumentException("expected an input of " + n + " values, found " + inputCount);
+        }
         int blocks = d - d % ROWS;
         int fours = n - n % 4;
         int x = input.toInt();
@@ -244,6 +250,7 @@ final class LinearMatrices implements MatrixMemory {
             q8Input = inputRoom(old, oldBytes, 8 * n);
             q8InputBytes = 8 * n;
         }
+        q8InputCount = n;
         long[] values = x.values();
         Address a = q8Input;
         for (int j = 0; j < n; j++) {
@@ -259,6 +266,10 @@ final class LinearMatrices implements MatrixMemory {
         int d = w.rows();
         int groupSize = w.groupSize();
         int groups = n / groupSize;
+        if (x.n() != n || x.groupSize() != groupSize || q8InputCount != n) {
+            throw new IllegalArgumentException("expected an input of " + n + " values in groups of " + groupSize
+                    + ", found " + x.n() + " in groups of " + x.groupSize() + ", " + q8InputCount + " given");
+        }
         float[] ws = w.scales();
         long[] offsets = x.offsets();
         long lanes = w.lanes();      // bytes 0 and 4
