@@ -16,7 +16,6 @@ const stored = {
   siteKept: false,      // a service worker (sw.js) is active: the page itself reopens offline
 };
 
-
 // ----------------------------------------------------------------------------
 // the demo kit: models/index.json beside the page
 

@@ -23,8 +23,9 @@ import teallama.parallel.Split;
  * sequence of tensors, each shard's rows of a layer's matrix are one contiguous run of it, and the
  * runs of the shards not kept are skipped.
  *
- * <p>Given a platform's {@link MatrixMemory}, a shard's matrices go there, a layer at a time,
- * as they arrive, when all of them fit.
+ * <p>Given a platform's {@link MatrixMemory}, a shard's matrices, fp32 or int8, go there, a layer
+ * at a time, as they arrive, when all of them fit. There a layer's room is taken whole when its
+ * first bytes arrive, length given or not: too few bytes cost at most a layer more than arrived.
  */
 public final class CheckpointReader {
     /** Keep every shard of the plan. */
@@ -34,7 +35,7 @@ public final class CheckpointReader {
     private final boolean worthwhile; // fewer shards where the file is too small for them to pay
     private final int keep;        // the shard kept, or ALL_SHARDS
     private final Limits limits;
-    private MatrixMemory memory;   // where fp32 matrices may go, or null
+    private MatrixMemory memory;   // where the matrices may go, or null
     private boolean inMemory;      // whether they do
     private final byte[] start = new byte[Checkpoint.HEADER_BYTES]; // the file's first bytes, for the header
     private int startLength;
@@ -87,7 +88,7 @@ public final class CheckpointReader {
         return shards;
     }
 
-    /** Puts an fp32 model's matrices into memory where they fit; before the first bytes. */
+    /** Puts the model's matrices, fp32 or int8, into memory where they fit; before the first bytes. */
     public void holdMatricesIn(MatrixMemory memory) {
         if (header != null) {
             throw new IllegalStateException("the matrices' memory is chosen before the header is read");

@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * A run of a checkpoint file, [start, end), that goes into an array as its bytes arrive, in
- * chunks of any size ({@link CheckpointReader} routes them); complete once its last byte is in.
+ * A run of a checkpoint file, [start, end), that goes into an array, a {@link MatrixMemory} or a
+ * {@link Q8Matrix} as its bytes arrive, in chunks of any size ({@link CheckpointReader} routes
+ * them); complete once its last byte is in.
  */
 abstract class Segment {
     final long start;
