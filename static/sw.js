@@ -113,7 +113,15 @@ async function fromBuild(request, path) {
     // the site's files are small: a whole body, since Firefox now and then stalls a cached body streamed on
     return withHeaders(cached, headers, cached.body === null ? null : await cached.blob());
   }
-  const response = await fetch(request);
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (e) {
+    // the page that asked went away (reloaded, as when a new build takes over): nobody reads an
+    // answer, and Firefox reports a rejection to that page as an uncaught error
+    if (request.signal.aborted) return new Response(null, { status: 204 });
+    throw e;
+  }
   return withHeaders(response, headers, response.body);
 }
 
