@@ -61,7 +61,7 @@ public final class Q8Kernels {
         long lanes = w.lanes();      // bytes 0 and 4
         long lanes8 = lanes << 8;    // bytes 1 and 5
         float[] xs = x.quantized().s();
-        int p = 0; // into wq, which is read from start to end
+        int p = w.weightsOffset(); // into wq, which is read from start to end
         for (int i = 0; i < d; i += Q8Matrix.ROWS_PER_BLOCK) {
             float v0 = 0.0f;
             float v1 = 0.0f;
@@ -71,7 +71,7 @@ public final class Q8Kernels {
             float v5 = 0.0f;
             float v6 = 0.0f;
             float v7 = 0.0f;
-            int s = (i / Q8Matrix.ROWS_PER_BLOCK) * groups * Q8Matrix.ROWS_PER_BLOCK;
+            int s = w.scalesOffset() + (i / Q8Matrix.ROWS_PER_BLOCK) * groups * Q8Matrix.ROWS_PER_BLOCK;
             for (int g = 0; g < groups; g++, s += Q8Matrix.ROWS_PER_BLOCK) {
                 // rows 0 and 4, 1 and 5, 2 and 6, 3 and 7, each pair starting at -128 * sum(x)
                 long a04 = offsets[g];
@@ -145,7 +145,7 @@ public final class Q8Kernels {
         long lanes = w.lanes();      // bytes 0 and 4
         long lanes8 = lanes << 8;    // bytes 1 and 5
         float[] xs = x.quantized().s();
-        int p = 0; // into wq, which is read from start to end
+        int p = w.weightsOffset(); // into wq, which is read from start to end
         for (int i = 0; i < d; i += Q8Matrix.ROWS_PER_BLOCK) {
             float v0 = 0.0f;
             float v1 = 0.0f;
@@ -155,7 +155,7 @@ public final class Q8Kernels {
             float v5 = 0.0f;
             float v6 = 0.0f;
             float v7 = 0.0f;
-            int s = (i / Q8Matrix.ROWS_PER_BLOCK) * groups * Q8Matrix.ROWS_PER_BLOCK;
+            int s = w.scalesOffset() + (i / Q8Matrix.ROWS_PER_BLOCK) * groups * Q8Matrix.ROWS_PER_BLOCK;
             for (int g = 0; g < groups; g++, s += Q8Matrix.ROWS_PER_BLOCK) {
                 // rows 0 and 4, 1 and 5, 2 and 6, 3 and 7, each pair starting at -128 * sum(x)
                 long a04 = offsets[g];

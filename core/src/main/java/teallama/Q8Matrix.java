@@ -9,15 +9,18 @@ import java.util.Arrays;
  * long per column of 8 rows and multiplies two rows at a time, in 32-bit lanes, by the column's
  * input value. The last block is padded with zero rows. Scales are arranged the same way, the 8
  * rows' scales of one group side by side. Where a platform offers a {@link MatrixMemory}, the
- * columns are held there instead.
+ * columns are held there instead; where the same matrix of every layer is made at once
+ * ({@link Layers}), a matrix is a stretch of their arrays.
  */
 public final class Q8Matrix {
     public static final int ROWS_PER_BLOCK = 8;
 
-    private final long[] weights; // (d / 8 blocks rounded up, n columns) of 8 bytes, or null: in memory
+    private final long[] weights; // (d / 8 blocks rounded up, n columns) of 8 bytes from weightsOffset, or null: in memory
+    private final int weightsOffset;
     private final MatrixMemory memory; // where the weights are held instead, or null
     private final int address;         // their address there
-    private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8)
+    private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8) from scalesOffset
+    private final int scalesOffset;
     private final int rows;
     private final int cols;
     private final int groupSize;
@@ -26,12 +29,14 @@ public final class Q8Matrix {
     // use, while a value read before the loop stays in a register (Firefox's int8 tokens 3% faster).
     private long lanes = 0x000000FF000000FFL;
 
-    private Q8Matrix(long[] weights, MatrixMemory memory, int address, float[] scales, int rows, int cols,
-                     int groupSize) {
+    private Q8Matrix(long[] weights, int weightsOffset, MatrixMemory memory, int address, float[] scales,
+                     int scalesOffset, int rows, int cols, int groupSize) {
         this.weights = weights;
+        this.weightsOffset = weightsOffset;
         this.memory = memory;
         this.address = address;
         this.scales = scales;
+        this.scalesOffset = scalesOffset;
         this.rows = rows;
         this.cols = cols;
         this.groupSize = groupSize;
@@ -57,6 +62,37 @@ public final class Q8Matrix {
     }
 
     /**
+     * Room for the same matrix of every layer, W (rows, cols), in one array of columns and one of
+     * scales, made whole at once when the file's length is known. On the JVM this is what keeps a
+     * model's peak memory near its size: G1 puts an array of more than half a region straight
+     * among the old objects, never to be copied, while a layer's matrix (under 2 MiB on 110M)
+     * went to the young generation and was copied out at each collection while the file was read
+     * (the command line's 110M int8 peaked at 196 to 230 MiB between identical runs).
+     */
+    public static final class Layers {
+        private final int rows;
+        private final int cols;
+        private final int groupSize;
+        private final long[] weights; // (layers, blocks, cols) of 8 bytes
+        private final float[] scales; // (layers, blocks, groups, 8)
+
+        public Layers(int layers, int rows, int cols, int groupSize) {
+            this.rows = rows;
+            this.cols = cols;
+            this.groupSize = groupSize;
+            this.weights = new long[Math.multiplyExact(layers, weightCount(rows, cols))];
+            this.scales = new float[Math.multiplyExact(layers, scaleCount(rows, cols, groupSize))];
+            Arrays.fill(weights, Filling.ZERO_ROWS);
+        }
+
+        /** The elements of the longer of the two arrays, columns or scales, for these matrices. */
+        public static long longestArray(int layers, int rows, int cols, int groupSize) {
+            long blocks = (long) layers * blocks(rows);
+            return Math.max(blocks * cols, blocks * (cols / groupSize) * ROWS_PER_BLOCK);
+        }
+    }
+
+    /**
      * A matrix filled in a file's order, its int8 values row by row and then their scales, each
      * written straight into its place: in a {@link MatrixMemory} where one is given, else in
      * arrays made whole at once, or grown with the rows written, so that a header followed by
@@ -71,11 +107,22 @@ public final class Q8Matrix {
         private final int groups;      // per row
         private final MatrixMemory memory; // where the weights go, or null
         private int address;           // their address there
-        private long[] weights;        // (blocks, cols) of 8 bytes, as far as filled
-        private float[] scales;        // (blocks, groups, 8), as far as filled
+        private long[] weights;        // (blocks, cols) of 8 bytes from weightsAt, as far as filled
+        private int weightsAt;
+        private float[] scales;        // (blocks, groups, 8) from scalesAt, as far as filled
+        private int scalesAt;
 
         Filling(int rows, int cols, int groupSize, boolean whole) {
             this(rows, cols, groupSize, whole, null);
+        }
+
+        /** Layer `layer` of {@link Layers}, in its place there. */
+        Filling(Layers layers, int layer) {
+            this(layers.rows, layers.cols, layers.groupSize, false, null);
+            weights = layers.weights;
+            weightsAt = layer * weightCount();
+            scales = layers.scales;
+            scalesAt = layer * scaleCount();
         }
 
         Filling(int rows, int cols, int groupSize, boolean whole, MatrixMemory memory) {
@@ -114,7 +161,7 @@ public final class Q8Matrix {
                     int shift = 8 * (i % ROWS_PER_BLOCK);
                     long clear = ~(0xFFL << shift);
                     long[] w = weightsUpTo((block + 1) * cols);
-                    for (int k = 0, p = block * cols + j; k < take; k++, p++) {
+                    for (int k = 0, p = weightsAt + block * cols + j; k < take; k++, p++) {
                         w[p] = (w[p] & clear) | ((long) (bytes[offset + k] + 128) << shift);
                     }
                 }
@@ -130,30 +177,32 @@ public final class Q8Matrix {
             int i = at / groups;
             int block = i / ROWS_PER_BLOCK;
             int p = (block * groups + at % groups) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK;
-            scalesUpTo((block + 1) * groups * ROWS_PER_BLOCK)[p] = scale;
+            scalesUpTo((block + 1) * groups * ROWS_PER_BLOCK)[scalesAt + p] = scale;
         }
 
         Q8Matrix matrix() {
             if (memory == null) {
-                return new Q8Matrix(weightsUpTo(weightCount()), null, 0, scalesUpTo(scaleCount()), rows, cols, groupSize);
+                return new Q8Matrix(weightsUpTo(weightCount()), weightsAt, null, 0, scalesUpTo(scaleCount()), scalesAt,
+                        rows, cols, groupSize);
             }
             byte[] zeros = new byte[cols];
             for (int i = rows; i < blocks(rows) * ROWS_PER_BLOCK; i++) { // the last block's padding
                 memory.putInt8(address, (i / ROWS_PER_BLOCK) * cols, i % ROWS_PER_BLOCK, zeros, 0, cols);
             }
-            return new Q8Matrix(null, memory, address, scalesUpTo(scaleCount()), rows, cols, groupSize);
+            return new Q8Matrix(null, 0, memory, address, scalesUpTo(scaleCount()), scalesAt, rows, cols, groupSize);
         }
 
         private int weightCount() {
-            return Math.multiplyExact(blocks(rows), cols);
+            return Q8Matrix.weightCount(rows, cols);
         }
 
         private int scaleCount() {
-            return Math.multiplyExact(blocks(rows), groups * ROWS_PER_BLOCK);
+            return Q8Matrix.scaleCount(rows, cols, groupSize);
         }
 
+        // the arrays grow where a filling has its own, from offset 0; Layers' are long enough
         private long[] weightsUpTo(int end) {
-            if (end > weights.length) {
+            if (weightsAt + end > weights.length) {
                 int old = weights.length;
                 weights = Arrays.copyOf(weights, (int) Math.min(weightCount(), Math.max(end, 2L * old)));
                 Arrays.fill(weights, old, weights.length, ZERO_ROWS);
@@ -162,11 +211,19 @@ public final class Q8Matrix {
         }
 
         private float[] scalesUpTo(int end) {
-            if (end > scales.length) {
+            if (scalesAt + end > scales.length) {
                 scales = Arrays.copyOf(scales, (int) Math.min(scaleCount(), Math.max(end, 2L * scales.length)));
             }
             return scales;
         }
+    }
+
+    private static int weightCount(int rows, int cols) {
+        return Math.multiplyExact(blocks(rows), cols);
+    }
+
+    private static int scaleCount(int rows, int cols, int groupSize) {
+        return Math.multiplyExact(blocks(rows), (cols / groupSize) * ROWS_PER_BLOCK);
     }
 
     /** Bytes a matrix of this shape takes, scales included. */
@@ -201,6 +258,11 @@ public final class Q8Matrix {
         return weights;
     }
 
+    /** Where the matrix starts in {@link #weights()}. */
+    int weightsOffset() {
+        return weightsOffset;
+    }
+
     /** Where the weights are held instead of an array, or null. */
     public MatrixMemory memory() {
         return memory;
@@ -211,9 +273,13 @@ public final class Q8Matrix {
         return address;
     }
 
-    /** (d / 8 blocks rounded up, n / groupSize, 8) */
+    /** (d / 8 blocks rounded up, n / groupSize, 8) from {@link #scalesOffset()} */
     public float[] scales() {
         return scales;
+    }
+
+    public int scalesOffset() {
+        return scalesOffset;
     }
 
     /** Row i dequantized into out (n,), each value q * s in float as runq.c's dequantize computes it. */
@@ -223,9 +289,10 @@ public final class Q8Matrix {
         int shift = 8 * r;
         int groups = cols / groupSize;
         for (int j = 0; j < cols; j++) {
-            long column = memory != null ? memory.longAt(address, block * cols + j) : weights[block * cols + j];
+            long column = memory != null ? memory.longAt(address, block * cols + j)
+                    : weights[weightsOffset + block * cols + j];
             int q = (int) ((column >>> shift) & 0xFF) - 128;
-            out[j] = q * scales[(block * groups + j / groupSize) * ROWS_PER_BLOCK + r];
+            out[j] = q * scales[scalesOffset + (block * groups + j / groupSize) * ROWS_PER_BLOCK + r];
         }
     }
 }

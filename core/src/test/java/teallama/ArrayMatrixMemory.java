@@ -111,7 +111,7 @@ public final class ArrayMatrixMemory implements MatrixMemory {
                     int q = (int) ((longAt(w.address(), block * n + j) >>> (8 * r)) & 0xFF) - 128;
                     ival += q * xq[j];
                 }
-                val += ((float) ival) * w.scales()[(block * groups + g) * Q8Matrix.ROWS_PER_BLOCK + r] * xs[g];
+                val += ((float) ival) * w.scales()[w.scalesOffset() + (block * groups + g) * Q8Matrix.ROWS_PER_BLOCK + r] * xs[g];
             }
             xout[xoutOffset + i] = val;
         }

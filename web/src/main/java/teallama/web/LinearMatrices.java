@@ -286,7 +286,7 @@ final class LinearMatrices implements MatrixMemory {
             float v5 = 0.0f;
             float v6 = 0.0f;
             float v7 = 0.0f;
-            int s = (i / ROWS) * groups * ROWS;
+            int s = w.scalesOffset() + (i / ROWS) * groups * ROWS;
             for (int g = 0; g < groups; g++, s += ROWS) {
                 // rows 0 and 4, 1 and 5, 2 and 6, 3 and 7, each pair starting at -128 * sum(x)
                 long a04 = offsets[g];
