@@ -275,7 +275,8 @@ function eachWorkerMessage(handle) {
  */
 async function whyTheWorkerDidNotStart(reason) {
   // worker.js and what it imports, in that order
-  for (const script of ["worker.js", "teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js"]) {
+  for (const script of ["worker.js", "teallama.wasm-runtime.js", "meeting.js", "shard-workers.js", "store.js",
+    "download.js"]) {
     let answer;
     try {
       answer = await fetch(script, { cache: "no-store" });

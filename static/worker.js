@@ -3,8 +3,8 @@
 // (TeaVM's WebAssembly build of teallama.web.WorkerApi) as they arrive, and runs generation in
 // short slices so that a stop is heard between tokens. The messages about a model and a story
 // are built in Java (Messages.java). With more than one thread, this worker runs shard 0 of the
-// model and asks the page for shard.js workers for the others (see shardWorkersFor and
-// meeting.js). Downloads are read in download.js; a model or tokenizer downloaded from an
+// model and shard.js workers run the others (shard-workers.js keeps them, meeting.js is where
+// they meet). Downloads are read in download.js; a model or tokenizer downloaded from an
 // address is kept in the model store (store.js) once the whole load succeeded, and read from
 // there the next time.
 //
@@ -17,11 +17,9 @@
 //   when one of them ends; memory {keptBytes}: what the workers keep, before a load's end is told
 //   (see tellMemory); idle {threads}: the workers are up; error {message} when the WebAssembly
 //   module cannot start
-importScripts("teallama.wasm-runtime.js", "meeting.js", "store.js", "download.js");
+importScripts("teallama.wasm-runtime.js", "meeting.js", "shard-workers.js", "store.js", "download.js");
 
 const SLICE_MS = 10;              // longest run of tokens between two looks at the message queue
-const CHUNKS_IN_FLIGHT = 2;       // blocks a shard worker may have to read before the download waits
-const SERVE_ANSWER_MS = 5000;     // how long a shard worker may take to answer run (it answers at once)
 const MAX_THREADS = 16;           // as common.js offers them
 const AUTO_MAX_THREADS = 8;       // "auto": the cores, at most this many
 
@@ -31,12 +29,14 @@ let api = null;
 let loadedKey = null;      // which model, tokenizer and threads are in memory
 let loadedShards = 0;      // how many shards it is split into
 let generating = false;
-let serving = false;       // the shard workers are in their forward loop
 let download = null;       // the AbortController of a download under way
-let shardWorkers = [];     // shards 1..n-1, {port, inFlight, waiting, replies, failed} each; kept for a model on as many threads
-let portsArrived = null;   // {resolve, reject}: the ports the page sends for new shard workers
 let starts = 0;            // start and bench messages received
 let stoppedStarts = 0;     // a stop ends every start that arrived before it, even after its load
+
+shardWorkers.whenLost(() => {
+  loadedKey = null;
+  loadedShards = 0;
+});
 
 const tick = new MessageChannel();
 tick.port1.onmessage = generateSlice;
@@ -126,110 +126,6 @@ function autoNote(n) {
     "model's token is over before more threads would pay";
 }
 
-/**
- * Shard workers 1..n-1, started (or kept) with the WebAssembly module. The page starts them and
- * sends on the port each one made (Firefox can hang starting a worker from a worker; see
- * common.js), and ends those of a model on other threads: kept idle, each held its module and its
- * shard of that model.
- */
-async function shardWorkersFor(n) {
-  const wasm = await wasmReady;
-  if (shardWorkers.length !== n - 1) {
-    const ports = await new Promise((resolve, reject) => {
-      portsArrived = { resolve, reject };
-      postMessage({ type: "shards", count: n - 1 });
-    });
-    portsArrived = null;
-    shardWorkers = ports.map((port) => {
-      const shard = { port, inFlight: 0, waiting: [], replies: [], failed: null };
-      port.onmessage = (event) => onShardMessage(shard, event.data);
-      return shard;
-    });
-    const replies = await Promise.all(shardWorkers.map((shard) =>
-      ask(shard, { type: "init", wasm, memoryBytes: memoryBytes() })));
-    if (replies.some((reply) => reply.error || !reply.isolated)) {
-      shardWorkers = [];
-      throw new Error(replies.map((reply) => reply.error).find(Boolean) ||
-        "a shard worker is not cross-origin isolated, so it cannot share memory");
-    }
-  }
-  return shardWorkers;
-}
-
-/**
- * A shard worker failed outside any message (the page heard it, or the worker said so): every
- * wait of the others ends, and the next story loads its model again, on new shard workers.
- */
-function shardFailed(message) {
-  if (portsArrived !== null) {
-    portsArrived.reject(new Error(message));
-    portsArrived = null;
-  }
-  meeting.fail();
-  for (const shard of shardWorkers) {
-    shard.failed = shard.failed || message;
-    shard.waiting.splice(0).forEach((resolve) => resolve());
-    shard.replies.splice(0).forEach((reply) => reply({ error: message }));
-  }
-  forgetShards();
-}
-
-/**
- * The shard workers cannot be trusted to be in step with this one (one failed, or this one failed
- * in the middle of a position): the model is loaded again, on new workers, for the next story.
- */
-function forgetShards() {
-  if (loadedShards > 1 || shardWorkers.length > 0) {
-    meeting.fail();
-    serving = false;
-    loadedKey = null;
-    loadedShards = 0;
-    shardWorkers = [];
-  }
-}
-
-function onShardMessage(shard, m) {
-  if (!shardWorkers.includes(shard)) return; // a worker forgotten after a failure
-  if (m.type === "ack") {
-    shard.inFlight--;
-    if (m.error && !shard.failed) shard.failed = m.error;
-    shard.waiting.splice(0).forEach((resolve) => resolve());
-  } else if (m.type === "failed") {
-    shardFailed(m.message);
-  } else {
-    const reply = shard.replies.shift();
-    if (reply) reply(m);
-  }
-}
-
-/** Posts a message that the worker acknowledges, waiting first while it has too many to read. */
-async function deliver(shard, message) {
-  while (shard.inFlight >= CHUNKS_IN_FLIGHT && !shard.failed) {
-    await new Promise((resolve) => shard.waiting.push(resolve));
-  }
-  if (shard.failed) throw new Error(shard.failed);
-  shard.inFlight++;
-  shard.port.postMessage(message);
-}
-
-/** Posts a message and waits for the worker's answer (loaded or serving). */
-function ask(shard, message) {
-  return new Promise((resolve) => {
-    shard.replies.push(resolve);
-    shard.port.postMessage(message);
-  });
-}
-
-/**
- * Asks a shard worker to serve a story. Between stories it holds no lock (see holdLock in
- * shard.js), so one that ended then is heard only as silence: it fails after SERVE_ANSWER_MS.
- */
-function askToServe(shard, message) {
-  const silence = setTimeout(() => shardFailed(`a shard worker did not answer within ${SERVE_ANSWER_MS / 1000} s ` +
-    "(it ended between stories?)"), SERVE_ANSWER_MS);
-  return ask(shard, message).finally(() => clearTimeout(silence));
-}
-
 // ----------------------------------------------------------------------------
 // loading a model into one or more workers
 
@@ -264,13 +160,14 @@ async function load(model, tokenizer, threadSetting, store) {
       const n = api.modelShards();
       if (n === 0) return;
       if (n < plan.threads) note = plan.auto ? autoNote(n) : `${n} threads: this model splits into at most ${n} parts`;
-      shards = n > 1 ? await startShards(n, name, modelSize) : await shardWorkersFor(1);
+      const wasm = await wasmReady;
+      shards = n > 1 ? await shardWorkers.begin(n, wasm, memory, api.exchangeLength(), name, modelSize)
+        : await shardWorkers.forThreads(1, wasm, memory);
     }
     const blocks = shards.length > 0 ? (early || [bytes]) : [];
     early = null;
     for (const block of blocks) {
-      const view = new Int8Array(block.buffer, block.byteOffset, block.byteLength);
-      for (const shard of shards) await deliver(shard, { type: "chunk", bytes: view });
+      await shardWorkers.deliverBlock(shards, new Int8Array(block.buffer, block.byteOffset, block.byteLength));
     }
   };
   try {
@@ -279,12 +176,10 @@ async function load(model, tokenizer, threadSetting, store) {
         modelSize = size;
         check(api.beginModel(name, plan.threads, plan.auto, 0, size, memory));
       },
-      consume, inFlight: plan.threads > 1 ? CHUNKS_IN_FLIGHT : 0, keepers, progress: api.progress,
+      consume, inFlight: plan.threads > 1 ? shardWorkers.CHUNKS_IN_FLIGHT : 0, keepers, progress: api.progress,
     });
     check(api.finishModel());
-    const ends = await Promise.all((shards || []).map((shard) => ask(shard, { type: "end" })));
-    // a shard that refused a block says why in that block's ack, which came before its answer to end
-    (shards || []).forEach((shard, s) => check(shard.failed || ends[s].error));
+    await shardWorkers.end(shards || []);
     const tokenizerName = downloads.sourceName(tokenizer);
     const tokenizerBytes = await downloads.readWhole(tokenizer, "tokenizer", signal, {
       check: (bytes) => check(api.checkTokenizerSize(tokenizerName, bytes)), keepers, progress: api.progress,
@@ -301,7 +196,7 @@ async function load(model, tokenizer, threadSetting, store) {
   } catch (e) {
     abortKeeping(keepers);
     api.abandonModel();
-    for (const shard of shards || []) shard.port.postMessage({ type: "abandon" });
+    shardWorkers.abandon(shards || []);
     tellMemory();
     if (!signal.aborted) {
       api.fail(describe(e));
@@ -320,7 +215,7 @@ async function load(model, tokenizer, threadSetting, store) {
  * them, as every shard holds about as much of a model. A stopped load keeps what it had taken.
  */
 function tellMemory() {
-  postMessage({ type: "memory", keptBytes: api.keptBytes() * (shardWorkers.length + 1) });
+  postMessage({ type: "memory", keptBytes: api.keptBytes() * (shardWorkers.count() + 1) });
 }
 
 /** The load succeeded: what was downloaded is stored now, and the page hears whether it could be. */
@@ -334,42 +229,6 @@ function abortKeeping(keepers) {
   for (const { keeper } of keepers || []) keeper.abort();
 }
 
-/** Starts (or reuses) the shard workers for shards 1..n-1 and tells each what it reads. */
-async function startShards(n, name, size) {
-  const workers = await shardWorkersFor(n);
-  const buffer = meeting.create(n, api.exchangeLength());
-  postMessage({ type: "meeting", buffer });
-  for (let s = 1; s < n; s++) {
-    const shard = workers[s - 1];
-    shard.failed = null;
-    shard.inFlight = 0;
-    await deliver(shard, { type: "begin", meeting: buffer, shards: n, length: api.exchangeLength(), shard: s,
-      name, size });
-  }
-  return workers;
-}
-
-/** Sets the shard workers serving forward passes for a story of this many positions. */
-async function serveShards(positions) {
-  if (loadedShards < 2) return;
-  const workers = shardWorkers.slice(0, loadedShards - 1);
-  const sequence = meeting.sequence();
-  const replies = await Promise.all(workers.map((shard) => askToServe(shard, { type: "run", positions, sequence })));
-  serving = true;
-  const failed = replies.find((reply) => reply.error);
-  if (failed) {
-    releaseShards();
-    throw new Error(failed.error);
-  }
-}
-
-function releaseShards() {
-  if (serving) {
-    serving = false;
-    meeting.release();
-  }
-}
-
 // ----------------------------------------------------------------------------
 // stories
 
@@ -381,14 +240,14 @@ function generateSlice() {
     }
   } catch (e) {
     generating = false;
-    forgetShards();
+    shardWorkers.forget();
     api.fail("generation failed: " + describe(e));
   }
   sendTokens();
   if (generating) {
     tick.port2.postMessage(null);
   } else {
-    releaseShards();
+    shardWorkers.release();
   }
 }
 
@@ -406,10 +265,10 @@ async function start(message, arrival) {
   if (stopped()) return cancelled();
   const s = message.settings;
   if (!api.start(s.prompt, s.temperature, s.topp, s.steps, s.seed, s.keep || "0", !!s.inspect, memoryBytes())) return;
-  await serveShards(api.storyPositions());
+  await shardWorkers.serve(loadedShards - 1, api.storyPositions());
   if (stopped()) {
     api.stop();
-    releaseShards();
+    shardWorkers.release();
     return;
   }
   generating = true;
@@ -425,7 +284,7 @@ async function bench(message) {
   loadedKey = null;
   if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
   if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
-  await serveShards(api.storyPositions());
+  await shardWorkers.serve(loadedShards - 1, api.storyPositions());
   try {
     let send = performance.now() + SLICE_MS;
     while (api.step()) { // one position per call, as in a story; the page hears every token
@@ -435,7 +294,7 @@ async function bench(message) {
       }
     }
   } finally {
-    releaseShards();
+    shardWorkers.release();
   }
 }
 
@@ -445,7 +304,7 @@ async function bench(message) {
  */
 async function idle(message) {
   const plan = threadPlan(message.threads);
-  if (plan.threads > 1) await shardWorkersFor(plan.threads);
+  if (plan.threads > 1) await shardWorkers.forThreads(plan.threads, await wasmReady, memoryBytes());
   postMessage({ type: "idle", threads: plan.threads });
 }
 
@@ -458,7 +317,7 @@ function stop(why) {
   if (generating) {
     generating = false;
     api.stop();
-    releaseShards();
+    shardWorkers.release();
   }
 }
 
@@ -484,11 +343,11 @@ let handled = Promise.resolve();
 onmessage = (event) => {
   const message = event.data;
   if (message.type === "shards") {
-    if (portsArrived !== null) portsArrived.resolve(message.ports);
+    shardWorkers.portsReceived(message.ports);
     return;
   }
   if (message.type === "shard failed") {
-    shardFailed(message.message);
+    shardWorkers.failed(message.message);
     return;
   }
   if (message.type === "stop") {
@@ -530,7 +389,7 @@ async function handle(message, arrival) {
     }
   } catch (e) {
     generating = false;
-    releaseShards();
+    shardWorkers.release();
     api.fail(describe(e));
   }
 }
