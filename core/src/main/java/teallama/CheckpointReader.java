@@ -56,7 +56,7 @@ public final class CheckpointReader {
 
     private Segment.Floats[][] tensors;     // (shard, tensor) fp32 tensors and norms, as held
     private Q8Matrix[][][] matrices; // (shard, tensor, layer) int8 matrices
-    private Q8Matrix.Layers[][] layers; // (shard, tensor) room for every layer of an int8 matrix, when sized
+    private Q8Matrix.Layers[][] layers; // (shard, tensor) room for every layer of an int8 matrix, when sized and it fits one array
     private int[][][] addresses;     // (shard, tensor, layer) fp32 matrices in memory
 
     private CheckpointReader(int requestedShards, boolean worthwhile, int keep, Limits limits) {
@@ -207,12 +207,9 @@ public final class CheckpointReader {
             }
             for (int s = 0; s < plan.shards(); s++) {
                 if (keeps(s)) {
-                    int rows = plan.rows(t).size(s);
-                    long elements = (long) t.layers(c) * rows * t.cols(c);
-                    if (header.version() == 2) {
-                        elements = Q8Matrix.Layers.longestArray(t.layers(c), rows, t.cols(c), header.groupSize());
-                    }
-                    limits.checkArray(t.fileName() + " (shard " + s + ")", elements);
+                    long perLayer = (long) plan.rows(t).size(s) * t.cols(c);
+                    limits.checkArray(t.fileName() + " (shard " + s + ")",
+                            header.version() == 2 ? perLayer : t.layers(c) * perLayer);
                 }
             }
         }
@@ -313,15 +310,13 @@ public final class CheckpointReader {
             }
             Q8Matrix[][] held = matrices[s];
             int rowCount = rows.size(s);
-            Q8Matrix.Filling filling;
-            if (sized && !inMemory) {
-                if (l == 0) {
-                    layers[s][t.ordinal()] = new Q8Matrix.Layers(t.layers(c), rowCount, cols, groupSize);
-                }
-                filling = new Q8Matrix.Filling(layers[s][t.ordinal()], l);
-            } else {
-                filling = new Q8Matrix.Filling(rowCount, cols, groupSize, sized, inMemory ? memory : null);
+            if (l == 0 && sized && !inMemory
+                    && limits.allowsArray(Q8Matrix.Layers.longestArray(t.layers(c), rowCount, cols, groupSize))) {
+                layers[s][t.ordinal()] = new Q8Matrix.Layers(t.layers(c), rowCount, cols, groupSize);
             }
+            Q8Matrix.Filling filling = layers[s][t.ordinal()] != null
+                    ? new Q8Matrix.Filling(layers[s][t.ordinal()], l)
+                    : new Q8Matrix.Filling(rowCount, cols, groupSize, sized, inMemory ? memory : null);
             segments.add(new Segment.Int8Values(nextOffset + (long) rows.from(s) * cols, (long) rowCount * cols, filling));
             scales.add(new Segment.Scales(scalesOffset + 4L * rows.from(s) * groupsPerRow, rowCount * groupsPerRow, filling, w -> {
                 // the layers' array grows with them, so a header cannot make it long before its bytes arrive

@@ -18,9 +18,14 @@ public record Limits(
         return new Limits(Config.MAX_ARRAY_LENGTH, runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory()));
     }
 
+    /** Whether this platform allocates an array of this many elements. */
+    public boolean allowsArray(long length) {
+        return length <= maxArrayLength;
+    }
+
     /** A FormatException unless an array of this many elements of tensor or buffer `what` fits. */
     public void checkArray(String what, long length) {
-        if (length > maxArrayLength) {
+        if (!allowsArray(length)) {
             throw new FormatException(what + " needs an array of " + length + " elements, more than the "
                     + maxArrayLength + " this platform allocates");
         }

@@ -3,10 +3,13 @@ package teallama;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -148,6 +151,44 @@ class CheckpointReaderTest {
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
         assertEquals(4, reader.plan().shards());
         assertTrue(allocated < 512 << 10, "reading 4 KiB of a model allocated " + allocated + " bytes");
+    }
+
+    /**
+     * Read from a file of known length, the int8 matrices of all layers share one array per matrix
+     * (Q8Matrix.Layers), unless that array would be longer than the platform allocates; either
+     * way the logits are those of matrices each in its own array (the length unknown).
+     */
+    @Test
+    void int8LayersShareOneArrayWhereItFits() throws IOException {
+        // 10 layers of dim 32: a layer's wq is 4 blocks of 32 columns, all layers 1280 longs
+        Config c = new Config(32, 32, 10, 4, 4, 8, 4);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ModelWriter.writeQuantized(c, ModelWriter.randomWeights(c, true, 5), 32, out);
+        byte[] file = out.toByteArray();
+        CheckpointReader unsized = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        unsized.accept(file, 0, file.length);
+        Model separate = unsized.finish();
+        QuantizedWeights separateWeights = (QuantizedWeights) separate.weights();
+        assertNotSame(separateWeights.wq()[0].weights(), separateWeights.wq()[9].weights());
+        float[] expected = logitsOfTwoTokens(separate);
+        for (int maxArrayLength : new int[] {Config.MAX_ARRAY_LENGTH, 1024}) {
+            CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS,
+                    new Limits(maxArrayLength, Long.MAX_VALUE));
+            reader.expectSize(file.length);
+            reader.accept(file, 0, file.length);
+            Model model = reader.finish();
+            QuantizedWeights read = (QuantizedWeights) model.weights();
+            boolean shared = read.wq()[0].weights() == read.wq()[9].weights();
+            assertEquals(maxArrayLength > 1280, shared, "arrays of at most " + maxArrayLength);
+            assertEquals(shared ? 9 * 128 : 0, read.wq()[9].weightsOffset());
+            assertArrayEquals(expected, logitsOfTwoTokens(model), "arrays of at most " + maxArrayLength);
+        }
+    }
+
+    private static float[] logitsOfTwoTokens(Model model) {
+        Transformer transformer = model.newTransformer(2);
+        transformer.forward(1, 0);
+        return transformer.forward(5, 1).clone();
     }
 
     private static float[] logitsAfterTwoTokens(Model model) {
