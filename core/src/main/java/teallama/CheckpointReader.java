@@ -310,8 +310,9 @@ public final class CheckpointReader {
             }
             Q8Matrix[][] held = matrices[s];
             int rowCount = rows.size(s);
+            // a long takes the room of two of the floats the platform's longest array is counted in
             if (l == 0 && sized && !inMemory
-                    && limits.allowsArray(Q8Matrix.Layers.longestArray(t.layers(c), rowCount, cols, groupSize))) {
+                    && limits.allowsArray(2 * Q8Matrix.Layers.longestArray(t.layers(c), rowCount, cols, groupSize))) {
                 layers[s][t.ordinal()] = new Q8Matrix.Layers(t.layers(c), rowCount, cols, groupSize);
             }
             Q8Matrix.Filling filling = layers[s][t.ordinal()] != null

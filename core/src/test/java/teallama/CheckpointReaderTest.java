@@ -19,6 +19,8 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import teallama.parallel.ShardThreads;
+
 /** The streaming reader: any chunking gives the same model, and bad files stop at their first bytes. */
 class CheckpointReaderTest {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -155,40 +157,70 @@ class CheckpointReaderTest {
 
     /**
      * Read from a file of known length, the int8 matrices of all layers share one array per matrix
-     * (Q8Matrix.Layers), unless that array would be longer than the platform allocates; either
-     * way the logits are those of matrices each in its own array (the length unknown).
+     * and shard (Q8Matrix.Layers), unless that array would be longer than the platform allocates;
+     * either way every matrix multiplies as the same matrix in its own array (the length unknown),
+     * in both int8 kernels, and the logits are the same, on one shard and on two.
      */
     @Test
     void int8LayersShareOneArrayWhereItFits() throws IOException {
         // 10 layers of dim 32: a layer's wq is 4 blocks of 32 columns, all layers 1280 longs
         Config c = new Config(32, 32, 10, 4, 4, 8, 4);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ModelWriter.writeQuantized(c, ModelWriter.randomWeights(c, true, 5), 32, out);
+        ModelWriter.writeQuantized(c, ModelWriter.randomWeights(c, true, 5), 8, out);
         byte[] file = out.toByteArray();
-        CheckpointReader unsized = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
-        unsized.accept(file, 0, file.length);
-        Model separate = unsized.finish();
-        QuantizedWeights separateWeights = (QuantizedWeights) separate.weights();
-        assertNotSame(separateWeights.wq()[0].weights(), separateWeights.wq()[9].weights());
-        float[] expected = logitsOfTwoTokens(separate);
-        for (int maxArrayLength : new int[] {Config.MAX_ARRAY_LENGTH, 1024}) {
-            CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS,
-                    new Limits(maxArrayLength, Long.MAX_VALUE));
-            reader.expectSize(file.length);
-            reader.accept(file, 0, file.length);
-            Model model = reader.finish();
-            QuantizedWeights read = (QuantizedWeights) model.weights();
-            boolean shared = read.wq()[0].weights() == read.wq()[9].weights();
-            assertEquals(maxArrayLength > 1280, shared, "arrays of at most " + maxArrayLength);
-            assertEquals(shared ? 9 * 128 : 0, read.wq()[9].weightsOffset());
-            assertArrayEquals(expected, logitsOfTwoTokens(model), "arrays of at most " + maxArrayLength);
+        for (int shards : new int[] {1, 2}) {
+            CheckpointReader unsized = CheckpointReader.of(shards, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+            unsized.accept(file, 0, file.length);
+            Model separate = unsized.finish();
+            float[] expected = logitsOfTwoTokens(separate);
+            // a long counts as two elements of the limit: 2560 fits in 4096, not in 2048
+            for (int maxArrayLength : new int[] {Config.MAX_ARRAY_LENGTH, 4096, 2048}) {
+                CheckpointReader reader = CheckpointReader.of(shards, CheckpointReader.ALL_SHARDS,
+                        new Limits(maxArrayLength, Long.MAX_VALUE));
+                reader.expectSize(file.length);
+                reader.accept(file, 0, file.length);
+                Model model = reader.finish();
+                String what = shards + " shards, arrays of at most " + maxArrayLength;
+                for (int s = 0; s < shards; s++) {
+                    QuantizedWeights read = (QuantizedWeights) model.shards()[s];
+                    QuantizedWeights alone = (QuantizedWeights) separate.shards()[s];
+                    boolean shared = read.wq()[0].weights() == read.wq()[9].weights();
+                    assertEquals(shards == 2 || maxArrayLength >= 2 * 1280, shared, what);
+                    assertNotSame(alone.wq()[0].weights(), alone.wq()[9].weights());
+                    for (int l = 0; l < c.nLayers(); l++) {
+                        assertSameProducts(alone.w1()[l], read.w1()[l], what + ", w1 of layer " + l);
+                        assertSameProducts(alone.wo()[l], read.wo()[l], what + ", wo of layer " + l);
+                    }
+                }
+                assertArrayEquals(expected, logitsOfTwoTokens(model), what);
+            }
         }
     }
 
+    /** Both int8 kernels give the same products for matrix a and matrix b, whose rows are the same. */
+    private static void assertSameProducts(Q8Matrix a, Q8Matrix b, String what) {
+        float[] x = new float[a.cols()];
+        Random random = new Random(a.rows() * 31 + a.cols());
+        for (int j = 0; j < x.length; j++) {
+            x[j] = random.nextFloat() * 2 - 1;
+        }
+        Q8Input input = new Q8Input(x.length, a.groupSize());
+        input.set(x, x.length);
+        float[] expected = new float[a.rows()];
+        float[] found = new float[b.rows()];
+        Q8Kernels.matmul(expected, 0, input, a);
+        Q8Kernels.matmul(found, 0, input, b);
+        assertArrayEquals(expected, found, what);
+        Q8Kernels.matmulEightColumnsATurn(found, 0, input, b);
+        assertArrayEquals(expected, found, what + ", eight columns a turn");
+    }
+
     private static float[] logitsOfTwoTokens(Model model) {
-        Transformer transformer = model.newTransformer(2);
-        transformer.forward(1, 0);
-        return transformer.forward(5, 1).clone();
+        try (ShardThreads shards = ShardThreads.start(model, 2)) {
+            Transformer transformer = shards.transformer();
+            transformer.forward(1, 0);
+            return transformer.forward(5, 1).clone();
+        }
     }
 
     private static float[] logitsAfterTwoTokens(Model model) {
