@@ -14,7 +14,8 @@ final class FloatTransformer extends Transformer {
     private float[] x;
 
     FloatTransformer(FloatWeights weights, int positions, Exchange exchange) {
-        super(weights, positions, exchange, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
+        super(weights, positions, exchange, weights.memory(), weights.rmsAttWeight(), weights.rmsFfnWeight(),
+                weights.rmsFinalWeight());
         this.w = weights;
         this.memory = weights.memory();
         this.vocabFrom = weights.plan().vocab().from(weights.shard());

@@ -10,7 +10,9 @@ package teallama;
  * <li>values transposed in blocks of 8 dimensions, the 8 elements of one timestep side by side,
  *     so 8 output elements accumulate a * v over t in order at once.</li>
  * </ul>
- * Results are bit-identical to run.c's attention ({@link Kernels#attention}).
+ * Results are bit-identical to run.c's attention ({@link Kernels#attention}). Where a platform
+ * offers a {@link MatrixMemory}, keys and values are held there instead, in the same layout, and
+ * attended to as here (in the browsers, without WebAssembly GC arrays' bounds checks).
  */
 public final class KvCache {
     private static final int BLOCK = 8;
@@ -22,8 +24,11 @@ public final class KvCache {
     private final int timeBlocks; // positions / 8, rounded up
     private final int dimBlocks;  // head_size / 8, rounded up
     private final float scale;    // sqrt(head_size)
-    private final float[] keys;   // (layer, kv head, timeBlocks, head_size, 8)
-    private final float[] values; // (layer, kv head, dimBlocks, positions, 8)
+    private final float[] keys;   // (layer, kv head, timeBlocks, head_size, 8), or null: in memory
+    private final float[] values; // (layer, kv head, dimBlocks, positions, 8), or null: in memory
+    private final MatrixMemory memory; // where keys and values are held instead, or null
+    private final int keysAddress;   // their addresses there
+    private final int valuesAddress;
     private final float[] att;    // scores, then weights, of one query head (timeBlocks * 8,)
 
     /**
@@ -31,6 +36,11 @@ public final class KvCache {
      * for a shard that owns no heads).
      */
     public KvCache(Config p, int positions, int kvHeadFrom, int kvHeadTo) {
+        this(p, positions, kvHeadFrom, kvHeadTo, null);
+    }
+
+    /** The same, held in memory where it fits (memory may be null: arrays). */
+    public KvCache(Config p, int positions, int kvHeadFrom, int kvHeadTo, MatrixMemory memory) {
         if (positions <= 0 || positions > p.seqLen()) {
             throw new IllegalArgumentException("positions must be within [1, seq_len " + p.seqLen()
                     + "], found " + positions);
@@ -53,8 +63,19 @@ public final class KvCache {
                     + Math.max(keyLength, valueLength) + " floats per cache, more than a Java array holds; "
                     + "ask for fewer steps");
         }
-        keys = new float[(int) keyLength];
-        values = new float[(int) valueLength];
+        if (memory != null && memory.fits(4 * (keyLength + valueLength))) {
+            this.memory = memory;
+            keysAddress = memory.allocateCache((int) keyLength);
+            valuesAddress = memory.allocateCache((int) valueLength);
+            keys = null;
+            values = null;
+        } else {
+            this.memory = null;
+            keysAddress = 0;
+            valuesAddress = 0;
+            keys = new float[(int) keyLength];
+            values = new float[(int) valueLength];
+        }
         att = new float[timeBlocks * BLOCK];
     }
 
@@ -72,6 +93,14 @@ public final class KvCache {
         return positions;
     }
 
+    /** Gives back the room the cache takes in memory (if it is held there); it is not used after. */
+    public void release() {
+        if (memory != null) {
+            memory.release(keysAddress);
+            memory.release(valuesAddress);
+        }
+    }
+
     /**
      * Stores the key k and value v of position pos in layer, each (kv heads held * head_size,)
      * at its offset, the key already rotated by RoPE.
@@ -81,6 +110,14 @@ public final class KvCache {
             int head = layer * kvHeads + h;
             int key = (head * timeBlocks + pos / BLOCK) * headSize * BLOCK + pos % BLOCK;
             int value = head * dimBlocks * positions * BLOCK + pos * BLOCK;
+            if (memory != null) {
+                memory.scatter(keysAddress, key, BLOCK, k, kOffset + h * headSize, headSize);
+                for (int b = 0; b < dimBlocks; b++) {
+                    memory.scatter(valuesAddress, value + b * positions * BLOCK, 1, v, vOffset + h * headSize + b * BLOCK,
+                            Math.min(BLOCK, headSize - b * BLOCK));
+                }
+                continue;
+            }
             for (int i = 0; i < headSize; i++) {
                 keys[key + i * BLOCK] = k[kOffset + h * headSize + i];
                 values[value + (i / BLOCK) * positions * BLOCK + i % BLOCK] = v[vOffset + h * headSize + i];
@@ -96,9 +133,20 @@ public final class KvCache {
     public void attention(float[] xb, int xbOffset, float[] q, int qOffset, int layer, int pos) {
         for (int h = 0; h < kvHeads * kvMul; h++) {
             int head = layer * kvHeads + h / kvMul;
-            scores(q, qOffset + h * headSize, head * timeBlocks * headSize * BLOCK, pos);
+            int keyOffset = head * timeBlocks * headSize * BLOCK;
+            int valueOffset = head * dimBlocks * positions * BLOCK;
+            if (memory != null) {
+                memory.attentionScores(att, q, qOffset + h * headSize, keysAddress, keyOffset, headSize, pos, scale);
+            } else {
+                scores(q, qOffset + h * headSize, keyOffset, pos);
+            }
             Kernels.softmax(att, 0, pos + 1);
-            weightedValues(xb, xbOffset + h * headSize, head * dimBlocks * positions * BLOCK, pos);
+            if (memory != null) {
+                memory.attentionValues(xb, xbOffset + h * headSize, att, valuesAddress, valueOffset, headSize, positions,
+                        pos);
+            } else {
+                weightedValues(xb, xbOffset + h * headSize, valueOffset, pos);
+            }
         }
     }
 

@@ -47,4 +47,25 @@ public interface MatrixMemory {
 
     /** As {@link Q8Kernels#matmulEightColumnsATurn}: W, held here, @ input -> xout (d,) at xoutOffset. */
     void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w);
+
+    // a KV cache ({@link KvCache}), laid out as in its arrays
+
+    /**
+     * Room for count floats of a KV cache, zeroed as a new array is: a block of 8 keys is scored
+     * whole, positions not yet written too (their scores are never used); returns its address.
+     */
+    int allocateCache(int count);
+
+    /** Gives back the room at address: a story's KV cache, where the next story needs a longer one. */
+    void release(int address);
+
+    /** values[offset, offset + count) into the floats at address, from index `at`, `stride` apart. */
+    void scatter(int address, int at, int stride, float[] values, int offset, int count);
+
+    /** As KvCache's scores: the keys from index `at` of those at address. */
+    void attentionScores(float[] att, float[] q, int qOffset, int address, int at, int headSize, int pos, float scale);
+
+    /** As KvCache's weightedValues: the values from index `at` of those at address. */
+    void attentionValues(float[] xb, int xbOffset, float[] att, int address, int at, int headSize, int positions,
+                         int pos);
 }

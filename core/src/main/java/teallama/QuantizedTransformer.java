@@ -11,7 +11,8 @@ final class QuantizedTransformer extends Transformer {
     private final MatrixMemory memory; // where the matrices are held, or null: in arrays
 
     QuantizedTransformer(QuantizedWeights weights, int positions, Exchange exchange) {
-        super(weights, positions, exchange, weights.rmsAttWeight(), weights.rmsFfnWeight(), weights.rmsFinalWeight());
+        super(weights, positions, exchange, weights.wcls().memory(), weights.rmsAttWeight(), weights.rmsFfnWeight(),
+                weights.rmsFinalWeight());
         this.w = weights;
         this.vocabFrom = weights.plan().vocab().from(weights.shard());
         Config config = weights.plan().config();

@@ -21,7 +21,8 @@ final class RunState {
     final float[] expSums;  // (vocab blocks,): each block's sum of exp(logit - the largest logit of all)
     final KvCache cache;  // keys and values of the shard's kv heads, (layer, positions)
 
-    RunState(ShardPlan plan, int shard, int positions) {
+    /** memory: where the KV cache may be held instead of arrays, or null. */
+    RunState(ShardPlan plan, int shard, int positions, MatrixMemory memory) {
         Config p = plan.config();
         int kvDim = plan.kvHeads().size(shard) * p.headSize();
         x = new float[p.dim()];
@@ -35,7 +36,7 @@ final class RunState {
         logits = new float[p.vocabSize()];
         largestLogits = new float[plan.shards()];
         expSums = new float[plan.vocabBlocks().length()];
-        cache = new KvCache(p, positions, plan.kvHeads().from(shard), plan.kvHeads().to(shard));
+        cache = new KvCache(p, positions, plan.kvHeads().from(shard), plan.kvHeads().to(shard), memory);
     }
 
     /**

@@ -34,13 +34,14 @@ public abstract class Transformer {
     private final Split shardParts;       // each shard's float of s.largestLogits
     private boolean sumExponentials;      // whether forward() sums them too
 
-    Transformer(Weights weights, int positions, Exchange exchange, float[] rmsAttWeight, float[] rmsFfnWeight,
-                float[] rmsFinalWeight) {
+    /** memory: where the matrices are held, and the KV cache may be, or null. */
+    Transformer(Weights weights, int positions, Exchange exchange, MatrixMemory memory, float[] rmsAttWeight,
+                float[] rmsFfnWeight, float[] rmsFinalWeight) {
         this.plan = weights.plan();
         this.config = plan.config();
         this.shard = weights.shard();
         this.exchange = exchange;
-        this.s = new RunState(plan, shard, positions);
+        this.s = new RunState(plan, shard, positions, memory);
         this.rope = new Rope(config.headSize(), positions);
         this.rmsAttWeight = rmsAttWeight;
         this.rmsFfnWeight = rmsFfnWeight;
@@ -60,6 +61,14 @@ public abstract class Transformer {
     /** How many positions the KV cache holds (at most seq_len). */
     public int positions() {
         return s.cache.positions();
+    }
+
+    /**
+     * Gives back the room the KV cache takes in the platform's memory, where it is held there
+     * (linear memory is not collected); the transformer is not used after.
+     */
+    public void release() {
+        s.cache.release();
     }
 
     /**

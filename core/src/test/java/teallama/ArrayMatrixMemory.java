@@ -1,6 +1,8 @@
 package teallama;
 
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A {@link MatrixMemory} for tests on the JVM: one growing float array, an address being an
@@ -14,6 +16,7 @@ public final class ArrayMatrixMemory implements MatrixMemory {
     private int used = 1;
     private final ThreadLocal<float[]> input = new ThreadLocal<>();
     private final ThreadLocal<Q8Input> q8Input = new ThreadLocal<>();
+    private final Set<Integer> released = new HashSet<>();
 
     public ArrayMatrixMemory(long capacityFloats) {
         this.capacity = capacityFloats;
@@ -114,6 +117,56 @@ public final class ArrayMatrixMemory implements MatrixMemory {
                 val += ((float) ival) * w.scales()[w.scalesOffset() + (block * groups + g) * Q8Matrix.ROWS_PER_BLOCK + r] * xs[g];
             }
             xout[xoutOffset + i] = val;
+        }
+    }
+
+    @Override
+    public int allocateCache(int count) {
+        return allocate(count); // new floats are zero
+    }
+
+    @Override
+    public synchronized void release(int address) {
+        if (!released.add(address)) {
+            throw new IllegalArgumentException("released twice: " + address);
+        }
+    }
+
+    /** Rooms given back so far. */
+    public synchronized int releasedCount() {
+        return released.size();
+    }
+
+    @Override
+    public void scatter(int address, int at, int stride, float[] v, int offset, int count) {
+        for (int i = 0; i < count; i++) {
+            values[address + at + i * stride] = v[offset + i];
+        }
+    }
+
+    @Override
+    public void attentionScores(float[] att, float[] q, int qOffset, int address, int at, int headSize, int pos,
+                                float scale) {
+        for (int t = 0; t < (pos / 8 + 1) * 8; t++) { // whole blocks of 8 timesteps, as KvCache scores them
+            int p = address + at + (t / 8) * headSize * 8 + t % 8;
+            float score = 0.0f;
+            for (int i = 0; i < headSize; i++) {
+                score += q[qOffset + i] * values[p + 8 * i];
+            }
+            att[t] = score / scale;
+        }
+    }
+
+    @Override
+    public void attentionValues(float[] xb, int xbOffset, float[] att, int address, int at, int headSize,
+                                int positions, int pos) {
+        for (int i = 0; i < headSize; i++) {
+            int p = address + at + (i / 8) * positions * 8 + i % 8;
+            float sum = 0.0f;
+            for (int t = 0; t <= pos; t++) {
+                sum += att[t] * values[p + 8 * t];
+            }
+            xb[xbOffset + i] = sum;
         }
     }
 }

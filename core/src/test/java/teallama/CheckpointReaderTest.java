@@ -55,14 +55,22 @@ class CheckpointReaderTest {
         float[] expected = logitsAfterTwoTokens(Checkpoint.read(file));
         ArrayMatrixMemory roomy = new ArrayMatrixMemory(Long.MAX_VALUE);
         ArrayMatrixMemory small = new ArrayMatrixMemory(1000);
-        for (ArrayMatrixMemory memory : new ArrayMatrixMemory[] {roomy, small}) {
+        int[] matrixFloats = new int[2];
+        for (int m = 0; m < 2; m++) {
+            ArrayMatrixMemory memory = m == 0 ? roomy : small;
             CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
             reader.holdMatricesIn(memory);
             reader.accept(file, 0, file.length);
-            assertArrayEquals(expected, logitsAfterTwoTokens(reader.finish()));
+            Model model = reader.finish();
+            matrixFloats[m] = memory.allocated(); // before a forward pass puts its KV cache there too
+            assertArrayEquals(expected, logitsAfterTwoTokens(model));
         }
         // stories260K's matrices and its shared embedding table: dim 64, hidden 172, kv dim 32, 5 layers, vocab 512
-        assertEquals(5 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 172 * 64) + 512 * 64, roomy.allocated());
+        assertEquals(5 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 172 * 64) + 512 * 64, matrixFloats[0]);
+        assertEquals(0, matrixFloats[1]);
+        // and the KV cache of two positions: 5 layers, 4 kv heads of 8 dimensions, keys in a block of 8
+        // timesteps, values for the 2 positions
+        assertEquals(matrixFloats[0] + 5 * 4 * 8 * 8 + 5 * 4 * 8 * 2, roomy.allocated());
         assertEquals(0, small.allocated());
     }
 

@@ -14,16 +14,26 @@ class KvCacheTest {
 
     /**
      * Runs positions 0..positions-1 through every layer, writing random keys and values into both
-     * caches, and compares the attention output of the held heads bit for bit.
+     * caches, and compares the attention output of the held heads bit for bit: the cache in
+     * arrays, and held in a MatrixMemory (which gives its room back after).
      */
     private static void assertSameAsRunC(Config p, int positions, int kvHeadFrom, int kvHeadTo) {
+        assertSameAsRunC(p, positions, kvHeadFrom, kvHeadTo, null);
+        ArrayMatrixMemory memory = new ArrayMatrixMemory(Long.MAX_VALUE);
+        assertSameAsRunC(p, positions, kvHeadFrom, kvHeadTo, memory);
+        assertEquals(KvCache.keyLength(p, positions, kvHeadTo - kvHeadFrom)
+                + KvCache.valueLength(p, positions, kvHeadTo - kvHeadFrom), memory.allocated());
+        assertEquals(2, memory.releasedCount());
+    }
+
+    private static void assertSameAsRunC(Config p, int positions, int kvHeadFrom, int kvHeadTo, MatrixMemory memory) {
         Random random = new Random(p.dim() * 31L + kvHeadFrom * 7L + kvHeadTo);
         int headSize = p.headSize();
         int kvDim = p.kvDim();
         float[] keyCache = new float[p.nLayers() * positions * kvDim];
         float[] valueCache = new float[p.nLayers() * positions * kvDim];
         float[] att = new float[p.nHeads() * positions];
-        KvCache cache = new KvCache(p, positions, kvHeadFrom, kvHeadTo);
+        KvCache cache = new KvCache(p, positions, kvHeadFrom, kvHeadTo, memory);
         int firstHead = kvHeadFrom * p.kvMul();
         int heads = (kvHeadTo - kvHeadFrom) * p.kvMul();
         for (int pos = 0; pos < positions; pos++) {
@@ -47,6 +57,17 @@ class KvCacheTest {
                 assertEquals(0, nonZero(actual, 0, from) + nonZero(actual, to, p.dim()), "heads not held are untouched");
             }
         }
+        cache.release();
+    }
+
+    /** A cache that does not fit in the platform's memory is held in arrays. */
+    @Test
+    void aCacheThatDoesNotFitInMemoryIsHeldInArrays() {
+        Config p = new Config(32, 64, 2, 4, 4, 32, 19);
+        ArrayMatrixMemory small = new ArrayMatrixMemory(1000);
+        assertSameAsRunC(p, 19, 0, 4, small);
+        assertEquals(0, small.allocated());
+        assertEquals(0, small.releasedCount());
     }
 
     private static int nonZero(float[] a, int from, int to) {

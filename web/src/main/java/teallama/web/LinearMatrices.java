@@ -20,8 +20,9 @@ import teallama.Q8Matrix;
  * multiply-adds a second over arrays, and 1.1 to 1.4x the int8 ones, in Chromium and Firefox.
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
  * {@link Q8Kernels#matmulEightColumnsATurn}'s, in the same order, so the results are the same
- * bit for bit. Linear memory is not collected: a model's matrices are released when the worker
- * forgets it.
+ * bit for bit. The story's KV cache is held here too, and attended to as {@link teallama.KvCache}
+ * attends in its arrays. Linear memory is not collected: a model's matrices are released when the
+ * worker forgets it, a KV cache when the next story needs a longer one.
  */
 final class LinearMatrices implements MatrixMemory {
     // TeaVM's runtime gives the module a memory of at most 2^31 - 1 bytes; the staging areas and
@@ -30,6 +31,7 @@ final class LinearMatrices implements MatrixMemory {
     private static final int ROWS = Kernels.INTERLEAVED_ROWS; // Q8Matrix.ROWS_PER_BLOCK too
 
     private int[] held = new int[16]; // the addresses allocated, for release
+    private long[] heldSizes = new long[16]; // their bytes
     private int heldCount;
     private long heldBytes;
     private long peakBytes; // the most held at once: linear memory never shrinks, so the worker keeps as much
@@ -39,6 +41,8 @@ final class LinearMatrices implements MatrixMemory {
     private Address q8Input = Address.fromInt(0); // the int8 input's values as longs
     private int q8InputBytes;
     private int q8InputCount; // of the int8 input given last
+    private Address attentionInput = Address.fromInt(0); // q or att, for the attention kernels
+    private int attentionBytes;
 
     @Override
     public boolean fits(long bytes) {
@@ -55,7 +59,9 @@ final class LinearMatrices implements MatrixMemory {
         }
         if (heldCount == held.length) {
             held = Arrays.copyOf(held, 2 * held.length);
+            heldSizes = Arrays.copyOf(heldSizes, held.length);
         }
+        heldSizes[heldCount] = bytes;
         held[heldCount++] = a.toInt();
         heldBytes += bytes;
         peakBytes = Math.max(peakBytes, heldBytes);
@@ -67,7 +73,32 @@ final class LinearMatrices implements MatrixMemory {
         return peakBytes;
     }
 
-    /** Releases every matrix: the model that held them is gone. */
+    @Override
+    public int allocateCache(int count) {
+        int address = allocate(count);
+        Address a = Address.fromInt(address);
+        for (int i = 0; i < count; i++) {
+            a.putFloat(0.0f);
+            a = a.add(4);
+        }
+        return address;
+    }
+
+    @Override
+    public void release(int address) {
+        for (int i = 0; i < heldCount; i++) {
+            if (held[i] == address) {
+                Heap.release(Address.fromInt(address));
+                heldBytes -= heldSizes[i];
+                held[i] = held[--heldCount];
+                heldSizes[i] = heldSizes[heldCount];
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no room is held at " + address);
+    }
+
+    /** Releases every matrix and cache: the model that held them is gone. */
     void releaseAll() {
         for (int i = 0; i < heldCount; i++) {
             Heap.release(Address.fromInt(held[i]));
@@ -374,6 +405,110 @@ final class LinearMatrices implements MatrixMemory {
                 v7 += ((float) Q8Kernels.highLane(a37)) * ws[s + 7] * sx;
             }
             Kernels.storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
+        }
+    }
+
+    // ----------------------------------------------------------------------------
+    // attention over a KV cache held here
+
+    @Override
+    public void scatter(int address, int at, int stride, float[] values, int offset, int count) {
+        Address a = Address.fromInt(address + 4 * at);
+        for (int i = 0; i < count; i++) {
+            a.putFloat(values[offset + i]);
+            a = a.add(4 * stride);
+        }
+    }
+
+    /** Room for the vector an attention kernel reads, q or att, of at least count floats. */
+    private Address attentionInput(int count) {
+        if (4 * count > attentionBytes) {
+            Address old = attentionInput;
+            int oldBytes = attentionBytes;
+            attentionBytes = 0;
+            attentionInput = inputRoom(old, oldBytes, 4 * count);
+            attentionBytes = 4 * count;
+        }
+        return attentionInput;
+    }
+
+    /** KvCache.scores, loading q and the keys from linear memory. */
+    @Override
+    public void attentionScores(float[] att, float[] q, int qOffset, int address, int at, int headSize, int pos,
+                                float scale) {
+        Address staged = attentionInput(headSize);
+        Address a = staged;
+        for (int i = 0; i < headSize; i++) {
+            a.putFloat(q[qOffset + i]);
+            a = a.add(4);
+        }
+        int qs = staged.toInt();
+        for (int t = 0; t <= pos; t += ROWS) {
+            int p = address + 4 * (at + (t / ROWS) * headSize * ROWS);
+            float s0 = 0.0f;
+            float s1 = 0.0f;
+            float s2 = 0.0f;
+            float s3 = 0.0f;
+            float s4 = 0.0f;
+            float s5 = 0.0f;
+            float s6 = 0.0f;
+            float s7 = 0.0f;
+            for (int i = 0, qi = qs; i < headSize; i++, p += 4 * ROWS, qi += 4) {
+                float x = at(qi);
+                s0 += x * at(p);
+                s1 += x * at(p + 4);
+                s2 += x * at(p + 8);
+                s3 += x * at(p + 12);
+                s4 += x * at(p + 16);
+                s5 += x * at(p + 20);
+                s6 += x * at(p + 24);
+                s7 += x * at(p + 28);
+            }
+            att[t] = s0 / scale;
+            att[t + 1] = s1 / scale;
+            att[t + 2] = s2 / scale;
+            att[t + 3] = s3 / scale;
+            att[t + 4] = s4 / scale;
+            att[t + 5] = s5 / scale;
+            att[t + 6] = s6 / scale;
+            att[t + 7] = s7 / scale;
+        }
+    }
+
+    /** KvCache.weightedValues, loading the weights att and the values from linear memory. */
+    @Override
+    public void attentionValues(float[] xb, int xbOffset, float[] att, int address, int at, int headSize, int positions,
+                                int pos) {
+        Address staged = attentionInput(pos + 1);
+        Address a = staged;
+        for (int t = 0; t <= pos; t++) {
+            a.putFloat(att[t]);
+            a = a.add(4);
+        }
+        int as = staged.toInt();
+        int dimBlocks = (headSize + ROWS - 1) / ROWS;
+        for (int b = 0; b < dimBlocks; b++) {
+            int p = address + 4 * (at + b * positions * ROWS);
+            float s0 = 0.0f;
+            float s1 = 0.0f;
+            float s2 = 0.0f;
+            float s3 = 0.0f;
+            float s4 = 0.0f;
+            float s5 = 0.0f;
+            float s6 = 0.0f;
+            float s7 = 0.0f;
+            for (int t = 0, w = as; t <= pos; t++, p += 4 * ROWS, w += 4) {
+                float x = at(w);
+                s0 += x * at(p);
+                s1 += x * at(p + 4);
+                s2 += x * at(p + 8);
+                s3 += x * at(p + 12);
+                s4 += x * at(p + 16);
+                s5 += x * at(p + 20);
+                s6 += x * at(p + 24);
+                s7 += x * at(p + 28);
+            }
+            Kernels.storeBlock(xb, xbOffset + b * ROWS, headSize - b * ROWS, s0, s1, s2, s3, s4, s5, s6, s7);
         }
     }
 }

@@ -245,6 +245,14 @@ public final class WorkerApi {
         matrices.releaseAll();
     }
 
+    /** The story's forward pass goes, and its KV cache's room in linear memory with it. */
+    private static void releaseTransformer() {
+        if (transformer != null) {
+            transformer.release();
+            transformer = null;
+        }
+    }
+
     /** The shard this worker holds. */
     private static int shard() {
         for (int s = 0; s < model.shards().length; s++) {
@@ -353,7 +361,7 @@ public final class WorkerApi {
         }
         int positions = Math.min(steps, c.seqLen());
         if (transformer == null || transformer.positions() < positions) {
-            transformer = null; // let the old KV cache go before the new one is allocated
+            releaseTransformer(); // the old KV cache goes before the new one is allocated
             try {
                 model.checkRun(positions, limits(memoryBytes));
             } catch (IllegalArgumentException e) {
@@ -471,7 +479,7 @@ public final class WorkerApi {
         if (transformer != null && transformer.positions() >= positions) {
             return "";
         }
-        transformer = null;
+        releaseTransformer();
         try {
             model.checkRun(positions, limits(memoryBytes));
         } catch (IllegalArgumentException e) {
