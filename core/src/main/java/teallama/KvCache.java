@@ -27,6 +27,7 @@ public final class KvCache {
     private final float[] keys;   // (layer, kv head, timeBlocks, head_size, 8), or null: in memory
     private final float[] values; // (layer, kv head, dimBlocks, positions, 8), or null: in memory
     private final MatrixMemory memory; // where keys and values are held instead, or null
+    private boolean released;          // their room there is given back
     private final int keysAddress;   // their addresses there
     private final int valuesAddress;
     private final float[] att;    // scores, then weights, of one query head (timeBlocks * 8,)
@@ -63,10 +64,11 @@ public final class KvCache {
                     + Math.max(keyLength, valueLength) + " floats per cache, more than a Java array holds; "
                     + "ask for fewer steps");
         }
-        if (memory != null && memory.fits(4 * (keyLength + valueLength))) {
+        int[] rooms = roomsIn(memory, keyLength, valueLength);
+        if (rooms != null) {
             this.memory = memory;
-            keysAddress = memory.allocateCache((int) keyLength);
-            valuesAddress = memory.allocateCache((int) valueLength);
+            keysAddress = rooms[0];
+            valuesAddress = rooms[1];
             keys = null;
             values = null;
         } else {
@@ -77,6 +79,28 @@ public final class KvCache {
             values = new float[(int) valueLength];
         }
         att = new float[timeBlocks * BLOCK];
+    }
+
+    /**
+     * The addresses of rooms for the keys and the values in memory, or null where they are not
+     * to be had there (the cache is then held in arrays): none is kept of a pair half made.
+     */
+    private static int[] roomsIn(MatrixMemory memory, long keyLength, long valueLength) {
+        if (memory == null || !memory.fits(4 * (keyLength + valueLength))) {
+            return null;
+        }
+        int keys;
+        try {
+            keys = memory.allocateCache((int) keyLength);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        try {
+            return new int[] {keys, memory.allocateCache((int) valueLength)};
+        } catch (IllegalArgumentException e) {
+            memory.release(keys);
+            return null;
+        }
     }
 
     /** Floats of the keys of kvHeads heads for this many positions, in whole blocks of 8 timesteps. */
@@ -95,7 +119,8 @@ public final class KvCache {
 
     /** Gives back the room the cache takes in memory (if it is held there); it is not used after. */
     public void release() {
-        if (memory != null) {
+        if (memory != null && !released) {
+            released = true;
             memory.release(keysAddress);
             memory.release(valuesAddress);
         }

@@ -52,7 +52,8 @@ public interface MatrixMemory {
 
     /**
      * Room for count floats of a KV cache, zeroed as a new array is: a block of 8 keys is scored
-     * whole, positions not yet written too (their scores are never used); returns its address.
+     * whole, positions not yet written too (their scores are never used); returns its address,
+     * or throws an IllegalArgumentException where the room cannot be had.
      */
     int allocateCache(int count);
 

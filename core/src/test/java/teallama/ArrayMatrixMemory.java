@@ -17,6 +17,8 @@ public final class ArrayMatrixMemory implements MatrixMemory {
     private final ThreadLocal<float[]> input = new ThreadLocal<>();
     private final ThreadLocal<Q8Input> q8Input = new ThreadLocal<>();
     private final Set<Integer> released = new HashSet<>();
+    private int caches;        // allocateCache calls so far
+    private int refusedCache;  // the one that fails, or 0
 
     public ArrayMatrixMemory(long capacityFloats) {
         this.capacity = capacityFloats;
@@ -120,9 +122,17 @@ public final class ArrayMatrixMemory implements MatrixMemory {
         }
     }
 
+    /** The nth call of allocateCache from now fails, as a platform's memory may. */
+    public synchronized void refuseCache(int nth) {
+        refusedCache = caches + nth;
+    }
+
     @Override
-    public int allocateCache(int count) {
-        return allocate(count); // new floats are zero
+    public synchronized int allocateCache(int count) {
+        if (++caches == refusedCache) {
+            throw new IllegalArgumentException("could not reserve room " + caches);
+        }
+        return allocate(Math.max(count, 1)); // new floats are zero; a room of its own even when empty
     }
 
     @Override

@@ -60,6 +60,25 @@ class KvCacheTest {
         cache.release();
     }
 
+    /**
+     * Where the values' room cannot be had after the keys' was, the keys' is given back and the
+     * cache held in arrays; and giving a cache's room back twice gives it back once.
+     */
+    @Test
+    void aCacheHalfAllocatedInMemoryGoesToArrays() {
+        Config p = new Config(32, 64, 2, 4, 4, 32, 19);
+        ArrayMatrixMemory failsSecond = new ArrayMatrixMemory(Long.MAX_VALUE);
+        failsSecond.refuseCache(2);
+        assertSameAsRunC(p, 19, 0, 4, failsSecond);
+        assertEquals(1, failsSecond.releasedCount(), "the keys' room");
+
+        ArrayMatrixMemory memory = new ArrayMatrixMemory(Long.MAX_VALUE);
+        KvCache cache = new KvCache(p, 19, 0, 4, memory);
+        cache.release();
+        cache.release();
+        assertEquals(2, memory.releasedCount());
+    }
+
     /** A cache that does not fit in the platform's memory is held in arrays. */
     @Test
     void aCacheThatDoesNotFitInMemoryIsHeldInArrays() {
