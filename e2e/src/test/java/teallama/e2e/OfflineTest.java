@@ -566,6 +566,29 @@ abstract class OfflineTest extends PagesTest {
         }
     }
 
+    /**
+     * On a page its host isolates, the service worker only keeps the site for use offline: the
+     * page registers it once no model loads and no story runs, so that its first install does not
+     * take the cores from a story started with the page. Then it keeps the site as before.
+     */
+    @Test
+    void onAnIsolatedPageTheWorkerIsRegisteredOnceTheStoryEnds() {
+        try (SlowServer slow = new SlowServer(400)) {
+            StoryPage story = newStory();
+            story.open(site.root.url(), case03(slow.url(true, "stories260K.bin"), site.root.url() + "models/tok512.bin",
+                    "autostart", "1"));
+            story.waitForState("loading");
+            story.page.waitForTimeout(1000); // of the download's 2.8 s
+            assertEquals("loading", story.state(), story.status());
+            assertEquals(true, story.page.evaluate("crossOriginIsolated"));
+            assertEquals(true, story.page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r === undefined)"),
+                    "no service worker while the model loads");
+            waitForEnd(story);
+            assertGolden(story);
+            waitFor(story, "navigator.serviceWorker.controller !== null");
+        }
+    }
+
     /** Where the worker's answers cannot make the page isolated, it reloads once, never again, and runs one thread. */
     @Test
     void aPageTheWorkerCannotIsolateReloadsOnceAndRunsOneThread() {

@@ -170,6 +170,9 @@ abstract class ThreadsTest extends PagesTest {
      * Back, after a story on two threads and a visit elsewhere, shows the page as it was, story and
      * all, from the browser's back/forward cache: Firefox keeps no page there whose workers hold a
      * Web Lock, and each shard worker held one for as long as it lived, so the page loaded anew.
+     * It leaves once the service worker has taken the page over: on a first visit the page
+     * registers it when the story ends, and Chromium drops a page from that cache when a worker
+     * claims it there.
      */
     @Test
     void backAfterAStoryOnTwoThreadsShowsThePageAsItWas() {
@@ -178,6 +181,7 @@ abstract class ThreadsTest extends PagesTest {
                 "autostart", "1"));
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
+        story.waitUntil("() => navigator.serviceWorker.controller !== null", null);
         String told = story.output();
         String address = story.page.url();
         story.page.evaluate("() => { window.keptForBack = true; }");
