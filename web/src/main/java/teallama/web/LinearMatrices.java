@@ -442,36 +442,9 @@ final class LinearMatrices implements MatrixMemory {
             a.putFloat(q[qOffset + i]);
             a = a.add(4);
         }
-        int qs = staged.toInt();
         for (int t = 0; t <= pos; t += ROWS) {
-            int p = address + 4 * (at + (t / ROWS) * headSize * ROWS);
-            float s0 = 0.0f;
-            float s1 = 0.0f;
-            float s2 = 0.0f;
-            float s3 = 0.0f;
-            float s4 = 0.0f;
-            float s5 = 0.0f;
-            float s6 = 0.0f;
-            float s7 = 0.0f;
-            for (int i = 0, qi = qs; i < headSize; i++, p += 4 * ROWS, qi += 4) {
-                float x = at(qi);
-                s0 += x * at(p);
-                s1 += x * at(p + 4);
-                s2 += x * at(p + 8);
-                s3 += x * at(p + 12);
-                s4 += x * at(p + 16);
-                s5 += x * at(p + 20);
-                s6 += x * at(p + 24);
-                s7 += x * at(p + 28);
-            }
-            att[t] = s0 / scale;
-            att[t + 1] = s1 / scale;
-            att[t + 2] = s2 / scale;
-            att[t + 3] = s3 / scale;
-            att[t + 4] = s4 / scale;
-            att[t + 5] = s5 / scale;
-            att[t + 6] = s6 / scale;
-            att[t + 7] = s7 / scale;
+            sumEightColumns(att, t, ROWS, staged.toInt(), address + 4 * (at + (t / ROWS) * headSize * ROWS), headSize,
+                    scale);
         }
     }
 
@@ -485,30 +458,41 @@ final class LinearMatrices implements MatrixMemory {
             a.putFloat(att[t]);
             a = a.add(4);
         }
-        int as = staged.toInt();
         int dimBlocks = (headSize + ROWS - 1) / ROWS;
         for (int b = 0; b < dimBlocks; b++) {
-            int p = address + 4 * (at + b * positions * ROWS);
-            float s0 = 0.0f;
-            float s1 = 0.0f;
-            float s2 = 0.0f;
-            float s3 = 0.0f;
-            float s4 = 0.0f;
-            float s5 = 0.0f;
-            float s6 = 0.0f;
-            float s7 = 0.0f;
-            for (int t = 0, w = as; t <= pos; t++, p += 4 * ROWS, w += 4) {
-                float x = at(w);
-                s0 += x * at(p);
-                s1 += x * at(p + 4);
-                s2 += x * at(p + 8);
-                s3 += x * at(p + 12);
-                s4 += x * at(p + 16);
-                s5 += x * at(p + 20);
-                s6 += x * at(p + 24);
-                s7 += x * at(p + 28);
-            }
-            Kernels.storeBlock(xb, xbOffset + b * ROWS, headSize - b * ROWS, s0, s1, s2, s3, s4, s5, s6, s7);
+            // dividing by 1 leaves every float as it is
+            sumEightColumns(xb, xbOffset + b * ROWS, headSize - b * ROWS, staged.toInt(),
+                    address + 4 * (at + b * positions * ROWS), pos + 1, 1.0f);
         }
+    }
+
+    /**
+     * The loop of both attention kernels: eight sums of x[i] * column[i][0..7] for i < count, in
+     * order of i, x count floats at address x and the eight columns interleaved from address p
+     * (eight floats a step), each divided by divisor and the first min(stored, 8) stored at
+     * out[o..].
+     */
+    private static void sumEightColumns(float[] out, int o, int stored, int x, int p, int count, float divisor) {
+        float s0 = 0.0f;
+        float s1 = 0.0f;
+        float s2 = 0.0f;
+        float s3 = 0.0f;
+        float s4 = 0.0f;
+        float s5 = 0.0f;
+        float s6 = 0.0f;
+        float s7 = 0.0f;
+        for (int i = 0; i < count; i++, p += 4 * ROWS, x += 4) {
+            float xi = at(x);
+            s0 += xi * at(p);
+            s1 += xi * at(p + 4);
+            s2 += xi * at(p + 8);
+            s3 += xi * at(p + 12);
+            s4 += xi * at(p + 16);
+            s5 += xi * at(p + 20);
+            s6 += xi * at(p + 24);
+            s7 += xi * at(p + 28);
+        }
+        Kernels.storeBlock(out, o, stored, s0 / divisor, s1 / divisor, s2 / divisor, s3 / divisor, s4 / divisor,
+                s5 / divisor, s6 / divisor, s7 / divisor);
     }
 }
