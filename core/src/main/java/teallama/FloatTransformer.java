@@ -9,7 +9,6 @@ import teallama.parallel.Exchange;
  */
 final class FloatTransformer extends Transformer {
     private final FloatWeights w;
-    private final MatrixMemory memory; // where the matrices are held, or null
     private final int vocabFrom; // the first row of the embedding table this shard holds
     private float[] x;
 
@@ -17,7 +16,6 @@ final class FloatTransformer extends Transformer {
         super(weights, positions, exchange, weights.memory(), weights.rmsAttWeight(), weights.rmsFfnWeight(),
                 weights.rmsFinalWeight());
         this.w = weights;
-        this.memory = weights.memory();
         this.vocabFrom = weights.plan().vocab().from(weights.shard());
     }
 

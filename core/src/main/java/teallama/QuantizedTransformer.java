@@ -8,7 +8,6 @@ final class QuantizedTransformer extends Transformer {
     private final QuantizedWeights w;
     private final int vocabFrom; // the first row of the embedding table this shard holds
     private final Q8Input x;     // the quantized input (max(dim, hidden_dim),), first n in use
-    private final MatrixMemory memory; // where the matrices are held, or null: in arrays
 
     QuantizedTransformer(QuantizedWeights weights, int positions, Exchange exchange) {
         super(weights, positions, exchange, weights.wcls().memory(), weights.rmsAttWeight(), weights.rmsFfnWeight(),
@@ -17,7 +16,6 @@ final class QuantizedTransformer extends Transformer {
         this.vocabFrom = weights.plan().vocab().from(weights.shard());
         Config config = weights.plan().config();
         this.x = new Q8Input(Math.max(config.dim(), config.hiddenDim()), weights.groupSize());
-        this.memory = weights.wcls().memory();
     }
 
     /** runq.c dequantizes the whole table at load; the one row it reads has the same values. */

@@ -24,6 +24,7 @@ public abstract class Transformer {
     private final ShardPlan plan;
     private final int shard;
     private final Exchange exchange;
+    final MatrixMemory memory;            // where the matrices are held, and the KV cache may be, or null
     private final RunState s;
     private final Rope rope;
     private final float[] rmsAttWeight;   // (layer, dim)
@@ -41,8 +42,10 @@ public abstract class Transformer {
         this.config = plan.config();
         this.shard = weights.shard();
         this.exchange = exchange;
-        this.s = new RunState(plan, shard, positions, memory);
+        this.memory = memory;
+        // the RoPE tables first: the KV cache may take room in memory, which nothing collects
         this.rope = new Rope(config.headSize(), positions);
+        this.s = new RunState(plan, shard, positions, memory);
         this.rmsAttWeight = rmsAttWeight;
         this.rmsFfnWeight = rmsFfnWeight;
         this.rmsFinalWeight = rmsFinalWeight;
