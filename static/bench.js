@@ -227,6 +227,10 @@ if (!showWhyItCannotRun(ui.notice)) worker = startWorker();
 if (threadsProblem) {
   setState("error", threadsProblem);
 } else {
-  setState("idle", worker ? "Press Run." : "The benchmark cannot run here; the note above says why.");
+  if (worker) {
+    setState("idle", "Press Run.");
+  } else {
+    setState("unsupported", "The benchmark cannot run here; the note above says why.");
+  }
   if (query.get("autostart") === "1") start();
 }

@@ -9,11 +9,13 @@
 // pageStays resolves once the page knows it will not reload itself, so that a story asked for
 // by a link (autostart) does not start only to be cut short.
 //
-// A page that is isolated already (its host sends the headers) needs the worker only to keep the
-// site for use offline, and registers it once the page has loaded and runs no story: a first
+// A page that is isolated already (by its host's headers, or by the worker on a later visit) needs
+// the worker only to keep the site, and registers it once the page has loaded and runs no story: a first
 // install, which downloads, hashes and caches every file of the site, took the cores from a story
 // started with the page (on two cores, Firefox's first story of 15M on two threads ran 406-470
-// tok/s beside it, 498-550 with the worker installed before).
+// tok/s beside it, 498-550 with the worker installed before). The price: a visitor who leaves
+// just after that first story may find it gone on Back in Chromium, which drops a page from its
+// back/forward cache when a worker claims it there.
 
 const pageStays = (() => {
   const RELOADED = "teallama.reloadedForIsolation";

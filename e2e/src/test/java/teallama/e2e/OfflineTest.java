@@ -589,6 +589,17 @@ abstract class OfflineTest extends PagesTest {
         }
     }
 
+    /** bench.html opened to start where it cannot run keeps the site all the same: no story will end there. */
+    @Test
+    void aBenchmarkThatCannotRunHereStillKeepsTheSite() {
+        StoryPage story = newStory();
+        story.page.addInitScript("WebAssembly.validate = () => false;");
+        story.page.navigate(site.root.url() + "bench.html?model=260K&autostart=1");
+        story.waitUntil("() => document.getElementById('bench').dataset.state === 'unsupported'", null);
+        assertTrue(story.page.isDisabled("#start"));
+        story.waitUntil("() => navigator.serviceWorker.getRegistration().then((r) => r !== undefined)", null);
+    }
+
     /** Where the worker's answers cannot make the page isolated, it reloads once, never again, and runs one thread. */
     @Test
     void aPageTheWorkerCannotIsolateReloadsOnceAndRunsOneThread() {
