@@ -356,6 +356,14 @@ public final class Benchmark {
             }
             JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
             checkRan(json, name + " " + s.label(), threads, inspector);
+            // offline.js registers the service worker once the story ends: its install, left
+            // running, would take the cores from the next page's story
+            Object worker = page.evaluate("() => Promise.race([navigator.serviceWorker.ready.then(() => 'ready'),"
+                    + " new Promise((done) => setTimeout(() => done('not ready'), 30000))])");
+            if (!"ready".equals(worker)) {
+                throw new IllegalStateException(name + " " + s.label() + ": the page's service worker was " + worker
+                        + " 30 s after its story");
+            }
             List<Double> speeds = new ArrayList<>();
             List<Double> loads = new ArrayList<>();
             for (JsonNode run : json.get("runs")) {

@@ -217,7 +217,8 @@ final class BenchmarkReport {
                 + "each token also sends the top 10 candidates and their probabilities to the page. Here the runs "
                 + "take turns in one browser, a page each, off then on, then on then off, so that the machine's drift "
                 + "and a browser's first moments weigh on both alike; at least " + Benchmark.INSPECTOR_ROUNDS
-                + " each. (The 15M fp32 rows of the "
+                + " each. A page is left once its service worker, which it registers when its story ends, is "
+                + "ready, so that a worker installing does not run beside the next page's story. (The 15M fp32 rows of the "
                 + "other tables are these runs with the inspector off.)\n\n");
         md.append("| browser | threads | off tok/s | on tok/s | on / off |\n|---|---:|---:|---:|---:|\n");
         rows.forEach(row -> md.append(row).append('\n'));
