@@ -64,6 +64,7 @@ public final class KvCache {
                     + Math.max(keyLength, valueLength) + " floats per cache, more than a Java array holds; "
                     + "ask for fewer steps");
         }
+        att = new float[timeBlocks * BLOCK]; // before the rooms in memory, which nothing collects
         int[] rooms = roomsIn(memory, keyLength, valueLength);
         if (rooms != null) {
             this.memory = memory;
@@ -78,7 +79,6 @@ public final class KvCache {
             keys = new float[(int) keyLength];
             values = new float[(int) valueLength];
         }
-        att = new float[timeBlocks * BLOCK];
     }
 
     /**

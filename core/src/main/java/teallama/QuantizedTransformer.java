@@ -15,7 +15,12 @@ final class QuantizedTransformer extends Transformer {
         this.w = weights;
         this.vocabFrom = weights.plan().vocab().from(weights.shard());
         Config config = weights.plan().config();
-        this.x = new Q8Input(Math.max(config.dim(), config.hiddenDim()), weights.groupSize());
+        try {
+            this.x = new Q8Input(Math.max(config.dim(), config.hiddenDim()), weights.groupSize());
+        } catch (OutOfMemoryError e) {
+            release(); // the KV cache's room in memory, which nothing collects
+            throw e;
+        }
     }
 
     /** runq.c dequantizes the whole table at load; the one row it reads has the same values. */

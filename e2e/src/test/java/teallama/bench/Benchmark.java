@@ -356,8 +356,8 @@ public final class Benchmark {
             }
             JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
             checkRan(json, name + " " + s.label(), threads, inspector);
-            // offline.js registers the service worker once the story ends: its install, left
-            // running, would take the cores from the next page's story
+            // offline.js registers the service worker once the story ends: a precaution, should an
+            // install left running outlive its page's context and share the next page's cores
             Object worker = page.evaluate("() => Promise.race([navigator.serviceWorker.ready.then(() => 'ready'),"
                     + " new Promise((done) => setTimeout(() => done('not ready'), 30000))])");
             if (!"ready".equals(worker)) {
