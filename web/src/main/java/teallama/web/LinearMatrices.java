@@ -35,14 +35,11 @@ final class LinearMatrices implements MatrixMemory {
     private int heldCount;
     private long heldBytes;
     private long peakBytes; // the most held at once: linear memory never shrinks, so the worker keeps as much
-    private Address input = Address.fromInt(0); // the fp32 input
-    private int inputBytes;
-    private int inputCount;   // of the fp32 input given last
-    private Address q8Input = Address.fromInt(0); // the int8 input's values as longs
-    private int q8InputBytes;
-    private int q8InputCount; // of the int8 input given last
-    private Address attentionInput = Address.fromInt(0); // q or att, for the attention kernels
-    private int attentionBytes;
+    private LinearStaging input;     // the fp32 input, or null before the first
+    private int inputCount;          // of the fp32 input given last
+    private LinearStaging q8Input;   // the int8 input's values as longs, or null before the first
+    private int q8InputCount;        // of the int8 input given last
+    private LinearStaging attentionInput; // q or att, for the attention kernels, or null before the first
 
     @Override
     public boolean fits(long bytes) {
@@ -147,33 +144,11 @@ final class LinearMatrices implements MatrixMemory {
         }
     }
 
-    /** New room of `bytes` for an input; the old room, of oldBytes (0: none), is released. */
-    private static Address inputRoom(Address old, int oldBytes, int bytes) {
-        if (oldBytes > 0) {
-            Heap.release(old);
-        }
-        Address room = Heap.alloc(bytes);
-        if (room.toInt() == 0) {
-            throw new IllegalStateException("could not reserve " + bytes + " bytes of WebAssembly memory for an input");
-        }
-        return room;
-    }
-
     @Override
     public void input(float[] x, int n) {
-        if (4 * n > inputBytes) {
-            Address old = input;
-            int oldBytes = inputBytes;
-            inputBytes = 0;
-            input = inputRoom(old, oldBytes, 4 * n);
-            inputBytes = 4 * n;
-        }
+        input = LinearStaging.atLeast(input, 4 * n);
+        input.putFloats(x, 0, n);
         inputCount = n;
-        Address a = input;
-        for (int j = 0; j < n; j++) {
-            a.putFloat(x[j]);
-            a = a.add(4);
-        }
     }
 
     /**
@@ -187,7 +162,7 @@ final class LinearMatrices implements MatrixMemory {
         }
         int blocks = d - d % ROWS;
         int fours = n - n % 4;
-        int x = input.toInt();
+        int x = input.address();
         int p = address;
         for (int i = 0; i < blocks; i += ROWS) {
             float s0 = 0.0f;
@@ -274,16 +249,10 @@ final class LinearMatrices implements MatrixMemory {
     @Override
     public void input(Q8Input x) {
         int n = x.n();
-        if (8 * n > q8InputBytes) {
-            Address old = q8Input;
-            int oldBytes = q8InputBytes;
-            q8InputBytes = 0;
-            q8Input = inputRoom(old, oldBytes, 8 * n);
-            q8InputBytes = 8 * n;
-        }
+        q8Input = LinearStaging.atLeast(q8Input, 8 * n);
         q8InputCount = n;
         long[] values = x.values();
-        Address a = q8Input;
+        Address a = Address.fromInt(q8Input.address());
         for (int j = 0; j < n; j++) {
             a.putLong(values[j]);
             a = a.add(8);
@@ -307,7 +276,7 @@ final class LinearMatrices implements MatrixMemory {
         long lanes8 = lanes << 8;    // bytes 1 and 5
         float[] xs = x.quantized().s();
         int p = w.address(); // the columns, read from start to end
-        int xq = q8Input.toInt();
+        int xq = q8Input.address();
         for (int i = 0; i < d; i += ROWS) {
             float v0 = 0.0f;
             float v1 = 0.0f;
@@ -420,30 +389,20 @@ final class LinearMatrices implements MatrixMemory {
         }
     }
 
-    /** Room for the vector an attention kernel reads, q or att, of at least count floats. */
-    private Address attentionInput(int count) {
-        if (4 * count > attentionBytes) {
-            Address old = attentionInput;
-            int oldBytes = attentionBytes;
-            attentionBytes = 0;
-            attentionInput = inputRoom(old, oldBytes, 4 * count);
-            attentionBytes = 4 * count;
-        }
-        return attentionInput;
+    /** The vector an attention kernel reads, q or att: values[from, from + count) staged, at its address. */
+    private int attentionInput(float[] values, int from, int count) {
+        attentionInput = LinearStaging.atLeast(attentionInput, 4 * count);
+        attentionInput.putFloats(values, from, count);
+        return attentionInput.address();
     }
 
     /** KvCache.scores, loading q and the keys from linear memory. */
     @Override
     public void attentionScores(float[] att, float[] q, int qOffset, int address, int at, int headSize, int pos,
                                 float scale) {
-        Address staged = attentionInput(headSize);
-        Address a = staged;
-        for (int i = 0; i < headSize; i++) {
-            a.putFloat(q[qOffset + i]);
-            a = a.add(4);
-        }
+        int staged = attentionInput(q, qOffset, headSize);
         for (int t = 0; t <= pos; t += ROWS) {
-            sumEightColumns(att, t, ROWS, staged.toInt(), address + 4 * (at + (t / ROWS) * headSize * ROWS), headSize,
+            sumEightColumns(att, t, ROWS, staged, address + 4 * (at + (t / ROWS) * headSize * ROWS), headSize,
                     scale);
         }
     }
@@ -452,16 +411,11 @@ final class LinearMatrices implements MatrixMemory {
     @Override
     public void attentionValues(float[] xb, int xbOffset, float[] att, int address, int at, int headSize, int positions,
                                 int pos) {
-        Address staged = attentionInput(pos + 1);
-        Address a = staged;
-        for (int t = 0; t <= pos; t++) {
-            a.putFloat(att[t]);
-            a = a.add(4);
-        }
+        int staged = attentionInput(att, 0, pos + 1);
         int dimBlocks = (headSize + ROWS - 1) / ROWS;
         for (int b = 0; b < dimBlocks; b++) {
             // dividing by 1 leaves every float as it is
-            sumEightColumns(xb, xbOffset + b * ROWS, headSize - b * ROWS, staged.toInt(),
+            sumEightColumns(xb, xbOffset + b * ROWS, headSize - b * ROWS, staged,
                     address + 4 * (at + b * positions * ROWS), pos + 1, 1.0f);
         }
     }

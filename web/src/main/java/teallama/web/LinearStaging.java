@@ -11,7 +11,8 @@ import org.teavm.runtime.heap.Heap;
 /**
  * A stretch of the WebAssembly module's linear memory through which bytes and floats pass between
  * JavaScript's typed arrays and Java's arrays (WebAssembly GC arrays, which JavaScript cannot
- * reach), and through which the inspector's rows leave. TeaVM's copyToJavaArray and
+ * reach), and through which the inspector's rows leave; LinearMatrices' kernels read their inputs
+ * from one. TeaVM's copyToJavaArray and
  * copyFromJavaArray pass them the same way, but into a new array each time: a model's download
  * (which every shard worker reads whole) and a story's exchanges of vectors made hundreds of
  * megabytes of garbage, for which Chromium grew each worker's young generation to its largest
@@ -30,15 +31,35 @@ final class LinearStaging {
         capacity = bytes;
     }
 
-    /** A staging area of at least this many bytes: staging itself where it is large enough (or null). */
+    /**
+     * A staging area of at least this many bytes: staging itself where it is large enough (or
+     * null). The old area is given back once the new one is had, so that where it cannot be,
+     * staging is still the caller's, whole.
+     */
     static LinearStaging atLeast(LinearStaging staging, int bytes) {
         if (staging != null && staging.capacity >= bytes) {
             return staging;
         }
+        LinearStaging larger = new LinearStaging(bytes);
         if (staging != null) {
             Heap.release(staging.address);
         }
-        return new LinearStaging(bytes);
+        return larger;
+    }
+
+    /** Where the area starts in linear memory. */
+    int address() {
+        return address.toInt();
+    }
+
+    /** values[from, from + count) into the area's first count floats. */
+    void putFloats(float[] values, int from, int count) {
+        check(4 * count);
+        Address a = address;
+        for (int i = from; i < from + count; i++) {
+            a.putFloat(values[i]);
+            a = a.add(4);
+        }
     }
 
     /** The linear memory's buffer, fetched at every use: the memory may have grown since. */
@@ -76,13 +97,9 @@ final class LinearStaging {
      */
     void exchange(int turn, float[] values, int from, int to, int getFrom, int getTo) {
         check(4 * Math.max(to - from, getTo - getFrom));
-        Address a = address;
-        for (int i = from; i < to; i++) {
-            a.putFloat(values[i]);
-            a = a.add(4);
-        }
+        putFloats(values, from, to - from);
         floatsThroughMeeting(linearMemory(), address.toInt(), turn, from, to - from, getFrom, getTo);
-        a = address;
+        Address a = address;
         for (int i = getFrom; i < getTo; i++) {
             if (i < from || i >= to) {
                 values[i] = a.getFloat();
