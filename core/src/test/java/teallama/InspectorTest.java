@@ -39,6 +39,20 @@ class InspectorTest {
         assertEquals(3, c.chosenRow());
     }
 
+    /**
+     * Past the first ten the values are looked at four at a time, the last one alone: ids 0..9
+     * hold 10, 9, .., 1; ids 10 and 11, in the block of ids 10..13, hold 1.5, and so does id 16,
+     * alone at the end. Id 10 takes the last row from the 1; 11 and 16 tie it and stay out, as
+     * the sampler's stable sort puts the lower id first.
+     */
+    @Test
+    void aTieWithTheLastRowStaysOut() {
+        float[] values = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1.5f, 1.5f, 0, 0, 0, 0, 1.5f};
+        Inspector inspector = new Inspector(new Sampler(values.length, 1.0f, 0.0f, 1), values.length);
+        Inspector.Candidates c = inspector.inspect(values, -1, Float.NaN, 0, false);
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 10}, c.tokens());
+    }
+
     /** Outside (0, 1) top-p does not cut: every token can be drawn. */
     @Test
     void withoutToppNothingIsCut() {
