@@ -16,6 +16,7 @@ const meeting = (() => {
   const ARRIVED = 4;     // workers waiting at the barrier
   const GENERATION = 5;  // bumped each time the barrier opens
   const FAILED = 6;      // 1 once a worker has failed: every wait ends in an error
+  const TEMPERATURE = 7; // the bits of the float above which the shards take softmax's numerators
   const CONTROL_BYTES = 64;
   const FORWARD = 1;
   const RELEASE = 2;
@@ -53,10 +54,11 @@ const meeting = (() => {
     return buffer;
   }
 
-  function command(kind, token, pos) {
+  function command(kind, token, pos, temperatureBits) {
     Atomics.store(control, COMMAND, kind);
     Atomics.store(control, TOKEN, token);
     Atomics.store(control, POS, pos);
+    Atomics.store(control, TEMPERATURE, temperatureBits);
     Atomics.add(control, SEQUENCE, 1);
     Atomics.notify(control, SEQUENCE);
   }
@@ -111,11 +113,15 @@ const meeting = (() => {
     /** The sequence number of the last command; a worker that starts serving waits for the next. */
     sequence: () => Atomics.load(control, SEQUENCE),
 
-    /** Shard 0: every shard runs this token at this position, summing exponentials if softmaxSum. */
-    begin: (token, pos, softmaxSum) => command(softmaxSum ? FORWARD_SUMMING : FORWARD, token, pos),
+    /**
+     * Shard 0: every shard runs this token at this position, summing exponentials if softmaxSum,
+     * taking softmax's numerators above the temperature whose float bits temperatureBits holds.
+     */
+    begin: (token, pos, softmaxSum, temperatureBits) =>
+      command(softmaxSum ? FORWARD_SUMMING : FORWARD, token, pos, temperatureBits),
 
     /** Shard 0: the story is over; the other workers go back to their messages. */
-    release: () => command(RELEASE, 0, 0),
+    release: () => command(RELEASE, 0, 0, 0),
 
     /** The other shards: waits for the command after sequence seen. */
     next(seen) {
@@ -123,6 +129,7 @@ const meeting = (() => {
       return {
         sequence: Atomics.load(control, SEQUENCE), command: Atomics.load(control, COMMAND),
         token: Atomics.load(control, TOKEN), pos: Atomics.load(control, POS),
+        temperatureBits: Atomics.load(control, TEMPERATURE),
       };
     },
 

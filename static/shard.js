@@ -118,6 +118,6 @@ function serve(seen) {
     const next = meeting.next(seen);
     seen = next.sequence;
     if (next.command === meeting.RELEASE) return;
-    api.forwardShard(next.token, next.pos, next.command === meeting.FORWARD_SUMMING);
+    api.forwardShard(next.token, next.pos, next.command === meeting.FORWARD_SUMMING, next.temperatureBits);
   }
 }

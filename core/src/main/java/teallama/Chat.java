@@ -113,9 +113,12 @@ public final class Chat {
         }
 
         // forward the transformer to get logits for the next token
+        transformer.exponentiate(sampler.temperature());
         float[] logits = transformer.forward(token, pos);
-        Generator.checkFinite(logits, pos);
-        next = sampler.sample(logits);
+        if (!transformer.exponentiated()) {
+            Generator.checkFinite(logits, pos); // the shards checked their own logits where they exponentiated
+        }
+        next = sampler.choose(logits, sampler.toProbabilities(logits, transformer.exponentiated()));
         pos++;
 
         byte[] piece = null;

@@ -93,22 +93,27 @@ public final class Generator {
         if (context != null) {
             context[pos] = token;
         }
-        // forward the transformer to get logits for the next token
+        // forward the transformer to get logits for the next token (the shards take softmax's
+        // numerators where the sampler or the inspector will use them)
+        forced = step < promptTokens.length - 1;
+        transformer.exponentiate(forced && inspector == null ? 0.0f : sampler.temperature());
         logits = transformer.forward(token, pos);
-        checkFinite(logits, step);
+        boolean exponentiated = transformer.exponentiated();
+        if (!exponentiated) {
+            checkFinite(logits, step); // the shards checked their own logits where they exponentiated
+        }
 
         // advance the state machine
         int next;
-        forced = step < promptTokens.length - 1;
         if (forced) {
             // if we are still processing the input prompt, force the next prompt token
             next = promptTokens[step + 1];
             if (inspector != null) {
-                candidates = inspect(sampler.toProbabilities(logits), next, true);
+                candidates = inspect(sampler.toProbabilities(logits, exponentiated), next, true);
             }
         } else {
             // otherwise sample the next token from the logits
-            int greedyToken = sampler.toProbabilities(logits);
+            int greedyToken = sampler.toProbabilities(logits, exponentiated);
             next = sampler.choose(logits, greedyToken);
             if (inspector != null) {
                 candidates = inspect(greedyToken, next, false);
@@ -149,6 +154,7 @@ public final class Generator {
         }
         boolean ran = rerun < keep - 1;
         if (ran) {
+            transformer.exponentiate(0.0f);
             transformer.forward(context[rerun], rerun);
             rerun++;
         }

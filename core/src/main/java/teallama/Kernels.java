@@ -45,6 +45,39 @@ public final class Kernels {
     }
 
     /**
+     * Softmax's numerators at a temperature for x[offset..offset + size), a shard's part of the
+     * logits: x = expf(x / temperature - largest), largest being the largest of all the logits
+     * divided by the temperature; what the sampler's division and {@link #softmax} compute for them.
+     */
+    public static void softmaxNumerators(float[] x, int offset, int size, float temperature, float largest) {
+        FloatMath.Exp exp = FloatMath.EXP;
+        for (int i = offset; i < offset + size; i++) {
+            x[i] = exp.expf(x[i] / temperature - largest);
+        }
+    }
+
+    /** The rest of {@link #softmax} after its numerators: their sum, in order, then each divided by it. */
+    public static void normalize(float[] x, int offset, int size) {
+        float sum = 0.0f;
+        for (int i = 0; i < size; i++) {
+            sum += x[offset + i];
+        }
+        for (int i = 0; i < size; i++) {
+            x[offset + i] /= sum;
+        }
+    }
+
+    /** Whether x[0..size) holds a NaN. */
+    public static boolean anyNaN(float[] x, int size) {
+        for (int i = 0; i < size; i++) {
+            if (Float.isNaN(x[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The index in x[offset..offset + size) of its largest value, counted from offset, size at
      * least 1: the first one on ties, a NaN passed over unless it comes first, as run.c's one pass
      * finds it. It keeps two running maxima, of the odd and of the even elements after the first,

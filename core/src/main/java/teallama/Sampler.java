@@ -64,6 +64,19 @@ public final class Sampler {
     }
 
     /**
+     * {@link #toProbabilities(float[])} for what a transformer's forward() returned: where it left
+     * softmax's numerators at this temperature ({@link Transformer#exponentiate}), run.c's softmax
+     * from there on: the numerators added in order, then each divided by their sum.
+     */
+    public int toProbabilities(float[] logits, boolean exponentiated) {
+        if (!exponentiated) {
+            return toProbabilities(logits);
+        }
+        Kernels.normalize(logits, 0, vocabSize);
+        return -1;
+    }
+
+    /**
      * What sample() does after {@link #toProbabilities}, given what it returned: above
      * temperature 0 it flips one coin, as run.c does at every sampled position, then returns the
      * greedy token if there is one, else draws from the probabilities.
@@ -86,6 +99,10 @@ public final class Sampler {
         return sampleTopp(probabilities, coin);
     }
 
+    public float temperature() {
+        return temperature;
+    }
+
     /** Whether the largest logit always wins: temperature 0. */
     public boolean greedy() {
         return temperature == 0.0f;
@@ -106,16 +123,21 @@ public final class Sampler {
      * once for four logits (4x faster in Chromium), then looks for the first in the four that fail.
      */
     public static int firstNonFinite(float[] logits, int n) {
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            float d = (logits[i] - logits[i]) + (logits[i + 1] - logits[i + 1])
-                    + ((logits[i + 2] - logits[i + 2]) + (logits[i + 3] - logits[i + 3]));
+        return firstNonFinite(logits, 0, n);
+    }
+
+    /** As {@link #firstNonFinite(float[], int)} over x[offset..offset + size): the index in x, or -1. */
+    public static int firstNonFinite(float[] x, int offset, int size) {
+        int end = offset + size;
+        int i = offset;
+        for (; i + 3 < end; i += 4) {
+            float d = (x[i] - x[i]) + (x[i + 1] - x[i + 1]) + ((x[i + 2] - x[i + 2]) + (x[i + 3] - x[i + 3]));
             if (d != 0.0f) {
                 break;
             }
         }
-        for (; i < n; i++) {
-            if (!Float.isFinite(logits[i])) {
+        for (; i < end; i++) {
+            if (!Float.isFinite(x[i])) {
                 return i;
             }
         }

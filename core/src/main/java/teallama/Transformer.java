@@ -34,6 +34,8 @@ public abstract class Transformer {
     private final Split[] embedding;      // (owner shard,): the token's row of x comes from its owner
     private final Split shardParts;       // each shard's float of s.largestLogits
     private boolean sumExponentials;      // whether forward() sums them too
+    private float temperature;            // above 0: forward() leaves softmax's numerators (exponentiate)
+    private boolean exponentiated;        // the last forward() did
 
     /** memory: where the matrices are held, and the KV cache may be, or null. */
     Transformer(Weights weights, int positions, Exchange exchange, MatrixMemory memory, float[] rmsAttWeight,
@@ -89,6 +91,25 @@ public abstract class Transformer {
     }
 
     /**
+     * Above temperature 0, whether forward() leaves softmax's numerators at that temperature in the
+     * logits, exp(logit / temperature - largest / temperature) with largest the largest logit of
+     * all: each shard takes them for its own logits, at the same time as the others, where run.c's
+     * sampler takes them all on one thread, so that the sampler only adds them in order and
+     * divides ({@link Sampler#toProbabilities(float[], boolean)}). Where a logit is not finite, or
+     * the largest divided by the temperature overflows, the logits are left as they are
+     * ({@link #exponentiated}) for the sampler and the caller's check to see. 0 always leaves
+     * them. Set on shard 0, which tells the other shards with each position it begins.
+     */
+    public void exponentiate(float temperature) {
+        this.temperature = temperature;
+    }
+
+    /** Whether the last forward() left softmax's numerators rather than the logits (see {@link #exponentiate}). */
+    public boolean exponentiated() {
+        return exponentiated;
+    }
+
+    /**
      * Shard 0, after a forward() that summed the exponentials: the sum of exp(logit - largest)
      * over every logit, as {@link Kernels#sumOfExp} takes it from the logits whole: the same for
      * any number of shards, and within about 1e-5 of the sum Kernels.softmax divides by.
@@ -125,7 +146,7 @@ public abstract class Transformer {
         int qFrom = heads.from(shard);
         int qRows = heads.size(shard);
         int kvDim = plan.kvHeads().size(shard) * headSize; // this shard's part of kv_dim
-        exchange.begin(token, pos, sumExponentials);
+        exchange.begin(token, pos, sumExponentials, temperature);
 
         // copy the token embedding into x
         int owner = plan.vocab().partOf(token);
@@ -195,15 +216,27 @@ public abstract class Transformer {
         int vocabFrom = plan.vocab().from(shard);
         int vocabRows = plan.vocab().size(shard);
         matmul(s.logits, vocabFrom, Tensor.WCLS, 0, dim, vocabRows);
-        if (sumExponentials) {
-            // softmax's denominator in pieces that are the same for any number of shards: the
-            // largest logit of all, then the exponentials summed over blocks of the vocabulary
-            s.largestLogits[shard] = vocabRows > 0 ? Kernels.max(s.logits, vocabFrom, vocabRows) : Float.NEGATIVE_INFINITY;
+        exponentiated = false;
+        if (sumExponentials || temperature > 0.0f) {
+            // the largest logit of all, from each shard's own (NaN where exponentiating finds one
+            // that is not finite, which ends the story: Generator)
+            boolean checkFinite = temperature > 0.0f && vocabRows > 0;
+            s.largestLogits[shard] = vocabRows == 0 ? Float.NEGATIVE_INFINITY
+                    : checkFinite && Sampler.firstNonFinite(s.logits, vocabFrom, vocabRows) >= 0 ? Float.NaN
+                    : Kernels.max(s.logits, vocabFrom, vocabRows);
             exchange.allGather(s.largestLogits, shardParts);
             float largest = Kernels.max(s.largestLogits, 0, plan.shards());
-            Split blocks = plan.vocabBlocks();
-            Kernels.blockSumsOfExp(s.logits, vocabFrom, vocabRows, largest, s.expSums, blocks.from(shard));
-            exchange.gatherToFirst(s.expSums, blocks);
+            if (sumExponentials) {
+                // softmax's denominator in pieces that are the same for any number of shards: the
+                // exponentials summed over blocks of the vocabulary
+                Split blocks = plan.vocabBlocks();
+                Kernels.blockSumsOfExp(s.logits, vocabFrom, vocabRows, largest, s.expSums, blocks.from(shard));
+                exchange.gatherToFirst(s.expSums, blocks);
+            } else if (!Kernels.anyNaN(s.largestLogits, plan.shards()) && Float.isFinite(largest / temperature)) {
+                // largest / temperature is the largest of the logits divided by it: the division rounds monotonically
+                Kernels.softmaxNumerators(s.logits, vocabFrom, vocabRows, temperature, largest / temperature);
+                exponentiated = true;
+            }
         }
         exchange.gatherToFirst(s.logits, plan.vocab());
         return s.logits;

@@ -9,10 +9,11 @@ public interface Exchange {
 
     /**
      * Called by shard 0 as a forward pass starts: the other shards run the same token and
-     * position, and sum the exponentials of their logits when softmaxSum is true (see
-     * {@link teallama.Transformer#sumExponentials}).
+     * position, sum the exponentials of their logits when softmaxSum is true (see
+     * {@link teallama.Transformer#sumExponentials}) and take softmax's numerators above
+     * temperature 0 (see {@link teallama.Transformer#exponentiate}).
      */
-    void begin(int token, int pos, boolean softmaxSum);
+    void begin(int token, int pos, boolean softmaxSum, float temperature);
 
     /**
      * This shard has written its part of buf, [split.from(shard), split.to(shard)); on return buf
@@ -26,7 +27,7 @@ public interface Exchange {
     /** One shard: the forward pass of the whole model. */
     Exchange NONE = new Exchange() {
         @Override
-        public void begin(int token, int pos, boolean softmaxSum) {
+        public void begin(int token, int pos, boolean softmaxSum, float temperature) {
         }
 
         @Override

@@ -24,6 +24,7 @@ public final class ShardThreads implements AutoCloseable {
     private volatile int token;
     private volatile int pos;
     private volatile boolean softmaxSum;
+    private volatile float temperature;
     private volatile boolean closed;
 
     private ShardThreads(Model model, int positions) {
@@ -70,6 +71,7 @@ public final class ShardThreads implements AutoCloseable {
                     return;
                 }
                 shard.sumExponentials(softmaxSum);
+                shard.exponentiate(temperature);
                 shard.forward(token, pos);
             }
         } catch (RuntimeException | Error e) {
@@ -95,11 +97,12 @@ public final class ShardThreads implements AutoCloseable {
         }
 
         @Override
-        public void begin(int token, int pos, boolean softmaxSum) {
+        public void begin(int token, int pos, boolean softmaxSum, float temperature) {
             if (shard == 0) {
                 ShardThreads.this.token = token;
                 ShardThreads.this.pos = pos;
                 ShardThreads.this.softmaxSum = softmaxSum;
+                ShardThreads.this.temperature = temperature;
                 barrier.await(0);
             }
         }

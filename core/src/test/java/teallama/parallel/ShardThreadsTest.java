@@ -21,6 +21,7 @@ import teallama.Kernels;
 import teallama.Limits;
 import teallama.Model;
 import teallama.ModelWriter;
+import teallama.Sampler;
 import teallama.Shared;
 import teallama.Transformer;
 
@@ -28,11 +29,14 @@ import teallama.Transformer;
  * Every way of splitting a model gives the logits of one shard, bit for bit: uneven splits, GQA,
  * more shards than kv heads, more shards than blocks of rows, head sizes that are not a multiple
  * of the interleaved block, fp32 and int8. Positions that also sum the exponentials of the logits
- * (every other one) give one shard's sum of them bit for bit, and it is within 1e-5 of the sum
- * run.c's softmax divides by (taken in another order).
+ * (every third one) give one shard's sum of them bit for bit, and it is within 1e-5 of the sum
+ * run.c's softmax divides by (taken in another order). Positions whose shards take softmax's
+ * numerators at a temperature (every third one) give run.c's, bit for bit, and from them the
+ * sampler's probabilities are run.c's.
  */
 class ShardThreadsTest {
     private static final int POSITIONS = 12;
+    private static final float TEMPERATURE = 0.7f;
 
     @Test
     void splitsCoverTheirRangeInWholeBlocks() {
@@ -88,8 +92,8 @@ class ShardThreadsTest {
     }
 
     /**
-     * Feeds the same random tokens to one shard and to n shards and compares every logit, and at
-     * odd positions the sum of exponentials.
+     * Feeds the same random tokens to one shard and to n shards and compares every logit, or the
+     * sum of exponentials, or softmax's numerators and then the probabilities, by position.
      */
     private static void assertShardsMatchOneShard(byte[] file, int... shardCounts) {
         assertShardsMatch(file, false, shardCounts);
@@ -124,10 +128,21 @@ class ShardThreadsTest {
                 Transformer transformer = threads.transformer();
                 for (int pos = 0; pos < POSITIONS; pos++) {
                     String where = n + " shards (" + model.plan() + "), position " + pos;
-                    transformer.sumExponentials(pos % 2 == 1);
+                    transformer.sumExponentials(pos % 3 == 1);
+                    transformer.exponentiate(pos % 3 == 2 ? TEMPERATURE : 0.0f);
                     float[] logits = transformer.forward(tokens[pos], pos);
+                    assertEquals(pos % 3 == 2, transformer.exponentiated(), where);
+                    if (pos % 3 == 2) {
+                        assertArrayEquals(runcNumerators(expected[pos], TEMPERATURE), logits, where);
+                        float[] probabilities = expected[pos].clone();
+                        Sampler sampler = new Sampler(c.vocabSize(), TEMPERATURE, 0.9f, 1);
+                        assertEquals(-1, sampler.toProbabilities(probabilities));
+                        assertEquals(-1, sampler.toProbabilities(logits, true));
+                        assertArrayEquals(probabilities, logits, where);
+                        continue;
+                    }
                     assertArrayEquals(expected[pos], logits, where);
-                    if (pos % 2 == 1) {
+                    if (pos % 3 == 1) {
                         float sum = softmaxSum(expected[pos]);
                         assertEquals(sum, transformer.softmaxSum(), 1e-5f * sum, where);
                         // the sum of one shard, bit for bit, for --probs is the same file for any -j
@@ -158,6 +173,23 @@ class ShardThreadsTest {
             }
         }
         return floats;
+    }
+
+    /**
+     * What run.c's sample() computes from the logits before its sum: each divided by the
+     * temperature, then expf(that - the largest of them), in a loop of its own.
+     */
+    private static float[] runcNumerators(float[] logits, float temperature) {
+        float[] x = new float[logits.length];
+        float largest = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = logits[i] / temperature;
+            largest = i == 0 || x[i] > largest ? x[i] : largest;
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = FloatMath.expf(x[i] - largest);
+        }
+        return x;
     }
 
     /** run.c's softmax denominator: the sum of expf(logit - largest) in id order. */

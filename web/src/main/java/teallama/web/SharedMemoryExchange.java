@@ -23,13 +23,14 @@ final class SharedMemoryExchange implements Exchange {
         this.staging = staging;
     }
 
-    @JSBody(params = {"token", "pos", "softmaxSum"}, script = "meeting.begin(token, pos, softmaxSum);")
-    private static native void beginPosition(int token, int pos, boolean softmaxSum);
+    @JSBody(params = {"token", "pos", "softmaxSum", "temperatureBits"},
+            script = "meeting.begin(token, pos, softmaxSum, temperatureBits);")
+    private static native void beginPosition(int token, int pos, boolean softmaxSum, int temperatureBits);
 
     @Override
-    public void begin(int token, int pos, boolean softmaxSum) {
+    public void begin(int token, int pos, boolean softmaxSum, float temperature) {
         if (shard == 0) {
-            beginPosition(token, pos, softmaxSum);
+            beginPosition(token, pos, softmaxSum, Float.floatToRawIntBits(temperature));
         }
     }
 
