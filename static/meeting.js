@@ -16,7 +16,7 @@ const meeting = (() => {
   const ARRIVED = 4;     // workers waiting at the barrier
   const GENERATION = 5;  // bumped each time the barrier opens
   const FAILED = 6;      // 1 once a worker has failed: every wait ends in an error
-  const TEMPERATURE = 7; // the bits of the float above which the shards take softmax's numerators
+  const TEMPERATURE = 7; // the bits of the temperature at which the shards take softmax's numerators (0: none)
   const CONTROL_BYTES = 64;
   const FORWARD = 1;
   const RELEASE = 2;
@@ -115,7 +115,7 @@ const meeting = (() => {
 
     /**
      * Shard 0: every shard runs this token at this position, summing exponentials if softmaxSum,
-     * taking softmax's numerators above the temperature whose float bits temperatureBits holds.
+     * taking softmax's numerators at the temperature whose float bits temperatureBits holds (0: none).
      */
     begin: (token, pos, softmaxSum, temperatureBits) =>
       command(softmaxSum ? FORWARD_SUMMING : FORWARD, token, pos, temperatureBits),

@@ -115,10 +115,11 @@ public final class Chat {
         // forward the transformer to get logits for the next token
         transformer.exponentiate(sampler.temperature());
         float[] logits = transformer.forward(token, pos);
-        if (!transformer.exponentiated()) {
+        float exponentiatedAt = transformer.exponentiatedAt();
+        if (exponentiatedAt == 0.0f) {
             Generator.checkFinite(logits, pos); // the shards checked their own logits where they exponentiated
         }
-        next = sampler.choose(logits, sampler.toProbabilities(logits, transformer.exponentiated()));
+        next = sampler.choose(logits, sampler.toProbabilities(logits, exponentiatedAt));
         pos++;
 
         byte[] piece = null;

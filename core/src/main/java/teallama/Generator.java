@@ -98,8 +98,8 @@ public final class Generator {
         forced = step < promptTokens.length - 1;
         transformer.exponentiate(forced && inspector == null ? 0.0f : sampler.temperature());
         logits = transformer.forward(token, pos);
-        boolean exponentiated = transformer.exponentiated();
-        if (!exponentiated) {
+        float exponentiatedAt = transformer.exponentiatedAt();
+        if (exponentiatedAt == 0.0f) {
             checkFinite(logits, step); // the shards checked their own logits where they exponentiated
         }
 
@@ -109,11 +109,11 @@ public final class Generator {
             // if we are still processing the input prompt, force the next prompt token
             next = promptTokens[step + 1];
             if (inspector != null) {
-                candidates = inspect(sampler.toProbabilities(logits, exponentiated), next, true);
+                candidates = inspect(sampler.toProbabilities(logits, exponentiatedAt), next, true);
             }
         } else {
             // otherwise sample the next token from the logits
-            int greedyToken = sampler.toProbabilities(logits, exponentiated);
+            int greedyToken = sampler.toProbabilities(logits, exponentiatedAt);
             next = sampler.choose(logits, greedyToken);
             if (inspector != null) {
                 candidates = inspect(greedyToken, next, false);
@@ -167,7 +167,7 @@ public final class Generator {
 
     /** run.c samples from NaN probabilities (or reads out of bounds); a story here ends instead. */
     static void checkFinite(float[] logits, int step) {
-        int bad = Sampler.firstNonFinite(logits, logits.length);
+        int bad = Kernels.firstNonFinite(logits, 0, logits.length);
         if (bad >= 0) {
             throw new GenerationException("the model's logits at position " + step + " are not finite (token " + bad
                     + "'s is " + logits[bad] + "): its weights hold NaN or infinity, or its sums overflow");

@@ -9,7 +9,7 @@ package teallama;
  * that the largest logit / temperature overflows takes the largest logit (run.c's probabilities
  * are then all NaN), and a top-p so small that no probability reaches run.c's cutoff considers
  * every token (run.c reads before its array). Logits that are not finite are the caller's to
- * refuse ({@link #firstNonFinite}); {@link Generator} and {@link Chat} end the story there.
+ * refuse ({@link Kernels#firstNonFinite}); {@link Generator} and {@link Chat} end the story there.
  */
 public final class Sampler {
     private final int vocabSize;
@@ -30,7 +30,7 @@ public final class Sampler {
     }
 
     /**
-     * Samples the next token from logits, which must be finite (see {@link #firstNonFinite}); the
+     * Samples the next token from logits, which must be finite (see {@link Kernels#firstNonFinite}); the
      * array is left as {@link #toProbabilities} leaves it.
      */
     public int sample(float[] logits) {
@@ -65,12 +65,17 @@ public final class Sampler {
 
     /**
      * {@link #toProbabilities(float[])} for what a transformer's forward() returned: where it left
-     * softmax's numerators at this temperature ({@link Transformer#exponentiate}), run.c's softmax
-     * from there on: the numerators added in order, then each divided by their sum.
+     * softmax's numerators at this sampler's temperature ({@link Transformer#exponentiatedAt},
+     * 0 where it left the logits), run.c's softmax from there on: the numerators added in order,
+     * then each divided by their sum.
      */
-    public int toProbabilities(float[] logits, boolean exponentiated) {
-        if (!exponentiated) {
+    public int toProbabilities(float[] logits, float exponentiatedAt) {
+        if (exponentiatedAt == 0.0f) {
             return toProbabilities(logits);
+        }
+        if (exponentiatedAt != temperature) {
+            throw new IllegalArgumentException("softmax's numerators were taken at temperature " + exponentiatedAt
+                    + ", the sampler's is " + temperature);
         }
         Kernels.normalize(logits, 0, vocabSize);
         return -1;
@@ -115,33 +120,6 @@ public final class Sampler {
 
     public float topp() {
         return topp;
-    }
-
-    /**
-     * The index of the first logit that is NaN or infinite, or -1 when all are finite. x - x is 0
-     * for a finite x and NaN for the others, so the scan adds four such differences and tests
-     * once for four logits (4x faster in Chromium), then looks for the first in the four that fail.
-     */
-    public static int firstNonFinite(float[] logits, int n) {
-        return firstNonFinite(logits, 0, n);
-    }
-
-    /** As {@link #firstNonFinite(float[], int)} over x[offset..offset + size): the index in x, or -1. */
-    public static int firstNonFinite(float[] x, int offset, int size) {
-        int end = offset + size;
-        int i = offset;
-        for (; i + 3 < end; i += 4) {
-            float d = (x[i] - x[i]) + (x[i + 1] - x[i + 1]) + ((x[i + 2] - x[i + 2]) + (x[i + 3] - x[i + 3]));
-            if (d != 0.0f) {
-                break;
-            }
-        }
-        for (; i < end; i++) {
-            if (!Float.isFinite(x[i])) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     // ----------------------------------------------------------------------------

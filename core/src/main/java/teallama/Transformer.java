@@ -10,7 +10,8 @@ import teallama.parallel.ShardPlan;
 import teallama.parallel.Split;
 
 /**
- * The forward pass: one token at one position in, logits for the next token out. It is the same
+ * The forward pass: one token at one position in, logits for the next token out (or softmax's
+ * numerators, {@link #exponentiate}). It is the same
  * for run.c's fp32 weights and runq.c's int8 ones; the subclasses supply the matmuls, and runq.c
  * quantizes each matmul input, which {@link #input} is for.
  *
@@ -35,7 +36,7 @@ public abstract class Transformer {
     private final Split shardParts;       // each shard's float of s.largestLogits
     private boolean sumExponentials;      // whether forward() sums them too
     private float temperature;            // above 0: forward() leaves softmax's numerators (exponentiate)
-    private boolean exponentiated;        // the last forward() did
+    private float exponentiatedAt;        // the temperature the last forward() took them at, or 0
 
     /** memory: where the matrices are held, and the KV cache may be, or null. */
     Transformer(Weights weights, int positions, Exchange exchange, MatrixMemory memory, float[] rmsAttWeight,
@@ -97,16 +98,20 @@ public abstract class Transformer {
      * sampler takes them all on one thread, so that the sampler only adds them in order and
      * divides ({@link Sampler#toProbabilities(float[], boolean)}). Where a logit is not finite, or
      * the largest divided by the temperature overflows, the logits are left as they are
-     * ({@link #exponentiated}) for the sampler and the caller's check to see. 0 always leaves
-     * them. Set on shard 0, which tells the other shards with each position it begins.
+     * ({@link #exponentiatedAt}) for the sampler and the caller's check to see. 0 always leaves
+     * them, and so does {@link #sumExponentials}, which is for temperature 0. Set on shard 0, which
+     * tells the other shards with each position it begins.
      */
     public void exponentiate(float temperature) {
         this.temperature = temperature;
     }
 
-    /** Whether the last forward() left softmax's numerators rather than the logits (see {@link #exponentiate}). */
-    public boolean exponentiated() {
-        return exponentiated;
+    /**
+     * The temperature at which the last forward() left softmax's numerators in place of the
+     * logits, or 0 where it left the logits (see {@link #exponentiate}).
+     */
+    public float exponentiatedAt() {
+        return exponentiatedAt;
     }
 
     /**
@@ -132,7 +137,8 @@ public abstract class Transformer {
 
     /**
      * Runs the token at position pos (0 <= pos < positions(), with positions 0..pos-1 already run)
-     * and returns the logits (vocab_size,), whole in shard 0. The array is reused by the next call.
+     * and returns the logits (vocab_size,), or softmax's numerators where {@link #exponentiatedAt}
+     * says so, whole in shard 0. The array is reused by the next call.
      */
     public final float[] forward(int token, int pos) {
         // a few convenience variables
@@ -216,14 +222,13 @@ public abstract class Transformer {
         int vocabFrom = plan.vocab().from(shard);
         int vocabRows = plan.vocab().size(shard);
         matmul(s.logits, vocabFrom, Tensor.WCLS, 0, dim, vocabRows);
-        exponentiated = false;
+        exponentiatedAt = 0.0f;
         if (sumExponentials || temperature > 0.0f) {
-            // the largest logit of all, from each shard's own (NaN where exponentiating finds one
-            // that is not finite, which ends the story: Generator)
-            boolean checkFinite = temperature > 0.0f && vocabRows > 0;
+            // the largest logit of all, from each shard's own (infinity where exponentiating finds
+            // one that is not finite, which then leaves them all for Generator to refuse)
             s.largestLogits[shard] = vocabRows == 0 ? Float.NEGATIVE_INFINITY
-                    : checkFinite && Sampler.firstNonFinite(s.logits, vocabFrom, vocabRows) >= 0 ? Float.NaN
-                    : Kernels.max(s.logits, vocabFrom, vocabRows);
+                    : temperature > 0.0f && Kernels.firstNonFinite(s.logits, vocabFrom, vocabRows) >= 0
+                    ? Float.POSITIVE_INFINITY : Kernels.max(s.logits, vocabFrom, vocabRows);
             exchange.allGather(s.largestLogits, shardParts);
             float largest = Kernels.max(s.largestLogits, 0, plan.shards());
             if (sumExponentials) {
@@ -232,10 +237,10 @@ public abstract class Transformer {
                 Split blocks = plan.vocabBlocks();
                 Kernels.blockSumsOfExp(s.logits, vocabFrom, vocabRows, largest, s.expSums, blocks.from(shard));
                 exchange.gatherToFirst(s.expSums, blocks);
-            } else if (!Kernels.anyNaN(s.largestLogits, plan.shards()) && Float.isFinite(largest / temperature)) {
+            } else if (Float.isFinite(largest / temperature)) {
                 // largest / temperature is the largest of the logits divided by it: the division rounds monotonically
                 Kernels.softmaxNumerators(s.logits, vocabFrom, vocabRows, temperature, largest / temperature);
-                exponentiated = true;
+                exponentiatedAt = temperature;
             }
         }
         exchange.gatherToFirst(s.logits, plan.vocab());

@@ -187,4 +187,29 @@ class KernelsTest {
         }
         return a;
     }
+
+    @Test
+    void firstNonFiniteFindsNanAndInfinities() {
+        assertEquals(-1, Kernels.firstNonFinite(new float[] {1f, -3e38f, 0f}, 0, 3));
+        assertEquals(1, Kernels.firstNonFinite(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY}, 0, 3));
+        assertEquals(2, Kernels.firstNonFinite(new float[] {1f, 2f, Float.NEGATIVE_INFINITY}, 0, 3));
+        // every length up to 9, one or two of them anywhere: the first is found
+        float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int n = 1; n <= 9; n++) {
+            for (int at = 0; at < n; at++) {
+                for (int second = at; second < n; second++) {
+                    float[] logits = new float[n];
+                    java.util.Arrays.fill(logits, 3e38f);
+                    logits[at] = bad[at % 3];
+                    logits[second] = bad[second % 3];
+                    assertEquals(at, Kernels.firstNonFinite(logits, 0, n), "n " + n + ", at " + at + " and " + second);
+                }
+            }
+            assertEquals(-1, Kernels.firstNonFinite(new float[n + 1], 0, n), "n " + n);
+        }
+        // only x[offset..offset + size) is looked at, and the index is x's
+        assertEquals(-1, Kernels.firstNonFinite(new float[] {1f, 2f, 3f, 4f, Float.NaN}, 0, 4));
+        assertEquals(-1, Kernels.firstNonFinite(new float[] {Float.NaN, 2f, 3f, 4f, 5f, 6f, Float.NaN}, 1, 5));
+        assertEquals(6, Kernels.firstNonFinite(new float[] {Float.NaN, 2f, 3f, 4f, 5f, 6f, Float.NaN}, 1, 6));
+    }
 }

@@ -3,6 +3,7 @@ package teallama;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -163,26 +164,19 @@ class SamplerTest {
         assertEquals(0.1f, sampler.toppCutoff(), 1e-7f); // (1 - 0.7) / 3
     }
 
+    /**
+     * From softmax's numerators (what a transformer's shards leave, Transformer#exponentiate):
+     * run.c's probabilities, the numerators added in order and divided by the sum; numerators
+     * taken at another temperature than the sampler's are refused, as they would be wrong.
+     */
     @Test
-    void firstNonFiniteFindsNanAndInfinities() {
-        assertEquals(-1, Sampler.firstNonFinite(new float[] {1f, -3e38f, 0f}, 3));
-        assertEquals(1, Sampler.firstNonFinite(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY}, 3));
-        assertEquals(2, Sampler.firstNonFinite(new float[] {1f, 2f, Float.NEGATIVE_INFINITY}, 3));
-        // every length up to 9, one or two of them anywhere: the first is found
-        float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
-        for (int n = 1; n <= 9; n++) {
-            for (int at = 0; at < n; at++) {
-                for (int second = at; second < n; second++) {
-                    float[] logits = new float[n];
-                    java.util.Arrays.fill(logits, 3e38f);
-                    logits[at] = bad[at % 3];
-                    logits[second] = bad[second % 3];
-                    assertEquals(at, Sampler.firstNonFinite(logits, n), "n " + n + ", at " + at + " and " + second);
-                }
-            }
-            assertEquals(-1, Sampler.firstNonFinite(new float[n + 1], n), "n " + n);
-        }
-        // only the first n are looked at
-        assertEquals(-1, Sampler.firstNonFinite(new float[] {1f, 2f, 3f, 4f, Float.NaN}, 4));
+    void probabilitiesFromNumeratorsTakenAtTheSamplersTemperature() {
+        float[] numerators = {0.25f, 1.0f, 0.5f, 0.25f};
+        Sampler sampler = new Sampler(4, 0.8f, 0.9f, 1);
+        assertEquals(-1, sampler.toProbabilities(numerators, 0.8f));
+        assertArrayEquals(new float[] {0.125f, 0.5f, 0.25f, 0.125f}, numerators);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sampler.toProbabilities(new float[4], 1.0f));
+        assertEquals("softmax's numerators were taken at temperature 1.0, the sampler's is 0.8", e.getMessage());
     }
 }
