@@ -28,6 +28,7 @@ public final class Chat {
         this.tokenizer = tokenizer;
         this.sampler = sampler;
         this.steps = steps;
+        transformer.sumExponentials(false); // the inspector's, which would take the place of the numerators
     }
 
     /**
@@ -113,7 +114,7 @@ public final class Chat {
         }
 
         // forward the transformer to get logits for the next token
-        transformer.exponentiate(sampler.temperature());
+        transformer.exponentiateAt(sampler.temperature()); // run.c's chat samples at every position
         float[] logits = transformer.forward(token, pos);
         float exponentiatedAt = transformer.exponentiatedAt();
         if (exponentiatedAt == 0.0f) {

@@ -96,7 +96,7 @@ public final class Generator {
         // forward the transformer to get logits for the next token (the shards take softmax's
         // numerators where the sampler or the inspector will use them)
         forced = step < promptTokens.length - 1;
-        transformer.exponentiate(forced && inspector == null ? 0.0f : sampler.temperature());
+        transformer.exponentiateAt(forced && inspector == null ? 0.0f : sampler.temperature());
         logits = transformer.forward(token, pos);
         float exponentiatedAt = transformer.exponentiatedAt();
         if (exponentiatedAt == 0.0f) {
@@ -154,7 +154,7 @@ public final class Generator {
         }
         boolean ran = rerun < keep - 1;
         if (ran) {
-            transformer.exponentiate(0.0f);
+            transformer.exponentiateAt(0.0f);
             transformer.forward(context[rerun], rerun);
             rerun++;
         }

@@ -79,8 +79,8 @@ public final class Inspector {
         for (; count < rows; i++) {
             count = offer(values[i], i, count, tokens, top);
         }
-        // most values fall below the last row: four compared at a time with one branch, as a
-        // branch a value costs WebAssembly more than the comparisons, with the bar in a local
+        // most values fall below the last row: four values a branch (in WebAssembly a branch per
+        // value costs more than the comparisons), the bar kept in a local
         float last = top[rows - 1];
         for (; i + 4 <= vocabSize; i += 4) {
             if (values[i] > last | values[i + 1] > last | values[i + 2] > last | values[i + 3] > last) {

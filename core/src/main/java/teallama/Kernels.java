@@ -31,17 +31,12 @@ public final class Kernels {
     public static void softmax(float[] x, int offset, int size) {
         // find max value (for numerical stability)
         float maxVal = max(x, offset, size);
-        // exp and sum
+        // exp, then sum (in the same order as run.c's one loop) and normalize
         FloatMath.Exp exp = FloatMath.EXP;
-        float sum = 0.0f;
         for (int i = 0; i < size; i++) {
             x[offset + i] = exp.expf(x[offset + i] - maxVal);
-            sum += x[offset + i];
         }
-        // normalize
-        for (int i = 0; i < size; i++) {
-            x[offset + i] /= sum;
-        }
+        normalize(x, offset, size);
     }
 
     /**
@@ -56,7 +51,7 @@ public final class Kernels {
         }
     }
 
-    /** The rest of {@link #softmax} after its numerators: their sum, in order, then each divided by it. */
+    /** Softmax after its numerators: their sum, in order, then each divided by it. */
     public static void normalize(float[] x, int offset, int size) {
         float sum = 0.0f;
         for (int i = 0; i < size; i++) {

@@ -16,8 +16,8 @@ final class RunState {
     final float[] q;      // query (dim,)
     final float[] k;      // key of the shard's kv heads at this position (kv heads of the shard * head_size,)
     final float[] v;      // value, likewise
-    final float[] logits; // output logits (vocab_size,)
-    final float[] largestLogits; // (shards,): the largest of each shard's logits (infinity: one is not finite)
+    final float[] logits; // output logits, or softmax's numerators (Transformer#exponentiateAt) (vocab_size,)
+    final float[] largestLogits; // (shards,): the largest of each shard's logits (above temperature 0, infinity where one is not finite)
     final float[] expSums;  // (vocab blocks,): each block's sum of exp(logit - the largest logit of all)
     final KvCache cache;  // keys and values of the shard's kv heads, (layer, positions)
 

@@ -30,8 +30,10 @@ public final class Sampler {
     }
 
     /**
-     * Samples the next token from logits, which must be finite (see {@link Kernels#firstNonFinite}); the
-     * array is left as {@link #toProbabilities} leaves it.
+     * run.c's sample(): the next token from logits, which must be finite (see
+     * {@link Kernels#firstNonFinite}); the array is left as {@link #toProbabilities} leaves it.
+     * Generator and Chat take its two halves apart (the shards may have taken softmax's
+     * numerators); tests drive it whole as the reference.
      */
     public int sample(float[] logits) {
         return choose(logits, toProbabilities(logits));
@@ -104,6 +106,7 @@ public final class Sampler {
         return sampleTopp(probabilities, coin);
     }
 
+    /** The temperature the logits are divided by; 0 takes the largest. */
     public float temperature() {
         return temperature;
     }

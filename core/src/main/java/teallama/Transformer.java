@@ -11,9 +11,9 @@ import teallama.parallel.Split;
 
 /**
  * The forward pass: one token at one position in, logits for the next token out (or softmax's
- * numerators, {@link #exponentiate}). It is the same
- * for run.c's fp32 weights and runq.c's int8 ones; the subclasses supply the matmuls, and runq.c
- * quantizes each matmul input, which {@link #input} is for.
+ * numerators, {@link #exponentiateAt}). It is the same for run.c's fp32 weights and runq.c's int8
+ * ones; the subclasses supply the matmuls, and runq.c quantizes each matmul input, which
+ * {@link #input} is for.
  *
  * <p>It runs one shard of the model ({@link ShardPlan}): the shard computes its rows of every
  * matmul and its heads of attention, and meets the other shards through the {@link Exchange}
@@ -35,7 +35,7 @@ public abstract class Transformer {
     private final Split[] embedding;      // (owner shard,): the token's row of x comes from its owner
     private final Split shardParts;       // each shard's float of s.largestLogits
     private boolean sumExponentials;      // whether forward() sums them too
-    private float temperature;            // above 0: forward() leaves softmax's numerators (exponentiate)
+    private float temperature;            // above 0: forward() leaves softmax's numerators (exponentiateAt)
     private float exponentiatedAt;        // the temperature the last forward() took them at, or 0
 
     /** memory: where the matrices are held, and the KV cache may be, or null. */
@@ -96,19 +96,19 @@ public abstract class Transformer {
      * logits, exp(logit / temperature - largest / temperature) with largest the largest logit of
      * all: each shard takes them for its own logits, at the same time as the others, where run.c's
      * sampler takes them all on one thread, so that the sampler only adds them in order and
-     * divides ({@link Sampler#toProbabilities(float[], boolean)}). Where a logit is not finite, or
+     * divides ({@link Sampler#toProbabilities(float[], float)}). Where a logit is not finite, or
      * the largest divided by the temperature overflows, the logits are left as they are
      * ({@link #exponentiatedAt}) for the sampler and the caller's check to see. 0 always leaves
      * them, and so does {@link #sumExponentials}, which is for temperature 0. Set on shard 0, which
      * tells the other shards with each position it begins.
      */
-    public void exponentiate(float temperature) {
+    public void exponentiateAt(float temperature) {
         this.temperature = temperature;
     }
 
     /**
      * The temperature at which the last forward() left softmax's numerators in place of the
-     * logits, or 0 where it left the logits (see {@link #exponentiate}).
+     * logits, or 0 where it left the logits (see {@link #exponentiateAt}).
      */
     public float exponentiatedAt() {
         return exponentiatedAt;

@@ -210,14 +210,17 @@ class CliTest {
         assertArrayEquals(resource("chat-stories260K.txt"), cli.stdout());
     }
 
+    /** At temperature 1 on 1 to 3 threads, whose shards take softmax's numerators at every position. */
     @Test
     void chatReadsTurnsFromStdin() throws IOException {
-        Cli cli = Cli.runWithInput("Tell me more\nAnd then?\n", Shared.model("random-mini.bin").toString(), "-z",
-                Shared.model("tok512.bin").toString(), "-m", "chat", "-t", "1", "-p", "1", "-s", "3", "-n", "128",
-                "-i", "Hi", "-y", "Be brief");
-        assertEquals(0, cli.status(), cli.stderr());
-        assertTrue(cli.text().contains("User: "), "a second turn was read");
-        assertArrayEquals(resource("chat-random-mini.txt"), cli.stdout());
+        for (String threads : new String[] {"1", "2", "3"}) {
+            Cli cli = Cli.runWithInput("Tell me more\nAnd then?\n", Shared.model("random-mini.bin").toString(), "-z",
+                    Shared.model("tok512.bin").toString(), "-m", "chat", "-t", "1", "-p", "1", "-s", "3", "-n", "128",
+                    "-i", "Hi", "-y", "Be brief", "-j", threads);
+            assertEquals(0, cli.status(), cli.stderr());
+            assertTrue(cli.text().contains("User: "), "a second turn was read");
+            assertArrayEquals(resource("chat-random-mini.txt"), cli.stdout(), "-j " + threads);
+        }
     }
 
     // ----------------------------------------------------------------------------

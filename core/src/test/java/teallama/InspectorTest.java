@@ -40,10 +40,10 @@ class InspectorTest {
     }
 
     /**
-     * Past the first ten the values are looked at four at a time, the last one alone: ids 0..9
-     * hold 10, 9, .., 1; ids 10 and 11, in the block of ids 10..13, hold 1.5, and so does id 16,
-     * alone at the end. Id 10 takes the last row from the 1; 11 and 16 tie it and stay out, as
-     * the sampler's stable sort puts the lower id first.
+     * Past the first ten the values are looked at four at a time, then one at a time for those
+     * left after the last block of four: ids 0..9 hold 10, 9, .., 1; ids 10 and 11, in the block
+     * of ids 10..13, hold 1.5, and so does id 16, among those left. Id 10 takes the last row from
+     * the 1; 11 and 16 tie it and stay out, as the sampler's stable sort puts the lower id first.
      */
     @Test
     void aTieWithTheLastRowStaysOut() {

@@ -55,6 +55,28 @@ class ProbsTest {
         }
     }
 
+    /**
+     * Above temperature 0 the shards take softmax's numerators, at the prompt's positions too when
+     * inspecting: the file on 2 to 4 threads is the one thread's (which the references check).
+     */
+    @Test
+    void aboveTemperatureZeroTheFileIsTheSameOnAnyNumberOfThreads(@TempDir Path dir) throws IOException {
+        byte[] oneThread = null;
+        for (String threads : new String[] {"1", "2", "3", "4"}) {
+            Path probs = dir.resolve("probs-" + threads + ".jsonl");
+            Cli cli = Cli.run(Shared.model("stories260K.bin").toString(), "-z", Shared.model("tok512.bin").toString(),
+                    "-t", "0.8", "-p", "0.9", "-s", "5", "-n", "120", "-i", "Once upon a time", "-j", threads,
+                    "--probs", probs.toString());
+            assertEquals(0, cli.status(), cli.stderr());
+            byte[] file = Files.readAllBytes(probs);
+            if (oneThread == null) {
+                oneThread = file;
+            } else {
+                assertArrayEquals(oneThread, file, "--probs on " + threads + " threads against 1");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void candidatesAreTheReferencesAndTheStoryIsRunCs(GoldenGenerateTest.Case c, @TempDir Path dir) throws IOException {

@@ -165,7 +165,7 @@ class SamplerTest {
     }
 
     /**
-     * From softmax's numerators (what a transformer's shards leave, Transformer#exponentiate):
+     * From softmax's numerators (what a transformer's shards leave, Transformer#exponentiateAt):
      * run.c's probabilities, the numerators added in order and divided by the sum; numerators
      * taken at another temperature than the sampler's are refused, as they would be wrong.
      */

@@ -11,7 +11,7 @@ public interface Exchange {
      * Called by shard 0 as a forward pass starts: the other shards run the same token and
      * position, sum the exponentials of their logits when softmaxSum is true (see
      * {@link teallama.Transformer#sumExponentials}) and take softmax's numerators above
-     * temperature 0 (see {@link teallama.Transformer#exponentiate}).
+     * temperature 0 (see {@link teallama.Transformer#exponentiateAt}).
      */
     void begin(int token, int pos, boolean softmaxSum, float temperature);
 

@@ -12,8 +12,8 @@ import teallama.Transformer;
  */
 public final class ShardThreads implements AutoCloseable {
     /**
-     * How long a waiting shard spins before it parks, when every shard has a core: as long as
-     * meeting.js spins in the browser, past what a preempted thread usually loses.
+     * How long a waiting shard spins before it parks, when every shard has a core: past what a
+     * preempted thread usually loses (110M ran the same spinning 30 µs, 100 µs or 1 ms).
      */
     private static final long SPIN_NANOS = 1_000_000;
 
@@ -71,7 +71,7 @@ public final class ShardThreads implements AutoCloseable {
                     return;
                 }
                 shard.sumExponentials(softmaxSum);
-                shard.exponentiate(temperature);
+                shard.exponentiateAt(temperature);
                 shard.forward(token, pos);
             }
         } catch (RuntimeException | Error e) {

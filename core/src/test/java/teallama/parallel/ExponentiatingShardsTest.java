@@ -23,7 +23,7 @@ import teallama.Tokenizer;
 import teallama.Transformer;
 
 /**
- * Where the shards cannot take softmax's numerators (Transformer#exponentiate), the logits come
+ * Where the shards cannot take softmax's numerators (Transformer#exponentiateAt), the logits come
  * back as they are and the story goes as it went before: a logit that is not finite ends it with
  * the same error, and a temperature that overflows the largest logit takes the largest logit.
  */
@@ -43,7 +43,7 @@ class ExponentiatingShardsTest {
                 reader.accept(file, 0, file.length);
                 try (ShardThreads threads = ShardThreads.start(reader.finish(), 16)) {
                     Transformer transformer = threads.transformer();
-                    transformer.exponentiate(1.0f);
+                    transformer.exponentiateAt(1.0f);
                     float[] logits = transformer.forward(Tokenizer.BOS, 0);
                     assertEquals(0.0f, transformer.exponentiatedAt(), where);
                     assertTrue(Float.isNaN(logits[nanToken]), where);
@@ -57,9 +57,19 @@ class ExponentiatingShardsTest {
         }
     }
 
-    /** Every logit of stories260K is far above 1e-39 times the largest float, so the largest wins: case01's story. */
+    /**
+     * At temperature 1e-39 the largest logit divided by it overflows (any logit above 0.34 in size
+     * would): the shards leave the logits, and the largest wins: case01's story, told at 0.
+     */
     @Test
     void aTemperatureThatOverflowsTheLargestLogitTakesIt() {
+        Model model = Shared.loadModel("stories260K.bin");
+        try (ShardThreads threads = ShardThreads.start(model, 16)) {
+            Transformer transformer = threads.transformer();
+            transformer.exponentiateAt(1e-39f);
+            transformer.forward(Tokenizer.BOS, 0);
+            assertEquals(0.0f, transformer.exponentiatedAt());
+        }
         byte[] greedy = Shared.read(Shared.golden("generate/case01.txt"));
         for (String threads : new String[] {"1", "2", "3"}) {
             Cli cli = Cli.run(Cli.stories260K("-t", "1e-39", "-p", "0.9", "-s", "1", "-n", "200", "-j", threads));

@@ -130,7 +130,7 @@ class ShardThreadsTest {
                     transformer.sumExponentials(pos % 3 == 1);
                     // below 1, and above, where the division can make two logits one
                     float temperature = pos % 3 != 2 ? 0.0f : pos % 2 == 0 ? 0.7f : 1.7f;
-                    transformer.exponentiate(temperature);
+                    transformer.exponentiateAt(temperature);
                     float[] logits = transformer.forward(tokens[pos], pos);
                     assertEquals(temperature, transformer.exponentiatedAt(), where);
                     if (pos % 3 == 2) {

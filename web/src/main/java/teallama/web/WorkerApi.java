@@ -493,12 +493,12 @@ public final class WorkerApi {
      * This shard's part of the forward pass of one position, begun by shard 0, summing the
      * exponentials of its logits when softmaxSum is true (see Transformer#sumExponentials) and
      * taking softmax's numerators above temperature 0, the float whose bits temperatureBits holds
-     * (see Transformer#exponentiate).
+     * (see Transformer#exponentiateAt).
      */
     @JSExport
     public static void forwardShard(int token, int pos, boolean softmaxSum, int temperatureBits) {
         transformer.sumExponentials(softmaxSum);
-        transformer.exponentiate(Float.intBitsToFloat(temperatureBits));
+        transformer.exponentiateAt(Float.intBitsToFloat(temperatureBits));
         transformer.forward(token, pos);
     }
 }
