@@ -118,24 +118,24 @@ public final class Benchmark {
         List<Subject> subjects = prepare(models);
         describeMachine();
 
-        if (runtimes.contains("jvm")) {
-            for (Subject s : subjects) {
+        // llama2.c right after the JVM on each model: on a shared machine, whose speed drifts over
+        // the run, the JVM's ratio to the OpenMP build compares minutes apart, not a quarter hour
+        for (Subject s : subjects) {
+            if (runtimes.contains("jvm")) {
                 for (int threads : threadCounts) {
                     results.add(measureJvm(s, threads));
                 }
             }
-        }
-        for (String browser : List.of("chromium", "firefox")) {
-            if (runtimes.contains(browser)) {
-                measureBrowser(browser, subjects);
-            }
-        }
-        for (Subject s : subjects) {
             if (s.format().equals("fp32")) {
                 measureBinary("run.c", runBinary, s, 1);
                 measureBinary("run.c-omp", runompBinary, s, cores);
             } else {
                 measureBinary("runq.c", runqBinary, s, 1);
+            }
+        }
+        for (String browser : List.of("chromium", "firefox")) {
+            if (runtimes.contains(browser)) {
+                measureBrowser(browser, subjects);
             }
         }
         BenchmarkReport report = new BenchmarkReport(machine, results, runs, steps, cores, groupSizes, idlePeaks);

@@ -68,7 +68,8 @@ final class BenchmarkReport {
                         + "Firefox ESR on 127.0.0.1, cross-origin isolated. llama2.c: `run` (fp32) and `runq` (int8) "
                         + "built from karpathy/llama2.c as its README says (gcc -O3), and `run` built with "
                         + "`gcc -Ofast -march=native -fopenmp` and run with OMP_NUM_THREADS=" + cores
-                        + " (run.c OpenMP), measured in the same session.\n");
+                        + " (run.c OpenMP), each measured right after the JVM on the same model (the machine is"
+                        + " shared, and its speed drifts: the JVM's ratios to llama2.c compare runs minutes apart).\n");
         speeds(md);
         scaling(md);
         memory(md);
