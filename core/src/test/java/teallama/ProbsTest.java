@@ -40,19 +40,7 @@ class ProbsTest {
      */
     @Test
     void atTemperatureZeroTheFileIsTheSameOnAnyNumberOfThreads(@TempDir Path dir) throws IOException {
-        byte[] oneThread = null;
-        for (String threads : new String[] {"1", "2", "3", "4"}) {
-            Path probs = dir.resolve("probs-" + threads + ".jsonl");
-            Cli cli = Cli.run(Shared.model("stories260K.bin").toString(), "-z", Shared.model("tok512.bin").toString(),
-                    "-t", "0", "-n", "200", "-j", threads, "--probs", probs.toString());
-            assertEquals(0, cli.status(), cli.stderr());
-            byte[] file = Files.readAllBytes(probs);
-            if (oneThread == null) {
-                oneThread = file;
-            } else {
-                assertArrayEquals(oneThread, file, "--probs on " + threads + " threads against 1");
-            }
-        }
+        assertSameFileOnOneToFourThreads(dir, "-t", "0", "-n", "200");
     }
 
     /**
@@ -61,12 +49,19 @@ class ProbsTest {
      */
     @Test
     void aboveTemperatureZeroTheFileIsTheSameOnAnyNumberOfThreads(@TempDir Path dir) throws IOException {
+        assertSameFileOnOneToFourThreads(dir, "-t", "0.8", "-p", "0.9", "-s", "5", "-n", "120", "-i", "Once upon a time");
+    }
+
+    /** stories260K with these options and --probs on 1, 2, 3 and 4 threads: the same file each time. */
+    private static void assertSameFileOnOneToFourThreads(Path dir, String... options) throws IOException {
         byte[] oneThread = null;
         for (String threads : new String[] {"1", "2", "3", "4"}) {
             Path probs = dir.resolve("probs-" + threads + ".jsonl");
-            Cli cli = Cli.run(Shared.model("stories260K.bin").toString(), "-z", Shared.model("tok512.bin").toString(),
-                    "-t", "0.8", "-p", "0.9", "-s", "5", "-n", "120", "-i", "Once upon a time", "-j", threads,
-                    "--probs", probs.toString());
+            List<String> args = new ArrayList<>(List.of(Shared.model("stories260K.bin").toString(), "-z",
+                    Shared.model("tok512.bin").toString()));
+            args.addAll(List.of(options));
+            args.addAll(List.of("-j", threads, "--probs", probs.toString()));
+            Cli cli = Cli.run(args.toArray(new String[0]));
             assertEquals(0, cli.status(), cli.stderr());
             byte[] file = Files.readAllBytes(probs);
             if (oneThread == null) {
