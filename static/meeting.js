@@ -29,6 +29,11 @@ const meeting = (() => {
                          // thread from running: with a test suite running beside them, two threads
                          // of stories15M ran 50 tok/s spinning 1 ms and 150 spinning 50 µs; alone,
                          // both ran the same (Chromium 361 and 355, 110M int8 76.6 and 76.7)
+  const COMMAND_SPIN_MS = 0.5; // how long the other workers spin for shard 0's next command: between
+                               // two positions shard 0 picks the token and tells the page (about
+                               // 0.2 ms on 110M), and a worker asleep through that woke late, with
+                               // shard 0 waiting for it at the next exchange (Chromium, 110M int8,
+                               // two threads: about 1% faster; Firefox the same)
   const SPIN_ROUNDS = 256; // Atomics.load rounds between two looks at the clock
   const WAIT_MS = 1000;  // how often a sleeping worker looks for a failure
 
@@ -63,10 +68,10 @@ const meeting = (() => {
     Atomics.notify(control, SEQUENCE);
   }
 
-  /** Waits while control[index] holds value: spinning first, then sleeping. */
-  function waitWhile(index, value) {
+  /** Waits while control[index] holds value: spinning first, for spinMs, then sleeping. */
+  function waitWhile(index, value, spinMs) {
     if (spin) {
-      const until = performance.now() + SPIN_MS;
+      const until = performance.now() + spinMs;
       do {
         for (let i = 0; i < SPIN_ROUNDS; i++) {
           if (Atomics.load(control, index) !== value) return checkFailed();
@@ -125,7 +130,7 @@ const meeting = (() => {
 
     /** The other shards: waits for the command after sequence seen. */
     next(seen) {
-      waitWhile(SEQUENCE, seen);
+      waitWhile(SEQUENCE, seen, COMMAND_SPIN_MS);
       return {
         sequence: Atomics.load(control, SEQUENCE), command: Atomics.load(control, COMMAND),
         token: Atomics.load(control, TOKEN), pos: Atomics.load(control, POS),
@@ -142,7 +147,7 @@ const meeting = (() => {
         Atomics.notify(control, GENERATION);
         return;
       }
-      waitWhile(GENERATION, generation);
+      waitWhile(GENERATION, generation, SPIN_MS);
     },
 
     /** Writes values at [from, from + values.length) of staging area turn. */
