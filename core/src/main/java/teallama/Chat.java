@@ -116,10 +116,7 @@ public final class Chat {
         // forward the transformer to get logits for the next token
         transformer.exponentiateAt(sampler.temperature()); // run.c's chat samples at every position
         float[] logits = transformer.forward(token, pos);
-        float exponentiatedAt = transformer.exponentiatedAt();
-        if (exponentiatedAt == 0.0f) {
-            Generator.checkFinite(logits, pos); // the shards checked their own logits where they exponentiated
-        }
+        float exponentiatedAt = Generator.checkedForward(transformer, logits, pos);
         next = sampler.choose(logits, sampler.toProbabilities(logits, exponentiatedAt));
         pos++;
 

@@ -98,10 +98,7 @@ public final class Generator {
         forced = step < promptTokens.length - 1;
         transformer.exponentiateAt(forced && inspector == null ? 0.0f : sampler.temperature());
         logits = transformer.forward(token, pos);
-        float exponentiatedAt = transformer.exponentiatedAt();
-        if (exponentiatedAt == 0.0f) {
-            checkFinite(logits, step); // the shards checked their own logits where they exponentiated
-        }
+        float exponentiatedAt = checkedForward(transformer, logits, step);
 
         // advance the state machine
         int next;
@@ -165,13 +162,22 @@ public final class Generator {
         return ran;
     }
 
-    /** run.c samples from NaN probabilities (or reads out of bounds); a story here ends instead. */
-    static void checkFinite(float[] logits, int step) {
-        int bad = Kernels.firstNonFinite(logits, 0, logits.length);
-        if (bad >= 0) {
-            throw new GenerationException("the model's logits at position " + step + " are not finite (token " + bad
-                    + "'s is " + logits[bad] + "): its weights hold NaN or infinity, or its sums overflow");
+    /**
+     * After the transformer's forward() into logits: the temperature at which it took softmax's
+     * numerators ({@link Transformer#exponentiatedAt}), once logits that are not finite have been
+     * refused. run.c samples from NaN probabilities (or reads out of bounds); a story here ends
+     * instead. Where the shards took the numerators, they checked their own logits.
+     */
+    static float checkedForward(Transformer transformer, float[] logits, int step) {
+        float exponentiatedAt = transformer.exponentiatedAt();
+        if (exponentiatedAt == 0.0f) {
+            int bad = Kernels.firstNonFinite(logits, 0, logits.length);
+            if (bad >= 0) {
+                throw new GenerationException("the model's logits at position " + step + " are not finite (token "
+                        + bad + "'s is " + logits[bad] + "): its weights hold NaN or infinity, or its sums overflow");
+            }
         }
+        return exponentiatedAt;
     }
 
     /** Steps run so far (run.c's pos; past the context window it goes on counting). */
