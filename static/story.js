@@ -21,8 +21,10 @@ let frameShown = -Infinity; // when showPieces last ran (performance.now())
 // The story is laid out and painted at most this often. Where every core runs a shard of the
 // model, each frame the page draws takes a core from a worker and the others wait for it at
 // their next meeting: on two cores, a frame a vsync (as the pieces come) cost stories15M 30% of
-// its speed on two threads.
-const FRAME_GAP_MS = 50;
+// its speed on two threads, and 110M int8 ran 81.7 tok/s drawing every 50 ms, 87.4 every 100 ms
+// (Chromium; 92.6 every 150 ms, beside 86.6 every 100, but the text then comes in lumps); ten
+// times a second still reads as a stream.
+const FRAME_GAP_MS = 100;
 
 function clearStory() {
   passage = null;

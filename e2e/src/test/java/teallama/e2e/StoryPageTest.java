@@ -198,11 +198,11 @@ abstract class StoryPageTest {
     }
 
     /**
-     * The story is drawn at most every 50 ms (story.js, FRAME_GAP_MS), not every frame the pieces
+     * The story is drawn at most every 100 ms (story.js, FRAME_GAP_MS), not every frame the pieces
      * come in: on a machine whose cores all run shards, each frame holds the workers up.
      */
     @Test
-    void theStoryIsDrawnAtMostTwentyTimesASecond() {
+    void theStoryIsDrawnAtMostTenTimesASecond() {
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
                 "temperature", "0", "steps", "200"));
         story.page.evaluate("() => { window.drawn = [];"
@@ -218,7 +218,7 @@ abstract class StoryPageTest {
         // the end of the story is drawn at once: the last gap may be shorter
         for (int i = 1; i < drawn.size() - 1; i++) {
             double gap = ((Number) drawn.get(i)).doubleValue() - ((Number) drawn.get(i - 1)).doubleValue();
-            assertTrue(gap >= 45, "drawn " + gap + " ms after the draw before, at " + drawn);
+            assertTrue(gap >= 95, "drawn " + gap + " ms after the draw before, at " + drawn);
         }
     }
 
@@ -226,7 +226,9 @@ abstract class StoryPageTest {
      * The story follows its end only while the reader is there: scrolled up with the wheel while
      * tokens keep coming, it stays where the reader put it, and scrolled back down, it follows
      * again. (Each frame scrolled to the end if the frame before had found the reader there, so a
-     * story faster than a frame's pieces pulled the reader back within 50 ms.)
+     * story faster than a frame's pieces pulled the reader back at the next frame.) Following, the
+     * end is at most a frame's pieces below the view (the frame that brings them scrolls to the end
+     * the next frame); not following, it draws away for good.
      */
     @Test
     void theStoryFollowsItsEndOnlyWhileTheReaderIsThere() {
@@ -234,8 +236,8 @@ abstract class StoryPageTest {
                 "temperature", "0", "keep", "16", "steps", "100000"));
         story.page.click("#start");
         story.waitForTokens(3000);
-        String fromEnd = "() => { const o = document.getElementById('output'); return o.scrollHeight - o.scrollTop - o.clientHeight; }";
-        assertTrue(((Number) story.page.evaluate(fromEnd)).doubleValue() < 1000, "the story follows its end");
+        String nearEnd = "() => { const o = document.getElementById('output'); return o.scrollHeight - o.scrollTop - o.clientHeight < 1000; }";
+        story.waitUntil(nearEnd, null); // the story follows its end
         var box = story.page.locator("#output").boundingBox();
         story.page.mouse().move(box.x + box.width / 2, box.y + box.height / 2);
         for (int i = 0; i < 5; i++) {
@@ -252,7 +254,7 @@ abstract class StoryPageTest {
 
         story.page.evaluate("() => { const o = document.getElementById('output'); o.scrollTop = o.scrollHeight; }");
         story.waitForTokens(story.tokens() + 2000);
-        assertTrue(((Number) story.page.evaluate(fromEnd)).doubleValue() < 1000, "the story follows its end again");
+        story.waitUntil(nearEnd, null); // the story follows its end again
         story.page.click("#stop");
         story.waitForState("stopped", "done");
     }
