@@ -92,16 +92,17 @@ abstract class AccessiblePageTest extends PagesTest {
         assertFalse(story.page.isDisabled("#model"));
     }
 
+    /**
+     * The cursor shows while a story is written and does not blink, for anyone: a CSS animation
+     * has Chromium draw the page at every frame, and each frame holds up the workers.
+     */
     @Test
-    void theCursorStaysStillForReducedMotion() {
-        String blink = "() => { const o = document.getElementById('output'); o.dataset.state = 'generating';"
-                + " return getComputedStyle(o, '::after').animationName; }";
-        StoryPage moving = newPage(1100, 1000, Media.PLAIN);
-        moving.open(site.root.url(), Map.of());
-        assertEquals("blink", moving.page.evaluate(blink));
-        StoryPage still = newPage(1100, 1000, new Media(false, true, false));
-        still.open(site.root.url(), Map.of());
-        assertEquals("none", still.page.evaluate(blink));
+    void theCursorStaysStill() {
+        String cursor = "() => { const o = document.getElementById('output'); o.dataset.state = 'generating';"
+                + " const s = getComputedStyle(o, '::after'); return [s.display, s.animationName]; }";
+        StoryPage page = newPage(1100, 1000, Media.PLAIN);
+        page.open(site.root.url(), Map.of());
+        assertEquals(List.of("inline-block", "none"), page.page.evaluate(cursor));
     }
 
     // ----------------------------------------------------------------------------
