@@ -52,6 +52,11 @@ public final class Benchmark {
      * ratio to be told from 0.95 wants the median of many.
      */
     static final int INSPECTOR_ROUNDS = 15;
+    /**
+     * The subjects also run in the story page (index.html) on every core, where what the page's
+     * own thread does (drawing the story, hearing the tokens) takes a core from the workers.
+     */
+    static final List<String> STORY_SUBJECTS = List.of("15M fp32", "110M int8");
 
     static {
         SHAPES.put("15M", new Config(288, 768, 6, 6, 6, 32000, 256));
@@ -66,9 +71,12 @@ public final class Benchmark {
         }
     }
 
-    /** The runs of one runtime on one subject with a number of threads, the page's inspector on or off. */
-    record Result(String runtime, Subject subject, int threads, boolean inspector, List<Double> tokPerSec,
-                  List<Double> firstTokenMs, PeakMemory.Footprint peak) {
+    /**
+     * The runs of one runtime on one subject with a number of threads: in a browser, of bench.html
+     * with its inspector on or off, or of the story page (storyPage).
+     */
+    record Result(String runtime, Subject subject, int threads, boolean inspector, boolean storyPage,
+                  List<Double> tokPerSec, List<Double> firstTokenMs, PeakMemory.Footprint peak) {
         double medianTokPerSec() {
             return median(tokPerSec);
         }
@@ -78,7 +86,7 @@ public final class Benchmark {
         }
 
         Result withPeak(PeakMemory.Footprint footprint) {
-            return new Result(runtime, subject, threads, inspector, tokPerSec, firstTokenMs, footprint);
+            return new Result(runtime, subject, threads, inspector, storyPage, tokPerSec, firstTokenMs, footprint);
         }
     }
 
@@ -219,7 +227,7 @@ public final class Benchmark {
             speeds.add(line.get("tokPerSec").asDouble());
             loads.add(line.get("firstTokenMs").asDouble());
         }
-        return report(new Result("jvm", s, threads, false, speeds, loads, peak));
+        return report(new Result("jvm", s, threads, false, false, speeds, loads, peak));
     }
 
     /**
@@ -227,8 +235,9 @@ public final class Benchmark {
      * run, in a browser of its own started with no driver ({@link UnattendedBrowser}); on 15M fp32
      * also with the token inspector on, to show what it costs: then the timed runs take turns in
      * one browser, a page each, off and on, then on and off, so that the machine's drift and a
-     * browser's first moments weigh on both alike. First, the memory of a blank page, and per
-     * thread count the idle page: its workers started, no model.
+     * browser's first moments weigh on both alike. Right after bench.html, on every core, the story
+     * page for {@link #STORY_SUBJECTS}. First, the memory of a blank page, and per thread count the
+     * idle page: its workers started, no model.
      */
     private void measureBrowser(String name, List<Subject> subjects) throws IOException, InterruptedException {
         Path site = root.resolve("web/target/site");
@@ -240,28 +249,38 @@ public final class Benchmark {
             }
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
-                    if (!s.label().equals("15M fp32")) {
+                    if (s.label().equals("15M fp32")) {
+                        measureInspector(playwright, server, name, s, threads, blank);
+                    } else {
                         results.add(report(measurePage(playwright, server, name, s, threads, false, runs)
                                 .withPeak(measurePeak(server, name, s, threads, false, blank))));
-                        continue;
                     }
-                    List<Result> off = new ArrayList<>();
-                    List<Result> on = new ArrayList<>();
-                    Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-                    try {
-                        for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
-                            for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                                (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
-                            }
-                        }
-                    } finally {
-                        browser.close();
+                    if (threads == cores && cores > 1 && STORY_SUBJECTS.contains(s.label())) {
+                        results.add(report(inFreshBrowser(playwright, name,
+                                (browser) -> measureStoryPage(browser, server, name, s, threads))));
                     }
-                    results.add(report(merged(off).withPeak(measurePeak(server, name, s, threads, false, blank))));
-                    results.add(report(merged(on).withPeak(measurePeak(server, name, s, threads, true, blank))));
                 }
             }
         }
+    }
+
+    /** bench.html with the inspector off and on, pages taking turns in one browser (see measureBrowser). */
+    private void measureInspector(Playwright playwright, SiteServer server, String name, Subject s, int threads,
+                                  PeakMemory.Footprint blank) throws IOException, InterruptedException {
+        List<Result> off = new ArrayList<>();
+        List<Result> on = new ArrayList<>();
+        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+        try {
+            for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
+                for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
+                    (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
+                }
+            }
+        } finally {
+            browser.close();
+        }
+        results.add(report(merged(off).withPeak(measurePeak(server, name, s, threads, false, blank))));
+        results.add(report(merged(on).withPeak(measurePeak(server, name, s, threads, true, blank))));
     }
 
     /** One result of several pages' runs: their speeds and loads (no peak: see measurePeak). */
@@ -273,8 +292,8 @@ public final class Benchmark {
             speeds.addAll(page.tokPerSec());
             loads.addAll(page.firstTokenMs());
         }
-        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), speeds, loads,
-                PeakMemory.Footprint.NONE);
+        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), first.storyPage(), speeds,
+                loads, PeakMemory.Footprint.NONE);
     }
 
     /** pageRuns runs of bench.html in a fresh browser, timed: no peak (see measurePeak). */
@@ -356,22 +375,66 @@ public final class Benchmark {
             }
             JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
             checkRan(json, name + " " + s.label(), threads, inspector);
-            // offline.js registers the service worker once the story ends: a precaution, should an
-            // install left running outlive its page's context and share the next page's cores
-            Object worker = page.evaluate("() => Promise.race([navigator.serviceWorker.ready.then(() => 'ready'),"
-                    + " new Promise((done) => setTimeout(() => done('not ready'), 30000))])");
-            if (!"ready".equals(worker)) {
-                throw new IllegalStateException(name + " " + s.label() + ": the page's service worker was " + worker
-                        + " 30 s after its story");
-            }
+            awaitServiceWorker(page, name + " " + s.label());
             List<Double> speeds = new ArrayList<>();
             List<Double> loads = new ArrayList<>();
             for (JsonNode run : json.get("runs")) {
                 speeds.add(run.get("tokPerSec").asDouble());
                 loads.add(run.get("firstTokenMs").asDouble());
             }
-            return new Result(name, s, threads, inspector, speeds, loads, PeakMemory.Footprint.NONE);
+            return new Result(name, s, threads, inspector, false, speeds, loads, PeakMemory.Footprint.NONE);
         }
+    }
+
+    /**
+     * offline.js registers the service worker once the story ends: a precaution, should an install
+     * left running outlive its page's context and share the next page's cores.
+     */
+    private static void awaitServiceWorker(Page page, String what) {
+        Object worker = page.evaluate("() => Promise.race([navigator.serviceWorker.ready.then(() => 'ready'),"
+                + " new Promise((done) => setTimeout(() => done('not ready'), 30000))])");
+        if (!"ready".equals(worker)) {
+            throw new IllegalStateException(what + ": the page's service worker was " + worker + " 30 s after its story");
+        }
+    }
+
+    private static final Pattern FIRST_TOKEN = Pattern.compile("First token after ([0-9.]+) ms");
+
+    /**
+     * runs stories in the story page (index.html), each in a new page, as a first visit sees it:
+     * its settings from the link (temperature 0, no prompt), the inspector on. Its speed and first
+     * token are what the page shows.
+     */
+    private Result measureStoryPage(Browser browser, SiteServer server, String name, Subject s, int threads) {
+        String what = name + " " + s.label() + " story page";
+        List<Double> speeds = new ArrayList<>();
+        List<Double> loads = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            try (Page page = browser.newPage()) {
+                page.navigate(server.url() + "index.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
+                        + s.tokenizer().getFileName() + "&temperature=0&steps=" + steps + "&threads=" + threads
+                        + "&autostart=1");
+                page.waitForSelector("#output[data-state=done], #output[data-state=error]",
+                        new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
+                String status = page.textContent("#status");
+                if (!"done".equals(page.getAttribute("#output", "data-state"))) {
+                    throw new IllegalStateException(what + ": " + status);
+                }
+                String running = "running on " + threads + " threads.";
+                if (!page.textContent("#threads-hint").endsWith(running)) {
+                    throw new IllegalStateException(what + ": not " + running + " " + page.textContent("#threads-hint"));
+                }
+                Matcher first = FIRST_TOKEN.matcher(status);
+                String speed = page.textContent("#speed");
+                if (!first.find() || !speed.endsWith(" tok/s")) {
+                    throw new IllegalStateException(what + ": no first token or speed in \"" + status + "\", \"" + speed + "\"");
+                }
+                awaitServiceWorker(page, what);
+                speeds.add(Double.parseDouble(speed.substring(0, speed.length() - " tok/s".length())));
+                loads.add(Double.parseDouble(first.group(1)));
+            }
+        }
+        return new Result(name, s, threads, true, true, speeds, loads, PeakMemory.Footprint.NONE);
     }
 
     /**
@@ -437,7 +500,7 @@ public final class Benchmark {
             }
             loads.add(firstByteMs);
         }
-        results.add(report(new Result(runtime, s, threads, false, speeds, loads, peak)));
+        results.add(report(new Result(runtime, s, threads, false, false, speeds, loads, peak)));
     }
 
     private static void check(int status, String what, String output) {
@@ -449,8 +512,8 @@ public final class Benchmark {
     private static Result report(Result r) {
         System.out.println(String.format(Locale.ROOT,
                 "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %s",
-                r.runtime(), r.subject().label(), r.threads(), r.inspector() ? " inspector" : "", r.medianTokPerSec(), format(r.tokPerSec()),
-                r.medianFirstTokenMs(), mib(r.peak())));
+                r.runtime(), r.subject().label(), r.threads(), r.storyPage() ? " story page" : r.inspector() ? " inspector" : "",
+                r.medianTokPerSec(), format(r.tokPerSec()), r.medianFirstTokenMs(), mib(r.peak())));
         return r;
     }
 

@@ -74,12 +74,13 @@ final class BenchmarkReport {
         scaling(md);
         memory(md);
         inspector(md);
+        storyPage(md);
         targets(md);
         md.append("\n## Every run (tok/s)\n\n");
         for (Result r : results) {
             md.append("- ").append(r.runtime()).append(' ').append(r.subject().label()).append(", ")
                     .append(r.threads()).append(r.threads() == 1 ? " thread" : " threads")
-                    .append(r.inspector() ? ", inspector on: " : ": ")
+                    .append(r.storyPage() ? ", story page: " : r.inspector() ? ", inspector on: " : ": ")
                     .append(Benchmark.format(r.tokPerSec())).append('\n');
         }
         return md.toString();
@@ -227,6 +228,34 @@ final class BenchmarkReport {
         rows.forEach(row -> md.append(row).append('\n'));
     }
 
+    private void storyPage(StringBuilder md) {
+        List<String> rows = new ArrayList<>();
+        for (String runtime : List.of("chromium", "firefox")) {
+            for (Subject s : subjects()) {
+                Result story = results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s)
+                        && r.storyPage()).findFirst().orElse(null);
+                Result bench = find(runtime, s, cores);
+                if (story != null) {
+                    rows.add("| " + NAMES.get(runtime) + " | " + s.model() + " | " + s.format() + " | " + speed(bench)
+                            + " | " + speed(story) + " | " + ratio(story, bench) + " |");
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("\n## The story page (all " + cores + " cores)\n\nWhat a visitor gets: the story page (index.html) "
+                + "writing the same story from a link (`temperature=0&steps=" + steps + "&threads=" + cores
+                + "&autostart=1`), as a first visit has it (the inspector on), " + runs + " runs each in a new page of "
+                + "one browser, right after bench.html's runs on the same model; its speed as the page shows it. "
+                + "Where every core runs a shard, what the page's own thread does takes a core from the workers: "
+                + "it hears the tokens every 100 ms and draws the story at most 10 times a second, where bench.html "
+                + "draws twice a second.\n\n");
+        md.append("| browser | model | format | bench.html tok/s | story page tok/s | story / bench |\n"
+                + "|---|---|---|---:|---:|---:|\n");
+        rows.forEach(row -> md.append(row).append('\n'));
+    }
+
     /** The targets of issue 10 (speed on all cores) and issue 7 (peak memory), each as measured here. */
     private void targets(StringBuilder md) {
         List<String[]> rows = new ArrayList<>();
@@ -321,6 +350,9 @@ final class BenchmarkReport {
             o.put("format", r.subject().format());
             o.put("threads", r.threads());
             o.put("inspector", r.inspector());
+            if (TEALLAMA.contains(r.runtime()) && !r.runtime().equals("jvm")) {
+                o.put("page", r.storyPage() ? "index.html" : "bench.html");
+            }
             o.put("tokPerSec", round(r.medianTokPerSec()));
             o.put("runs", r.tokPerSec().size());
             ArrayNode each = o.putArray("tokPerSecRuns");
@@ -367,19 +399,19 @@ final class BenchmarkReport {
 
     private Result find(String runtime, Subject s, int threads) {
         return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s) && r.threads() == threads
-                && !r.inspector()).findFirst().orElse(null);
+                && !r.inspector() && !r.storyPage()).findFirst().orElse(null);
     }
 
     private Result find(String runtime, String model, String format, int threads) {
         return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().model().equals(model)
-                && r.subject().format().equals(format) && r.threads() == threads && !r.inspector())
+                && r.subject().format().equals(format) && r.threads() == threads && !r.inspector() && !r.storyPage())
                 .findFirst().orElse(null);
     }
 
     /** A browser's 15M fp32 runs with the token inspector on. */
     private Result inspected(String runtime, int threads) {
         return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().label().equals("15M fp32")
-                && r.threads() == threads && r.inspector()).findFirst().orElse(null);
+                && r.threads() == threads && r.inspector() && !r.storyPage()).findFirst().orElse(null);
     }
 
     /** run.c for fp32, runq.c for int8, single-threaded as their READMEs build them. */

@@ -28,7 +28,7 @@ class BenchmarkReportTest {
         for (String model : models) {
             Path file = Files.write(dir.resolve(model + ".bin"), new byte[1024]);
             Subject subject = new Subject(model, "fp32", file, file);
-            results.add(new Result("jvm", subject, 1, false, List.of(100.0), List.of(10.0), PeakMemory.Footprint.NONE));
+            results.add(new Result("jvm", subject, 1, false, false, List.of(100.0), List.of(10.0), PeakMemory.Footprint.NONE));
             groupSizes.put(model, 64);
         }
         return new BenchmarkReport(List.of("a machine"), results, 1, 256, 1, groupSizes, Map.of()).markdown();
@@ -40,6 +40,29 @@ class BenchmarkReportTest {
         assertTrue(md.contains("260K is stories260K; 15M and 110M are random weights of those models' shapes, "
                 + "which cost the same per token."), md);
         assertFalse(md.contains("42M"), md);
+    }
+
+    /**
+     * The story page's runs get a table of their own beside bench.html's on every core, and no
+     * other table takes them for bench.html's, though the inspector is on in them.
+     */
+    @Test
+    void theStoryPageIsReportedBesideBenchHtml() throws IOException {
+        Path file = Files.write(dir.resolve("15M.bin"), new byte[1024]);
+        Subject subject = new Subject("15M", "fp32", file, file);
+        List<Result> results = List.of(
+                new Result("chromium", subject, 2, false, false, List.of(390.0, 400.0, 410.0), List.of(9.0),
+                        PeakMemory.Footprint.NONE),
+                new Result("chromium", subject, 2, true, true, List.of(350.0, 360.0, 370.0), List.of(9.0),
+                        PeakMemory.Footprint.NONE));
+        BenchmarkReport report = new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
+        String md = report.markdown();
+        assertTrue(md.contains("| Chromium | 15M | fp32 | 400.0 | 360.0 | 0.90x |"), md);
+        assertTrue(md.contains("| 15M | fp32 | 400.0 | – | – |"), md); // bench.html's, in the speeds
+        assertFalse(md.contains("## The token inspector"), md);
+        String json = report.json();
+        assertTrue(json.contains("\"page\" : \"index.html\""), json);
+        assertTrue(json.contains("\"page\" : \"bench.html\""), json);
     }
 
     @Test
