@@ -77,7 +77,7 @@ abstract class AccessiblePageTest extends PagesTest {
     void whileAStoryRunsTheModelIsFixedAndFocusStaysOnAButton() {
         StoryPage story = desktop();
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
-                "temperature", "1", "seed", "7", "steps", "256"));
+                "temperature", "1", "seed", "7", "keep", "16", "steps", "100000"));
         story.page.focus("#start");
         story.page.keyboard().press("Enter");
         story.waitForTokens(3);

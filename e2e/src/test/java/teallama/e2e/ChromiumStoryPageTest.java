@@ -16,8 +16,8 @@ class ChromiumStoryPageTest extends StoryPageTest {
     /**
      * A picture of the page mid-story for the README, e2e/target/e2e/screenshots/story.png.
      * stories260K writes faster than a screenshot is taken, so the page's message handler is
-     * wrapped to hold the worker's messages once 90 tokens have come (they come a slice at a time)
-     * until the picture is done.
+     * wrapped to hold the worker's messages once 90 tokens have come (the tokens past the 90th of a
+     * message with them too) until the picture is done.
      */
     @Test
     void screenshotMidStory() {
@@ -27,6 +27,10 @@ class ChromiumStoryPageTest extends StoryPageTest {
                 + "  const deliver = worker.onmessage; let tokens = 0; window.heldMessages = [];"
                 + "  worker.onmessage = (e) => {"
                 + "    if (tokens >= 90) return window.heldMessages.push(e);"
+                + "    if (e.data.type === 'tokens' && e.data.tokens.length > 90 - tokens) {"
+                + "      window.heldMessages.push({ data: { type: 'tokens', tokens: e.data.tokens.slice(90 - tokens) } });"
+                + "      e = { data: { type: 'tokens', tokens: e.data.tokens.slice(0, 90 - tokens) } };"
+                + "    }"
                 + "    if (e.data.type === 'tokens') tokens += e.data.tokens.length;"
                 + "    deliver(e);"
                 + "  };"
