@@ -19,10 +19,6 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-import com.microsoft.playwright.options.WaitForSelectorState;
 
 import teallama.Checkpoint;
 import teallama.Config;
@@ -30,11 +26,10 @@ import teallama.FloatWeights;
 import teallama.Model;
 import teallama.ModelWriter;
 import teallama.Shared;
-import teallama.server.SiteServer;
 
 /**
  * The benchmark: Teallama's generation speed on the JVM and in headless Chromium and Firefox
- * (the real page and workers, bench.html), on one thread and on every core, for stories260K and
+ * (the real page and workers, bench.html: {@link BrowserBench}), on one thread and on every core, for stories260K and
  * random weights of the 15M, 42M and 110M shapes, fp32 and int8; and, given their paths,
  * llama2.c's run, runq and run built with OpenMP in the same run. Every run writes a story
  * greedily from no prompt (run -t 0 -n 256). Writes BENCHMARKS.md and benchmarks.json at the
@@ -46,17 +41,6 @@ import teallama.server.SiteServer;
  */
 public final class Benchmark {
     static final Map<String, Config> SHAPES = new LinkedHashMap<>();
-    /**
-     * Runs of 15M fp32 with the inspector on, and off, at the least: pages in one browser differ by
-     * up to 12% on this shared machine (Firefox, two threads, 213 to 269 tok/s in one run), and a
-     * ratio to be told from 0.95 wants the median of many.
-     */
-    static final int INSPECTOR_ROUNDS = 15;
-    /**
-     * The subjects also run in the story page (index.html) on every core, where what the page's
-     * own thread does (drawing the story, hearing the tokens) takes a core from the workers.
-     */
-    static final List<String> STORY_SUBJECTS = List.of("15M fp32", "110M int8");
 
     static {
         SHAPES.put("15M", new Config(288, 768, 6, 6, 6, 32000, 256));
@@ -143,7 +127,14 @@ public final class Benchmark {
         }
         for (String browser : List.of("chromium", "firefox")) {
             if (runtimes.contains(browser)) {
-                measureBrowser(browser, subjects);
+                BrowserBench bench = new BrowserBench(root.resolve("web/target/site"), work.resolve("models"), runs, steps,
+                        cores, threadCounts);
+                bench.measure(browser, subjects);
+                if (bench.version() != null) {
+                    machine.add(bench.version());
+                }
+                results.addAll(bench.results());
+                idlePeaks.putAll(bench.idlePeaks());
             }
         }
         BenchmarkReport report = new BenchmarkReport(machine, results, runs, steps, cores, groupSizes, idlePeaks);
@@ -230,236 +221,6 @@ public final class Benchmark {
         return report(new Result("jvm", s, threads, false, false, speeds, loads, peak));
     }
 
-    /**
-     * bench.html in a fresh browser per model and thread count, and its peak memory in one more
-     * run, in a browser of its own started with no driver ({@link UnattendedBrowser}); on 15M fp32
-     * also with the token inspector on, to show what it costs: then the timed runs take turns in
-     * one browser, a page each, off and on, then on and off, so that the machine's drift and a
-     * browser's first moments weigh on both alike. Right after bench.html, on every core, the story
-     * page for {@link #STORY_SUBJECTS}. First, the memory of a blank page, and per thread count the
-     * idle page: its workers started, no model.
-     */
-    private void measureBrowser(String name, List<Subject> subjects) throws IOException, InterruptedException {
-        Path site = root.resolve("web/target/site");
-        try (Playwright playwright = teallama.e2e.Browsers.playwright();
-             SiteServer server = new SiteServer(site, work.resolve("models"), 0, "/")) {
-            PeakMemory.Footprint blank = measureBlank(name);
-            for (int threads : threadCounts) {
-                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, name, threads, blank));
-            }
-            for (Subject s : subjects) {
-                for (int threads : threadCounts) {
-                    if (s.label().equals("15M fp32")) {
-                        measureInspector(playwright, server, name, s, threads, blank);
-                    } else {
-                        results.add(report(measurePage(playwright, server, name, s, threads, false, runs)
-                                .withPeak(measurePeak(server, name, s, threads, false, blank))));
-                    }
-                    if (threads == cores && cores > 1 && STORY_SUBJECTS.contains(s.label())) {
-                        results.add(report(inFreshBrowser(playwright, name,
-                                (browser) -> measureStoryPage(browser, server, name, s, threads))));
-                    }
-                }
-            }
-        }
-    }
-
-    /** bench.html with the inspector off and on, pages taking turns in one browser (see measureBrowser). */
-    private void measureInspector(Playwright playwright, SiteServer server, String name, Subject s, int threads,
-                                  PeakMemory.Footprint blank) throws IOException, InterruptedException {
-        List<Result> off = new ArrayList<>();
-        List<Result> on = new ArrayList<>();
-        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-        try {
-            for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
-                for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                    (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
-                }
-            }
-        } finally {
-            browser.close();
-        }
-        results.add(report(merged(off).withPeak(measurePeak(server, name, s, threads, false, blank))));
-        results.add(report(merged(on).withPeak(measurePeak(server, name, s, threads, true, blank))));
-    }
-
-    /** One result of several pages' runs: their speeds and loads (no peak: see measurePeak). */
-    private static Result merged(List<Result> pages) {
-        Result first = pages.get(0);
-        List<Double> speeds = new ArrayList<>();
-        List<Double> loads = new ArrayList<>();
-        for (Result page : pages) {
-            speeds.addAll(page.tokPerSec());
-            loads.addAll(page.firstTokenMs());
-        }
-        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), first.storyPage(), speeds,
-                loads, PeakMemory.Footprint.NONE);
-    }
-
-    /** pageRuns runs of bench.html in a fresh browser, timed: no peak (see measurePeak). */
-    private Result measurePage(Playwright playwright, SiteServer server, String name, Subject s, int threads,
-                               boolean inspector, int pageRuns) throws IOException {
-        return inFreshBrowser(playwright, name, (browser) -> measurePage(browser, server, name, s, threads, inspector,
-                pageRuns));
-    }
-
-    /**
-     * The peak memory of one run of bench.html above a blank page, in a browser started as a
-     * person starts it ({@link UnattendedBrowser}). A run of its own: sampling every few
-     * milliseconds takes time from the browser, and on two cores whose workers meet at barriers,
-     * that cost the timed runs 10-17% of their speed.
-     */
-    private PeakMemory.Footprint measurePeak(SiteServer server, String name, Subject s, int threads, boolean inspector,
-                                             PeakMemory.Footprint blank)
-            throws IOException, InterruptedException {
-        UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
-        checkRan(new ObjectMapper().readTree(run.resultJson()), name + " " + s.label(), threads, inspector);
-        return run.peak().minus(blank);
-    }
-
-    /** The median of three browsers' memory on a blank page, each started as a person starts it. */
-    private PeakMemory.Footprint measureBlank(String name) throws IOException, InterruptedException {
-        List<PeakMemory.Footprint> blanks = new ArrayList<>();
-        for (int r = 0; r < 3; r++) {
-            blanks.add(UnattendedBrowser.blank(name));
-        }
-        PeakMemory.Footprint blank = PeakMemory.Footprint.median(blanks);
-        System.out.println(String.format(Locale.ROOT, "%-9s blank page, %s (runs %s)", name, mib(blank),
-                blanks.stream().map(Benchmark::mib).toList()));
-        return blank;
-    }
-
-    private String benchUrl(SiteServer server, Subject s, int threads, boolean inspector, int pageRuns) {
-        return server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
-                + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
-                + (inspector ? "&inspect=1" : "") + "&autostart=1";
-    }
-
-    /** Refuses bench.html's result when it did not run as asked. */
-    private static void checkRan(JsonNode json, String what, int threads, boolean inspector) {
-        if (json.get("inspect").asBoolean() != inspector) {
-            throw new IllegalStateException(what + ": the inspector is not " + (inspector ? "on" : "off"));
-        }
-        if (json.get("threads").asInt() != threads) {
-            throw new IllegalStateException(what + " ran on " + json.get("threads") + " threads, not " + threads
-                    + ": is the page cross-origin isolated?");
-        }
-    }
-
-    private interface BrowserWork {
-        Result run(Browser browser) throws IOException;
-    }
-
-    private Result inFreshBrowser(Playwright playwright, String name, BrowserWork work) throws IOException {
-        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-        try {
-            if (machine.stream().noneMatch(line -> line.startsWith(name))) {
-                machine.add(name + " " + browser.version());
-            }
-            return work.run(browser);
-        } finally {
-            browser.close();
-        }
-    }
-
-    /** pageRuns runs of bench.html in a new page, timed. */
-    private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
-                               boolean inspector, int pageRuns) throws IOException {
-        try (Page page = browser.newPage()) {
-            page.navigate(benchUrl(server, s, threads, inspector, pageRuns));
-            // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
-            page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
-                    new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
-            if (!"done".equals(page.getAttribute("#bench", "data-state"))) {
-                throw new IllegalStateException(name + " " + s.label() + ": " + page.textContent("#status"));
-            }
-            JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
-            checkRan(json, name + " " + s.label(), threads, inspector);
-            awaitServiceWorker(page, name + " " + s.label());
-            List<Double> speeds = new ArrayList<>();
-            List<Double> loads = new ArrayList<>();
-            for (JsonNode run : json.get("runs")) {
-                speeds.add(run.get("tokPerSec").asDouble());
-                loads.add(run.get("firstTokenMs").asDouble());
-            }
-            return new Result(name, s, threads, inspector, false, speeds, loads, PeakMemory.Footprint.NONE);
-        }
-    }
-
-    /**
-     * offline.js registers the service worker once the story ends: a precaution, should an install
-     * left running outlive its page's context and share the next page's cores.
-     */
-    private static void awaitServiceWorker(Page page, String what) {
-        Object worker = page.evaluate("() => Promise.race([navigator.serviceWorker.ready.then(() => 'ready'),"
-                + " new Promise((done) => setTimeout(() => done('not ready'), 30000))])");
-        if (!"ready".equals(worker)) {
-            throw new IllegalStateException(what + ": the page's service worker was " + worker + " 30 s after its story");
-        }
-    }
-
-    private static final Pattern FIRST_TOKEN = Pattern.compile("First token after ([0-9.]+) ms");
-
-    /**
-     * runs stories in the story page (index.html), each in a new page, as a first visit sees it:
-     * its settings from the link (temperature 0, no prompt), the inspector on. Its speed and first
-     * token are what the page shows.
-     */
-    private Result measureStoryPage(Browser browser, SiteServer server, String name, Subject s, int threads) {
-        String what = name + " " + s.label() + " story page";
-        List<Double> speeds = new ArrayList<>();
-        List<Double> loads = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
-            try (Page page = browser.newPage()) {
-                page.navigate(server.url() + "index.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
-                        + s.tokenizer().getFileName() + "&temperature=0&steps=" + steps + "&threads=" + threads
-                        + "&autostart=1");
-                page.waitForSelector("#output[data-state=done], #output[data-state=error]",
-                        new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
-                String status = page.textContent("#status");
-                if (!"done".equals(page.getAttribute("#output", "data-state"))) {
-                    throw new IllegalStateException(what + ": " + status);
-                }
-                String running = "running on " + threads + " threads.";
-                if (!page.textContent("#threads-hint").endsWith(running)) {
-                    throw new IllegalStateException(what + ": not " + running + " " + page.textContent("#threads-hint"));
-                }
-                Matcher first = FIRST_TOKEN.matcher(status);
-                String speed = page.textContent("#speed");
-                if (!first.find() || !speed.endsWith(" tok/s")) {
-                    throw new IllegalStateException(what + ": no first token or speed in \"" + status + "\", \"" + speed + "\"");
-                }
-                awaitServiceWorker(page, what);
-                speeds.add(Double.parseDouble(speed.substring(0, speed.length() - " tok/s".length())));
-                loads.add(Double.parseDouble(first.group(1)));
-            }
-        }
-        return new Result(name, s, threads, true, true, speeds, loads, PeakMemory.Footprint.NONE);
-    }
-
-    /**
-     * The median over the runs of bench.html?idle=1's peak above a blank page, each in a fresh
-     * browser started as a person starts it: the workers a model runs on, started with the
-     * WebAssembly module and held a second, and no model. What a browser costs before any model,
-     * to tell apart from what a model adds.
-     */
-    private PeakMemory.Footprint measureIdle(SiteServer server, String name, int threads, PeakMemory.Footprint blank)
-            throws IOException, InterruptedException {
-        List<PeakMemory.Footprint> peaks = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
-            UnattendedBrowser.Run run = UnattendedBrowser.run(name, server.url() + "bench.html?idle=1&threads=" + threads
-                    + "&autostart=1", 60, 1000);
-            int started = new ObjectMapper().readTree(run.resultJson()).get("threads").asInt();
-            if (started != threads) {
-                throw new IllegalStateException(name + " idle page started " + started + " threads, not " + threads);
-            }
-            peaks.add(run.peak().minus(blank));
-        }
-        PeakMemory.Footprint peak = PeakMemory.Footprint.median(peaks);
-        System.out.println(String.format(Locale.ROOT, "%-9s idle page  %2d threads, peak %s (runs %s)", name, threads,
-                mib(peak), peaks.stream().map(Benchmark::mib).toList()));
-        return peak;
-    }
 
     /**
      * llama2.c's run, runq or OpenMP run (with OMP_NUM_THREADS = threads): its own tok/s line;
@@ -509,7 +270,7 @@ public final class Benchmark {
         }
     }
 
-    private static Result report(Result r) {
+    static Result report(Result r) {
         System.out.println(String.format(Locale.ROOT,
                 "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %s",
                 r.runtime(), r.subject().label(), r.threads(), r.storyPage() ? " story page" : r.inspector() ? " inspector" : "",
@@ -517,7 +278,7 @@ public final class Benchmark {
         return r;
     }
 
-    private static String mib(PeakMemory.Footprint f) {
+    static String mib(PeakMemory.Footprint f) {
         return String.format(Locale.ROOT, "PSS %.0f MiB, RSS %.0f MiB", f.proportionalBytes() / 1048576.0,
                 f.residentBytes() / 1048576.0);
     }

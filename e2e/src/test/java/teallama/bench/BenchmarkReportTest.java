@@ -63,6 +63,7 @@ class BenchmarkReportTest {
         String json = report.json();
         assertTrue(json.contains("\"page\" : \"index.html\""), json);
         assertTrue(json.contains("\"page\" : \"bench.html\""), json);
+        assertTrue(json.split("\"peakPssMB\"", -1).length == 2, "one record with a peak: " + json);
     }
 
     @Test
