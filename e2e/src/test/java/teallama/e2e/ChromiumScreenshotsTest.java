@@ -60,19 +60,7 @@ class ChromiumScreenshotsTest {
             StoryPage story = new StoryPage(context.newPage());
             story.open(site.root.url(), Map.of("model", "local-260K", "prompt", "Once upon a time", "temperature", "1",
                     "seed", "2", "steps", "512"));
-            story.page.evaluate("() => {"
-                    + "  const deliver = worker.onmessage; let tokens = 0; window.heldMessages = [];"
-                    + "  worker.onmessage = (e) => {"
-                    + "    if (tokens >= 90 && e.data.type !== 'texts') return window.heldMessages.push(e);"
-                    + "    if (e.data.type === 'tokens' && e.data.tokens.length > 90 - tokens) {"
-                    + "      window.heldMessages.push({ data: { type: 'tokens', tokens: e.data.tokens.slice(90 - tokens) } });"
-                    + "      e = { data: { type: 'tokens', tokens: e.data.tokens.slice(0, 90 - tokens) } };"
-                    + "    }"
-                    + "    if (e.data.type === 'tokens') tokens += e.data.tokens.length;"
-                    + "    deliver(e);"
-                    + "  };"
-                    + "  window.releaseMessages = () => { worker.onmessage = deliver; window.heldMessages.forEach(deliver); };"
-                    + "}");
+            story.holdMessagesAfter(90);
             story.page.click("#start");
             story.waitForTokens(90);
             assertEquals("generating", story.state());
@@ -102,7 +90,7 @@ class ChromiumScreenshotsTest {
             Path file = site.screenshots().resolve(name);
             story.page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(wholePage));
             assertTrue(Files.size(file) > 10_000, file + " holds a picture");
-            story.page.evaluate("() => window.releaseMessages()");
+            story.releaseMessages();
             story.waitForState("done");
         }
     }

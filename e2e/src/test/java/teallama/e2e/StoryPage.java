@@ -38,6 +38,32 @@ final class StoryPage {
         return query;
     }
 
+    /**
+     * stories260K writes faster than a screenshot is taken: the page's message handler holds the
+     * worker's messages once this many tokens have come (the tokens past them in a message too),
+     * all but the texts the inspector asks for, until {@link #releaseMessages}.
+     */
+    void holdMessagesAfter(int tokens) {
+        page.evaluate("n => {"
+                + "  const deliver = worker.onmessage; let tokens = 0; window.heldMessages = [];"
+                + "  worker.onmessage = (e) => {"
+                + "    if (tokens >= n && e.data.type !== 'texts') return window.heldMessages.push(e);"
+                + "    if (e.data.type === 'tokens' && e.data.tokens.length > n - tokens) {"
+                + "      window.heldMessages.push({ data: { type: 'tokens', tokens: e.data.tokens.slice(n - tokens) } });"
+                + "      e = { data: { type: 'tokens', tokens: e.data.tokens.slice(0, n - tokens) } };"
+                + "    }"
+                + "    if (e.data.type === 'tokens') tokens += e.data.tokens.length;"
+                + "    deliver(e);"
+                + "  };"
+                + "  window.releaseMessages = () => { worker.onmessage = deliver; window.heldMessages.forEach(deliver); };"
+                + "}", tokens);
+    }
+
+    /** Hands the page the messages {@link #holdMessagesAfter} held, and every one after them. */
+    void releaseMessages() {
+        page.evaluate("() => window.releaseMessages()");
+    }
+
     String state() {
         return page.getAttribute("#output", "data-state");
     }
