@@ -29,8 +29,9 @@ import teallama.Shared;
 
 /**
  * The benchmark: Teallama's generation speed on the JVM and in headless Chromium and Firefox
- * (the real page and workers, bench.html: {@link BrowserBench}), on one thread and on every core, for stories260K and
- * random weights of the 15M, 42M and 110M shapes, fp32 and int8; and, given their paths,
+ * (the real page and workers, bench.html, and the story page: {@link BrowserBench}), on one thread
+ * and on every core, for stories260K and random weights of the 15M, 42M and 110M shapes, fp32 and
+ * int8; and, given their paths,
  * llama2.c's run, runq and run built with OpenMP in the same run. Every run writes a story
  * greedily from no prompt (run -t 0 -n 256). Writes BENCHMARKS.md and benchmarks.json at the
  * repository root ({@link BenchmarkReport}).
@@ -127,9 +128,9 @@ public final class Benchmark {
         }
         for (String browser : List.of("chromium", "firefox")) {
             if (runtimes.contains(browser)) {
-                BrowserBench bench = new BrowserBench(root.resolve("web/target/site"), work.resolve("models"), runs, steps,
-                        cores, threadCounts);
-                bench.measure(browser, subjects);
+                BrowserBench bench = new BrowserBench(browser, root.resolve("web/target/site"), work.resolve("models"), runs,
+                        steps, cores, threadCounts);
+                bench.measure(subjects);
                 if (bench.version() != null) {
                     machine.add(bench.version());
                 }

@@ -20,6 +20,7 @@ import teallama.bench.Benchmark.Subject;
 /** BENCHMARKS.md and benchmarks.json from one run of the benchmark, with the targets of the issues. */
 final class BenchmarkReport {
     private static final List<String> TEALLAMA = List.of("jvm", "chromium", "firefox");
+    private static final List<String> BROWSERS = List.of("chromium", "firefox");
     private static final Map<String, String> NAMES = Map.of("jvm", "JVM", "chromium", "Chromium", "firefox", "Firefox",
             "run.c", "run.c", "runq.c", "runq.c", "run.c-omp", "run.c OpenMP");
 
@@ -154,7 +155,7 @@ final class BenchmarkReport {
                 + "started, each with the WebAssembly module, and no model (median of " + runs + ", each in a fresh "
                 + "browser); what it adds to a blank page is the runtime's own cost.\n\n");
         List<String> idle = new ArrayList<>();
-        for (String runtime : List.of("chromium", "firefox")) {
+        for (String runtime : BROWSERS) {
             for (int threads : threadCounts(runtime)) {
                 PeakMemory.Footprint peak = idlePeaks.get(idleKey(runtime, threads));
                 if (peak != null) {
@@ -187,7 +188,7 @@ final class BenchmarkReport {
                         memoryLimit(runtime, file))).append(" |");
             }
             md.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.0f", peakMiB(c))).append(" |");
-            for (String runtime : List.of("chromium", "firefox")) {
+            for (String runtime : BROWSERS) {
                 Result r = find(runtime, s, cores);
                 md.append(' ').append(r == null ? "–" : String.format(Locale.ROOT, "%.0f", mib(r.peak().residentBytes())))
                         .append(" |");
@@ -204,7 +205,7 @@ final class BenchmarkReport {
 
     private void inspector(StringBuilder md) {
         List<String> rows = new ArrayList<>();
-        for (String runtime : List.of("chromium", "firefox")) {
+        for (String runtime : BROWSERS) {
             for (int threads : threadCounts(runtime)) {
                 Result off = find(runtime, "15M", "fp32", threads);
                 Result on = inspected(runtime, threads);
@@ -230,10 +231,9 @@ final class BenchmarkReport {
 
     private void storyPage(StringBuilder md) {
         List<String> rows = new ArrayList<>();
-        for (String runtime : List.of("chromium", "firefox")) {
+        for (String runtime : BROWSERS) {
             for (Subject s : subjects()) {
-                Result story = results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s)
-                        && r.storyPage()).findFirst().orElse(null);
+                Result story = storyPageRuns(runtime, s);
                 Result bench = find(runtime, s, cores);
                 if (story != null) {
                     rows.add("| " + NAMES.get(runtime) + " | " + s.model() + " | " + s.format() + " | " + speed(bench)
@@ -274,7 +274,7 @@ final class BenchmarkReport {
             targetRatio(rows, "Firefox within 15% of Chromium, " + subject[0] + " " + subject[1],
                     find("firefox", subject[0], subject[1], cores), find("chromium", subject[0], subject[1], cores), 0.85);
         }
-        for (String runtime : List.of("chromium", "firefox")) {
+        for (String runtime : BROWSERS) {
             targetRatio(rows, NAMES.get(runtime) + " with the inspector on >= 0.95x off, 15M fp32, " + cores + " threads",
                     inspected(runtime, cores), find(runtime, "15M", "fp32", cores), 0.95);
         }
@@ -351,7 +351,7 @@ final class BenchmarkReport {
             o.put("format", r.subject().format());
             o.put("threads", r.threads());
             o.put("inspector", r.inspector());
-            if (TEALLAMA.contains(r.runtime()) && !r.runtime().equals("jvm")) {
+            if (BROWSERS.contains(r.runtime())) {
                 o.put("page", r.storyPage() ? "index.html" : "bench.html");
             }
             o.put("tokPerSec", round(r.medianTokPerSec()));
@@ -415,6 +415,12 @@ final class BenchmarkReport {
     private Result inspected(String runtime, int threads) {
         return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().label().equals("15M fp32")
                 && r.threads() == threads && r.inspector() && !r.storyPage()).findFirst().orElse(null);
+    }
+
+    /** A browser's runs of the story page on a subject (on every core). */
+    private Result storyPageRuns(String runtime, Subject s) {
+        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s) && r.storyPage())
+                .findFirst().orElse(null);
     }
 
     /** run.c for fp32, runq.c for int8, single-threaded as their READMEs build them. */

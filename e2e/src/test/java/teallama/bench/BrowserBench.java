@@ -39,6 +39,7 @@ final class BrowserBench {
      */
     static final List<String> STORY_SUBJECTS = List.of("15M fp32", "110M int8");
 
+    private final String name; // chromium or firefox
     private final Path site;
     private final Path models;
     private final int runs;
@@ -49,7 +50,8 @@ final class BrowserBench {
     private final Map<String, PeakMemory.Footprint> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
     private String version; // the browser's name and version, once one has started
 
-    BrowserBench(Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts) {
+    BrowserBench(String name, Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts) {
+        this.name = name;
         this.site = site;
         this.models = models;
         this.runs = runs;
@@ -79,32 +81,32 @@ final class BrowserBench {
      * page for {@link #STORY_SUBJECTS}. First, the memory of a blank page, and per thread count the
      * idle page: its workers started, no model.
      */
-    void measure(String name, List<Subject> subjects) throws IOException, InterruptedException {
+    void measure(List<Subject> subjects) throws IOException, InterruptedException {
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, models, 0, "/")) {
-            PeakMemory.Footprint blank = measureBlank(name);
+            PeakMemory.Footprint blank = measureBlank();
             for (int threads : threadCounts) {
-                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, name, threads, blank));
+                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, threads, blank));
             }
             for (Subject s : subjects) {
                 for (int threads : threadCounts) {
                     if (s.label().equals("15M fp32")) {
-                        measureInspector(playwright, server, name, s, threads, blank);
+                        measureInspector(playwright, server, s, threads, blank);
                     } else {
-                        results.add(Benchmark.report(measurePage(playwright, server, name, s, threads, false, runs)
-                                .withPeak(measurePeak(server, name, s, threads, false, blank))));
+                        results.add(Benchmark.report(measurePage(playwright, server, s, threads, false, runs)
+                                .withPeak(measurePeak(server, s, threads, false, blank))));
                     }
                     if (threads == cores && cores > 1 && STORY_SUBJECTS.contains(s.label())) {
-                        results.add(Benchmark.report(inFreshBrowser(playwright, name,
-                                (browser) -> measureStoryPage(browser, server, name, s, threads))));
+                        results.add(Benchmark.report(inFreshBrowser(playwright,
+                                (browser) -> measureStoryPage(browser, server, s, threads))));
                     }
                 }
             }
         }
     }
 
-    /** bench.html with the inspector off and on, pages taking turns in one browser (see measureBrowser). */
-    private void measureInspector(Playwright playwright, SiteServer server, String name, Subject s, int threads,
+    /** bench.html with the inspector off and on, pages taking turns in one browser (see measure). */
+    private void measureInspector(Playwright playwright, SiteServer server, Subject s, int threads,
                                   PeakMemory.Footprint blank) throws IOException, InterruptedException {
         List<Result> off = new ArrayList<>();
         List<Result> on = new ArrayList<>();
@@ -112,14 +114,14 @@ final class BrowserBench {
         try {
             for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
                 for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                    (inspector ? on : off).add(measurePage(browser, server, name, s, threads, inspector, 1));
+                    (inspector ? on : off).add(measurePage(browser, server, s, threads, inspector, 1));
                 }
             }
         } finally {
             browser.close();
         }
-        results.add(Benchmark.report(merged(off).withPeak(measurePeak(server, name, s, threads, false, blank))));
-        results.add(Benchmark.report(merged(on).withPeak(measurePeak(server, name, s, threads, true, blank))));
+        results.add(Benchmark.report(merged(off).withPeak(measurePeak(server, s, threads, false, blank))));
+        results.add(Benchmark.report(merged(on).withPeak(measurePeak(server, s, threads, true, blank))));
     }
 
     /** One result of several pages' runs: their speeds and loads (no peak: see measurePeak). */
@@ -136,9 +138,9 @@ final class BrowserBench {
     }
 
     /** pageRuns runs of bench.html in a fresh browser, timed: no peak (see measurePeak). */
-    private Result measurePage(Playwright playwright, SiteServer server, String name, Subject s, int threads,
+    private Result measurePage(Playwright playwright, SiteServer server, Subject s, int threads,
                                boolean inspector, int pageRuns) throws IOException {
-        return inFreshBrowser(playwright, name, (browser) -> measurePage(browser, server, name, s, threads, inspector,
+        return inFreshBrowser(playwright, (browser) -> measurePage(browser, server, s, threads, inspector,
                 pageRuns));
     }
 
@@ -148,7 +150,7 @@ final class BrowserBench {
      * milliseconds takes time from the browser, and on two cores whose workers meet at barriers,
      * that cost the timed runs 10-17% of their speed.
      */
-    private PeakMemory.Footprint measurePeak(SiteServer server, String name, Subject s, int threads, boolean inspector,
+    private PeakMemory.Footprint measurePeak(SiteServer server, Subject s, int threads, boolean inspector,
                                              PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
         UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
@@ -157,7 +159,7 @@ final class BrowserBench {
     }
 
     /** The median of three browsers' memory on a blank page, each started as a person starts it. */
-    private PeakMemory.Footprint measureBlank(String name) throws IOException, InterruptedException {
+    private PeakMemory.Footprint measureBlank() throws IOException, InterruptedException {
         List<PeakMemory.Footprint> blanks = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             blanks.add(UnattendedBrowser.blank(name));
@@ -189,7 +191,7 @@ final class BrowserBench {
         Result run(Browser browser) throws IOException;
     }
 
-    private Result inFreshBrowser(Playwright playwright, String name, BrowserWork work) throws IOException {
+    private Result inFreshBrowser(Playwright playwright, BrowserWork work) throws IOException {
         Browser browser = teallama.e2e.Browsers.launch(playwright, name);
         try {
             if (version == null) {
@@ -202,7 +204,7 @@ final class BrowserBench {
     }
 
     /** pageRuns runs of bench.html in a new page, timed. */
-    private Result measurePage(Browser browser, SiteServer server, String name, Subject s, int threads,
+    private Result measurePage(Browser browser, SiteServer server, Subject s, int threads,
                                boolean inspector, int pageRuns) throws IOException {
         try (Page page = browser.newPage()) {
             page.navigate(benchUrl(server, s, threads, inspector, pageRuns));
@@ -244,7 +246,7 @@ final class BrowserBench {
      * its settings from the link (temperature 0, no prompt), the inspector on. Its speed and first
      * token are what the page shows.
      */
-    private Result measureStoryPage(Browser browser, SiteServer server, String name, Subject s, int threads) {
+    private Result measureStoryPage(Browser browser, SiteServer server, Subject s, int threads) {
         String what = name + " " + s.label() + " story page";
         List<Double> speeds = new ArrayList<>();
         List<Double> loads = new ArrayList<>();
@@ -282,7 +284,7 @@ final class BrowserBench {
      * WebAssembly module and held a second, and no model. What a browser costs before any model,
      * to tell apart from what a model adds.
      */
-    private PeakMemory.Footprint measureIdle(SiteServer server, String name, int threads, PeakMemory.Footprint blank)
+    private PeakMemory.Footprint measureIdle(SiteServer server, int threads, PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
         List<PeakMemory.Footprint> peaks = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
