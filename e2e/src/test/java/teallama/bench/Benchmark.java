@@ -111,20 +111,8 @@ public final class Benchmark {
         List<Subject> subjects = prepare(models);
         describeMachine();
 
-        // llama2.c right after the JVM on each model: on a shared machine, whose speed drifts over
-        // the run, the JVM's ratio to the OpenMP build compares minutes apart, not a quarter hour
         for (Subject s : subjects) {
-            if (runtimes.contains("jvm")) {
-                for (int threads : threadCounts) {
-                    results.add(measureJvm(s, threads));
-                }
-            }
-            if (s.format().equals("fp32")) {
-                measureBinary("run.c", runBinary, s, 1);
-                measureBinary("run.c-omp", runompBinary, s, cores);
-            } else {
-                measureBinary("runq.c", runqBinary, s, 1);
-            }
+            measureProcesses(s, contenders(s, runtimes.contains("jvm")));
         }
         for (String browser : List.of("chromium", "firefox")) {
             if (runtimes.contains(browser)) {
@@ -194,75 +182,107 @@ public final class Benchmark {
 
     private static final Pattern RUN_C_SPEED = Pattern.compile("achieved tok/s: ([0-9.]+|inf)");
 
-    /** Fresh JVMs, one per run, running JvmRun: the core as the command line uses it. */
-    private Result measureJvm(Subject s, int threads) throws IOException, InterruptedException {
-        String classpath = root.resolve("core/target/classes") + ":" + root.resolve("e2e/target/test-classes");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<Double> speeds = new ArrayList<>();
-        List<Double> loads = new ArrayList<>();
-        PeakMemory.Footprint peak = PeakMemory.Footprint.NONE;
-        for (int r = 0; r <= runs; r++) {
-            boolean memoryRun = r == runs;
-            Process p = new ProcessBuilder(java, "-cp", classpath, JvmRun.class.getName(), s.file().toString(),
-                    s.tokenizer().toString(), String.valueOf(steps), String.valueOf(threads))
-                    .redirectErrorStream(true).start();
-            String out;
-            try (PeakMemory memory = memoryRun ? new PeakMemory(() -> List.of(p.toHandle())) : null) {
-                out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                check(p.waitFor(), "JvmRun", out);
-                if (memoryRun) {
-                    peak = memory.peak();
-                    continue;
-                }
-            }
-            JsonNode line = new ObjectMapper().readTree(out.substring(out.lastIndexOf('{')));
-            speeds.add(line.get("tokPerSec").asDouble());
-            loads.add(line.get("firstTokenMs").asDouble());
-        }
-        return report(new Result("jvm", s, threads, false, false, speeds, loads, peak));
+    /** A process to time: its runtime's name, threads, command and how its output tells speed and load. */
+    private record Contender(String runtime, int threads, ProcessBuilder command, Reading reading) {
     }
 
+    private interface Reading {
+        /** Reads a run's output to its end: {tok/s, first token ms}, the process started at startNanos. */
+        double[] read(Process p, long startNanos) throws IOException, InterruptedException;
+    }
 
     /**
-     * llama2.c's run, runq or OpenMP run (with OMP_NUM_THREADS = threads): its own tok/s line;
-     * process start to first byte of story as its load.
+     * What runs in processes on subject s: the JVM (with jvm) on each thread count, then llama2.c
+     * where its binaries are given: run -O3 and the OpenMP run on every core for fp32, runq for int8.
      */
-    private void measureBinary(String runtime, String binary, Subject s, int threads)
-            throws IOException, InterruptedException {
+    private List<Contender> contenders(Subject s, boolean jvm) {
+        List<Contender> contenders = new ArrayList<>();
+        if (jvm) {
+            String classpath = root.resolve("core/target/classes") + ":" + root.resolve("e2e/target/test-classes");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            for (int threads : threadCounts) {
+                contenders.add(new Contender("jvm", threads, new ProcessBuilder(java, "-cp", classpath,
+                        JvmRun.class.getName(), s.file().toString(), s.tokenizer().toString(), String.valueOf(steps),
+                        String.valueOf(threads)).redirectErrorStream(true), Benchmark::readJvmRun));
+            }
+        }
+        if (s.format().equals("fp32")) {
+            addBinary(contenders, "run.c", runBinary, s, 1);
+            addBinary(contenders, "run.c-omp", runompBinary, s, cores);
+        } else {
+            addBinary(contenders, "runq.c", runqBinary, s, 1);
+        }
+        return contenders;
+    }
+
+    /**
+     * llama2.c's run, runq or OpenMP run (with OMP_NUM_THREADS = threads), where its path is given:
+     * its own tok/s line; process start to first byte of story as its load.
+     */
+    private void addBinary(List<Contender> contenders, String runtime, String binary, Subject s, int threads) {
         if (binary == null) {
             return;
         }
-        List<Double> speeds = new ArrayList<>();
-        List<Double> loads = new ArrayList<>();
-        PeakMemory.Footprint peak = PeakMemory.Footprint.NONE;
-        for (int r = 0; r <= runs; r++) {
-            boolean memoryRun = r == runs;
-            long start = System.nanoTime();
-            ProcessBuilder builder = new ProcessBuilder(binary, s.file().toString(), "-z", s.tokenizer().toString(),
-                    "-t", "0", "-n", String.valueOf(steps));
-            builder.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
-            Process p = builder.start();
-            double firstByteMs;
-            try (PeakMemory memory = memoryRun ? new PeakMemory(() -> List.of(p.toHandle())) : null) {
-                InputStream stdout = p.getInputStream();
-                int first = stdout.read();
-                firstByteMs = (System.nanoTime() - start) / 1e6;
-                stdout.readAllBytes();
-                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-                check(p.waitFor(), binary, err);
-                if (memoryRun) {
-                    peak = memory.peak();
-                    continue;
-                }
-                Matcher m = RUN_C_SPEED.matcher(err);
-                if (first < 0 || !m.find()) {
-                    throw new IllegalStateException(binary + " printed no story or no speed: " + err);
-                }
-                speeds.add(Double.parseDouble(m.group(1)));
+        ProcessBuilder command = new ProcessBuilder(binary, s.file().toString(), "-z", s.tokenizer().toString(),
+                "-t", "0", "-n", String.valueOf(steps));
+        command.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+        contenders.add(new Contender(runtime, threads, command, (p, startNanos) -> {
+            InputStream stdout = p.getInputStream();
+            int first = stdout.read();
+            double firstByteMs = (System.nanoTime() - startNanos) / 1e6;
+            stdout.readAllBytes();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            check(p.waitFor(), binary, err);
+            Matcher m = RUN_C_SPEED.matcher(err);
+            if (first < 0 || !m.find()) {
+                throw new IllegalStateException(binary + " printed no story or no speed: " + err);
             }
-            loads.add(firstByteMs);
+            return new double[] {Double.parseDouble(m.group(1)), firstByteMs};
+        }));
+    }
+
+    /** JvmRun's line: the core as the command line uses it, in a fresh JVM. */
+    private static double[] readJvmRun(Process p, long startNanos) throws IOException, InterruptedException {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        check(p.waitFor(), "JvmRun", out);
+        JsonNode line = new ObjectMapper().readTree(out.substring(out.lastIndexOf('{')));
+        return new double[] {line.get("tokPerSec").asDouble(), line.get("firstTokenMs").asDouble()};
+    }
+
+    /**
+     * Times the contenders on subject s, taking turns: a run of each in order, then in the opposite
+     * order, and so on, so that the machine's drift (it is shared) weighs on them alike and their
+     * ratios compare runs seconds apart. Then one more run of each for its peak memory alone,
+     * since sampling takes time from the process.
+     */
+    private void measureProcesses(Subject s, List<Contender> contenders) throws IOException, InterruptedException {
+        List<List<Double>> speeds = new ArrayList<>();
+        List<List<Double>> loads = new ArrayList<>();
+        for (int c = 0; c < contenders.size(); c++) {
+            speeds.add(new ArrayList<>());
+            loads.add(new ArrayList<>());
         }
-        results.add(report(new Result(runtime, s, threads, false, false, speeds, loads, peak)));
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < contenders.size(); i++) {
+                int c = r % 2 == 0 ? i : contenders.size() - 1 - i;
+                long start = System.nanoTime();
+                double[] run = contenders.get(c).reading().read(contenders.get(c).command().start(), start);
+                speeds.get(c).add(run[0]);
+                loads.get(c).add(run[1]);
+            }
+        }
+        for (int c = 0; c < contenders.size(); c++) {
+            Contender contender = contenders.get(c);
+            long start = System.nanoTime();
+            Process p = contender.command().start();
+            PeakMemory.Footprint peak;
+            try (PeakMemory memory = new PeakMemory(() -> List.of(p.toHandle()))) {
+                contender.reading().read(p, start);
+                peak = memory.peak();
+            }
+            results.add(report(new Result(contender.runtime(), s, contender.threads(), false, false, speeds.get(c),
+                    loads.get(c), peak)));
+        }
     }
 
     private static void check(int status, String what, String output) {

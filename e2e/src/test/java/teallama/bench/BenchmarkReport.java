@@ -66,11 +66,13 @@ final class BenchmarkReport {
                         + "Speed counts positions after the first over the time since the first, as llama2.c does. "
                         + "Teallama runs on 1 thread and on all " + cores + " cores (`-j`, `?threads=`): JVM, a fresh "
                         + "JVM per run; browsers, bench.html (the real page and workers) in headless Chromium and "
-                        + "Firefox ESR on 127.0.0.1, cross-origin isolated. llama2.c: `run` (fp32) and `runq` (int8) "
-                        + "built from karpathy/llama2.c as its README says (gcc -O3), and `run` built with "
-                        + "`gcc -Ofast -march=native -fopenmp` and run with OMP_NUM_THREADS=" + cores
-                        + " (run.c OpenMP), each measured right after the JVM on the same model (the machine is"
-                        + " shared, and its speed drifts: the JVM's ratios to llama2.c compare runs minutes apart).\n");
+                        + "Firefox ESR on 127.0.0.1, cross-origin isolated, a new page per run. llama2.c: `run` (fp32) "
+                        + "and `runq` (int8) built from karpathy/llama2.c as its README says (gcc -O3), and `run` built "
+                        + "with `gcc -Ofast -march=native -fopenmp` and run with OMP_NUM_THREADS=" + cores
+                        + " (run.c OpenMP). The machine is shared and its speed drifts, so the runs on one model take "
+                        + "turns: the JVM on 1 thread, on all cores, then llama2.c's, then the same the other way "
+                        + "round, and so on; in a browser, the pages of one model in the same way (bench.html on 1 "
+                        + "thread, on all cores, the story page). A ratio below compares runs seconds apart.\n");
         speeds(md);
         scaling(md);
         memory(md);
@@ -219,9 +221,9 @@ final class BenchmarkReport {
             return;
         }
         md.append("\n## The token inspector (15M fp32)\n\nThe same runs with bench.html's Inspector on (`inspect=1`): "
-                + "each token also sends the top 10 candidates and their probabilities to the page. Here the runs "
-                + "take turns in one browser, a page each, off then on, then on then off, so that the machine's drift "
-                + "and a browser's first moments weigh on both alike; at least " + BrowserBench.INSPECTOR_ROUNDS
+                + "each token also sends the top 10 candidates and their probabilities to the page. These runs "
+                + "take turns with the others on 15M fp32, off then on on each thread count, then the other way "
+                + "round; at least " + BrowserBench.INSPECTOR_ROUNDS
                 + " each. A page is left once its service worker, which it registers when its story ends, is "
                 + "ready, so that a worker installing does not run beside the next page's story. (The 15M fp32 rows of the "
                 + "other tables are these runs with the inspector off.)\n\n");
@@ -248,8 +250,9 @@ final class BenchmarkReport {
                 + "writing the same story from a link (`temperature=0&steps=" + steps + "&threads=" + cores
                 + "&autostart=1`), as a first visit has it: the inspector on (bench.html's figure beside it is with it "
                 + "off; for what the inspector costs on its own, see above) and the model kept for offline use as it "
-                + "loads. " + runs + " runs each in a new page of one browser, right after bench.html's runs on the "
-                + "same model; its speed as the page shows it. Where every core runs a shard, what the page's own "
+                + "loads, taking turns with bench.html's runs on the same model (as many: " + runs + ", or "
+                + BrowserBench.INSPECTOR_ROUNDS + " on 15M fp32); its speed as the page shows it. Where every core "
+                + "runs a shard, what the page's own "
                 + "thread does takes a core from the workers: it hears the tokens every 100 ms and draws the story "
                 + "at most 10 times a second, where bench.html draws twice a second.\n\n");
         md.append("| browser | model | format | bench.html tok/s | story page tok/s | story / bench |\n"

@@ -72,14 +72,18 @@ final class BrowserBench {
         return version;
     }
 
+    /** What a page of the benchmark runs: bench.html with the inspector on or off, or the story page. */
+    private record Kind(int threads, boolean inspector, boolean storyPage) {
+    }
+
     /**
-     * bench.html in a fresh browser per model and thread count, and its peak memory in one more
-     * run, in a browser of its own started with no driver ({@link UnattendedBrowser}); on 15M fp32
-     * also with the token inspector on, to show what it costs: then the timed runs take turns in
-     * one browser, a page each, off and on, then on and off, so that the machine's drift and a
-     * browser's first moments weigh on both alike. Right after bench.html, on every core, the story
-     * page for {@link #STORY_SUBJECTS}. First, the memory of a blank page, and per thread count the
-     * idle page: its workers started, no model.
+     * The runs on each model take turns in one browser, a page each: bench.html on each thread
+     * count (on 15M fp32 with the inspector off and on, to show what it costs) and on every core the
+     * story page for {@link #STORY_SUBJECTS}, in that order, then in the opposite order, and so on,
+     * so that the machine's drift and a browser's first moments weigh on them alike and their ratios
+     * compare pages seconds apart. Then bench.html's peak memory, in one more run of each, in a
+     * browser of its own started with no driver ({@link UnattendedBrowser}). First, the memory of
+     * a blank page, and per thread count the idle page: its workers started, no model.
      */
     void measure(List<Subject> subjects) throws IOException, InterruptedException {
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
@@ -89,39 +93,49 @@ final class BrowserBench {
                 idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, threads, blank));
             }
             for (Subject s : subjects) {
+                boolean inspected = s.label().equals("15M fp32");
+                List<Kind> kinds = new ArrayList<>();
                 for (int threads : threadCounts) {
-                    if (s.label().equals("15M fp32")) {
-                        measureInspector(playwright, server, s, threads, blank);
-                    } else {
-                        results.add(Benchmark.report(measurePage(playwright, server, s, threads, false, runs)
-                                .withPeak(measurePeak(server, s, threads, false, blank))));
+                    kinds.add(new Kind(threads, false, false));
+                    if (inspected) {
+                        kinds.add(new Kind(threads, true, false));
                     }
                     if (threads == cores && cores > 1 && STORY_SUBJECTS.contains(s.label())) {
-                        results.add(Benchmark.report(inFreshBrowser(playwright,
-                                (browser) -> measureStoryPage(browser, server, s, threads))));
+                        kinds.add(new Kind(threads, true, true));
                     }
+                }
+                for (Result timed : inTurns(playwright, server, s, kinds, inspected ? Math.max(runs, INSPECTOR_ROUNDS) : runs)) {
+                    results.add(Benchmark.report(timed.storyPage() ? timed
+                            : timed.withPeak(measurePeak(server, s, timed.threads(), timed.inspector(), blank))));
                 }
             }
         }
     }
 
-    /** bench.html with the inspector off and on, pages taking turns in one browser (see measure). */
-    private void measureInspector(Playwright playwright, SiteServer server, Subject s, int threads,
-                                  PeakMemory.Footprint blank) throws IOException, InterruptedException {
-        List<Result> off = new ArrayList<>();
-        List<Result> on = new ArrayList<>();
+    /** rounds pages of each kind, taking turns in one browser (see measure); a result per kind, in order. */
+    private List<Result> inTurns(Playwright playwright, SiteServer server, Subject s, List<Kind> kinds, int rounds)
+            throws IOException {
+        List<List<Result>> pages = new ArrayList<>();
+        for (int k = 0; k < kinds.size(); k++) {
+            pages.add(new ArrayList<>());
+        }
         Browser browser = teallama.e2e.Browsers.launch(playwright, name);
         try {
-            for (int r = 0; r < Math.max(runs, INSPECTOR_ROUNDS); r++) {
-                for (boolean inspector : r % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
-                    (inspector ? on : off).add(measurePage(browser, server, s, threads, inspector, 1));
+            if (version == null) {
+                version = name + " " + browser.version();
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < kinds.size(); i++) {
+                    int k = r % 2 == 0 ? i : kinds.size() - 1 - i;
+                    Kind kind = kinds.get(k);
+                    pages.get(k).add(kind.storyPage() ? measureStoryPage(browser, server, s, kind.threads())
+                            : measurePage(browser, server, s, kind.threads(), kind.inspector()));
                 }
             }
         } finally {
             browser.close();
         }
-        results.add(Benchmark.report(merged(off).withPeak(measurePeak(server, s, threads, false, blank))));
-        results.add(Benchmark.report(merged(on).withPeak(measurePeak(server, s, threads, true, blank))));
+        return pages.stream().map(BrowserBench::merged).toList();
     }
 
     /** One result of several pages' runs: their speeds and loads (no peak: see measurePeak). */
@@ -135,13 +149,6 @@ final class BrowserBench {
         }
         return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), first.storyPage(), speeds,
                 loads, PeakMemory.Footprint.NONE);
-    }
-
-    /** pageRuns runs of bench.html in a fresh browser, timed: no peak (see measurePeak). */
-    private Result measurePage(Playwright playwright, SiteServer server, Subject s, int threads,
-                               boolean inspector, int pageRuns) throws IOException {
-        return inFreshBrowser(playwright, (browser) -> measurePage(browser, server, s, threads, inspector,
-                pageRuns));
     }
 
     /**
@@ -187,27 +194,11 @@ final class BrowserBench {
         }
     }
 
-    private interface BrowserWork {
-        Result run(Browser browser) throws IOException;
-    }
-
-    private Result inFreshBrowser(Playwright playwright, BrowserWork work) throws IOException {
-        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
-        try {
-            if (version == null) {
-                version = name + " " + browser.version();
-            }
-            return work.run(browser);
-        } finally {
-            browser.close();
-        }
-    }
-
-    /** pageRuns runs of bench.html in a new page, timed. */
-    private Result measurePage(Browser browser, SiteServer server, Subject s, int threads,
-                               boolean inspector, int pageRuns) throws IOException {
+    /** A run of bench.html in a new page, timed. */
+    private Result measurePage(Browser browser, SiteServer server, Subject s, int threads, boolean inspector)
+            throws IOException {
         try (Page page = browser.newPage()) {
-            page.navigate(benchUrl(server, s, threads, inspector, pageRuns));
+            page.navigate(benchUrl(server, s, threads, inspector, 1));
             // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
             page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
                     new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
@@ -242,40 +233,36 @@ final class BrowserBench {
     private static final Pattern FIRST_TOKEN = Pattern.compile("First token after ([0-9.]+) ms");
 
     /**
-     * runs stories in the story page (index.html), each in a new page, as a first visit sees it:
-     * its settings from the link (temperature 0, no prompt), the inspector on. Its speed and first
-     * token are what the page shows.
+     * A story in the story page (index.html), in a new page, as a first visit sees it: its settings
+     * from the link (temperature 0, no prompt), the inspector on. Its speed and first token are
+     * what the page shows.
      */
     private Result measureStoryPage(Browser browser, SiteServer server, Subject s, int threads) {
         String what = name + " " + s.label() + " story page";
-        List<Double> speeds = new ArrayList<>();
-        List<Double> loads = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
-            try (Page page = browser.newPage()) {
-                page.navigate(server.url() + "index.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
-                        + s.tokenizer().getFileName() + "&temperature=0&steps=" + steps + "&threads=" + threads
-                        + "&autostart=1");
-                page.waitForSelector("#output[data-state=done], #output[data-state=error]",
-                        new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
-                String status = page.textContent("#status");
-                if (!"done".equals(page.getAttribute("#output", "data-state"))) {
-                    throw new IllegalStateException(what + ": " + status);
-                }
-                String running = "running on " + threads + " threads.";
-                if (!page.textContent("#threads-hint").endsWith(running)) {
-                    throw new IllegalStateException(what + ": not " + running + " " + page.textContent("#threads-hint"));
-                }
-                Matcher first = FIRST_TOKEN.matcher(status);
-                String speed = page.textContent("#speed");
-                if (!first.find() || !speed.endsWith(" tok/s")) {
-                    throw new IllegalStateException(what + ": no first token or speed in \"" + status + "\", \"" + speed + "\"");
-                }
-                awaitServiceWorker(page, what);
-                speeds.add(Double.parseDouble(speed.substring(0, speed.length() - " tok/s".length())));
-                loads.add(Double.parseDouble(first.group(1)));
+        try (Page page = browser.newPage()) {
+            page.navigate(server.url() + "index.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
+                    + s.tokenizer().getFileName() + "&temperature=0&steps=" + steps + "&threads=" + threads
+                    + "&autostart=1");
+            page.waitForSelector("#output[data-state=done], #output[data-state=error]",
+                    new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
+            String status = page.textContent("#status");
+            if (!"done".equals(page.getAttribute("#output", "data-state"))) {
+                throw new IllegalStateException(what + ": " + status);
             }
+            String running = "running on " + threads + " threads.";
+            if (!page.textContent("#threads-hint").endsWith(running)) {
+                throw new IllegalStateException(what + ": not " + running + " " + page.textContent("#threads-hint"));
+            }
+            Matcher first = FIRST_TOKEN.matcher(status);
+            String speed = page.textContent("#speed");
+            if (!first.find() || !speed.endsWith(" tok/s")) {
+                throw new IllegalStateException(what + ": no first token or speed in \"" + status + "\", \"" + speed + "\"");
+            }
+            awaitServiceWorker(page, what);
+            return new Result(name, s, threads, true, true,
+                    List.of(Double.parseDouble(speed.substring(0, speed.length() - " tok/s".length()))),
+                    List.of(Double.parseDouble(first.group(1))), PeakMemory.Footprint.NONE);
         }
-        return new Result(name, s, threads, true, true, speeds, loads, PeakMemory.Footprint.NONE);
     }
 
     /**
