@@ -193,7 +193,9 @@ public final class Benchmark {
 
     /**
      * What runs in processes on subject s: the JVM (with jvm) on each thread count, then llama2.c
-     * where its binaries are given: run -O3 and the OpenMP run on every core for fp32, runq for int8.
+     * where its binaries are given: for fp32 the OpenMP run on every core and run -O3, in that
+     * order, so that the JVM on every core and the OpenMP build run next to each other, each way
+     * round (measureProcesses); runq for int8.
      */
     private List<Contender> contenders(Subject s, boolean jvm) {
         List<Contender> contenders = new ArrayList<>();
@@ -207,8 +209,8 @@ public final class Benchmark {
             }
         }
         if (s.format().equals("fp32")) {
-            addBinary(contenders, "run.c", runBinary, s, 1);
             addBinary(contenders, "run.c-omp", runompBinary, s, cores);
+            addBinary(contenders, "run.c", runBinary, s, 1);
         } else {
             addBinary(contenders, "runq.c", runqBinary, s, 1);
         }
@@ -251,8 +253,8 @@ public final class Benchmark {
 
     /**
      * Times the contenders on subject s, taking turns: a run of each in order, then in the opposite
-     * order, and so on, so that the machine's drift (it is shared) weighs on them alike and their
-     * ratios compare runs seconds apart. Then one more run of each for its peak memory alone,
+     * order, and so on, so that the ratios of neighbours compare runs seconds apart on a machine
+     * whose speed drifts (it is shared). Then one more run of each for its peak memory alone,
      * since sampling takes time from the process.
      */
     private void measureProcesses(Subject s, List<Contender> contenders) throws IOException, InterruptedException {
@@ -265,8 +267,9 @@ public final class Benchmark {
         for (int r = 0; r < runs; r++) {
             for (int i = 0; i < contenders.size(); i++) {
                 int c = r % 2 == 0 ? i : contenders.size() - 1 - i;
+                Contender contender = contenders.get(c);
                 long start = System.nanoTime();
-                double[] run = contenders.get(c).reading().read(contenders.get(c).command().start(), start);
+                double[] run = contender.reading().read(contender.command().start(), start);
                 speeds.get(c).add(run[0]);
                 loads.get(c).add(run[1]);
             }

@@ -72,7 +72,10 @@ final class BenchmarkReport {
                         + " (run.c OpenMP). The machine is shared and its speed drifts, so the runs on one model take "
                         + "turns: the JVM on 1 thread, on all cores, then llama2.c's, then the same the other way "
                         + "round, and so on; in a browser, the pages of one model in the same way (bench.html on 1 "
-                        + "thread, on all cores, the story page). A ratio below compares runs seconds apart.\n");
+                        + "thread, on all cores, the story page). So the ratios of one runtime's thread counts, of the JVM "
+                        + "to llama2.c, of the inspector on and off and of the story page to bench.html compare runs "
+                        + "seconds apart; a browser's to llama2.c and Firefox's to Chromium compare runs minutes "
+                        + "apart.\n");
         speeds(md);
         scaling(md);
         memory(md);
@@ -251,7 +254,7 @@ final class BenchmarkReport {
                 + "&autostart=1`), as a first visit has it: the inspector on (bench.html's figure beside it is with it "
                 + "off; for what the inspector costs on its own, see above) and the model kept for offline use as it "
                 + "loads, taking turns with bench.html's runs on the same model (as many: " + runs + ", or "
-                + BrowserBench.INSPECTOR_ROUNDS + " on 15M fp32); its speed as the page shows it. Where every core "
+                + Math.max(runs, BrowserBench.INSPECTOR_ROUNDS) + " on 15M fp32); its speed as the page shows it. Where every core "
                 + "runs a shard, what the page's own "
                 + "thread does takes a core from the workers: it hears the tokens every 100 ms and draws the story "
                 + "at most 10 times a second, where bench.html draws twice a second.\n\n");

@@ -80,8 +80,8 @@ final class BrowserBench {
      * The runs on each model take turns in one browser, a page each: bench.html on each thread
      * count (on 15M fp32 with the inspector off and on, to show what it costs) and on every core the
      * story page for {@link #STORY_SUBJECTS}, in that order, then in the opposite order, and so on,
-     * so that the machine's drift and a browser's first moments weigh on them alike and their ratios
-     * compare pages seconds apart. Then bench.html's peak memory, in one more run of each, in a
+     * so that their ratios compare pages seconds apart on a machine whose speed drifts; a first page,
+     * not counted, takes the browser's first moments. Then bench.html's peak memory, in one more run of each, in a
      * browser of its own started with no driver ({@link UnattendedBrowser}). First, the memory of
      * a blank page, and per thread count the idle page: its workers started, no model.
      */
@@ -124,6 +124,7 @@ final class BrowserBench {
             if (version == null) {
                 version = name + " " + browser.version();
             }
+            measurePage(browser, server, s, kinds.get(0).threads(), false);
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < kinds.size(); i++) {
                     int k = r % 2 == 0 ? i : kinds.size() - 1 - i;
@@ -160,7 +161,7 @@ final class BrowserBench {
     private PeakMemory.Footprint measurePeak(SiteServer server, Subject s, int threads, boolean inspector,
                                              PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
-        UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector, 1), 30 * 60, 0);
+        UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector), 30 * 60, 0);
         checkRan(new ObjectMapper().readTree(run.resultJson()), name + " " + s.label(), threads, inspector);
         return run.peak().minus(blank);
     }
@@ -177,9 +178,9 @@ final class BrowserBench {
         return blank;
     }
 
-    private String benchUrl(SiteServer server, Subject s, int threads, boolean inspector, int pageRuns) {
+    private String benchUrl(SiteServer server, Subject s, int threads, boolean inspector) {
         return server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
-                + s.tokenizer().getFileName() + "&runs=" + pageRuns + "&steps=" + steps + "&threads=" + threads
+                + s.tokenizer().getFileName() + "&runs=1&steps=" + steps + "&threads=" + threads
                 + (inspector ? "&inspect=1" : "") + "&autostart=1";
     }
 
@@ -198,7 +199,7 @@ final class BrowserBench {
     private Result measurePage(Browser browser, SiteServer server, Subject s, int threads, boolean inspector)
             throws IOException {
         try (Page page = browser.newPage()) {
-            page.navigate(benchUrl(server, s, threads, inspector, 1));
+            page.navigate(benchUrl(server, s, threads, inspector));
             // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
             page.waitForSelector("#bench[data-state=done], #bench[data-state=error]",
                     new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED).setTimeout(30 * 60 * 1000));
@@ -208,13 +209,9 @@ final class BrowserBench {
             JsonNode json = new ObjectMapper().readTree(page.textContent("#bench-json"));
             checkRan(json, name + " " + s.label(), threads, inspector);
             awaitServiceWorker(page, name + " " + s.label());
-            List<Double> speeds = new ArrayList<>();
-            List<Double> loads = new ArrayList<>();
-            for (JsonNode run : json.get("runs")) {
-                speeds.add(run.get("tokPerSec").asDouble());
-                loads.add(run.get("firstTokenMs").asDouble());
-            }
-            return new Result(name, s, threads, inspector, false, speeds, loads, PeakMemory.Footprint.NONE);
+            JsonNode run = json.get("runs").get(0);
+            return new Result(name, s, threads, inspector, false, List.of(run.get("tokPerSec").asDouble()),
+                    List.of(run.get("firstTokenMs").asDouble()), PeakMemory.Footprint.NONE);
         }
     }
 
