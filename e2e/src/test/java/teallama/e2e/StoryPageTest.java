@@ -214,10 +214,16 @@ abstract class StoryPageTest {
                 + " if (++n === 300) { clearInterval(timer); setTimeout(() => done(drawn), 300); } }, 5); })");
         assertTrue(story.output().endsWith("piece 299 "), story.output());
         assertTrue(drawn.size() >= 5, "the story drawn " + drawn.size() + " times");
+        // the observer sees a frame's pieces after the frame has read the layout, which a busy
+        // machine can make a few ms late: one gap may be short by that much, the frames' mean not
         for (int i = 1; i < drawn.size(); i++) {
             double gap = ((Number) drawn.get(i)).doubleValue() - ((Number) drawn.get(i - 1)).doubleValue();
-            assertTrue(gap >= 95, "drawn " + gap + " ms after the draw before, at " + drawn);
+            assertTrue(gap >= 80, "drawn " + gap + " ms after the draw before, at " + drawn);
         }
+        double first = ((Number) drawn.get(0)).doubleValue();
+        double last = ((Number) drawn.get(drawn.size() - 1)).doubleValue();
+        double meanGap = (last - first) / (drawn.size() - 1);
+        assertTrue(meanGap >= 97, "drawn every " + meanGap + " ms on average, at " + drawn);
     }
 
     /**
