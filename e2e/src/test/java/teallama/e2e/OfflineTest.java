@@ -630,6 +630,7 @@ abstract class OfflineTest extends PagesTest {
             StoryPage story = newStory(navigations);
             story.open(host.url(), Map.of());
             waitFor(story, "crossOriginIsolated");
+            untilTheServiceWorkerIsCheckedForUpdates(story);
             String oldCaches = siteCaches(story);
             assertTrue(oldCaches.matches("teallama-site / [0-9a-f]{16}"), oldCaches);
 
@@ -688,6 +689,23 @@ abstract class OfflineTest extends PagesTest {
             waitFor(used, "crossOriginIsolated && document.getElementById('update-notice') === null");
             assertEquals(1, navigations.get());
         }
+    }
+
+    /**
+     * Waits until the page has loaded and registered its service worker, and the browser has
+     * checked for a new one since: a new build written before may be found by that check, whose
+     * page takes the new build, and reloads, while the test's reload of it is under way. Firefox
+     * then ended the old worker in the middle of answering the test's reload ("A ServiceWorker
+     * intercepted the request and encountered an unexpected error"). The browser checks a
+     * registration's updates one after another, so the check asked for here comes after the
+     * page's, which an isolated page starts when it has loaded (see whenIdle in offline.js).
+     */
+    static void untilTheServiceWorkerIsCheckedForUpdates(StoryPage story) {
+        story.page.evaluate("""
+                () => new Promise((loaded) => document.readyState === 'complete'
+                    ? loaded() : addEventListener('load', loaded, { once: true }))
+                  .then(() => navigator.serviceWorker.getRegistration())
+                  .then((registration) => registration.update())""");
     }
 
     /** A copy of the built site, to build anew. */
