@@ -114,7 +114,7 @@ public final class Benchmark {
         for (Subject s : subjects) {
             measureProcesses(s, contenders(s, runtimes.contains("jvm")));
         }
-        for (String browser : List.of("chromium", "firefox")) {
+        for (String browser : BenchmarkReport.BROWSERS) {
             if (runtimes.contains(browser)) {
                 BrowserBench bench = new BrowserBench(browser, root.resolve("web/target/site"), work.resolve("models"), runs,
                         steps, cores, threadCounts);

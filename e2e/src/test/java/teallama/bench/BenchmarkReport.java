@@ -20,7 +20,7 @@ import teallama.bench.Benchmark.Subject;
 /** BENCHMARKS.md and benchmarks.json from one run of the benchmark, with the targets of the issues. */
 final class BenchmarkReport {
     private static final List<String> TEALLAMA = List.of("jvm", "chromium", "firefox");
-    private static final List<String> BROWSERS = List.of("chromium", "firefox");
+    static final List<String> BROWSERS = List.of("chromium", "firefox");
     private static final Map<String, String> NAMES = Map.of("jvm", "JVM", "chromium", "Chromium", "firefox", "Firefox",
             "run.c", "run.c", "runq.c", "runq.c", "run.c-omp", "run.c OpenMP");
 
@@ -225,7 +225,7 @@ final class BenchmarkReport {
         }
         md.append("\n## The token inspector (15M fp32)\n\nThe same runs with bench.html's Inspector on (`inspect=1`): "
                 + "each token also sends the top 10 candidates and their probabilities to the page. These runs "
-                + "take turns with the others on 15M fp32, off then on on each thread count, then the other way "
+                + "take turns with the others on 15M fp32, on each thread count the inspector off then on, then the other way "
                 + "round; at least " + BrowserBench.INSPECTOR_ROUNDS
                 + " each. A page is left once its service worker, which it registers when its story ends, is "
                 + "ready, so that a worker installing does not run beside the next page's story. (The 15M fp32 rows of the "
