@@ -700,7 +700,7 @@ abstract class OfflineTest extends PagesTest {
      * registration's updates one after another, so the check asked for here comes after the
      * page's, which an isolated page starts when it has loaded (see whenIdle in offline.js).
      */
-    static void untilTheServiceWorkerIsCheckedForUpdates(StoryPage story) {
+    private static void untilTheServiceWorkerIsCheckedForUpdates(StoryPage story) {
         story.page.evaluate("""
                 () => new Promise((loaded) => document.readyState === 'complete'
                     ? loaded() : addEventListener('load', loaded, { once: true }))

@@ -211,14 +211,20 @@ abstract class ThreadsTest extends PagesTest {
         }
     }
 
-    /** Keeps each shard worker the page makes in window.shardWorkersMade, so that a test can kill one. */
+    /**
+     * Keeps each shard worker the page makes in window.shardWorkersMade, so that a test can kill
+     * one, and hands it as it is made to window.onShardWorkerMade, if a test has set one.
+     */
     private static void keepShardWorkersMade(StoryPage story) {
         story.page.addInitScript("""
                 const PageWorker = Worker;
                 window.shardWorkersMade = [];
                 window.Worker = function (url, options) {
                   const worker = new PageWorker(url, options);
-                  if (String(url).includes('shard')) window.shardWorkersMade.push(worker);
+                  if (String(url).includes('shard')) {
+                    window.shardWorkersMade.push(worker);
+                    if (window.onShardWorkerMade) window.onShardWorkerMade(worker);
+                  }
                   return worker;
                 };
                 window.Worker.prototype = PageWorker.prototype;""");
@@ -230,23 +236,18 @@ abstract class ThreadsTest extends PagesTest {
      * message, and sets window.shardWorkerKilled.
      */
     private static void killTheFirstShardWorkerAsItTakesTheStory(StoryPage story) {
+        keepShardWorkersMade(story);
         story.page.addInitScript("""
-                const PageWorker = Worker;
-                let shardWorkers = 0;
-                window.Worker = function (url, options) {
-                  const worker = new PageWorker(url, options);
-                  if (String(url).includes('shard') && ++shardWorkers === 1) {
-                    let watches = 0;
-                    worker.addEventListener('message', (event) => {
-                      if (event.data.type === 'watch' && ++watches === 2) {
-                        worker.terminate();
-                        window.shardWorkerKilled = true;
-                      }
-                    });
-                  }
-                  return worker;
-                };
-                window.Worker.prototype = PageWorker.prototype;""");
+                window.onShardWorkerMade = (worker) => {
+                  if (window.shardWorkersMade.length !== 1) return;
+                  let watches = 0;
+                  worker.addEventListener('message', (event) => {
+                    if (event.data.type === 'watch' && ++watches === 2) {
+                      worker.terminate();
+                      window.shardWorkerKilled = true;
+                    }
+                  });
+                };""");
     }
 
     /** Waits until the page runs this many workers (a terminated one leaves the list when the browser says so). */
