@@ -58,10 +58,16 @@ public final class Benchmark {
 
     /**
      * The runs of one runtime on one subject with a number of threads: in a browser, of bench.html
-     * with its inspector on or off, or of the story page (storyPage).
+     * with its inspector on or off, or of the story page (storyPage). turn is the runtime whose
+     * turn they ran in: llama2.c's runs take turns with the JVM's and again with each browser's.
      */
-    record Result(String runtime, Subject subject, int threads, boolean inspector, boolean storyPage,
+    record Result(String runtime, String turn, Subject subject, int threads, boolean inspector, boolean storyPage,
                   List<Double> tokPerSec, List<Double> firstTokenMs, PeakMemory.Footprint peak) {
+        /** llama2.c's runs between a browser's pages, there to compare that browser with. */
+        boolean inBrowsersTurn() {
+            return !runtime.equals(turn) && BenchmarkReport.BROWSERS.contains(turn);
+        }
+
         double medianTokPerSec() {
             return median(tokPerSec);
         }
@@ -71,7 +77,7 @@ public final class Benchmark {
         }
 
         Result withPeak(PeakMemory.Footprint footprint) {
-            return new Result(runtime, subject, threads, inspector, storyPage, tokPerSec, firstTokenMs, footprint);
+            return new Result(runtime, turn, subject, threads, inspector, storyPage, tokPerSec, firstTokenMs, footprint);
         }
     }
 
@@ -111,13 +117,14 @@ public final class Benchmark {
         List<Subject> subjects = prepare(models);
         describeMachine();
 
+        boolean jvm = runtimes.contains("jvm");
         for (Subject s : subjects) {
-            measureProcesses(s, contenders(s, runtimes.contains("jvm")));
+            measureProcesses(s, contenders(s, jvm), jvm ? "jvm" : "llama2.c");
         }
         for (String browser : BenchmarkReport.BROWSERS) {
             if (runtimes.contains(browser)) {
                 BrowserBench bench = new BrowserBench(browser, root.resolve("web/target/site"), work.resolve("models"), runs,
-                        steps, cores, threadCounts);
+                        steps, cores, threadCounts, s -> contenders(s, false));
                 bench.measure(subjects);
                 if (bench.version() != null) {
                     machine.add(bench.version());
@@ -183,10 +190,15 @@ public final class Benchmark {
     private static final Pattern RUN_C_SPEED = Pattern.compile("achieved tok/s: ([0-9.]+|inf)");
 
     /** A process to time: its runtime's name, threads, command and how its output tells speed and load. */
-    private record Contender(String runtime, int threads, ProcessBuilder command, Reading reading) {
+    record Contender(String runtime, int threads, ProcessBuilder command, Reading reading) {
+        /** Runs it once: {tok/s, first token ms}. */
+        double[] time() throws IOException, InterruptedException {
+            long start = System.nanoTime();
+            return reading.read(command.start(), start);
+        }
     }
 
-    private interface Reading {
+    interface Reading {
         /** Reads a run's output to its end: {tok/s, first token ms}, the process started at startNanos. */
         double[] read(Process p, long startNanos) throws IOException, InterruptedException;
     }
@@ -255,9 +267,10 @@ public final class Benchmark {
      * Times the contenders on subject s, taking turns: a run of each in order, then in the opposite
      * order, and so on, so that the ratios of neighbours compare runs seconds apart on a machine
      * whose speed drifts (it is shared). Then one more run of each for its peak memory alone,
-     * since sampling takes time from the process.
+     * since sampling takes time from the process. turn names these turns in the results.
      */
-    private void measureProcesses(Subject s, List<Contender> contenders) throws IOException, InterruptedException {
+    private void measureProcesses(Subject s, List<Contender> contenders, String turn)
+            throws IOException, InterruptedException {
         List<List<Double>> speeds = new ArrayList<>();
         List<List<Double>> loads = new ArrayList<>();
         for (int c = 0; c < contenders.size(); c++) {
@@ -267,9 +280,7 @@ public final class Benchmark {
         for (int r = 0; r < runs; r++) {
             for (int i = 0; i < contenders.size(); i++) {
                 int c = r % 2 == 0 ? i : contenders.size() - 1 - i;
-                Contender contender = contenders.get(c);
-                long start = System.nanoTime();
-                double[] run = contender.reading().read(contender.command().start(), start);
+                double[] run = contenders.get(c).time();
                 speeds.get(c).add(run[0]);
                 loads.get(c).add(run[1]);
             }
@@ -283,7 +294,7 @@ public final class Benchmark {
                 contender.reading().read(p, start);
                 peak = memory.peak();
             }
-            results.add(report(new Result(contender.runtime(), s, contender.threads(), false, false, speeds.get(c),
+            results.add(report(new Result(contender.runtime(), turn, s, contender.threads(), false, false, speeds.get(c),
                     loads.get(c), peak)));
         }
     }
@@ -297,7 +308,8 @@ public final class Benchmark {
     static Result report(Result r) {
         System.out.println(String.format(Locale.ROOT,
                 "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %s",
-                r.runtime(), r.subject().label(), r.threads(), r.storyPage() ? " story page" : r.inspector() ? " inspector" : "",
+                r.runtime(), r.subject().label(), r.threads(), r.storyPage() ? " story page" : r.inspector() ? " inspector"
+                        : r.inBrowsersTurn() ? " in " + r.turn() + "'s turn" : "",
                 r.medianTokPerSec(), format(r.tokPerSec()), r.medianFirstTokenMs(), mib(r.peak())));
         return r;
     }

@@ -72,11 +72,12 @@ final class BenchmarkReport {
                         + " (run.c OpenMP). The machine is shared and its speed drifts, so the runs on one model take "
                         + "turns: the JVM on 1 thread, on all cores, then llama2.c's, then the same the other way "
                         + "round, and so on; in a browser, the pages of one model in the same way (bench.html on 1 "
-                        + "thread, on all cores, the story page). So the ratios of one runtime's thread counts, of the JVM "
-                        + "to llama2.c, of the inspector on and off and of the story page to bench.html compare runs "
-                        + "seconds apart; a browser's to llama2.c and Firefox's to Chromium compare runs minutes "
-                        + "apart.\n");
+                        + "thread, on all cores, the story page), then llama2.c's runs again, as many as the pages. So "
+                        + "the ratios of one runtime's thread counts, of each runtime to llama2.c (the llama2.c runs of "
+                        + "its own turn), of the inspector on and off and of the story page to bench.html compare runs "
+                        + "seconds apart; only Firefox's to Chromium compare runs minutes apart.\n");
         speeds(md);
+        llama2cTurns(md);
         scaling(md);
         memory(md);
         inspector(md);
@@ -86,7 +87,8 @@ final class BenchmarkReport {
         for (Result r : results) {
             md.append("- ").append(r.runtime()).append(' ').append(r.subject().label()).append(", ")
                     .append(r.threads()).append(r.threads() == 1 ? " thread" : " threads")
-                    .append(r.storyPage() ? ", story page: " : r.inspector() ? ", inspector on: " : ": ")
+                    .append(r.storyPage() ? ", story page: " : r.inspector() ? ", inspector on: "
+                            : r.inBrowsersTurn() ? ", in " + NAMES.get(r.turn()) + "'s turn: " : ": ")
                     .append(Benchmark.format(r.tokPerSec())).append('\n');
         }
         return md.toString();
@@ -116,10 +118,52 @@ final class BenchmarkReport {
         }
     }
 
+    /** llama2.c's speed in each runtime's turn, which that runtime's ratios to it divide by. */
+    private void llama2cTurns(StringBuilder md) {
+        List<String> turns = new ArrayList<>();
+        for (Result r : results) {
+            if (r.inBrowsersTurn() && !turns.contains(r.turn())) {
+                turns.add(r.turn());
+            }
+        }
+        if (turns.isEmpty()) {
+            return;
+        }
+        md.append("\n## llama2.c in each turn (tok/s)\n\nllama2.c's runs between the JVM's and between each browser's "
+                + "runs of the same model; each runtime's ratios to llama2.c below divide by those of its own turn, "
+                + "and the table above shows the JVM's.\n\n| model | format |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        Result first = results.stream().filter(r -> !TEALLAMA.contains(r.runtime()) && !r.inBrowsersTurn())
+                .findFirst().orElse(null);
+        String processTurn = first == null || !first.turn().equals("jvm") ? "own turn" : "JVM's turn";
+        for (String program : List.of("llama2.c", "run.c OpenMP")) {
+            md.append(' ').append(program).append(", ").append(processTurn).append(" |");
+            rule.append("---:|");
+            for (String turn : turns) {
+                md.append(' ').append(program).append(", ").append(NAMES.get(turn)).append("'s turn |");
+                rule.append("---:|");
+            }
+        }
+        md.append('\n').append(rule).append('\n');
+        for (Subject s : subjects()) {
+            md.append("| ").append(s.model()).append(" | ").append(s.format()).append(" | ").append(speed(llama2c(s)))
+                    .append(" |");
+            for (String turn : turns) {
+                md.append(' ').append(speed(inTurn(llama2cName(s), s, turn))).append(" |");
+            }
+            md.append(' ').append(speed(find("run.c-omp", s, cores))).append(" |");
+            for (String turn : turns) {
+                md.append(' ').append(speed(inTurn("run.c-omp", s, turn))).append(" |");
+            }
+            md.append('\n');
+        }
+    }
+
     private void scaling(StringBuilder md) {
         md.append("\n## Scaling and ratios (all ").append(cores).append(" cores)\n\n");
         md.append("N / 1 is each runtime on ").append(cores).append(" threads over itself on one; the ratios to "
-                + "llama2.c compare Teallama on all cores with `run`/`runq` -O3 and with OpenMP `run` on all cores.\n\n");
+                + "llama2.c compare Teallama on all cores with `run`/`runq` -O3 and with OpenMP `run` on all cores, "
+                + "in the runtime's own turn.\n\n");
         md.append("| model | format | JVM N / 1 | Chromium N / 1 | Firefox N / 1 | JVM / llama2.c | Chromium / llama2.c "
                 + "| Firefox / llama2.c | JVM / run.c OpenMP | Chromium / run.c OpenMP | Firefox / Chromium |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -129,11 +173,10 @@ final class BenchmarkReport {
                 md.append(' ').append(ratio(find(runtime, s, cores), find(runtime, s, 1))).append(" |");
             }
             for (String runtime : TEALLAMA) {
-                md.append(' ').append(ratio(find(runtime, s, cores), llama2c(s))).append(" |");
+                md.append(' ').append(ratio(find(runtime, s, cores), inTurn(llama2cName(s), s, runtime))).append(" |");
             }
-            Result omp = find("run.c-omp", s, cores);
-            md.append(' ').append(ratio(find("jvm", s, cores), omp)).append(" | ")
-                    .append(ratio(find("chromium", s, cores), omp)).append(" | ")
+            md.append(' ').append(ratio(find("jvm", s, cores), find("run.c-omp", s, cores))).append(" | ")
+                    .append(ratio(find("chromium", s, cores), inTurn("run.c-omp", s, "chromium"))).append(" | ")
                     .append(ratio(find("firefox", s, cores), find("chromium", s, cores))).append(" |\n");
         }
     }
@@ -267,11 +310,11 @@ final class BenchmarkReport {
     private void targets(StringBuilder md) {
         List<String[]> rows = new ArrayList<>();
         targetRatio(rows, "Chromium fp32 >= 2.7x run.c on 15M", find("chromium", "15M", "fp32", cores),
-                find("run.c", "15M", "fp32", 1), 2.7);
+                inTurn("run.c", "15M", "fp32", "chromium"), 2.7);
         targetRatio(rows, "Chromium fp32 >= 4.0x run.c on 110M", find("chromium", "110M", "fp32", cores),
-                find("run.c", "110M", "fp32", 1), 4.0);
+                inTurn("run.c", "110M", "fp32", "chromium"), 4.0);
         targetRatio(rows, "Chromium int8 >= 1.3x runq.c on 110M", find("chromium", "110M", "int8", cores),
-                find("runq.c", "110M", "int8", 1), 1.3);
+                inTurn("runq.c", "110M", "int8", "chromium"), 1.3);
         for (String format : List.of("fp32", "int8")) {
             targetRatio(rows, "Chromium " + format + " on " + cores + " threads >= 1.7x its 1 thread on 110M",
                     find("chromium", "110M", format, cores), find("chromium", "110M", format, 1), 1.7);
@@ -356,6 +399,9 @@ final class BenchmarkReport {
             o.put("model", r.subject().model());
             o.put("format", r.subject().format());
             o.put("threads", r.threads());
+            if (!TEALLAMA.contains(r.runtime())) {
+                o.put("turn", r.turn());
+            }
             o.put("inspector", r.inspector());
             if (BROWSERS.contains(r.runtime())) {
                 o.put("page", r.storyPage() ? "index.html" : "bench.html");
@@ -365,7 +411,7 @@ final class BenchmarkReport {
             ArrayNode each = o.putArray("tokPerSecRuns");
             r.tokPerSec().forEach(v -> each.add(round(v)));
             o.put("firstTokenMs", round(r.medianFirstTokenMs()));
-            if (!r.storyPage()) { // the story page's memory is bench.html's
+            if (!r.storyPage() && !r.inBrowsersTurn()) { // the story page's memory is bench.html's
                 o.put("peakPssMB", round(peakMiB(r)));
                 o.put("peakRssMB", round(mib(r.peak().residentBytes())));
                 Double above = aboveIdleMiB(r);
@@ -406,15 +452,30 @@ final class BenchmarkReport {
         return counts;
     }
 
+    /** A runtime's runs of bench.html, or in its own turn (llama2.c's: the JVM's turn). */
     private Result find(String runtime, Subject s, int threads) {
-        return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().equals(s) && r.threads() == threads
-                && !r.inspector() && !r.storyPage()).findFirst().orElse(null);
+        return find(runtime, s.model(), s.format(), threads);
     }
 
     private Result find(String runtime, String model, String format, int threads) {
         return results.stream().filter(r -> r.runtime().equals(runtime) && r.subject().model().equals(model)
-                && r.subject().format().equals(format) && r.threads() == threads && !r.inspector() && !r.storyPage())
-                .findFirst().orElse(null);
+                && r.subject().format().equals(format) && r.threads() == threads && !r.inspector() && !r.storyPage()
+                && !r.inBrowsersTurn()).findFirst().orElse(null);
+    }
+
+    /**
+     * llama2.c's runtime program on a subject in turn's turn (a browser's, or the JVM's for any
+     * other), or in the JVM's where it did not run in that one.
+     */
+    private Result inTurn(String program, Subject s, String turn) {
+        return inTurn(program, s.model(), s.format(), turn);
+    }
+
+    private Result inTurn(String program, String model, String format, String turn) {
+        int threads = program.equals("run.c-omp") ? cores : 1;
+        return results.stream().filter(r -> r.runtime().equals(program) && r.subject().model().equals(model)
+                && r.subject().format().equals(format) && r.threads() == threads && r.turn().equals(turn)
+                && r.inBrowsersTurn()).findFirst().orElseGet(() -> find(program, model, format, threads));
     }
 
     /** A browser's 15M fp32 runs with the token inspector on. */
@@ -429,9 +490,13 @@ final class BenchmarkReport {
                 .findFirst().orElse(null);
     }
 
-    /** run.c for fp32, runq.c for int8, single-threaded as their READMEs build them. */
+    /** run.c for fp32, runq.c for int8, single-threaded as their READMEs build them, in the JVM's turn. */
     private Result llama2c(Subject s) {
-        return find(s.format().equals("fp32") ? "run.c" : "runq.c", s, 1);
+        return find(llama2cName(s), s, 1);
+    }
+
+    private static String llama2cName(Subject s) {
+        return s.format().equals("fp32") ? "run.c" : "runq.c";
     }
 
     private static String speed(Result r) {

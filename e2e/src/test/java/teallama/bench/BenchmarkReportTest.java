@@ -28,7 +28,7 @@ class BenchmarkReportTest {
         for (String model : models) {
             Path file = Files.write(dir.resolve(model + ".bin"), new byte[1024]);
             Subject subject = new Subject(model, "fp32", file, file);
-            results.add(new Result("jvm", subject, 1, false, false, List.of(100.0), List.of(10.0), PeakMemory.Footprint.NONE));
+            results.add(new Result("jvm", "jvm", subject, 1, false, false, List.of(100.0), List.of(10.0), PeakMemory.Footprint.NONE));
             groupSizes.put(model, 64);
         }
         return new BenchmarkReport(List.of("a machine"), results, 1, 256, 1, groupSizes, Map.of()).markdown();
@@ -51,9 +51,9 @@ class BenchmarkReportTest {
         Path file = Files.write(dir.resolve("15M.bin"), new byte[1024]);
         Subject subject = new Subject("15M", "fp32", file, file);
         List<Result> results = List.of(
-                new Result("chromium", subject, 2, false, false, List.of(390.0, 400.0, 410.0), List.of(9.0),
+                new Result("chromium", "chromium", subject, 2, false, false, List.of(390.0, 400.0, 410.0), List.of(9.0),
                         PeakMemory.Footprint.NONE),
-                new Result("chromium", subject, 2, true, true, List.of(350.0, 360.0, 370.0), List.of(9.0),
+                new Result("chromium", "chromium", subject, 2, true, true, List.of(350.0, 360.0, 370.0), List.of(9.0),
                         PeakMemory.Footprint.NONE));
         BenchmarkReport report = new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
         String md = report.markdown();
@@ -64,6 +64,33 @@ class BenchmarkReportTest {
         assertTrue(json.contains("\"page\" : \"index.html\""), json);
         assertTrue(json.contains("\"page\" : \"bench.html\""), json);
         assertTrue(json.split("\"peakPssMB\"", -1).length == 2, "one record with a peak: " + json);
+    }
+
+    /**
+     * A runtime's ratios to llama2.c divide by llama2.c's runs in that runtime's turn: Chromium's
+     * by those between its pages, the JVM's by those between its runs.
+     */
+    @Test
+    void eachRuntimeIsComparedWithLlama2cInItsOwnTurn() throws IOException {
+        Path file = Files.write(dir.resolve("15M.bin"), new byte[1024]);
+        Subject subject = new Subject("15M", "fp32", file, file);
+        List<Result> results = List.of(
+                new Result("jvm", "jvm", subject, 2, false, false, List.of(300.0), List.of(9.0), PeakMemory.Footprint.NONE),
+                new Result("run.c", "jvm", subject, 1, false, false, List.of(100.0), List.of(9.0), PeakMemory.Footprint.NONE),
+                new Result("chromium", "chromium", subject, 2, false, false, List.of(390.0, 400.0, 410.0), List.of(9.0),
+                        PeakMemory.Footprint.NONE),
+                new Result("run.c", "chromium", subject, 1, false, false, List.of(150.0, 160.0, 170.0), List.of(9.0),
+                        PeakMemory.Footprint.NONE));
+        BenchmarkReport report = new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
+        String md = report.markdown();
+        assertTrue(md.contains("| 15M | fp32 | 300.0 | 400.0 | 100.0 | – |"), md); // the JVM's turn in the speeds
+        assertTrue(md.contains("| 15M | fp32 | 100.0 | 160.0 | – | – |"), md); // llama2.c in each turn
+        assertTrue(md.contains("| 15M | fp32 | – | – | – | 3.00x | 2.50x | – |"), md);
+        assertTrue(md.contains("| Chromium fp32 >= 2.7x run.c on 15M | 2.50x | **missed** |"), md);
+        assertTrue(md.contains("- run.c 15M fp32, 1 thread, in Chromium's turn: 150.0, 160.0, 170.0"), md);
+        String json = report.json();
+        assertTrue(json.contains("\"turn\" : \"chromium\""), json);
+        assertTrue(json.split("\"peakPssMB\"", -1).length == 4, "no peak for llama2.c in Chromium's turn: " + json);
     }
 
     @Test

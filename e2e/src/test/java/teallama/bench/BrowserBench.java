@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.WaitForSelectorState;
 
+import teallama.bench.Benchmark.Contender;
 import teallama.bench.Benchmark.Result;
 import teallama.bench.Benchmark.Subject;
 import teallama.server.SiteServer;
@@ -24,7 +26,8 @@ import teallama.server.SiteServer;
 /**
  * The benchmark's runs in one browser (headless Chromium or Firefox, through Playwright): the
  * real page and workers, bench.html, served from the built site with the benchmark's models, and
- * the story page; their peak memory in browsers started with no driver ({@link UnattendedBrowser}).
+ * the story page, with llama2.c's runs between them; their peak memory in browsers started with
+ * no driver ({@link UnattendedBrowser}).
  */
 final class BrowserBench {
     /**
@@ -46,11 +49,13 @@ final class BrowserBench {
     private final int steps;
     private final int cores;
     private final List<Integer> threadCounts;
+    private final Function<Subject, List<Contender>> llama2c;
     private final List<Result> results = new ArrayList<>();
     private final Map<String, PeakMemory.Footprint> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
     private String version; // the browser's name and version, once one has started
 
-    BrowserBench(String name, Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts) {
+    BrowserBench(String name, Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts,
+                 Function<Subject, List<Contender>> llama2c) {
         this.name = name;
         this.site = site;
         this.models = models;
@@ -58,6 +63,7 @@ final class BrowserBench {
         this.steps = steps;
         this.cores = cores;
         this.threadCounts = threadCounts;
+        this.llama2c = llama2c;
     }
 
     List<Result> results() {
@@ -72,16 +78,20 @@ final class BrowserBench {
         return version;
     }
 
-    /** What a page of the benchmark runs: bench.html with the inspector on or off, or the story page. */
-    private record Kind(int threads, boolean inspector, boolean storyPage) {
+    /**
+     * What a turn of the benchmark runs: a page, bench.html with the inspector on or off or the
+     * story page; or, where llama2c is not null, that llama2.c process.
+     */
+    private record Kind(int threads, boolean inspector, boolean storyPage, Contender llama2c) {
     }
 
     /**
      * The runs on each model take turns in one browser, a page each: bench.html on each thread
      * count (on 15M fp32 with the inspector off and on, to show what it costs) and on every core the
-     * story page for {@link #STORY_SUBJECTS}, in that order, then in the opposite order, and so on,
-     * so that their ratios compare pages seconds apart on a machine whose speed drifts; a first page,
-     * not counted, takes the browser's first moments. Then bench.html's peak memory, in one more run of each, in a
+     * story page for {@link #STORY_SUBJECTS}, then llama2.c's runs of the model (given their paths),
+     * in that order, then in the opposite order, and so on, so that their ratios compare runs
+     * seconds apart on a machine whose speed drifts; a first page, not counted, takes the browser's
+     * first moments. Then bench.html's peak memory, in one more run of each, in a
      * browser of its own started with no driver ({@link UnattendedBrowser}). First, the memory of
      * a blank page, and per thread count the idle page: its workers started, no model.
      */
@@ -96,16 +106,20 @@ final class BrowserBench {
                 boolean inspected = s.label().equals("15M fp32");
                 List<Kind> kinds = new ArrayList<>();
                 for (int threads : threadCounts) {
-                    kinds.add(new Kind(threads, false, false));
+                    kinds.add(new Kind(threads, false, false, null));
                     if (inspected) {
-                        kinds.add(new Kind(threads, true, false));
+                        kinds.add(new Kind(threads, true, false, null));
                     }
                     if (threads == cores && cores > 1 && STORY_SUBJECTS.contains(s.label())) {
-                        kinds.add(new Kind(threads, true, true));
+                        kinds.add(new Kind(threads, true, true, null));
                     }
                 }
+                for (Contender process : llama2c.apply(s)) {
+                    kinds.add(new Kind(process.threads(), false, false, process));
+                }
                 for (Result timed : inTurns(playwright, server, s, kinds, inspected ? Math.max(runs, INSPECTOR_ROUNDS) : runs)) {
-                    results.add(Benchmark.report(timed.storyPage() ? timed
+                    boolean page = timed.runtime().equals(name) && !timed.storyPage();
+                    results.add(Benchmark.report(!page ? timed
                             : timed.withPeak(measurePeak(server, s, timed.threads(), timed.inspector(), blank))));
                 }
             }
@@ -114,7 +128,7 @@ final class BrowserBench {
 
     /** rounds pages of each kind, taking turns in one browser (see measure); a result per kind, in order. */
     private List<Result> inTurns(Playwright playwright, SiteServer server, Subject s, List<Kind> kinds, int rounds)
-            throws IOException {
+            throws IOException, InterruptedException {
         List<List<Result>> pages = new ArrayList<>();
         for (int k = 0; k < kinds.size(); k++) {
             pages.add(new ArrayList<>());
@@ -129,7 +143,8 @@ final class BrowserBench {
                 for (int i = 0; i < kinds.size(); i++) {
                     int k = r % 2 == 0 ? i : kinds.size() - 1 - i;
                     Kind kind = kinds.get(k);
-                    pages.get(k).add(kind.storyPage() ? measureStoryPage(browser, server, s, kind.threads())
+                    pages.get(k).add(kind.llama2c() != null ? measureProcess(kind.llama2c(), s)
+                            : kind.storyPage() ? measureStoryPage(browser, server, s, kind.threads())
                             : measurePage(browser, server, s, kind.threads(), kind.inspector()));
                 }
             }
@@ -139,7 +154,7 @@ final class BrowserBench {
         return pages.stream().map(BrowserBench::merged).toList();
     }
 
-    /** One result of several pages' runs: their speeds and loads (no peak: see measurePeak). */
+    /** One result of several runs of a kind: their speeds and loads (no peak: see measurePeak). */
     private static Result merged(List<Result> pages) {
         Result first = pages.get(0);
         List<Double> speeds = new ArrayList<>();
@@ -148,8 +163,8 @@ final class BrowserBench {
             speeds.addAll(page.tokPerSec());
             loads.addAll(page.firstTokenMs());
         }
-        return new Result(first.runtime(), first.subject(), first.threads(), first.inspector(), first.storyPage(), speeds,
-                loads, PeakMemory.Footprint.NONE);
+        return new Result(first.runtime(), first.turn(), first.subject(), first.threads(), first.inspector(),
+                first.storyPage(), speeds, loads, PeakMemory.Footprint.NONE);
     }
 
     /**
@@ -210,9 +225,16 @@ final class BrowserBench {
             checkRan(json, name + " " + s.label(), threads, inspector);
             awaitServiceWorker(page, name + " " + s.label());
             JsonNode run = json.get("runs").get(0);
-            return new Result(name, s, threads, inspector, false, List.of(run.get("tokPerSec").asDouble()),
+            return new Result(name, name, s, threads, inspector, false, List.of(run.get("tokPerSec").asDouble()),
                     List.of(run.get("firstTokenMs").asDouble()), PeakMemory.Footprint.NONE);
         }
+    }
+
+    /** A run of a llama2.c process in this browser's turn. */
+    private Result measureProcess(Contender process, Subject s) throws IOException, InterruptedException {
+        double[] run = process.time();
+        return new Result(process.runtime(), name, s, process.threads(), false, false, List.of(run[0]), List.of(run[1]),
+                PeakMemory.Footprint.NONE);
     }
 
     /**
@@ -256,7 +278,7 @@ final class BrowserBench {
                 throw new IllegalStateException(what + ": no first token or speed in \"" + status + "\", \"" + speed + "\"");
             }
             awaitServiceWorker(page, what);
-            return new Result(name, s, threads, true, true,
+            return new Result(name, name, s, threads, true, true,
                     List.of(Double.parseDouble(speed.substring(0, speed.length() - " tok/s".length()))),
                     List.of(Double.parseDouble(first.group(1))), PeakMemory.Footprint.NONE);
         }
