@@ -310,7 +310,8 @@ public final class Benchmark {
                 "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %s",
                 r.runtime(), r.subject().label(), r.threads(), r.storyPage() ? " story page" : r.inspector() ? " inspector"
                         : r.inBrowsersTurn() ? " in " + r.turn() + "'s turn" : "",
-                r.medianTokPerSec(), format(r.tokPerSec()), r.medianFirstTokenMs(), mib(r.peak())));
+                r.medianTokPerSec(), format(r.tokPerSec()), r.medianFirstTokenMs(),
+                r.peak().equals(PeakMemory.Footprint.NONE) ? "not measured" : mib(r.peak())));
         return r;
     }
 
