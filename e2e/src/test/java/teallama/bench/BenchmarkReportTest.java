@@ -22,13 +22,29 @@ class BenchmarkReportTest {
     @TempDir
     Path dir;
 
+    /** A model's fp32 subject, its file (1 KiB) standing for model and tokenizer. */
+    private Subject fp32(String model) throws IOException {
+        Path file = Files.write(dir.resolve(model + ".bin"), new byte[1024]);
+        return new Subject(model, "fp32", file, file);
+    }
+
+    /** Runs of runtime in turn's turn on subject, of bench.html (or a process) or of the story page. */
+    private static Result runs(String runtime, String turn, Subject subject, int threads, boolean storyPage,
+                               Double... tokPerSec) {
+        return new Result(runtime, turn, subject, threads, storyPage, storyPage, List.of(tokPerSec), List.of(9.0),
+                PeakMemory.Footprint.NONE);
+    }
+
+    /** The report of a run of 3 on 2 cores, of 15M only. */
+    private static BenchmarkReport reportOnTwoCores(List<Result> results) {
+        return new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
+    }
+
     private String markdownOf(String... models) throws IOException {
         List<Result> results = new ArrayList<>();
         Map<String, Integer> groupSizes = new LinkedHashMap<>();
         for (String model : models) {
-            Path file = Files.write(dir.resolve(model + ".bin"), new byte[1024]);
-            Subject subject = new Subject(model, "fp32", file, file);
-            results.add(new Result("jvm", "jvm", subject, 1, false, false, List.of(100.0), List.of(10.0), PeakMemory.Footprint.NONE));
+            results.add(runs("jvm", "jvm", fp32(model), 1, false, 100.0));
             groupSizes.put(model, 64);
         }
         return new BenchmarkReport(List.of("a machine"), results, 1, 256, 1, groupSizes, Map.of()).markdown();
@@ -48,14 +64,10 @@ class BenchmarkReportTest {
      */
     @Test
     void theStoryPageIsReportedBesideBenchHtml() throws IOException {
-        Path file = Files.write(dir.resolve("15M.bin"), new byte[1024]);
-        Subject subject = new Subject("15M", "fp32", file, file);
-        List<Result> results = List.of(
-                new Result("chromium", "chromium", subject, 2, false, false, List.of(390.0, 400.0, 410.0), List.of(9.0),
-                        PeakMemory.Footprint.NONE),
-                new Result("chromium", "chromium", subject, 2, true, true, List.of(350.0, 360.0, 370.0), List.of(9.0),
-                        PeakMemory.Footprint.NONE));
-        BenchmarkReport report = new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
+        Subject subject = fp32("15M");
+        BenchmarkReport report = reportOnTwoCores(List.of(
+                runs("chromium", "chromium", subject, 2, false, 390.0, 400.0, 410.0),
+                runs("chromium", "chromium", subject, 2, true, 350.0, 360.0, 370.0)));
         String md = report.markdown();
         assertTrue(md.contains("| Chromium | 15M | fp32 | 400.0 | 360.0 | 0.90x |"), md);
         assertTrue(md.contains("| 15M | fp32 | 400.0 | – | – |"), md); // bench.html's, in the speeds
@@ -72,16 +84,12 @@ class BenchmarkReportTest {
      */
     @Test
     void eachRuntimeIsComparedWithLlama2cInItsOwnTurn() throws IOException {
-        Path file = Files.write(dir.resolve("15M.bin"), new byte[1024]);
-        Subject subject = new Subject("15M", "fp32", file, file);
-        List<Result> results = List.of(
-                new Result("jvm", "jvm", subject, 2, false, false, List.of(300.0), List.of(9.0), PeakMemory.Footprint.NONE),
-                new Result("run.c", "jvm", subject, 1, false, false, List.of(100.0), List.of(9.0), PeakMemory.Footprint.NONE),
-                new Result("chromium", "chromium", subject, 2, false, false, List.of(390.0, 400.0, 410.0), List.of(9.0),
-                        PeakMemory.Footprint.NONE),
-                new Result("run.c", "chromium", subject, 1, false, false, List.of(150.0, 160.0, 170.0), List.of(9.0),
-                        PeakMemory.Footprint.NONE));
-        BenchmarkReport report = new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
+        Subject subject = fp32("15M");
+        BenchmarkReport report = reportOnTwoCores(List.of(
+                runs("jvm", "jvm", subject, 2, false, 300.0),
+                runs("run.c", "jvm", subject, 1, false, 100.0),
+                runs("chromium", "chromium", subject, 2, false, 390.0, 400.0, 410.0),
+                runs("run.c", "chromium", subject, 1, false, 150.0, 160.0, 170.0)));
         String md = report.markdown();
         assertTrue(md.contains("| 15M | fp32 | 300.0 | 400.0 | 100.0 | – |"), md); // the JVM's turn in the speeds
         assertTrue(md.contains("| 15M | fp32 | 100.0 | 160.0 | – | – |"), md); // llama2.c in each turn
