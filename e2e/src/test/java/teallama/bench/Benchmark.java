@@ -193,6 +193,7 @@ public final class Benchmark {
     record Contender(String runtime, int threads, ProcessBuilder command, Reading reading) {
         /** Runs it once: {tok/s, first token ms}. */
         double[] time() throws IOException, InterruptedException {
+            QuietMachine.await();
             long start = System.nanoTime();
             return reading.read(command.start(), start);
         }

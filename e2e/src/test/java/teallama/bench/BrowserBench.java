@@ -212,7 +212,8 @@ final class BrowserBench {
 
     /** A run of bench.html in a new page, timed. */
     private Result measurePage(Browser browser, SiteServer server, Subject s, int threads, boolean inspector)
-            throws IOException {
+            throws IOException, InterruptedException {
+        QuietMachine.await();
         try (Page page = browser.newPage()) {
             page.navigate(benchUrl(server, s, threads, inspector));
             // a selector, not waitForFunction: Firefox runs that with eval, which the page's policy forbids
@@ -256,8 +257,10 @@ final class BrowserBench {
      * from the link (temperature 0, no prompt), the inspector on. Its speed and first token are
      * what the page shows.
      */
-    private Result measureStoryPage(Browser browser, SiteServer server, Subject s, int threads) {
+    private Result measureStoryPage(Browser browser, SiteServer server, Subject s, int threads)
+            throws InterruptedException {
         String what = name + " " + s.label() + " story page";
+        QuietMachine.await();
         try (Page page = browser.newPage()) {
             page.navigate(server.url() + "index.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                     + s.tokenizer().getFileName() + "&temperature=0&steps=" + steps + "&threads=" + threads
