@@ -73,7 +73,8 @@ final class BenchmarkReport {
                         + "turns: the JVM on 1 thread, on all cores, then llama2.c's, then the same the other way "
                         + "round, and so on; in a browser, the pages of one model in the same way (bench.html on 1 "
                         + "thread, on all cores, the story page), then llama2.c's runs again, as many as the pages. Each "
-                        + "run starts once the cores have been idle for 0.1 s (waiting at most 10 s), as a browser works "
+                        + "run starts once the cores have been idle for " + QuietMachine.WINDOW_MS / 1000.0
+                        + " s (waiting at most " + QuietMachine.MOST_MS / 1000 + " s), as a browser works "
                         + "on for up to a second after it closes a page. So "
                         + "the ratios of one runtime's thread counts, of each runtime to llama2.c (the llama2.c runs of "
                         + "its own turn), of the inspector on and off and of the story page to bench.html compare runs "

@@ -3,7 +3,6 @@ package teallama.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Waits, before each timed run, until the machine's cores have been idle for a moment. A browser
