@@ -1,6 +1,5 @@
 package teallama.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,10 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import teallama.Cli;
 import teallama.Shared;
 import teallama.GoldenGenerateTest;
 import teallama.GoldenGenerateTest.Case;
@@ -90,21 +87,6 @@ abstract class StoryPageTest {
 
     // ----------------------------------------------------------------------------
     // stories
-
-    /** A link with the golden case's settings tells run.c's story, byte for byte, as the CLI does. */
-    @ParameterizedTest
-    @MethodSource("goldenCases")
-    void tellsTheGoldenStory(Case c) {
-        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
-                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "autostart", "1"));
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        // run.c ends with printf("\n") after the loop; the page shows the story alone
-        byte[] shown = (story.output() + "\n").getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals(c.expected(), shown, () -> "expected:\n" + new String(c.expected(), StandardCharsets.UTF_8)
-                + "\nfound:\n" + story.output());
-        assertArrayEquals(Cli.run(c.args()).stdout(), shown, "the command line prints the same");
-    }
 
     /** An int8 (version 2) file prints what llama2.c's runq.c printed for it. */
     @Test

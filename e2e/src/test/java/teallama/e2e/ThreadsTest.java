@@ -1,17 +1,12 @@
 package teallama.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import teallama.GoldenGenerateTest;
 import teallama.GoldenGenerateTest.Case;
@@ -19,35 +14,6 @@ import teallama.Shared;
 
 /** The page split over several workers tells run.c's stories byte for byte; subclasses name the browser. */
 abstract class ThreadsTest extends PagesTest {
-
-    List<Object[]> casesAndThreads() {
-        List<Object[]> cases = new ArrayList<>();
-        List<Case> golden = GoldenGenerateTest.cases();
-        for (int i = 0; i < golden.size(); i++) {
-            cases.add(new Object[] {golden.get(i), i % 2 == 0 ? 2 : 3});
-        }
-        return cases;
-    }
-
-    @ParameterizedTest
-    @MethodSource("casesAndThreads")
-    void tellsTheGoldenStoryOnSeveralThreads(Case c, int threads) {
-        StoryPage story = desktop();
-        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
-                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", String.valueOf(threads),
-                "autostart", "1"));
-        try {
-            story.waitForState("done", "error");
-        } catch (RuntimeException e) {
-            throw new AssertionError("no end after " + story.tokens() + " tokens; status: " + story.status(), e);
-        }
-        assertEquals("done", story.state(), story.status());
-        byte[] shown = (story.output() + "\n").getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals(c.expected(), shown, () -> "expected:\n" + new String(c.expected(), StandardCharsets.UTF_8)
-                + "\nfound:\n" + story.output());
-        assertTrue(story.page.textContent("#shape").endsWith(" · " + threads + " threads"),
-                story.page.textContent("#shape"));
-    }
 
     /**
      * After a shard worker fails (here between two stories, as the page would hear it), the next

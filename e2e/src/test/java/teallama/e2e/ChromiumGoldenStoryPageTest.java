@@ -1,0 +1,8 @@
+package teallama.e2e;
+
+class ChromiumGoldenStoryPageTest extends GoldenStoryPageTest {
+    @Override
+    String browserName() {
+        return "chromium";
+    }
+}
