@@ -226,8 +226,12 @@ public final class Checkpoint {
         boolean shared = vocabSize > 0;
         Config config;
         try {
+            if (vocabSize == Integer.MIN_VALUE) { // the one negative int without a positive twin
+                throw new FormatException("vocab_size must be positive, or negative for an unshared classifier, "
+                        + "found " + vocabSize + ", whose negation does not fit an int32");
+            }
             config = new Config(intAt(start, 0), intAt(start, 4), intAt(start, 8), intAt(start, 12),
-                    intAt(start, 16), vocabSize == Integer.MIN_VALUE ? 0 : Math.abs(vocabSize), intAt(start, 24));
+                    intAt(start, 16), Math.abs(vocabSize), intAt(start, 24));
         } catch (FormatException e) {
             throw new FormatException("expected a llama2.c checkpoint: the file does not start with the magic "
                     + "\"ak42\" of versions 1 and 2, and as a legacy (version 0) header " + e.getMessage());

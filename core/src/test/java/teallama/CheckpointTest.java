@@ -156,7 +156,9 @@ class CheckpointTest {
         assertError(legacyHeader(64, 172, 5, 64, 64, 512, 512), legacy
                 + "head size 1 (dim / n_heads) must be even, since RoPE rotates pairs");
         assertError(legacyHeader(64, 172, 5, 8, 4, 512, -1), legacy + "seq_len must be positive, found -1");
-        assertError(legacyHeader(64, 172, 5, 8, 4, Integer.MIN_VALUE, 512), legacy + "vocab_size must be positive, found 0");
+        assertError(legacyHeader(64, 172, 5, 8, 4, Integer.MIN_VALUE, 512), legacy
+                + "vocab_size must be positive, or negative for an unshared classifier, found -2147483648, whose negation "
+                + "does not fit an int32");
     }
 
     @Test

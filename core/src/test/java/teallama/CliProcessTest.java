@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -68,6 +69,38 @@ class CliProcessTest {
         assertEquals("teallama: cannot open probabilities file " + dir + "/p\uFFFD\uFFFD.jsonl" + advice, probs.stderr());
         try (var files = Files.list(dir)) {
             assertFalse(files.anyMatch(f -> f.getFileName().toString().startsWith("p")), "no probabilities file");
+        }
+    }
+
+    /**
+     * The standard streams as outputs: quantize's model written to /dev/stdout through a pipe comes
+     * out whole, its report on stderr; a model read from a pipe has no size to compare with; and
+     * --probs into the file that stdout goes to is refused before the story starts, as the two
+     * would write over each other from its start.
+     */
+    @Test
+    void outputsThroughTheStandardStreams(@TempDir Path dir) throws Exception {
+        String main = "exec \"$JAVA\" -cp \"$CLASSES\" teallama.cli.Main ";
+        Path model = Shared.model("random-mini.bin");
+        byte[] q80 = Shared.read(Shared.model("random-mini-q80.bin"));
+        Cli piped = shell("C", dir, main + "quantize \"$MODELS/random-mini.bin\" /dev/stdout");
+        assertEquals(0, piped.status(), piped.stderr());
+        assertArrayEquals(q80, piped.stdout());
+        assertEquals("wrote /dev/stdout: version 2 (Q8_0, group size 64), 490240 bytes, "
+                + String.format(Locale.ROOT, "%.1f", 100.0 * 490240 / Files.size(model)) + "% of " + model + "\n",
+                piped.stderr());
+
+        Cli fromPipe = shell("C", dir, "cat \"$MODELS/random-mini.bin\" | " + main + "quantize /dev/stdin \"$DIR/q.bin\"");
+        assertEquals(0, fromPipe.status(), fromPipe.stderr());
+        assertArrayEquals(q80, Files.readAllBytes(dir.resolve("q.bin")));
+        assertEquals("wrote " + dir.resolve("q.bin") + ": version 2 (Q8_0, group size 64), 490240 bytes\n",
+                fromPipe.stderr());
+
+        for (String probs : new String[] {"$DIR/story.txt", "/dev/stdout"}) {
+            Cli refused = shell("C", dir, RUN + "-n 4 --probs " + probs + " > \"$DIR/story.txt\"");
+            assertEquals(1, refused.status());
+            assertEquals("teallama: --probs would write over stdout: " + probs.replace("$DIR", dir.toString())
+                    + " is the file stdout goes to; give the output another name\n", refused.stderr());
         }
     }
 

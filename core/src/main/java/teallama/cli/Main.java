@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -229,7 +230,7 @@ public final class Main {
                 case "m" -> mode = value;
                 case "y" -> systemPrompt = arguments.bytes(i + 1);
                 case "k" -> keep = Settings.exactWholeNumber("option -k", value);
-                case "j" -> threads = Settings.exactWholeNumber("option -j", value);
+                case "j" -> threads = threadCount(value);
                 case "--probs" -> probsPath = path(args, i + 1, "probabilities");
                 case "--prompt-file" -> {
                     prompt = readPromptFile(path(args, i + 1, "prompt"), "prompt");
@@ -248,15 +249,13 @@ public final class Main {
         if (threads == null) {
             threads = defaultThreads(checkpointPath, Runtime.getRuntime().availableProcessors());
         }
-        if (threads < 1 || threads > MAX_THREADS) {
-            throw new UsageException("option -j expects 1 to " + MAX_THREADS + " threads, found " + threads);
-        }
         if (mode.equals("chat") && (keep != 0 || probsPath != null)) {
             throw new UsageException((keep != 0 ? "-k" : "--probs") + " works in generate mode only");
         }
         if (probsPath != null) {
             inputFiles.add(tokenizerPath != null ? tokenizerPath : DEFAULT_TOKENIZER);
             refuseToWriteOver("--probs", probsPath, inputFiles);
+            refuseStandardStreams("--probs", probsPath);
         }
 
         // parameter validation/overrides, as run.c does them
@@ -312,6 +311,19 @@ public final class Main {
     }
 
     /** -x or --word: what run.c's flags look like, and Teallama's long ones. */
+    /** -j's value: 1 to MAX_THREADS. */
+    private static int threadCount(String value) throws UsageException {
+        try {
+            int threads = Settings.exactWholeNumber("option -j", value);
+            if (threads >= 1 && threads <= MAX_THREADS) {
+                return threads;
+            }
+        } catch (IllegalArgumentException e) {
+            // not a whole number of int's range: the same answer as one out of range
+        }
+        throw new UsageException("option -j expects 1 to " + MAX_THREADS + " threads, found '" + value + "'");
+    }
+
     private static boolean looksLikeOption(String arg) {
         return arg.startsWith("--") || (arg.length() == 2 && arg.charAt(0) == '-');
     }
@@ -442,37 +454,69 @@ public final class Main {
         if (args.length > 1 && isHelp(args[1])) {
             throw new HelpRequest();
         }
-        if (args.length != 3 && args.length != 5) {
+        // <in.bin> <out.bin>, with -g <group size> before, between or after them
+        List<Integer> files = new ArrayList<>(); // where in args
+        Integer groupSize = null;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("-g")) {
+                if (i + 1 == args.length) {
+                    throw new UsageException("option -g needs a value");
+                }
+                groupSize = Settings.exactWholeNumber("option -g", args[++i]);
+            } else if (looksLikeOption(args[i]) && !new File(args[i]).exists()) {
+                throw new UsageException("unknown option for quantize: " + args[i]);
+            } else {
+                files.add(i);
+            }
+        }
+        if (files.size() != 2) {
             throw new UsageException("quantize expects <in.bin> <out.bin> [-g <group size>]");
         }
-        Integer groupSize = null;
-        if (args.length == 5) {
-            if (!args[3].equals("-g")) {
-                throw new UsageException("unknown option for quantize: " + args[3]);
-            }
-            groupSize = Settings.exactWholeNumber("option -g", args[4]);
-        }
-        path(args, 2, "output");
-        Model model = readModel(path(args, 1, "model"), 1);
+        String output = path(args, files.get(1), "output");
+        String input = path(args, files.get(0), "model");
+        Model model = readModel(input, 1);
         if (!(model.weights() instanceof FloatWeights weights)) {
-            throw new CommandException(args[1] + ": already quantized (version " + model.version()
+            throw new CommandException(input + ": already quantized (version " + model.version()
                     + "); quantize reads version 0 or 1");
         }
-        refuseToWriteOver("quantize", args[2], List.of(args[1]));
-        Path in = Path.of(args[1]);
-        Path out = Path.of(args[2]);
-        long inBytes = Files.size(in);
+        refuseToWriteOver("quantize", output, List.of(input));
+        Path in = Path.of(input);
         Config config = model.config();
         int gs = groupSize != null ? groupSize : ModelWriter.defaultGroupSize(config);
         Checkpoint.checkGroupSize(config, gs);
-        try (OutputStream stream = new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16)) {
+        long outBytes;
+        try (CountingStream stream = new CountingStream(new BufferedOutputStream(new FileOutputStream(output), 1 << 16))) {
             ModelWriter.writeQuantized(config, weights, gs, stream);
+            outBytes = stream.count;
         } catch (IOException e) {
-            throw new CommandException("cannot write " + args[2] + ": " + e.getMessage());
+            throw new CommandException("cannot write " + output + ": " + e.getMessage());
         }
-        long outBytes = Files.size(out);
-        print(String.format(Locale.ROOT, "wrote %s: version 2 (Q8_0, group size %d), %d bytes, %.1f%% of %s%n",
-                args[2], gs, outBytes, 100.0 * outBytes / inBytes, args[1]));
+        // on stderr, as run.c says its tok/s: the model may be going to stdout
+        long inBytes = Files.isRegularFile(in) ? Files.size(in) : 0;
+        stderr.print(String.format(Locale.ROOT, "wrote %s: version 2 (Q8_0, group size %d), %d bytes%s%n",
+                output, gs, outBytes, inBytes > 0
+                        ? String.format(Locale.ROOT, ", %.1f%% of %s", 100.0 * outBytes / inBytes, input) : ""));
+    }
+
+    /** An output stream that counts what goes through it, for a file that may be a pipe. */
+    private static final class CountingStream extends FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 
     // ----------------------------------------------------------------------------
@@ -574,6 +618,27 @@ public final class Main {
                 }
             } catch (IOException e) {
                 throw new CommandException("cannot compare " + output + " with " + input + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Refuses an output that is the regular file this process's stdout or stderr goes to (as
+     * /dev/stdout, or by its name where the shell sent the stream there): opened a second time,
+     * from its start, it and the stream would write over each other. A pipe or a terminal
+     * interleaves them instead, and is left alone.
+     */
+    private static void refuseStandardStreams(String writer, String output) throws CommandException {
+        Path out = Path.of(output);
+        for (String stream : new String[] {"stdout", "stderr"}) {
+            Path standard = Path.of("/dev", stream);
+            try {
+                if (Files.isRegularFile(out) && Files.isRegularFile(standard) && Files.isSameFile(standard, out)) {
+                    throw new CommandException(writer + " would write over " + stream + ": " + output
+                            + " is the file " + stream + " goes to; give the output another name");
+                }
+            } catch (IOException e) {
+                // no such stream to compare with (a system without /dev/stdout): nothing to lose
             }
         }
     }
