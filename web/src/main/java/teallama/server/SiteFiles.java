@@ -225,9 +225,15 @@ final class SiteFiles {
         }
         try {
             Path real = file.toRealPath();
-            return real.startsWith(root) && Files.isRegularFile(real) ? real : null;
+            if (!real.startsWith(root) || !Files.isRegularFile(real)) {
+                return null;
+            }
+            if (!Files.isReadable(real)) {
+                throw new HttpError(403, "the server may not read " + file.getFileName());
+            }
+            return real;
         } catch (IOException e) {
-            return null; // missing, or unreadable
+            return null; // missing, or in a folder the server may not read
         }
     }
 
@@ -319,6 +325,7 @@ final class SiteFiles {
             case 206 -> "Partial Content";
             case 304 -> "Not Modified";
             case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 414 -> "URI Too Long";
