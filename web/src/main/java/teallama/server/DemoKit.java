@@ -53,13 +53,21 @@ final class DemoKit {
             throw new Failure(out + " already exists and is not an empty folder; give the kit a new folder");
         }
         Path outside = out.toAbsolutePath().normalize();
-        if (outside.startsWith(site.toAbsolutePath().normalize())) {
+        Path existing = nearestExisting(outside);
+        if (!Files.isDirectory(existing)) {
+            throw new Failure(out + ": " + existing + " is a file, not a folder; give the kit a folder");
+        }
+        // by real paths: a symbolic link on the way may lead into the site
+        Path real = existing.toRealPath().resolve(existing.relativize(outside));
+        if (real.startsWith(site.toRealPath())) {
             throw new Failure(out + " is inside the site " + site + "; give the kit a folder elsewhere");
         }
         List<Entry> entries = check(choices);
-        Path parent = outside.getParent();
-        Files.createDirectories(parent);
-        Path partial = Files.createTempDirectory(parent, "." + outside.getFileName() + ".partial-");
+        boolean empty = Files.exists(outside);
+        // made beside the kit's folder, or inside it where it exists, so that it moves into place
+        // by renaming, on one file system
+        Path partialParent = empty ? outside : Files.createDirectories(outside.getParent());
+        Path partial = Files.createTempDirectory(partialParent, "." + outside.getFileName() + ".partial-");
         try {
             copySite(site, partial);
             Path models = Files.createDirectory(partial.resolve("models"));
@@ -73,12 +81,29 @@ final class DemoKit {
             if (Files.exists(partial.resolve(SiteManifest.FILE))) {
                 SiteManifest.write(partial); // the page finds the kit's models, and the service worker keeps their list
             }
-            Files.deleteIfExists(out); // an empty folder, checked above
-            Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
+            if (empty) {
+                // the empty folder stays (it may be where the shell is, or a mount point): its files move in
+                try (var files = Files.list(partial)) {
+                    for (Path file : files.toList()) {
+                        Files.move(file, outside.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                    }
+                }
+            } else {
+                Files.move(partial, outside, StandardCopyOption.ATOMIC_MOVE);
+            }
         } finally {
             deleteTree(partial);
         }
         return entries;
+    }
+
+    /** path itself where it exists, else the nearest of its folders that does. */
+    private static Path nearestExisting(Path path) {
+        Path existing = path;
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing;
     }
 
     /** Each model is a checkpoint that its tokenizer fits; no two different files share a name. */

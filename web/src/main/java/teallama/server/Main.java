@@ -5,7 +5,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,9 +60,28 @@ public final class Main {
             }
             return 1;
         } catch (IOException e) {
-            err.println("teallama-web: " + e.getMessage());
+            err.println("teallama-web: " + describe(e));
+            return 1;
+        } catch (InvalidPathException e) {
+            err.println("teallama-web: cannot use the name '" + e.getInput() + "': it holds characters that the locale's "
+                    + "charset (" + System.getProperty("sun.jnu.encoding") + ") cannot carry; run with a UTF-8 locale "
+                    + "(e.g. LC_ALL=C.UTF-8)");
             return 1;
         }
+    }
+
+    /** An error of the file system with its reason: Java's message for some is the file's name alone. */
+    private static String describe(IOException e) {
+        if (!(e instanceof FileSystemException f) || f.getReason() != null) {
+            return e.getMessage();
+        }
+        String reason = e instanceof AccessDeniedException ? "permission denied"
+                : e instanceof NoSuchFileException ? "no such file or folder"
+                : e instanceof FileAlreadyExistsException ? "already exists"
+                : e instanceof NotDirectoryException ? "not a folder"
+                : e instanceof DirectoryNotEmptyException ? "a folder that is not empty"
+                : e.getClass().getSimpleName();
+        return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + reason;
     }
 
     /** Starts the server the options describe and says where it is. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -70,12 +71,19 @@ class DemoKitTest {
                 "no partial folder left beside it");
     }
 
+    /** The folder itself stays, as where a shell is (".") or a mount point must: the kit's files move into it. */
     @Test
     void anEmptyFolderMayBeUsed() throws Exception {
         Path out = Files.createDirectories(dir.resolve("empty"));
+        Object folder = Files.readAttributes(out, BasicFileAttributes.class).fileKey();
         DemoKit.write(site, out, List.of(new DemoKit.Choice(stories260K, tok512)));
         assertEquals(List.of("docs/a.txt", "index.html", "models/index.json", "models/stories260K.bin",
                 "models/tok512.bin", "worker.js"), files(out));
+        assertEquals(folder, Files.readAttributes(out, BasicFileAttributes.class).fileKey(), "the same folder");
+        try (Stream<Path> inside = Files.list(out)) {
+            assertEquals(List.of("docs", "index.html", "models", "worker.js"),
+                    inside.map(p -> p.getFileName().toString()).sorted().toList(), "no partial folder left");
+        }
     }
 
     /** A built site's kit lists models/index.json in its manifest, under a version of its own, for the page and its worker. */
@@ -157,6 +165,12 @@ class DemoKitTest {
         Path inside = site.resolve("kit");
         assertRefused(inside, List.of(new DemoKit.Choice(stories260K, tok512)),
                 inside + " is inside the site " + site + "; give the kit a folder elsewhere");
+        // through a symbolic link the kit copied its partial folder into itself, until names grew too long
+        Path throughLink = Files.createSymbolicLink(dir.resolve("link"), site).resolve("kit");
+        assertRefused(throughLink, List.of(new DemoKit.Choice(stories260K, tok512)),
+                throughLink + " is inside the site " + site + "; give the kit a folder elsewhere");
+        assertRefused(file.resolve("kit"), List.of(new DemoKit.Choice(stories260K, tok512)),
+                file.resolve("kit") + ": " + file + " is a file, not a folder; give the kit a folder");
         Path noSite = dir.resolve("no-site");
         Failure failure = assertThrows(Failure.class,
                 () -> DemoKit.write(noSite, dir.resolve("kit"), List.of(new DemoKit.Choice(stories260K, tok512))));

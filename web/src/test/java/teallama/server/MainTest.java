@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +112,26 @@ class MainTest {
                     + models.get(1) + "\n", run.err());
             assertEquals("", run.out());
         }
+    }
+
+    /**
+     * In the C locale Java's file names are ASCII: a folder named "mödels" cannot be one, and is
+     * said so in one line rather than with a stack trace.
+     */
+    @Test
+    void aNameTheLocaleCannotCarryIsOneLine() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "teallama.server.Main", "--port", "0", "--models", "m\u00f6dels");
+        builder.environment().remove("LANG");
+        builder.environment().remove("LC_CTYPE");
+        builder.environment().put("LC_ALL", "C");
+        Process process = builder.redirectErrorStream(true).start();
+        String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, process.exitValue(), said);
+        assertTrue(said.startsWith("teallama-web: cannot use the name 'm") && said.endsWith("dels': it holds characters "
+                + "that the locale's charset (ANSI_X3.4-1968) cannot carry; run with a UTF-8 locale (e.g. LC_ALL=C.UTF-8)\n")
+                && said.lines().count() == 1, said);
     }
 
     /** A checkout with no ../shared/models: the banner names the folder looked for and how to fill it. */
