@@ -310,7 +310,6 @@ public final class Main {
         return arg.equals("-h") || arg.equals("--help");
     }
 
-    /** -x or --word: what run.c's flags look like, and Teallama's long ones. */
     /** -j's value: 1 to MAX_THREADS. */
     private static int threadCount(String value) throws UsageException {
         try {
@@ -324,6 +323,7 @@ public final class Main {
         throw new UsageException("option -j expects 1 to " + MAX_THREADS + " threads, found '" + value + "'");
     }
 
+    /** -x or --word: what run.c's flags look like, and Teallama's long ones. */
     private static boolean looksLikeOption(String arg) {
         return arg.startsWith("--") || (arg.length() == 2 && arg.charAt(0) == '-');
     }

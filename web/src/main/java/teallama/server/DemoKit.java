@@ -30,7 +30,8 @@ import teallama.Tokenizer;
  * </pre>
  *
  * File names are relative to models/index.json. Every model is read and checked against its
- * tokenizer before anything is written, and the folder appears whole or not at all.
+ * tokenizer before anything is written; a new folder appears whole or not at all, and an empty one
+ * given is filled by renaming into it the files made in a hidden folder within.
  */
 final class DemoKit {
     private DemoKit() {
@@ -63,10 +64,10 @@ final class DemoKit {
             throw new Failure(out + " is inside the site " + site + "; give the kit a folder elsewhere");
         }
         List<Entry> entries = check(choices);
-        boolean empty = Files.exists(outside);
+        boolean folderExists = Files.exists(outside); // and is empty, checked above
         // made beside the kit's folder, or inside it where it exists, so that it moves into place
         // by renaming, on one file system
-        Path partialParent = empty ? outside : Files.createDirectories(outside.getParent());
+        Path partialParent = folderExists ? outside : Files.createDirectories(outside.getParent());
         Path partial = Files.createTempDirectory(partialParent, "." + outside.getFileName() + ".partial-");
         try {
             copySite(site, partial);
@@ -81,7 +82,7 @@ final class DemoKit {
             if (Files.exists(partial.resolve(SiteManifest.FILE))) {
                 SiteManifest.write(partial); // the page finds the kit's models, and the service worker keeps their list
             }
-            if (empty) {
+            if (folderExists) {
                 // the empty folder stays (it may be where the shell is, or a mount point): its files move in
                 try (var files = Files.list(partial)) {
                     for (Path file : files.toList()) {
