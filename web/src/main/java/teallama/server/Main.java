@@ -176,8 +176,13 @@ public final class Main {
             out.println("  " + e.name() + ": models/" + e.model() + " (" + e.modelBytes() + " bytes), models/"
                     + e.tokenizer() + " (" + e.tokenizerBytes() + " bytes)");
         }
-        out.println("Serve it with: java -jar web/target/teallama-web.jar --site " + folder
+        out.println("Serve it with: java -jar web/target/teallama-web.jar --site " + shellWord(folder.toString())
                 + " (or copy it to any static server)");
+    }
+
+    /** The word as a POSIX shell reads it back: in single quotes unless it holds only safe characters. */
+    static String shellWord(String word) {
+        return !word.isEmpty() && word.matches("[A-Za-z0-9_./:=+,@%-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     /**

@@ -147,6 +147,15 @@ class MainTest {
         }
     }
 
+    /** The kit's "Serve it with" line pastes into a shell as it is: a folder of odd characters is quoted. */
+    @Test
+    void theServeLineQuotesAFolderAShellWouldSplit() {
+        assertEquals("kit/out-1.0", Main.shellWord("kit/out-1.0"));
+        assertEquals("'my kit #1?'", Main.shellWord("my kit #1?"));
+        assertEquals("'it'\\''s'", Main.shellWord("it's"));
+        assertEquals("''", Main.shellWord(""));
+    }
+
     /** kit OUT, then --site OUT alone: the kit's own models/ is served, with its list. */
     @Test
     void aKitIsServedFromItsFolder() throws Exception {
