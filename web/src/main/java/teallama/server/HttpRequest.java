@@ -26,6 +26,9 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
     /** Reads one request head; null if the client closed the connection before its first byte. */
     static HttpRequest read(InputStream in) throws IOException, HttpError {
         String requestLine = readLine(in, true);
+        if (requestLine != null && requestLine.isEmpty()) {
+            requestLine = readLine(in, true); // one empty line before it is ignored (RFC 9112 2.2)
+        }
         if (requestLine == null) {
             return null;
         }

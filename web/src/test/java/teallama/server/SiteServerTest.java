@@ -150,6 +150,13 @@ class SiteServerTest {
         }
     }
 
+    /** RFC 9112 2.2: a server ignores at least one empty line before a request line; two are refused. */
+    @Test
+    void anEmptyLineBeforeTheRequestLineIsIgnored() throws IOException {
+        assertEquals(200, RawHttp.send(port, "\r\nGET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").status());
+        assertEquals(400, RawHttp.send(port, "\r\n\r\nGET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").status());
+    }
+
     // ----------------------------------------------------------------------------
     // what is served
 
