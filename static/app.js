@@ -24,7 +24,7 @@ let worker = null;      // null where the page cannot run (see showWhyItCannotRu
 let loadedModel = null; // the ready message's model, once one has loaded
 let loadedFrom = null;  // the sourcesKey of the files it was loaded from
 let askedFrom = null;   // the sourcesKey of the story asked for, until its model is ready
-let story = null;       // the story under way: { promptPieces, steps }
+let story = null;       // the story under way: { promptPieces, steps, keep }
 let usedSeed = null;    // the seed of the last story, for links
 let maxSteps = 0;       // the most steps a story may take past the context (started's maxSteps), once known
 let inspecting = false; // whether the story asked for is told with the inspector
@@ -87,7 +87,7 @@ let countAsked = null;   // the prompt the worker is counting
 let promptCount = null;  // { prompt, tokens, seqLen } of the last answer
 
 function showPromptLength() {
-  const prompt = ui.prompt.value;
+  const prompt = setting("prompt");
   const model = chosenModel();
   const counted = model !== null && promptCount !== null && promptCount.prompt === prompt;
   if (!counted && model && worker && countAsked === null) {
@@ -214,7 +214,7 @@ function endOfStory(m) {
   const first = m.tokens > 0 ? ` First token after ${milliseconds(m.firstTokenMs)}, counted from Start.` : "";
   if (m.reason === "end") return "The story ended." + first;
   if (story && story.promptPieces >= story.steps) {
-    return loadedModel && story.steps >= loadedModel.seqLen
+    return loadedModel && story.steps >= loadedModel.seqLen && story.keep === 0
       ? `The prompt took all ${story.steps} steps, the model's whole context: shorten the prompt.`
       : `The prompt took all ${story.steps} steps: raise Steps or shorten the prompt.`;
   }
@@ -304,7 +304,7 @@ function onWorkerMessage(m) {
       break;
     case "started":
       usedSeed = m.seed;
-      story = { promptPieces: m.promptTokens - 1, steps: m.steps };
+      story = { promptPieces: m.promptTokens - 1, steps: m.steps, keep: m.keep };
       maxSteps = m.maxSteps;
       showKeepHint();
       showColours();

@@ -17,8 +17,13 @@ function decimalPoint(text) {
   return /^\s*[+-]?\d*,\d*\s*$/.test(text) ? text.replace(",", ".") : text;
 }
 
+/**
+ * A field's text. Half of a surrogate pair alone (a pasted emoji cut in two, say) is no text: it
+ * becomes U+FFFD, as TextEncoder and URLs write it.
+ */
 function setting(name) {
-  return DECIMALS.has(name) ? decimalPoint(ui[name].value) : ui[name].value;
+  const text = ui[name].value.toWellFormed();
+  return DECIMALS.has(name) ? decimalPoint(text) : text;
 }
 
 /** The settings as text, for the worker to check the way the command line checks them. */

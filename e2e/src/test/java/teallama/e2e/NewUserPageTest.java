@@ -160,6 +160,39 @@ abstract class NewUserPageTest extends PagesTest {
         assertEquals("The prompt took all 256 steps: raise Steps or shorten the prompt.", story.status());
         assertEquals(0, story.page.locator("#output span:not([data-prompt])").count(), "nothing but the prompt");
         assertTrue(prompt.startsWith(story.output()), story.output());
+
+        // longer than stories260K's 512 positions: without Keep the context is what runs out; with
+        // Keep (which once got the same advice) Steps is
+        String longer = "Once upon a time there was a little girl. ".repeat(150).strip();
+        story.open(site.root.url(), StoryPage.stories260K("prompt", longer, "temperature", "0", "steps", "0",
+                "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("The prompt took all 512 steps, the model's whole context: shorten the prompt.", story.status());
+        story.open(site.root.url(), StoryPage.stories260K("prompt", longer, "temperature", "0", "steps", "600",
+                "keep", "100", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("The prompt took all 600 steps: raise Steps or shorten the prompt.", story.status());
+    }
+
+    /**
+     * Half of a surrogate pair alone in the prompt (an emoji cut in two) ended in "New position 5
+     * is outside of range [0;4]", or vanished; it is U+FFFD, as TextEncoder writes it, shown in the
+     * prompt and spelled by its three byte tokens, which the command line does not print.
+     */
+    @Test
+    void aLoneSurrogateInThePromptIsAReplacementCharacter() {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "40"));
+        story.page.evaluate("document.getElementById('prompt').value = 'abc\\uDC00'");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        Cli cli = Cli.run(Cli.stories260K("-t", "0", "-n", "40", "-i", "abc\uFFFD"));
+        assertEquals(0, cli.status(), cli.stderr());
+        assertTrue(cli.text().startsWith("abc"), cli.text());
+        assertEquals("abc\uFFFD" + cli.text().substring(3).stripTrailing(), story.output().stripTrailing());
+        assertEquals("abc\uFFFD", story.page.evaluate("Array.from(document.querySelectorAll('#output [data-prompt]'),"
+                + " (s) => s.textContent).join('')"));
     }
 
     /** Each position is one span holding a text node; the prompt's are marked, and the text is the golden story. */
