@@ -218,6 +218,9 @@ function endOfStory(m) {
       ? `The prompt took all ${story.steps} steps, the model's whole context: shorten the prompt.`
       : `The prompt took all ${story.steps} steps: raise Steps or shorten the prompt.`;
   }
+  if (story && story.keep === 0 && loadedModel && story.steps >= loadedModel.seqLen) {
+    return `The model's ${loadedModel.seqLen}-token context is full: set Keep to write on.` + first;
+  }
   return "All steps used." + first;
 }
 

@@ -184,6 +184,9 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         assertEquals(128, story.tokens());
         assertEquals(text(Cli.run(randomMini("1000"))), story.output() + "\n");
+        // it said "All steps used." of 1000 steps asked
+        assertEquals("The model's 128-token context is full: set Keep to write on.",
+                story.status().replaceAll(" First token.*", ""));
     }
 
     /**
