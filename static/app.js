@@ -213,14 +213,14 @@ function endOfStory(m) {
   if (m.reason === "stopped") return "Stopped.";
   const first = m.tokens > 0 ? ` First token after ${milliseconds(m.firstTokenMs)}, counted from Start.` : "";
   if (m.reason === "end") return "The story ended." + first;
+  // without Keep, steps past the context are clamped to it, as run.c clamps them
+  const contextFull = story && story.keep === 0 && loadedModel && story.steps >= loadedModel.seqLen;
   if (story && story.promptPieces >= story.steps) {
-    return loadedModel && story.steps >= loadedModel.seqLen && story.keep === 0
+    return contextFull
       ? `The prompt took all ${story.steps} steps, the model's whole context: shorten the prompt.`
       : `The prompt took all ${story.steps} steps: raise Steps or shorten the prompt.`;
   }
-  if (story && story.keep === 0 && loadedModel && story.steps >= loadedModel.seqLen) {
-    return `The model's ${loadedModel.seqLen}-token context is full: set Keep to write on.` + first;
-  }
+  if (contextFull) return `The model's ${loadedModel.seqLen}-token context is full: set Keep to write on.` + first;
   return "All steps used." + first;
 }
 

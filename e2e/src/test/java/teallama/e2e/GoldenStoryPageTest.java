@@ -9,14 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,46 +22,7 @@ import teallama.GoldenGenerateTest.Case;
  * opening link after link: each link loads a new page, with its own workers, and a tab costs this
  * machine a second and a half of a core before its first page is done.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class GoldenStoryPageTest {
-    private Playwright playwright;
-    private Browser browser;
-    private BrowserContext context;
-    private final List<String> pageErrors = new ArrayList<>();
-    private TestSite site;
-    private StoryPage story;
-
-    abstract String browserName();
-
-    @BeforeAll
-    void openTab() {
-        site = TestSite.get();
-        playwright = Browsers.playwright();
-        browser = Browsers.launch(playwright, browserName());
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1100, 1000));
-        Page page = context.newPage();
-        page.onPageError(pageErrors::add);
-        story = new StoryPage(page);
-    }
-
-    @AfterAll
-    void close() {
-        context.close();
-        browser.close();
-        playwright.close();
-    }
-
-    @AfterEach
-    void noErrors() {
-        List<String> errors = List.copyOf(pageErrors);
-        pageErrors.clear();
-        assertEquals(List.of(), errors, "uncaught errors in the page");
-    }
-
-    List<Case> goldenCases() {
-        return GoldenGenerateTest.cases();
-    }
-
+abstract class GoldenStoryPageTest extends PagesTest {
     /** Every golden case, on two threads and on three in turn. */
     List<Object[]> casesAndThreads() {
         List<Object[]> cases = new ArrayList<>();
@@ -81,7 +34,7 @@ abstract class GoldenStoryPageTest {
     }
 
     @ParameterizedTest
-    @MethodSource("goldenCases")
+    @MethodSource("teallama.GoldenGenerateTest#cases")
     void tellsTheGoldenStory(Case c) {
         byte[] shown = tell(c, 0);
         assertArrayEquals(Cli.run(c.args()).stdout(), shown, "the command line prints the same");
@@ -103,6 +56,7 @@ abstract class GoldenStoryPageTest {
         if (threads > 0) {
             link.put("threads", String.valueOf(threads));
         }
+        StoryPage story = sharedTab();
         story.open(site.root.url(), link);
         try {
             story.waitForState("done", "error");

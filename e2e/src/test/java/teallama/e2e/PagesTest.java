@@ -32,6 +32,7 @@ abstract class PagesTest {
     private Browser chromiumKeepingPagesForBack; // started by the first test that asks for it
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
+    private StoryPage sharedTab; // opened by the first test that asks for it, open until the class ends
     TestSite site;
 
     abstract String browserName();
@@ -111,6 +112,17 @@ abstract class PagesTest {
 
     StoryPage desktop() {
         return newPage(1100, 1000, Media.PLAIN);
+    }
+
+    /**
+     * A desktop page that stays open from test to test of the class, for tests that take turns in
+     * one tab as a reader opening link after link does; like every page here, it may not throw.
+     */
+    StoryPage sharedTab() {
+        if (sharedTab == null) {
+            sharedTab = new StoryPage(watchedPage(browser.newContext(new Browser.NewContextOptions().setViewportSize(1100, 1000))));
+        }
+        return sharedTab;
     }
 
     /**
