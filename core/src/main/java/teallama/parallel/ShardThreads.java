@@ -12,8 +12,10 @@ import teallama.Transformer;
  */
 public final class ShardThreads implements AutoCloseable {
     /**
-     * How long a waiting shard spins before it parks, when every shard has a core: past what a
-     * preempted thread usually loses (110M ran the same spinning 30 µs, 100 µs or 1 ms).
+     * The longest a waiting shard spins before it parks, when every shard has a core (SpinBarrier
+     * shortens it while waits end asleep): past the differences between the shards' times from
+     * one meeting to the next on a machine to themselves (110M ran the same spinning 30 µs,
+     * 100 µs or 1 ms each time).
      */
     private static final long SPIN_NANOS = 1_000_000;
 

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-/** The barrier's failure ends every wait, whether it began before the failure or after it. */
+/**
+ * The barrier's failure ends every wait, whether it began before the failure or after it; how long
+ * a party spins before it parks adapts to how its waits end.
+ */
 class SpinBarrierTest {
 
     @Test
@@ -55,5 +58,37 @@ class SpinBarrierTest {
             other.get();
         });
         assertEquals(1000, rounds[1]);
+    }
+
+    @Test
+    void aWaitThatEndsAsleepHalvesTheSpinAndOneThatEndsSpinningDoublesIt() {
+        SpinBarrier barrier = new SpinBarrier(2, 1_000_000);
+        assertEquals(500_000, barrier.nextSpin(1_000_000, true));
+        assertEquals(15_625, barrier.nextSpin(31_250, true));
+        assertEquals(10_000, barrier.nextSpin(15_625, true), "no shorter than SHORTEST_SPIN_NANOS");
+        assertEquals(10_000, barrier.nextSpin(10_000, true));
+        assertEquals(20_000, barrier.nextSpin(10_000, false));
+        assertEquals(1_000_000, barrier.nextSpin(640_000, false), "no longer than the longest");
+        assertEquals(1_000_000, barrier.nextSpin(1_000_000, false));
+        SpinBarrier noSpin = new SpinBarrier(3, 0);
+        assertEquals(0, noSpin.nextSpin(0, true));
+        assertEquals(0, noSpin.nextSpin(0, false));
+    }
+
+    @Test
+    void aPartyThatHadToParkSpinsHalfAsLongNextTime() throws Exception {
+        SpinBarrier barrier = new SpinBarrier(2, 1_000_000);
+        assertEquals(1_000_000, barrier.spinNanos(0));
+        Thread waiting = new Thread(() -> barrier.await(0));
+        waiting.start();
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            while (waiting.getState() != Thread.State.WAITING) { // parked, after its millisecond of spinning
+                Thread.sleep(1);
+            }
+        });
+        barrier.await(1);
+        waiting.join(10_000);
+        assertEquals(500_000, barrier.spinNanos(0));
+        assertEquals(1_000_000, barrier.spinNanos(1), "the last to arrive waited for no one");
     }
 }
