@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * thread. A machine to itself keeps its waits short, and so its spins long.
  */
 final class SpinBarrier {
-    /** The shortest spin that halving comes down to: about what waking a parked thread costs. */
+    /** The shortest spin that halving comes down to. */
     static final long SHORTEST_SPIN_NANOS = 10_000;
 
     private final int parties;
