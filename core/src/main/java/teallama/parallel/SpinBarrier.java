@@ -14,8 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  * thread spun doubles its spin, up to the longest; one that it had to park for halves it. Where
  * another program keeps a core busy, a shard is often preempted, and its partners, spinning on
  * through each of its time slices, took the cores it needed: on two cores beside one busy
- * program, stories15M on two threads ran 80 tok/s spinning 1 ms each time, against 290 on one
- * thread. A machine to itself keeps its waits short, and so its spins long.
+ * program, stories15M on two threads ran 56 tok/s spinning 1 ms each time and 220 adapting,
+ * against 260 on one thread. A machine to itself keeps its waits short, and so its spins long.
  */
 final class SpinBarrier {
     /** The shortest spin that halving comes down to. */
@@ -74,8 +74,8 @@ final class SpinBarrier {
 
     /** The spin after a wait that spun for spin and then, where slept, parked. */
     long nextSpin(long spin, boolean slept) {
-        long next = slept ? Math.max(spin / 2, SHORTEST_SPIN_NANOS) : Math.max(spin * 2, SHORTEST_SPIN_NANOS);
-        return Math.min(next, longestSpinNanos);
+        long next = slept ? spin / 2 : spin * 2;
+        return Math.min(Math.max(next, SHORTEST_SPIN_NANOS), longestSpinNanos);
     }
 
     private void checkFailure() {
