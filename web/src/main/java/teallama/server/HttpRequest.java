@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,8 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
     static final int MAX_HEADER_FIELDS = 100;
     private static final Pattern THIS_MACHINE = Pattern.compile("(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?",
             Pattern.CASE_INSENSITIVE);
+    /** A target in absolute form, "http://127.0.0.1:8080/index.html": the authority, then the path. */
+    private static final Pattern ABSOLUTE_FORM = Pattern.compile("http://([^/?#]*)(.*)", Pattern.CASE_INSENSITIVE);
 
     /** Reads one request head; null if the client closed the connection before its first byte. */
     static HttpRequest read(InputStream in) throws IOException, HttpError {
@@ -83,10 +86,12 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
      * 127.0.0.1 only, but DNS rebinding reaches it under any name: to the browser, a page of
      * attacker.example whose name then resolves to 127.0.0.1 shares its origin with every file
      * served here, and may read them. Browsers always send Host; an HTTP/1.0 client that sends none
-     * is no such page, and HTTP/1.1 requires one (400 without).
+     * is no such page, and HTTP/1.1 requires one (400 without). A target in absolute form, which a
+     * server must accept though only proxies are sent it, names the host itself.
      */
     void checkHost() throws HttpError {
-        String host = header("host");
+        Matcher absolute = ABSOLUTE_FORM.matcher(target);
+        String host = absolute.matches() ? absolute.group(1) : header("host"); // RFC 9112 3.2.2: the target's wins
         if (host == null && http11) {
             throw new HttpError(400, "expected a Host header, which HTTP/1.1 requires, found none");
         }
@@ -103,6 +108,10 @@ record HttpRequest(String method, String target, boolean http11, Map<String, Str
      */
     List<String> pathSegments() throws HttpError {
         String path = target;
+        Matcher absolute = ABSOLUTE_FORM.matcher(target);
+        if (absolute.matches()) {
+            path = absolute.group(2).startsWith("/") ? absolute.group(2) : "/" + absolute.group(2); // "http://host" is "/"
+        }
         int query = path.indexOf('?');
         if (query >= 0) {
             path = path.substring(0, query);

@@ -203,7 +203,8 @@ final class SiteFiles {
 
     /**
      * The file that URL path segments name, or null: only regular files whose real path (symbolic
-     * links resolved) lies inside the site or the models folder.
+     * links resolved) lies inside the site or the models folder, and none that is hidden (a name
+     * starting with '.', or in such a folder).
      */
     private Path resolve(List<String> segments) throws HttpError {
         if (segments.size() <= base.size() || !segments.subList(0, base.size()).equals(base)) {
@@ -216,6 +217,9 @@ final class SiteFiles {
             relative = relative.subList(1, relative.size());
         }
         Path file = root;
+        if (relative.stream().anyMatch(segment -> segment.startsWith("."))) {
+            return null; // hidden: a model still being written (DemoKit's), an editor's or a tool's files
+        }
         try {
             for (String segment : relative) {
                 file = file.resolve(segment.isEmpty() ? "index.html" : segment);

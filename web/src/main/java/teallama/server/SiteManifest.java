@@ -65,13 +65,14 @@ public final class SiteManifest {
         return version;
     }
 
-    /** The site's files in path order, without models/ (but for a kit's index), sw.js and the manifest. */
+    /** The site's files in path order, without hidden ones, models/ (but for a kit's index), sw.js and the manifest. */
     static List<Entry> entries(Path site) throws IOException {
         try (Stream<Path> files = Files.walk(site)) {
             return files.filter(Files::isRegularFile)
                     .map(file -> site.relativize(file).toString().replace('\\', '/'))
                     .filter(path -> !path.startsWith("models/") && !path.equals(WORKER) && !path.equals(FILE)
                             || path.equals(KIT_INDEX))
+                    .filter(path -> !path.startsWith(".") && !path.contains("/.")) // hidden: never served
                     .sorted()
                     .map(path -> entry(site, path))
                     .toList();

@@ -32,10 +32,13 @@ class SiteManifestTest {
         Files.writeString(site.resolve("sw.js"), WORKER);
         Files.createDirectories(site.resolve("models"));
         Files.writeString(site.resolve("models/stories260K.bin"), "a model is the store's, not the site's");
+        Files.writeString(site.resolve(".nojekyll"), "hidden files are not served, so not listed");
+        Files.createDirectories(site.resolve("docs/.cache"));
+        Files.writeString(site.resolve("docs/.cache/c.txt"), "c");
     }
 
     @Test
-    void listsEachFileWithItsHashButNotModelsNorTheWorker() throws IOException {
+    void listsEachFileWithItsHashButNotModelsNorTheWorkerNorHiddenFiles() throws IOException {
         String version = SiteManifest.write(site);
         assertEquals(List.of(new SiteManifest.Entry("docs/b.txt", 1, SHA256_B),
                 new SiteManifest.Entry("index.html", 1, SHA256_A)), SiteManifest.entries(site));

@@ -186,11 +186,37 @@ class SiteServerTest {
     }
 
     @Test
+    void hiddenFilesAreNotFound() throws IOException {
+        Files.write(Files.createDirectories(models.resolve(".model.partial-1")).resolve("model.bin"), new byte[] {4});
+        Files.write(models.resolve(".model.bin"), new byte[] {5});
+        Files.writeString(Files.createDirectories(site.resolve(".git")).resolve("config"), "[core]");
+        Files.writeString(site.resolve(".env"), "KEY=1");
+        for (String target : List.of("/models/.model.partial-1/model.bin", "/models/.model.bin", "/models/%2Emodel.bin",
+                "/.git/config", "/.env")) {
+            RawHttp.Response response = RawHttp.get(port, target);
+            assertEquals(404, response.status(), target);
+            assertEquals("404 Not Found: not found\n", response.text(), target);
+        }
+    }
+
+    /** RFC 9112 3.2.2: a server must accept a target in absolute form, whose authority stands for Host. */
+    @Test
+    void targetsInAbsoluteFormAreServed() throws IOException {
+        assertEquals("<!DOCTYPE html><title>t</title>", RawHttp.get(port, "http://127.0.0.1:" + port + "/index.html").text());
+        assertEquals("<!DOCTYPE html><title>t</title>", RawHttp.get(port, "HTTP://localhost").text());
+        assertEquals("docs", RawHttp.get(port, "http://[::1]:" + port + "/docs/?x=1").text());
+        assertArrayEquals(new byte[] {1, 2, 3}, RawHttp.get(port, "http://127.0.0.1/models/model.bin").body());
+        RawHttp.Response elsewhere = RawHttp.send(port, "GET http://attacker.example/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertEquals(421, elsewhere.status(), "the target's host, not the Host field, decides");
+        assertEquals(404, RawHttp.get(port, "http://127.0.0.1/missing.html").status());
+    }
+
+    @Test
     void malformedPathsAreBadRequests() throws IOException {
         for (String target : List.of("/%00", "/index.html%00.js", "/%zz", "/index.html%", "/%4", "/../outside/secret.txt",
                 "/docs/../index.html", "/./index.html", "/%2e%2e/outside/secret.txt", "/models/..%2fmodels/model.bin",
                 "/a%5cb", "/%C0%AE%C0%AE/secret.txt", "/%FF", "//index.html", "/docs//index.html", "index.html",
-                "http://127.0.0.1/index.html", "/caf\u00e9")) {
+                "https://127.0.0.1/index.html", "http://127.0.0.1/../index.html", "/caf\u00e9")) {
             RawHttp.Response response = RawHttp.get(port, target);
             assertEquals(400, response.status(), target);
             assertTrue(response.text().startsWith("400 Bad Request: "), response.text());
