@@ -8,7 +8,7 @@ const ui = {
   model: $("model"), urlChoice: $("url-choice"), filesChoice: $("files-choice"),
   modelUrl: $("model-url"), tokenizerUrl: $("tokenizer-url"), modelFile: $("model-file"), tokenizerFile: $("tokenizer-file"),
   runs: $("runs"), steps: $("steps"), threads: $("threads"), threadsHint: $("threads-hint"), inspect: $("inspect"),
-  start: $("start"), stop: $("stop"), progress: $("progress"),
+  scalar: $("scalar"), start: $("start"), stop: $("stop"), progress: $("progress"),
   progressText: $("progress-text"), status: $("status"), bench: $("bench"), results: $("results"),
   medianSpeed: $("median-speed"), medianLoad: $("median-load"), shape: $("shape"), agent: $("agent"),
   json: $("bench-json"), announcer: $("announce"),
@@ -20,6 +20,7 @@ let wanted = 0;
 let model = null;
 let threads = 1;         // the threads the runs use, as the worker's ready message says
 let inspect = false;     // whether the runs ask for each token's candidates
+let simd = false;        // whether the runs' fp32 matrices are multiplied with SIMD, as the ready message says
 let request = null;      // the bench message each run sends
 let workerUsed = false;  // the worker has run: the next run starts a fresh one
 let statusShown = 0;     // when the status last showed a run's progress (performance.now())
@@ -88,7 +89,7 @@ function start() {
   ui.json.textContent = "";
   setState("running", "Downloading…");
   request = { type: "bench", model: from.model, tokenizer: from.tokenizer, steps: Number(ui.steps.value),
-    threads: ui.threads.value, inspect };
+    threads: ui.threads.value, inspect, kernels: ui.scalar.checked ? "scalar" : "simd" };
   nextRun();
 }
 
@@ -128,8 +129,10 @@ function onWorkerMessage(m) {
     case "ready":
       model = m.model;
       threads = m.threads;
+      simd = m.simd;
       ui.progress.value = 100;
-      ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}` + (inspect ? " · inspector on" : "");
+      ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}` + (inspect ? " · inspector on" : "") +
+        (simd ? " · SIMD" : "");
       ui.threadsHint.textContent = "Threads: " + runningThreads(m);
       setState("running", `Run ${runs.length + 1} of ${wanted}…`);
       break;
@@ -173,7 +176,7 @@ function showMedians() {
 
 function finish() {
   const { speed, load } = showMedians();
-  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, inspect, runs,
+  ui.json.textContent = JSON.stringify({ userAgent: navigator.userAgent, model, threads, inspect, simd, runs,
     medianTokPerSec: speed, medianFirstTokenMs: load });
   setState("done", `${wanted} ${wanted === 1 ? "run" : "runs"}: median ${speed.toFixed(1)} tok/s.`);
 }
@@ -212,8 +215,8 @@ ui.agent.textContent = navigator.userAgent;
 fillModelChoices(ui.model);
 fillThreadChoices(ui.threads);
 
-// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1 and autostart=1 from the
-// address; idle=1 only starts the workers and loads no model (the benchmark's baseline of memory)
+// model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1, kernels=scalar and
+// autostart=1 from the address; idle=1 only starts the workers and loads no model (the benchmark's baseline of memory)
 const query = new URLSearchParams(location.search);
 const idle = query.get("idle") === "1";
 chooseModelFromLink(ui, query.get("model"), query.get("tokenizer"));
@@ -221,6 +224,7 @@ if (query.get("runs") !== null) ui.runs.value = query.get("runs");
 if (query.get("steps") !== null) ui.steps.value = query.get("steps");
 const threadsProblem = query.get("threads") === null ? "" : chooseThreads(ui.threads, query.get("threads"));
 ui.inspect.checked = query.get("inspect") === "1";
+ui.scalar.checked = query.get("kernels") === "scalar";
 ui.threadsHint.textContent = "Threads: " + expectedThreads(ui.threads.value) + ".";
 showModelChoice(ui);
 if (!showWhyItCannotRun(ui.notice)) worker = startWorker();

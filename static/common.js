@@ -275,7 +275,7 @@ function eachWorkerMessage(handle) {
  */
 async function whyTheWorkerDidNotStart(reason) {
   // worker.js and what it imports, in that order
-  for (const script of ["worker.js", "teallama.wasm-runtime.js", "meeting.js", "shard-workers.js", "store.js",
+  for (const script of ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "shard-workers.js", "store.js",
     "download.js"]) {
     let answer;
     try {

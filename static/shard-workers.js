@@ -124,7 +124,8 @@ const shardWorkers = (() => {
       const shard = workers[s - 1];
       shard.failed = null;
       shard.inFlight = 0;
-      await deliver(shard, { type: "begin", meeting: buffer, shards: n, length: exchangeLength, shard: s, name, size });
+      await deliver(shard, { type: "begin", meeting: buffer, shards: n, length: exchangeLength, shard: s, name, size,
+        simd: simd.enabled });
     }
     return workers;
   }

@@ -11,12 +11,12 @@
 // shard.js -> page: port (the channel's other end in its ports) | watch {lock} | unwatch {lock}
 // page -> shard.js: unwatched
 // worker.js -> shard.js: init {wasm, memoryBytes} | begin {meeting, shards, length, shard,
-//   name, size} | chunk {bytes} | end | run {positions, sequence} | abandon
+//   name, size, simd} | chunk {bytes} | end | run {positions, sequence} | abandon
 // shard.js -> worker.js: ready {isolated} | ack {error} (one per begin and chunk) | loaded {error}
 //   | serving {error} | failed {message}
 // Firefox drops messages holding shared memory that reach a worker in its first moments, so
 // worker.js sends none before ready.
-importScripts("teallama.wasm-runtime.js", "meeting.js");
+importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js");
 
 let api = null;
 let memoryBytes = 0;
@@ -81,13 +81,14 @@ self.onmessage = (message) => {
 async function handle(m) {
   switch (m.type) {
     case "init":
-      api = (await TeaVM.wasmGC.load(new Uint8Array(m.wasm))).exports;
+      api = (await TeaVM.wasmGC.load(new Uint8Array(m.wasm), { installImports: simd.install })).exports;
       memoryBytes = m.memoryBytes;
       port.postMessage({ type: "ready", isolated: self.crossOriginIsolated });
       break;
     case "begin":
       await holdLock();
       meeting.attach(m.meeting, m.shards, m.length);
+      simd.enabled = m.simd;
       port.postMessage({ type: "ack", error: api.beginModel(m.name, m.shards, false, m.shard, m.size, memoryBytes) });
       break;
     case "chunk":

@@ -8,7 +8,8 @@
 // address is kept in the model store (store.js) once the whole load succeeded, and read from
 // there the next time.
 //
-// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect}
+// page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect,
+//   kernels ("simd", the default, or "scalar")}
 //   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
 //   | shards {ports} | shard failed {message}
 // worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
@@ -17,7 +18,7 @@
 //   when one of them ends; memory {keptBytes}: what the workers keep, before a load's end is told
 //   (see tellMemory); idle {threads}: the workers are up; error {message} when the WebAssembly
 //   module cannot start
-importScripts("teallama.wasm-runtime.js", "meeting.js", "shard-workers.js", "store.js", "download.js");
+importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "shard-workers.js", "store.js", "download.js");
 
 // The longest run of tokens between two looks at the message queue (a stop is heard within it),
 // and between two messages that bring the page its tokens: each message wakes the page's thread,
@@ -30,7 +31,7 @@ const MAX_THREADS = 16;           // as common.js offers them
 const AUTO_MAX_THREADS = 8;       // "auto": the cores, at most this many
 
 const wasmReady = fetchWasm();
-const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes))).then((teavm) => teavm.exports);
+const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes), { installImports: simd.install })).then((teavm) => teavm.exports);
 let api = null;
 let loadedKey = null;      // which model, tokenizer and threads are in memory
 let loadedShards = 0;      // how many shards it is split into
@@ -144,7 +145,7 @@ function autoNote(n) {
  */
 async function load(model, tokenizer, threadSetting, store) {
   const plan = threadPlan(threadSetting);
-  const key = `${downloads.sourceKey(model)} ${downloads.sourceKey(tokenizer)} ${plan.threads}`;
+  const key = `${downloads.sourceKey(model)} ${downloads.sourceKey(tokenizer)} ${plan.threads} ${simd.enabled}`;
   if (key === loadedKey) return true;
   loadedKey = null;
   loadedShards = 0;
@@ -268,6 +269,7 @@ async function start(message, arrival) {
     if (arrival === starts) api.cancelled(); // else a newer start says what happens
   };
   if (stopped()) return cancelled();
+  simd.enabled = true;
   if (!(await load(message.model, message.tokenizer, message.settings.threads, true))) return; // it says why
   if (stopped()) return cancelled();
   const s = message.settings;
@@ -289,6 +291,7 @@ async function start(message, arrival) {
  */
 async function bench(message) {
   loadedKey = null;
+  simd.enabled = message.kernels !== "scalar";
   if (!(await load(message.model, message.tokenizer, message.threads, false))) return;
   if (!api.start("", "0", "0.9", String(message.steps), "1", "0", !!message.inspect, memoryBytes())) return;
   await shardWorkers.serve(loadedShards - 1, api.storyPositions());

@@ -28,7 +28,7 @@ import teallama.Shared;
 /**
  * The page's "Keep writing past the context" (keep=N) and "Threads" (threads=N) settings: a
  * story past seq_len as the command line tells it, links and kept settings, how many threads
- * run and why only one, and the benchmark page's threads and inspector switch.
+ * run and why only one, and the benchmark page's threads, inspector and scalar kernels switches.
  */
 abstract class KeepAndThreadsPageTest extends PagesTest {
     /** The command line's arguments for random-mini (seq_len 128) with tok512, -t 1 -p 0.9 -s 4, these steps, then more. */
@@ -356,29 +356,34 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
     // the benchmark page
 
     @Test
-    void theBenchmarkPageTakesThreadsAndTheInspectorAndRecordsThem() throws Exception {
+    void theBenchmarkPageTakesThreadsTheInspectorAndKernelsAndRecordsThem() throws Exception {
         StoryPage story = desktop();
         ObjectMapper json = new ObjectMapper();
         story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
-                + "&runs=1&steps=30&threads=1&inspect=1&autostart=1");
+                + "&runs=1&steps=30&threads=1&inspect=1&kernels=scalar&autostart=1");
         assertEquals("1", story.page.inputValue("#threads"));
         assertTrue(story.page.isChecked("#inspect"));
+        assertTrue(story.page.isChecked("#scalar"));
         story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
         assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
         JsonNode one = json.readTree(story.page.textContent("#bench-json"));
         assertEquals(1, one.get("threads").asInt());
         assertTrue(one.get("inspect").asBoolean());
+        assertFalse(one.get("simd").asBoolean());
         assertTrue(story.page.textContent("#shape").endsWith(" · one thread · inspector on"), story.page.textContent("#shape"));
 
         story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
                 + "&runs=1&steps=30&autostart=1");
         assertEquals("auto", story.page.inputValue("#threads"));
         assertFalse(story.page.isChecked("#inspect"), "off by default: the benchmark measures the plain story");
+        assertFalse(story.page.isChecked("#scalar"));
         story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
         assertEquals("done", story.page.getAttribute("#bench", "data-state"), story.page.textContent("#status"));
         JsonNode auto = json.readTree(story.page.textContent("#bench-json"));
         assertEquals(1, auto.get("threads").asInt(), "auto: stories260K is worth one thread");
         assertFalse(auto.get("inspect").asBoolean());
+        assertTrue(auto.get("simd").asBoolean(), "this browser multiplies fp32 matrices with WebAssembly SIMD");
+        assertTrue(story.page.textContent("#shape").endsWith(" · one thread · SIMD"), story.page.textContent("#shape"));
         assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
     }
 

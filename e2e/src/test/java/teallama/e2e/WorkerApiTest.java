@@ -27,19 +27,28 @@ import teallama.Tokenizer;
 /**
  * The WebAssembly build of WorkerApi, called as worker.js calls it (here from the page, with the
  * messages it posts caught), against the JVM: the token messages' token, pos, prompt and
- * inspect fields, stories past the context window (keep), and the checks of keep and steps.
+ * inspect fields, stories past the context window (keep), and the checks of keep and steps; an
+ * fp32 story with the SIMD kernels (static/simd.js) and with the scalar loops.
  */
 class WorkerApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * Loads a model (with a NaN written at byte nanAt, unless it is negative), then per call runs
-     * start(...args) and every step; returns the messages of each.
+     * Loads a model (with a NaN written at byte nanAt, unless it is negative; with the SIMD kernels
+     * unless scalar), then per call runs start(...args) and every step; returns {runs: the messages
+     * of each, then the texts asked for; simdCalls: how many matmuls the SIMD kernels did}.
      */
-    private static final String RUN = "async ({model, tokenizer, calls, nanAt}) => {"
+    private static final String RUN = "async ({model, tokenizer, calls, nanAt, scalar}) => {"
             + "  const messages = [];"
             + "  self.postMessage = (m) => messages.push(m);" // what Messages.java posts with
-            + "  const api = (await TeaVM.wasmGC.load('teallama.wasm')).exports;"
+            + "  let simdCalls = 0;"
+            + "  simd.enabled = !scalar;"
+            + "  const installImports = (imports) => {"
+            + "    simd.install(imports);"
+            + "    const matmul = imports.simd.matmulInterleaved;"
+            + "    imports.simd.matmulInterleaved = (...args) => { simdCalls++; matmul(...args); };"
+            + "  };"
+            + "  const api = (await TeaVM.wasmGC.load('teallama.wasm', {installImports})).exports;"
             + "  const bytes = async (url) => (await fetch(url)).arrayBuffer();"
             + "  const modelBytes = await bytes(model);"
             + "  if (nanAt >= 0) new DataView(modelBytes).setFloat32(nanAt, NaN, true);"
@@ -61,7 +70,7 @@ class WorkerApiTest {
             + "  }"
             + "  for (const id of [-1, 512]) texts[id] = api.readable(id);" // tok512 has no such tokens
             + "  runs.push([texts]);"
-            + "  return JSON.stringify(runs, (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value);"
+            + "  return JSON.stringify({runs, simdCalls}, (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value);"
             + "}";
 
     @ParameterizedTest
@@ -75,6 +84,7 @@ class WorkerApiTest {
             Page page = browser.newPage();
             page.navigate(site.root.url() + "meeting.js");
             page.addScriptTag(new Page.AddScriptTagOptions().setUrl("teallama.wasm-runtime.js"));
+            page.addScriptTag(new Page.AddScriptTagOptions().setUrl("simd.js"));
 
             // random-mini (int8) has seq_len 128; with seed 1 and this prompt BOS does not come in 1000 steps
             JsonNode runs = run(page, "models/random-mini-q80.bin", List.of(
@@ -108,32 +118,38 @@ class WorkerApiTest {
             assertSameAsJvm(plain, new Generator(model.newTransformer(20), tokenizer, new Sampler(512, 1.0f, 0.9f, 1),
                     "Once upon", 20), tokenizer, texts);
 
-            // a golden story with top-p cutting: case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue"
+            // a golden story with top-p cutting: case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue";
+            // with the SIMD kernels (as the page runs where the browser has them), then without
             GoldenGenerateTest.Case c = GoldenGenerateTest.cases().get(9);
-            JsonNode storyRuns = run(page, "models/stories260K.bin",
-                    List.of(List.of(c.prompt(), c.temperature(), c.topp(), c.steps(), c.seed(), "0", true)));
-            JsonNode story = storyRuns.get(0);
-            StringBuilder text = new StringBuilder();
-            for (int i = 1; i < story.size() - 1; i++) {
-                text.append(story.get(i).get("text").asText());
-            }
-            assertEquals(new String(c.expected(), StandardCharsets.UTF_8), text + "\n", "the story is run.c's");
             Model stories260K = Shared.loadModel("stories260K.bin");
-            assertSameAsJvm(story, new Generator(stories260K.newTransformer(512), tokenizer,
-                    new Sampler(512, 0.9f, 0.8f, 777), c.prompt().getBytes(StandardCharsets.UTF_8), 512, 0, true), tokenizer,
-                    storyRuns.get(1).get(0));
-            boolean cut = false;
-            for (int i = 1; i < story.size() - 1; i++) {
-                JsonNode rows = story.get(i).get("inspect").get("rows");
-                for (int r = 2; r < rows.size(); r += 3) {
-                    cut |= (rows.get(r).asInt() & 2) != 0;
+            for (boolean scalar : new boolean[] {false, true}) {
+                String kernels = scalar ? "scalar loops: " : "SIMD kernels: ";
+                JsonNode loaded = load(page, "models/stories260K.bin",
+                        List.of(List.of(c.prompt(), c.temperature(), c.topp(), c.steps(), c.seed(), "0", true)), -1, scalar);
+                assertEquals(!scalar, loaded.get("simdCalls").asInt() > 0, kernels + loaded.get("simdCalls") + " SIMD matmuls");
+                JsonNode storyRuns = loaded.get("runs");
+                JsonNode story = storyRuns.get(0);
+                StringBuilder text = new StringBuilder();
+                for (int i = 1; i < story.size() - 1; i++) {
+                    text.append(story.get(i).get("text").asText());
                 }
+                assertEquals(new String(c.expected(), StandardCharsets.UTF_8), text + "\n", kernels + "the story is run.c's");
+                assertSameAsJvm(story, new Generator(stories260K.newTransformer(512), tokenizer,
+                        new Sampler(512, 0.9f, 0.8f, 777), c.prompt().getBytes(StandardCharsets.UTF_8), 512, 0, true),
+                        tokenizer, storyRuns.get(1).get(0));
+                boolean cut = false;
+                for (int i = 1; i < story.size() - 1; i++) {
+                    JsonNode rows = story.get(i).get("inspect").get("rows");
+                    for (int r = 2; r < rows.size(); r += 3) {
+                        cut |= (rows.get(r).asInt() & 2) != 0;
+                    }
+                }
+                assertTrue(cut, kernels + "top-p cut some rows");
             }
-            assertTrue(cut, "top-p cut some rows");
 
             // a NaN in BOS's embedding row (version 0: 28 header bytes, then (vocab, dim = 64) floats)
-            JsonNode nan = run(page, "models/stories260K.bin", List.of(List.of("", "1", "0.9", "10", "1")), 28 + 64 * 4)
-                    .get(0);
+            JsonNode nan = load(page, "models/stories260K.bin", List.of(List.of("", "1", "0.9", "10", "1")), 28 + 64 * 4,
+                    false).get("runs").get(0);
             assertEquals(List.of("started", "error"), List.of(nan.get(0).get("type").asText(), nan.get(1).get("type").asText()));
             assertEquals("models/stories260K.bin: the model's logits at position 0 are not finite (token 0's is NaN): its "
                     + "weights hold NaN or infinity, or its sums overflow", nan.get(1).get("message").asText());
@@ -142,12 +158,13 @@ class WorkerApiTest {
     }
 
     private static JsonNode run(Page page, String model, List<List<Object>> calls) throws Exception {
-        return run(page, model, calls, -1);
+        return load(page, model, calls, -1, false).get("runs");
     }
 
-    private static JsonNode run(Page page, String model, List<List<Object>> calls, int nanAt) throws Exception {
+    private static JsonNode load(Page page, String model, List<List<Object>> calls, int nanAt, boolean scalar)
+            throws Exception {
         String result = (String) page.evaluate(RUN, java.util.Map.of("model", model, "tokenizer", "models/tok512.bin",
-                "calls", calls, "nanAt", nanAt));
+                "calls", calls, "nanAt", nanAt, "scalar", scalar));
         return JSON.readTree(result);
     }
 

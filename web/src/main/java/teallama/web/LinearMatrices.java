@@ -20,7 +20,8 @@ import teallama.Q8Matrix;
  * multiply-adds a second over arrays, and 1.1 to 1.4x the int8 ones, in Chromium and Firefox.
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
  * {@link Q8Kernels#matmulEightColumnsATurn}'s, in the same order, so the results are the same
- * bit for bit. The story's KV cache is held here too, and attended to as {@link teallama.KvCache}
+ * bit for bit; where the browser has WebAssembly SIMD, fp32 matrices are multiplied by
+ * {@link SimdKernels}, four rows to a vector, in that order too. The story's KV cache is held here too, and attended to as {@link teallama.KvCache}
  * attends in its arrays. Linear memory is not collected: a model's matrices are released when the
  * worker forgets it, a KV cache when the next story needs a longer one.
  */
@@ -40,6 +41,18 @@ final class LinearMatrices implements MatrixMemory {
     private LinearStaging q8Input;   // the int8 input's values as longs, or null before the first
     private int q8InputCount;        // of the int8 input given last
     private LinearStaging attentionInput; // q or att, for the attention kernels, or null before the first
+    private LinearStaging output;    // the SIMD kernels' sums, or null before the first
+    private boolean simd;            // whether fp32 matmuls run on SimdKernels
+
+    /** Takes the SIMD kernels for the model that loads next, if the browser has them and they are enabled. */
+    void chooseKernels() {
+        simd = SimdKernels.available() == 1;
+    }
+
+    /** Whether fp32 matmuls run on the SIMD kernels. */
+    boolean simd() {
+        return simd;
+    }
 
     @Override
     public boolean fits(long bytes) {
@@ -164,7 +177,15 @@ final class LinearMatrices implements MatrixMemory {
         int fours = n - n % 4;
         int x = input.address();
         int p = address;
-        for (int i = 0; i < blocks; i += ROWS) {
+        if (simd && blocks > 0) {
+            output = LinearStaging.atLeast(output, 4 * blocks);
+            SimdKernels.matmulInterleaved(address, x, output.address(), n, blocks / ROWS);
+            for (int i = 0; i < blocks; i++) {
+                xout[xoutOffset + i] = at(output.address() + 4 * i);
+            }
+            p += 4 * blocks * n;
+        }
+        for (int i = simd ? blocks : 0; i < blocks; i += ROWS) {
             float s0 = 0.0f;
             float s1 = 0.0f;
             float s2 = 0.0f;

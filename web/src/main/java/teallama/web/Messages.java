@@ -33,17 +33,18 @@ final class Messages {
 
     /**
      * A model and its tokenizer are in memory, split over threads workers; threadNote says why
-     * there are fewer than asked for, or is empty.
+     * there are fewer than asked for, or is empty; simd, whether its fp32 matrices are multiplied
+     * with WebAssembly SIMD (in the worker that tells it).
      */
     @JSBody(params = {"name", "version", "format", "dim", "hiddenDim", "nLayers", "nHeads", "nKvHeads",
-        "vocabSize", "seqLen", "parameters", "bytes", "threads", "threadNote"},
+        "vocabSize", "seqLen", "parameters", "bytes", "threads", "threadNote", "simd"},
             script = "self.postMessage({type: 'ready', model: {name: name, version: version, format: format, "
                     + "dim: dim, hiddenDim: hiddenDim, nLayers: nLayers, nHeads: nHeads, nKvHeads: nKvHeads, "
                     + "vocabSize: vocabSize, seqLen: seqLen, parameters: parameters, bytes: bytes}, "
-                    + "threads: threads, threadNote: threadNote});")
+                    + "threads: threads, threadNote: threadNote, simd: !!simd});")
     static native void ready(String name, int version, String format, int dim, int hiddenDim, int nLayers,
                              int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes,
-                             int threads, String threadNote);
+                             int threads, String threadNote, boolean simd);
 
     /**
      * How many tokens a prompt takes, BOS included as in started, against the loaded model's

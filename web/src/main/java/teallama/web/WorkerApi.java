@@ -158,6 +158,7 @@ public final class WorkerApi {
         modelName = name;
         Limits limits = limits(memoryBytes);
         reader = worthwhile ? CheckpointReader.worthwhile(shards, shard, limits) : CheckpointReader.of(shards, shard, limits);
+        matrices.chooseKernels();
         reader.holdMatricesIn(matrices);
         if (size >= 0) {
             return guard(() -> reader.expectSize((long) size));
@@ -311,7 +312,7 @@ public final class WorkerApi {
         Checkpoint.Header h = model.header();
         Messages.ready(modelName, h.version(), h.format(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
                 c.nKvHeads(), c.vocabSize(), c.seqLen(), model.parameterCount(), modelBytes, model.plan().shards(),
-                threadNote);
+                threadNote, matrices.simd());
         return true;
     }
 

@@ -1,0 +1,152 @@
+"use strict";
+// WebAssembly SIMD kernels for the matrices a worker holds in the TeaVM module's linear memory
+// (teallama.web.LinearMatrices), which TeaVM cannot emit: its WebAssembly has no SIMD. The module
+// is written here, instruction by instruction, and imports the TeaVM module's memory; Java calls
+// its functions through @Import (see SimdKernels.java). Each lane of a 128-bit vector is one row:
+// it multiplies and adds in the order LinearMatrices' scalar loop does, one column after the other,
+// with no fused multiply-add (WebAssembly's f32x4 has none), so every row's sum is the same bit for
+// bit. Where the browser has no SIMD (WebAssembly.validate says so), the scalar loops run.
+//
+// matmulInterleaved(w, x, out, n, blocks): fp32 W in blocks of 8 interleaved rows (Kernels.interleaveRows),
+// `blocks` blocks from byte address w, each (8, n) stored as w[j*8 + r]; x (n,) at x; out (blocks*8,) at out.
+
+const simd = (() => {
+  // the instructions used (WebAssembly core 2.0, its SIMD prefix 0xfd, LEB128 opcodes after it)
+  const I32 = 0x7f;
+  const V128 = 0x7b;
+  const BLOCK = 0x02;
+  const LOOP = 0x03;
+  const VOID = 0x40;
+  const BR = 0x0c;
+  const BR_IF = 0x0d;
+  const END = 0x0b;
+  const LOCAL_GET = 0x20;
+  const LOCAL_SET = 0x21;
+  const I32_CONST = 0x41;
+  const I32_EQZ = 0x45;
+  const I32_LT_U = 0x49;
+  const I32_ADD = 0x6a;
+  const I32_SUB = 0x6b;
+  const V128_LOAD = [0xfd, 0x00];
+  const V128_LOAD32_SPLAT = [0xfd, 0x09];
+  const V128_STORE = [0xfd, 0x0b];
+  const V128_CONST = [0xfd, 0x0c];
+  const F32X4_ADD = [0xfd, 0xe4, 0x01];
+  const F32X4_MUL = [0xfd, 0xe6, 0x01];
+
+  function leb(value) { // unsigned LEB128: sizes, indices, offsets
+    const bytes = [];
+    do {
+      let b = value & 0x7f;
+      value >>>= 7;
+      if (value !== 0) b |= 0x80;
+      bytes.push(b);
+    } while (value !== 0);
+    return bytes;
+  }
+
+  function i32Const(value) { // signed LEB128: 64 is [0xc0, 0x00], where [0x40] would be -64
+    const bytes = [I32_CONST];
+    for (;;) {
+      const b = value & 0x7f;
+      value >>= 7;
+      if (value === 0 && (b & 0x40) === 0 || value === -1 && (b & 0x40) !== 0) return [...bytes, b];
+      bytes.push(b | 0x80);
+    }
+  }
+
+  function text(s) {
+    return [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  }
+
+  function section(id, contents) {
+    return [id, ...leb(contents.length), ...contents];
+  }
+
+  function memarg(offset) { // alignment hint 4 bytes: the matrices and vectors are float-aligned
+    return [2, ...leb(offset)];
+  }
+
+  // matmulInterleaved's locals: its parameters, then its own
+  const W = 0;        // the block's next column
+  const X = 1;
+  const OUT = 2;      // where the block's 8 sums go
+  const N = 3;
+  const BLOCKS = 4;   // blocks left
+  const Q = 5;        // x[j]
+  const J = 6;        // columns left in the block
+  const LOW = 7;      // the sums of rows 0-3 of the block
+  const HIGH = 8;     // of rows 4-7
+  const XJ = 9;       // x[j] in all four lanes
+
+  /**
+   * One block after the other, each read as one sequential stream: measured in Node (V8, one
+   * thread, 768 columns), with 32000 rows (98 MB, from memory) this did 7.5 billion weights a
+   * second, where two, four or eight blocks at once (more sums in flight, as many streams) did 4.5
+   * to 5.6, unrolled or not.
+   */
+  function matmulInterleaved() {
+    const locals = [[2, I32], [3, V128]];
+    const code = [BLOCK, VOID, LOOP, VOID,
+      LOCAL_GET, BLOCKS, I32_EQZ, BR_IF, 1,
+      ...V128_CONST, ...new Array(16).fill(0), LOCAL_SET, LOW,
+      ...V128_CONST, ...new Array(16).fill(0), LOCAL_SET, HIGH,
+      LOCAL_GET, X, LOCAL_SET, Q, LOCAL_GET, N, LOCAL_SET, J,
+      BLOCK, VOID, LOOP, VOID,
+      LOCAL_GET, J, I32_EQZ, BR_IF, 1,
+      LOCAL_GET, Q, ...V128_LOAD32_SPLAT, ...memarg(0), LOCAL_SET, XJ,
+      // LOW = LOW + w[j*8 + 0..3] * x[j]; HIGH = HIGH + w[j*8 + 4..7] * x[j]
+      LOCAL_GET, LOW, LOCAL_GET, W, ...V128_LOAD, ...memarg(0), LOCAL_GET, XJ, ...F32X4_MUL, ...F32X4_ADD,
+      LOCAL_SET, LOW,
+      LOCAL_GET, HIGH, LOCAL_GET, W, ...V128_LOAD, ...memarg(16), LOCAL_GET, XJ, ...F32X4_MUL, ...F32X4_ADD,
+      LOCAL_SET, HIGH,
+      LOCAL_GET, W, ...i32Const(32), I32_ADD, LOCAL_SET, W,
+      LOCAL_GET, Q, ...i32Const(4), I32_ADD, LOCAL_SET, Q,
+      LOCAL_GET, J, ...i32Const(1), I32_SUB, LOCAL_SET, J,
+      BR, 0, END, END,
+      LOCAL_GET, OUT, LOCAL_GET, LOW, ...V128_STORE, ...memarg(0),
+      LOCAL_GET, OUT, LOCAL_GET, HIGH, ...V128_STORE, ...memarg(16),
+      LOCAL_GET, OUT, ...i32Const(32), I32_ADD, LOCAL_SET, OUT,
+      LOCAL_GET, BLOCKS, ...i32Const(1), I32_SUB, LOCAL_SET, BLOCKS,
+      BR, 0, END, END,
+      END];
+    const body = [...leb(locals.length), ...locals.flatMap(([count, type]) => [...leb(count), type]), ...code];
+    return [...leb(body.length), ...body];
+  }
+
+  function moduleBytes() {
+    const types = [1, 0x60, 5, I32, I32, I32, I32, I32, 0];
+    const imports = [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1];
+    const functions = [1, 0];
+    const exports = [1, ...text("matmulInterleaved"), 0x00, 0];
+    const code = [1, ...matmulInterleaved()];
+    return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      ...section(1, types), ...section(2, imports), ...section(3, functions), ...section(7, exports),
+      ...section(10, code)]);
+  }
+
+  /**
+   * The functions Java imports as module "simd": the kernels over `memory` (the TeaVM module's),
+   * and available(), 1 while they are enabled; or, where this browser cannot run them, available() = 0.
+   */
+  function imports(memory) {
+    const bytes = moduleBytes();
+    if (!WebAssembly.validate(bytes)) {
+      return { available: () => 0, matmulInterleaved: () => { throw new Error("no WebAssembly SIMD here"); } };
+    }
+    const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    return { available: () => (simd.enabled ? 1 : 0), matmulInterleaved: kernels.matmulInterleaved };
+  }
+
+  /** TeaVM's installImports: adds module "simd" to the imports of its module, over its memory. */
+  function install(teavmImports) {
+    teavmImports.simd = imports(teavmImports.env.memory);
+  }
+
+  return {
+    enabled: true, // false: the models loaded from now on keep to the scalar loops (bench.html's kernels=scalar)
+    install,
+    imports,
+    moduleBytes,
+  };
+})();
