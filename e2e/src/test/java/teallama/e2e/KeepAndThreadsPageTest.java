@@ -382,7 +382,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         JsonNode auto = json.readTree(story.page.textContent("#bench-json"));
         assertEquals(1, auto.get("threads").asInt(), "auto: stories260K is worth one thread");
         assertFalse(auto.get("inspect").asBoolean());
-        assertTrue(auto.get("simd").asBoolean(), "this browser multiplies fp32 matrices with WebAssembly SIMD");
+        assertTrue(auto.get("simd").asBoolean(), "this browser multiplies matrices with WebAssembly SIMD");
         assertTrue(story.page.textContent("#shape").endsWith(" · one thread · SIMD"), story.page.textContent("#shape"));
         assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
     }

@@ -15,9 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * static/simd.js's module, run in each browser on hand-computed cases: sums that only the order of
- * Kernels.matmulInterleaved gives, and block counts the kernel must neither fall short of nor
- * pass (what follows its output is left as it was).
+ * static/simd.js's module, run in each browser on hand-computed cases: fp32 sums that only the
+ * order of Kernels.matmulInterleaved gives, int8 sums at the extremes of weights and inputs, and
+ * block and group counts the kernels must neither fall short of nor pass (what follows their
+ * output is left as it was).
  */
 class SimdKernelsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,6 +43,23 @@ class SimdKernelsTest {
             + "    kernels.matmulInterleaved(4 * w, 4 * xAt, 4 * out, n, blocks);"
             + "    return [kernels.available(), ...f.slice(out, out + 8 * blocks + 1)];"
             + "  }));"
+            + "}";
+
+    /**
+     * One block of 8 rows of int8 weights, given as w + 128 (0 to 255) row by row, laid out as a
+     * Q8Matrix in memory (column j's 8 rows in bytes 8j to 8j + 7), and x's values as 64-bit
+     * integers; returns the int32 sums (groups, 8) and the int after them.
+     */
+    private static final String Q8_SUMS = "({rows, x, groupSize}) => {"
+            + "  const memory = new WebAssembly.Memory({initial: 1});"
+            + "  const kernels = simd.imports(memory);"
+            + "  const bytes = new DataView(memory.buffer);"
+            + "  const n = x.length, w = 64, xAt = w + 8 * n, out = xAt + 8 * n, groups = n / groupSize;"
+            + "  rows.forEach((row, r) => row.forEach((v, j) => bytes.setUint8(w + 8 * j + r, v)));"
+            + "  x.forEach((v, j) => bytes.setBigInt64(xAt + 8 * j, BigInt(v), true));"
+            + "  bytes.setInt32(out + 32 * groups, 4242, true);"
+            + "  kernels.q8Sums(w, xAt, out, n, groupSize, 1);"
+            + "  return JSON.stringify(Array.from({length: 8 * groups + 1}, (_, i) => bytes.getInt32(out + 4 * i, true)));"
             + "}";
 
     @ParameterizedTest
@@ -84,6 +102,25 @@ class SimdKernelsTest {
             }
             assertEquals(expected + ",4242]", results.get(1).toString());
             assertEquals("[1,4242]", results.get(2).toString(), "no blocks: nothing written");
+
+            // int8: row 0 all 255 (the largest w + 128), row r (1 to 7) 10r + j, against the
+            // smallest and largest x; groups of 4 (four columns a turn) and of 2 (one at a time)
+            List<List<Integer>> rows = new ArrayList<>();
+            for (int r = 0; r < 8; r++) {
+                List<Integer> row = new ArrayList<>();
+                for (int j = 0; j < 8; j++) {
+                    row.add(r == 0 ? 255 : 10 * r + j);
+                }
+                rows.add(row);
+            }
+            List<Integer> x = List.of(127, -127, 3, 5, 1, 1, 1, 1);
+            // 127 u0 - 127 u1 + 3 u2 + 5 u3 = 80r - 106 (row 0: 255 * 8), then u4 + ... + u7 = 40r + 22 (255 * 4)
+            assertEquals("[2040,-26,54,134,214,294,374,454,1020,62,102,142,182,222,262,302,4242]",
+                    page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 4)));
+            // 127 u0 - 127 u1 = -127 (row 0: 0); 3 u2 + 5 u3 = 80r + 21 (2040); u4 + u5 = 20r + 9 (510); the same
+            assertEquals("[0,-127,-127,-127,-127,-127,-127,-127,2040,101,181,261,341,421,501,581,"
+                    + "510,29,49,69,89,109,129,149,510,33,53,73,93,113,133,153,4242]",
+                    page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 2)));
             browser.close();
         }
     }

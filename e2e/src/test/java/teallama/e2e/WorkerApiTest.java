@@ -27,8 +27,8 @@ import teallama.Tokenizer;
 /**
  * The WebAssembly build of WorkerApi, called as worker.js calls it (here from the page, with the
  * messages it posts caught), against the JVM: the token messages' token, pos, prompt and
- * inspect fields, stories past the context window (keep), and the checks of keep and steps; an
- * fp32 story with the SIMD kernels (static/simd.js) and with the scalar loops.
+ * inspect fields, stories past the context window (keep), and the checks of keep and steps, int8
+ * with the SIMD kernels (static/simd.js); an fp32 story with them and with the scalar loops.
  */
 class WorkerApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,8 +45,10 @@ class WorkerApiTest {
             + "  simd.enabled = !scalar;"
             + "  const installImports = (imports) => {"
             + "    simd.install(imports);"
-            + "    const matmul = imports.simd.matmulInterleaved;"
-            + "    imports.simd.matmulInterleaved = (...args) => { simdCalls++; matmul(...args); };"
+            + "    for (const name of ['matmulInterleaved', 'q8Sums']) {"
+            + "      const kernel = imports.simd[name];"
+            + "      imports.simd[name] = (...args) => { simdCalls++; kernel(...args); };"
+            + "    }"
             + "  };"
             + "  const api = (await TeaVM.wasmGC.load('teallama.wasm', {installImports})).exports;"
             + "  const bytes = async (url) => (await fetch(url)).arrayBuffer();"
@@ -87,12 +89,14 @@ class WorkerApiTest {
             page.addScriptTag(new Page.AddScriptTagOptions().setUrl("simd.js"));
 
             // random-mini (int8) has seq_len 128; with seed 1 and this prompt BOS does not come in 1000 steps
-            JsonNode runs = run(page, "models/random-mini-q80.bin", List.of(
+            JsonNode int8 = load(page, "models/random-mini-q80.bin", List.of(
                     List.of("", "1", "0.9", "1000", "1", "128", true),
                     List.of("", "1", "0.9", "1000", "1", "6.5", true),
                     List.of("", "1", "0.9", "100001", "1", "64", true),
                     List.of("Once upon", "1", "0.9", "1000", "1", "64", true),
-                    List.of("Once upon", "1", "0.9", "20", "1"))); // as worker.js called it before keep and inspect
+                    List.of("Once upon", "1", "0.9", "20", "1")), -1, false); // as worker.js called it before keep and inspect
+            assertTrue(int8.get("simdCalls").asInt() > 0, "the int8 matmuls' sums came from the SIMD kernel");
+            JsonNode runs = int8.get("runs");
             assertError(runs.get(0), "keep expects 0 (stop at seq_len, as run.c) or 1 to 127 tokens to keep "
                     + "(seq_len is 128), found 128");
             assertError(runs.get(1), "keep expects a whole number, found '6.5'");

@@ -20,8 +20,8 @@ import teallama.Q8Matrix;
  * multiply-adds a second over arrays, and 1.1 to 1.4x the int8 ones, in Chromium and Firefox.
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
  * {@link Q8Kernels#matmulEightColumnsATurn}'s, in the same order, so the results are the same
- * bit for bit; where the browser has WebAssembly SIMD, fp32 matrices are multiplied by
- * {@link SimdKernels}, four rows to a vector, in that order too. The story's KV cache is held here too, and attended to as {@link teallama.KvCache}
+ * bit for bit; where the browser has WebAssembly SIMD, {@link SimdKernels} multiply, four rows to
+ * a vector, in that order too (int8: the integer sums, exact in any order). The story's KV cache is held here too, and attended to as {@link teallama.KvCache}
  * attends in its arrays. Linear memory is not collected: a model's matrices are released when the
  * worker forgets it, a KV cache when the next story needs a longer one.
  */
@@ -42,14 +42,14 @@ final class LinearMatrices implements MatrixMemory {
     private int q8InputCount;        // of the int8 input given last
     private LinearStaging attentionInput; // q or att, for the attention kernels, or null before the first
     private LinearStaging output;    // the SIMD kernels' sums, or null before the first
-    private boolean simd;            // whether fp32 matmuls run on SimdKernels
+    private boolean simd;            // whether matmuls run on SimdKernels
 
     /** Takes the SIMD kernels for the model that loads next, if the browser has them and they are enabled. */
     void chooseKernels() {
         simd = SimdKernels.available() == 1;
     }
 
-    /** Whether fp32 matmuls run on the SIMD kernels. */
+    /** Whether matmuls run on the SIMD kernels (all of an fp32 one, the integer half of an int8 one). */
     boolean simd() {
         return simd;
     }
@@ -291,6 +291,10 @@ final class LinearMatrices implements MatrixMemory {
             throw new IllegalArgumentException("expected an input of " + n + " values in groups of " + groupSize
                     + ", found " + x.n() + " in groups of " + x.groupSize() + ", " + q8InputCount + " given");
         }
+        if (simd) {
+            matmulWithSimdSums(xout, xoutOffset, x, w);
+            return;
+        }
         float[] ws = w.scales();
         long[] offsets = x.offsets();
         long lanes = w.lanes();      // bytes 0 and 4
@@ -396,6 +400,52 @@ final class LinearMatrices implements MatrixMemory {
             }
             Kernels.storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
         }
+    }
+
+    /**
+     * The same, with each group's integer sums from {@link SimdKernels#q8Sums}: each row's sum of
+     * (w + 128) x, plus the group's start (-128 * sum(x), see Q8Input.offsetOf), is the int the
+     * scalar loop's lane holds; the floats follow as there, in the same order.
+     */
+    private void matmulWithSimdSums(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
+        int n = w.cols();
+        int d = w.rows();
+        int groups = n / w.groupSize();
+        int blocks = (d + ROWS - 1) / ROWS;
+        output = LinearStaging.atLeast(output, 4 * ROWS * groups * blocks);
+        SimdKernels.q8Sums(w.address(), q8Input.address(), output.address(), n, w.groupSize(), blocks);
+        float[] ws = w.scales();
+        long[] offsets = x.offsets();
+        float[] xs = x.quantized().s();
+        int sums = output.address(); // (blocks, groups, 8)
+        for (int i = 0; i < d; i += ROWS) {
+            float v0 = 0.0f;
+            float v1 = 0.0f;
+            float v2 = 0.0f;
+            float v3 = 0.0f;
+            float v4 = 0.0f;
+            float v5 = 0.0f;
+            float v6 = 0.0f;
+            float v7 = 0.0f;
+            int s = w.scalesOffset() + (i / ROWS) * groups * ROWS;
+            for (int g = 0; g < groups; g++, s += ROWS, sums += 4 * ROWS) {
+                int start = (int) offsets[g];
+                float sx = xs[g];
+                v0 += ((float) (intAt(sums) + start)) * ws[s] * sx;
+                v1 += ((float) (intAt(sums + 4) + start)) * ws[s + 1] * sx;
+                v2 += ((float) (intAt(sums + 8) + start)) * ws[s + 2] * sx;
+                v3 += ((float) (intAt(sums + 12) + start)) * ws[s + 3] * sx;
+                v4 += ((float) (intAt(sums + 16) + start)) * ws[s + 4] * sx;
+                v5 += ((float) (intAt(sums + 20) + start)) * ws[s + 5] * sx;
+                v6 += ((float) (intAt(sums + 24) + start)) * ws[s + 6] * sx;
+                v7 += ((float) (intAt(sums + 28) + start)) * ws[s + 7] * sx;
+            }
+            Kernels.storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
+        }
+    }
+
+    private static int intAt(int address) {
+        return Address.fromInt(address).getInt();
     }
 
     // ----------------------------------------------------------------------------

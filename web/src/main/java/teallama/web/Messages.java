@@ -33,7 +33,7 @@ final class Messages {
 
     /**
      * A model and its tokenizer are in memory, split over threads workers; threadNote says why
-     * there are fewer than asked for, or is empty; simd, whether its fp32 matrices are multiplied
+     * there are fewer than asked for, or is empty; simd, whether its matrices are multiplied
      * with WebAssembly SIMD (in the worker that tells it).
      */
     @JSBody(params = {"name", "version", "format", "dim", "hiddenDim", "nLayers", "nHeads", "nKvHeads",

@@ -21,4 +21,13 @@ final class SimdKernels {
      */
     @Import(module = "simd", name = "matmulInterleaved")
     static native void matmulInterleaved(int w, int x, int out, int n, int blocks);
+
+    /**
+     * The integer half of an int8 matmul: W, `blocks` blocks of n columns of 8 bytes at w (row r's
+     * weight + 128 in byte r, as a {@link teallama.Q8Matrix} is held in memory), x's n quantized
+     * values as 64-bit integers at x -> out (blocks, n / groupSize, 8) int32: each row's sum of
+     * (w + 128) x over each group.
+     */
+    @Import(module = "simd", name = "q8Sums")
+    static native void q8Sums(int w, int x, int out, int n, int groupSize, int blocks);
 }
