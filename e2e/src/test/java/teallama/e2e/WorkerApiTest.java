@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +17,7 @@ import com.microsoft.playwright.Playwright;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import teallama.Checkpoint;
 import teallama.Generator;
 import teallama.GoldenGenerateTest;
 import teallama.Inspector;
@@ -151,6 +153,17 @@ class WorkerApiTest {
                 assertTrue(cut, kernels + "top-p cut some rows");
             }
 
+            // int8 of stories15M's shape (random weights): the classifier's 4000 blocks of rows have
+            // their sums taken 64 blocks at a time
+            Model random15M = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/random15M-q80.bin")));
+            Tokenizer tokenizer32000 = Shared.loadTokenizer("tokenizer.bin", 32000);
+            JsonNode big = load(page, "models/random15M-q80.bin", "models/tokenizer.bin",
+                    List.of(List.of("Once upon", "1", "0.9", "40", "1", "0", true)), -1, false);
+            assertTrue(big.get("simdCalls").asInt() > 0, "the int8 matmuls' sums came from the SIMD kernel");
+            assertSameAsJvm(big.get("runs").get(0), new Generator(random15M.newTransformer(40), tokenizer32000,
+                    new Sampler(32000, 1.0f, 0.9f, 1), "Once upon".getBytes(StandardCharsets.UTF_8), 40, 0, true),
+                    tokenizer32000, big.get("runs").get(1).get(0));
+
             // a NaN in BOS's embedding row (version 0: 28 header bytes, then (vocab, dim = 64) floats)
             JsonNode nan = load(page, "models/stories260K.bin", List.of(List.of("", "1", "0.9", "10", "1")), 28 + 64 * 4,
                     false).get("runs").get(0);
@@ -167,7 +180,12 @@ class WorkerApiTest {
 
     private static JsonNode load(Page page, String model, List<List<Object>> calls, int nanAt, boolean scalar)
             throws Exception {
-        String result = (String) page.evaluate(RUN, java.util.Map.of("model", model, "tokenizer", "models/tok512.bin",
+        return load(page, model, "models/tok512.bin", calls, nanAt, scalar);
+    }
+
+    private static JsonNode load(Page page, String model, String tokenizer, List<List<Object>> calls, int nanAt,
+                                 boolean scalar) throws Exception {
+        String result = (String) page.evaluate(RUN, java.util.Map.of("model", model, "tokenizer", tokenizer,
                 "calls", calls, "nanAt", nanAt, "scalar", scalar));
         return JSON.readTree(result);
     }

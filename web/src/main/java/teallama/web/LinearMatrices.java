@@ -30,6 +30,9 @@ final class LinearMatrices implements MatrixMemory {
     // the input vector take a little of it
     private static final long MOST_BYTES = (1L << 31) - (64L << 20);
     private static final int ROWS = Kernels.INTERLEAVED_ROWS; // Q8Matrix.ROWS_PER_BLOCK too
+    // the blocks of an int8 matrix whose sums SimdKernels.q8Sums gives at a time: the classifier
+    // of stories15M would take 1.1 MB of them at once, and linear memory never shrinks
+    private static final int SUMMED_BLOCKS = 64;
 
     private int[] held = new int[16]; // the addresses allocated, for release
     private long[] heldSizes = new long[16]; // their bytes
@@ -411,14 +414,17 @@ final class LinearMatrices implements MatrixMemory {
         int n = w.cols();
         int d = w.rows();
         int groups = n / w.groupSize();
-        int blocks = (d + ROWS - 1) / ROWS;
-        output = LinearStaging.atLeast(output, 4 * ROWS * groups * blocks);
-        SimdKernels.q8Sums(w.address(), q8Input.address(), output.address(), n, w.groupSize(), blocks);
+        output = LinearStaging.atLeast(output, 4 * ROWS * groups * SUMMED_BLOCKS);
         float[] ws = w.scales();
         long[] offsets = x.offsets();
         float[] xs = x.quantized().s();
-        int sums = output.address(); // (blocks, groups, 8)
+        int sums = output.address(); // (SUMMED_BLOCKS, groups, 8)
         for (int i = 0; i < d; i += ROWS) {
+            if (i % (ROWS * SUMMED_BLOCKS) == 0) {
+                int blocks = Math.min(SUMMED_BLOCKS, (d - i + ROWS - 1) / ROWS);
+                SimdKernels.q8Sums(w.address() + i * n, q8Input.address(), output.address(), n, w.groupSize(), blocks);
+                sums = output.address();
+            }
             float v0 = 0.0f;
             float v1 = 0.0f;
             float v2 = 0.0f;
