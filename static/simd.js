@@ -73,7 +73,7 @@ const simd = (() => {
     return [id, ...leb(contents.length), ...contents];
   }
 
-  function memarg(offset, alignment = 4) { // the hint, at most the value's bytes: the matrices and vectors are float-aligned
+  function memarg(offset, alignment = 4) { // a hint, at most the value's bytes; matrices and vectors are float-aligned
     return [Math.log2(alignment), ...leb(offset)];
   }
 
@@ -139,9 +139,13 @@ const simd = (() => {
   const Q8_XJ = 11;   // x[j] in all eight 16-bit lanes
   const Q8_COLUMN = 12; // column j's 8 weights + 128, as 16-bit lanes
 
-  /** LOW = LOW + (w + 128) x[j] for rows 0-3, HIGH for rows 4-7, column j at W + 8k: 16-bit lanes multiplied into 32-bit ones. */
+  /**
+   * LOW = LOW + (w + 128) x[j] for rows 0-3, HIGH for rows 4-7, with column j at W + 8k: 16-bit
+   * lanes multiplied into 32-bit ones.
+   */
   function q8Column(k) {
-    return [LOCAL_GET, Q8_X, ...V128_LOAD16_SPLAT, ...memarg(8 * k, 2), LOCAL_SET, Q8_XJ, // x[j]'s low 16 bits: it is -127 to 127
+    // x[j]'s low 16 bits: it is -127 to 127
+    return [LOCAL_GET, Q8_X, ...V128_LOAD16_SPLAT, ...memarg(8 * k, 2), LOCAL_SET, Q8_XJ,
       LOCAL_GET, Q8_LOW, LOCAL_GET, W, ...V128_LOAD8X8_U, ...memarg(8 * k), LOCAL_TEE, Q8_COLUMN,
       LOCAL_GET, Q8_XJ, ...I32X4_EXTMUL_LOW_I16X8_S, ...I32X4_ADD, LOCAL_SET, Q8_LOW,
       LOCAL_GET, Q8_HIGH, LOCAL_GET, Q8_COLUMN, LOCAL_GET, Q8_XJ, ...I32X4_EXTMUL_HIGH_I16X8_S, ...I32X4_ADD,

@@ -59,7 +59,8 @@ class SimdKernelsTest {
             + "  x.forEach((v, j) => bytes.setBigInt64(xAt + 8 * j, BigInt(v), true));"
             + "  bytes.setInt32(out + 32 * groups, 4242, true);"
             + "  kernels.q8Sums(w, xAt, out, n, groupSize, 1);"
-            + "  return JSON.stringify(Array.from({length: 8 * groups + 1}, (_, i) => bytes.getInt32(out + 4 * i, true)));"
+            + "  const sums = Array.from({length: 8 * groups + 1}, (_, i) => bytes.getInt32(out + 4 * i, true));"
+            + "  return JSON.stringify(sums);"
             + "}";
 
     @ParameterizedTest

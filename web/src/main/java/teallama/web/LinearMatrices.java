@@ -21,9 +21,10 @@ import teallama.Q8Matrix;
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
  * {@link Q8Kernels#matmulEightColumnsATurn}'s, in the same order, so the results are the same
  * bit for bit; where the browser has WebAssembly SIMD, {@link SimdKernels} multiply, four rows to
- * a vector, in that order too (int8: the integer sums, exact in any order). The story's KV cache is held here too, and attended to as {@link teallama.KvCache}
- * attends in its arrays. Linear memory is not collected: a model's matrices are released when the
- * worker forgets it, a KV cache when the next story needs a longer one.
+ * a vector, in that order too (int8: the integer sums, exact in any order). The story's KV cache
+ * is held here too, and attended to as {@link teallama.KvCache} attends in its arrays. Linear
+ * memory is not collected: a model's matrices are released when the worker forgets it, a KV cache
+ * when the next story needs a longer one.
  */
 final class LinearMatrices implements MatrixMemory {
     // TeaVM's runtime gives the module a memory of at most 2^31 - 1 bytes; the staging areas and
