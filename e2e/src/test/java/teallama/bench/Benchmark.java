@@ -38,7 +38,8 @@ import teallama.Shared;
  *
  * <p>System properties: bench.run, bench.runq, bench.runomp (paths to llama2.c binaries),
  * bench.runs (3), bench.steps (256), bench.models (260K,15M,42M,110M), bench.runtimes
- * (jvm,chromium,firefox), bench.threads (1 and the number of cores), bench.root (the repository).
+ * (jvm,chromium,firefox), bench.threads (1 and the number of cores), bench.kernels (simd, or
+ * scalar: bench.html's kernels, see BrowserBench), bench.root (the repository).
  */
 public final class Benchmark {
     static final Map<String, Config> SHAPES = new LinkedHashMap<>();
@@ -92,6 +93,7 @@ public final class Benchmark {
     private final String runompBinary;
     private final List<String> machine = new ArrayList<>();
     private final List<Result> results = new ArrayList<>();
+    private final String kernels; // bench.html's: simd or scalar
     private final Map<String, Integer> groupSizes = new LinkedHashMap<>();
     private final Map<String, PeakMemory.Footprint> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
 
@@ -105,6 +107,10 @@ public final class Benchmark {
         runBinary = emptyToNull(System.getProperty("bench.run"));
         runqBinary = emptyToNull(System.getProperty("bench.runq"));
         runompBinary = emptyToNull(System.getProperty("bench.runomp"));
+        kernels = System.getProperty("bench.kernels", "simd");
+        if (!kernels.equals("simd") && !kernels.equals("scalar")) {
+            throw new IllegalArgumentException("bench.kernels: expected simd or scalar, found " + kernels);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -124,10 +130,10 @@ public final class Benchmark {
         for (String browser : BenchmarkReport.BROWSERS) {
             if (runtimes.contains(browser)) {
                 BrowserBench bench = new BrowserBench(browser, root.resolve("web/target/site"), work.resolve("models"), runs,
-                        steps, cores, threadCounts, s -> contenders(s, false));
+                        steps, cores, threadCounts, kernels, s -> contenders(s, false));
                 bench.measure(subjects);
                 if (bench.version() != null) {
-                    machine.add(bench.version());
+                    machine.add(bench.version() + (kernels.equals("scalar") ? ", bench.html with scalar kernels" : ""));
                 }
                 results.addAll(bench.results());
                 idlePeaks.putAll(bench.idlePeaks());

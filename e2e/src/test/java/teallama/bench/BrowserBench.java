@@ -49,13 +49,14 @@ final class BrowserBench {
     private final int steps;
     private final int cores;
     private final List<Integer> threadCounts;
+    private final String kernels; // bench.html's: simd (where the browser has WebAssembly SIMD) or scalar
     private final Function<Subject, List<Contender>> llama2c;
     private final List<Result> results = new ArrayList<>();
     private final Map<String, PeakMemory.Footprint> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
     private String version; // the browser's name and version, once one has started
 
     BrowserBench(String name, Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts,
-                 Function<Subject, List<Contender>> llama2c) {
+                 String kernels, Function<Subject, List<Contender>> llama2c) {
         this.name = name;
         this.site = site;
         this.models = models;
@@ -63,6 +64,7 @@ final class BrowserBench {
         this.steps = steps;
         this.cores = cores;
         this.threadCounts = threadCounts;
+        this.kernels = kernels;
         this.llama2c = llama2c;
     }
 
@@ -196,11 +198,15 @@ final class BrowserBench {
     private String benchUrl(SiteServer server, Subject s, int threads, boolean inspector) {
         return server.url() + "bench.html?model=models/" + s.file().getFileName() + "&tokenizer=models/"
                 + s.tokenizer().getFileName() + "&runs=1&steps=" + steps + "&threads=" + threads
-                + (inspector ? "&inspect=1" : "") + "&autostart=1";
+                + (inspector ? "&inspect=1" : "") + "&kernels=" + kernels + "&autostart=1";
     }
 
     /** Refuses bench.html's result when it did not run as asked. */
-    private static void checkRan(JsonNode json, String what, int threads, boolean inspector) {
+    private void checkRan(JsonNode json, String what, int threads, boolean inspector) {
+        if (json.get("simd").asBoolean() != kernels.equals("simd")) {
+            throw new IllegalStateException(what + " ran " + (json.get("simd").asBoolean() ? "with" : "without")
+                    + " WebAssembly SIMD, asked for " + kernels + " kernels");
+        }
         if (json.get("inspect").asBoolean() != inspector) {
             throw new IllegalStateException(what + ": the inspector is not " + (inspector ? "on" : "off"));
         }
