@@ -216,7 +216,8 @@ fillModelChoices(ui.model);
 fillThreadChoices(ui.threads);
 
 // model (a preset name or a URL), tokenizer, runs, steps, threads, inspect=1, kernels=scalar and
-// autostart=1 from the address; idle=1 only starts the workers and loads no model (the benchmark's baseline of memory)
+// autostart=1 from the address; idle=1 only starts the workers and loads no model (the benchmark's
+// baseline of memory)
 const query = new URLSearchParams(location.search);
 const idle = query.get("idle") === "1";
 chooseModelFromLink(ui, query.get("model"), query.get("tokenizer"));

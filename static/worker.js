@@ -31,9 +31,10 @@ const MAX_THREADS = 16;           // as common.js offers them
 const AUTO_MAX_THREADS = 8;       // "auto": the cores, at most this many
 
 const wasmReady = fetchWasm();
-const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes), { installImports: simd.install })).then((teavm) => teavm.exports);
+const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes), { installImports: simd.install }))
+  .then((teavm) => teavm.exports);
 let api = null;
-let loadedKey = null;      // which model, tokenizer and threads are in memory
+let loadedKey = null;      // which model, tokenizer, threads and kernels are in memory
 let loadedShards = 0;      // how many shards it is split into
 let generating = false;
 let download = null;       // the AbortController of a download under way
