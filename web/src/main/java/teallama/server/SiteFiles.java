@@ -202,6 +202,14 @@ final class SiteFiles {
     }
 
     /**
+     * Whether a file or folder of this name is never served (nor listed in the site manifest): a
+     * model still being written (DemoKit's), an editor's or a tool's files.
+     */
+    static boolean isHidden(String name) {
+        return name.startsWith(".");
+    }
+
+    /**
      * The file that URL path segments name, or null: only regular files whose real path (symbolic
      * links resolved) lies inside the site or the models folder, and none that is hidden (a name
      * starting with '.', or in such a folder).
@@ -217,8 +225,8 @@ final class SiteFiles {
             relative = relative.subList(1, relative.size());
         }
         Path file = root;
-        if (relative.stream().anyMatch(segment -> segment.startsWith("."))) {
-            return null; // hidden: a model still being written (DemoKit's), an editor's or a tool's files
+        if (relative.stream().anyMatch(SiteFiles::isHidden)) {
+            return null;
         }
         try {
             for (String segment : relative) {

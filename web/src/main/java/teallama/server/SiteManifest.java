@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ public final class SiteManifest {
                     .map(file -> site.relativize(file).toString().replace('\\', '/'))
                     .filter(path -> !path.startsWith("models/") && !path.equals(WORKER) && !path.equals(FILE)
                             || path.equals(KIT_INDEX))
-                    .filter(path -> !path.startsWith(".") && !path.contains("/.")) // hidden: never served
+                    .filter(path -> Arrays.stream(path.split("/")).noneMatch(SiteFiles::isHidden))
                     .sorted()
                     .map(path -> entry(site, path))
                     .toList();
