@@ -47,7 +47,7 @@ class SimdKernelsTest {
 
     /**
      * One block of 8 rows of int8 weights, given as w + 128 (0 to 255) row by row, laid out as a
-     * Q8Matrix in memory (column j's 8 rows in bytes 8j to 8j + 7), and x's values as 64-bit
+     * Q8Matrix in memory (column j's 8 rows in bytes 8j to 8j + 7), and x's values as 16-bit
      * integers; returns the int32 sums (groups, 8) and the int after them.
      */
     private static final String Q8_SUMS = "({rows, x, groupSize}) => {"
@@ -56,7 +56,7 @@ class SimdKernelsTest {
             + "  const bytes = new DataView(memory.buffer);"
             + "  const n = x.length, w = 64, xAt = w + 8 * n, out = xAt + 8 * n, groups = n / groupSize;"
             + "  rows.forEach((row, r) => row.forEach((v, j) => bytes.setUint8(w + 8 * j + r, v)));"
-            + "  x.forEach((v, j) => bytes.setBigInt64(xAt + 8 * j, BigInt(v), true));"
+            + "  x.forEach((v, j) => bytes.setInt16(xAt + 2 * j, v, true));"
             + "  bytes.setInt32(out + 32 * groups, 4242, true);"
             + "  kernels.q8Sums(w, xAt, out, n, groupSize, 1);"
             + "  const sums = Array.from({length: 8 * groups + 1}, (_, i) => bytes.getInt32(out + 4 * i, true));"
@@ -104,24 +104,38 @@ class SimdKernelsTest {
             assertEquals(expected + ",4242]", results.get(1).toString());
             assertEquals("[1,4242]", results.get(2).toString(), "no blocks: nothing written");
 
-            // int8: row 0 all 255 (the largest w + 128), row r (1 to 7) 10r + j, against the
-            // smallest and largest x; groups of 4 (four columns a turn) and of 2 (one at a time)
+            // int8: row 0 255 - j (255 the largest w + 128), row r (1 to 7) 10r + j, against the
+            // smallest and largest x (every column differs, so a pair's two columns cannot swap unseen); groups of 4 (four columns a turn), of 2 (a pair), of 8 (two
+            // turns) and of 1 (one column alone)
             List<List<Integer>> rows = new ArrayList<>();
             for (int r = 0; r < 8; r++) {
                 List<Integer> row = new ArrayList<>();
                 for (int j = 0; j < 8; j++) {
-                    row.add(r == 0 ? 255 : 10 * r + j);
+                    row.add(r == 0 ? 255 - j : 10 * r + j);
                 }
                 rows.add(row);
             }
             List<Integer> x = List.of(127, -127, 3, 5, 1, 1, 1, 1);
-            // 127 u0 - 127 u1 + 3 u2 + 5 u3 = 80r - 106 (row 0: 255 * 8), then u4 + ... + u7 = 40r + 22 (255 * 4)
-            assertEquals("[2040,-26,54,134,214,294,374,454,1020,62,102,142,182,222,262,302,4242]",
+            // 127 u0 - 127 u1 + 3 u2 + 5 u3 = 80r - 106 (row 0: 127 + 759 + 1260), then u4 + ... + u7 =
+            // 40r + 22 (row 0: 251 + 250 + 249 + 248)
+            assertEquals("[2146,-26,54,134,214,294,374,454,998,62,102,142,182,222,262,302,4242]",
                     page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 4)));
-            // 127 u0 - 127 u1 = -127 (row 0: 0); 3 u2 + 5 u3 = 80r + 21 (2040); u4 + u5 = 20r + 9 (510); the same
-            assertEquals("[0,-127,-127,-127,-127,-127,-127,-127,2040,101,181,261,341,421,501,581,"
-                    + "510,29,49,69,89,109,129,149,510,33,53,73,93,113,133,153,4242]",
+            // 127 u0 - 127 u1 = -127 (row 0: 127); 3 u2 + 5 u3 = 80r + 21 (2019); u4 + u5 = 20r + 9 (501);
+            // u6 + u7 = 20r + 13 (497)
+            assertEquals("[127,-127,-127,-127,-127,-127,-127,-127,2019,101,181,261,341,421,501,581,"
+                    + "501,29,49,69,89,109,129,149,497,33,53,73,93,113,133,153,4242]",
                     page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 2)));
+            // over the 8 columns: 2146 + 998 for row 0, 10r * 12 + (-127 + 6 + 15 + 22) = 120r - 84
+            assertEquals("[3144,36,156,276,396,516,636,756,4242]",
+                    page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 8)));
+            // each column alone: row 0 (255 - j) x[j], row r (10r + j) x[j]
+            StringBuilder columns = new StringBuilder("[");
+            for (int j = 0; j < 8; j++) {
+                for (int r = 0; r < 8; r++) {
+                    columns.append((r == 0 ? 255 - j : 10 * r + j) * x.get(j)).append(',');
+                }
+            }
+            assertEquals(columns + "4242]", page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 1)));
             browser.close();
         }
     }

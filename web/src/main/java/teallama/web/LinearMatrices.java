@@ -42,7 +42,7 @@ final class LinearMatrices implements MatrixMemory {
     private long peakBytes; // the most held at once: linear memory never shrinks, so the worker keeps as much
     private LinearStaging input;     // the fp32 input, or null before the first
     private int inputCount;          // of the fp32 input given last
-    private LinearStaging q8Input;   // the int8 input's values as longs, or null before the first
+    private LinearStaging q8Input;   // the int8 input's values as longs, or shorts for SIMD, or null before the first
     private int q8InputCount;        // of the int8 input given last
     private LinearStaging attentionInput; // q or att, for the attention kernels, or null before the first
     private LinearStaging output;    // the SIMD kernels' sums, or null before the first
@@ -271,13 +271,21 @@ final class LinearMatrices implements MatrixMemory {
         return load(address + 8 * i);
     }
 
+    /** The quantized values as longs for the scalar loop, as 16-bit integers (-127 to 127) for SimdKernels.q8Sums. */
     @Override
     public void input(Q8Input x) {
         int n = x.n();
-        q8Input = LinearStaging.atLeast(q8Input, 8 * n);
+        q8Input = LinearStaging.atLeast(q8Input, (simd ? 2 : 8) * n);
         q8InputCount = n;
         long[] values = x.values();
         Address a = Address.fromInt(q8Input.address());
+        if (simd) {
+            for (int j = 0; j < n; j++) {
+                a.putShort((short) values[j]);
+                a = a.add(2);
+            }
+            return;
+        }
         for (int j = 0; j < n; j++) {
             a.putLong(values[j]);
             a = a.add(8);

@@ -25,7 +25,7 @@ final class SimdKernels {
     /**
      * The integer half of an int8 matmul: W, `blocks` blocks of n columns of 8 bytes at w (row r's
      * weight + 128 in byte r, as a {@link teallama.Q8Matrix} is held in memory), x's n quantized
-     * values as 64-bit integers at x -> out (blocks, n / groupSize, 8) int32: each row's sum of
+     * values as 16-bit integers at x -> out (blocks, n / groupSize, 8) int32: each row's sum of
      * (w + 128) x over each group.
      */
     @Import(module = "simd", name = "q8Sums")
