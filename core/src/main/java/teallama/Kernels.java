@@ -330,7 +330,7 @@ public final class Kernels {
             // find the max absolute value in the current group
             float wmax = 0.0f;
             for (int i = 0; i < groupSize; i++) {
-                float val = Math.abs(x[group * groupSize + i]);
+                float val = abs(x[group * groupSize + i]);
                 if (val > wmax) {
                     wmax = val;
                 }
@@ -347,16 +347,23 @@ public final class Kernels {
     }
 
     /**
+     * C's fabsf: the sign bit cleared. Math.abs is `a <= 0 ? 0 - a : a`, and TeaVM's WebAssembly
+     * keeps that branch, which activations of either sign mispredict half the time.
+     */
+    static float abs(float value) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(value) & 0x7fffffff);
+    }
+
+    /**
      * C's round() for |value| < 2^24: halfway cases away from zero (Math.round would take -2.5
-     * to -2). Casts instead of Math.floor, which in WebAssembly is a call out to JavaScript.
+     * to -2). A half with value's sign is added in double, where the sum is exact, and the cast
+     * truncates it toward zero; no Math.floor, which in WebAssembly is a call out to JavaScript,
+     * and no branch on the fraction, which random activations mispredict (in the browsers, these
+     * branches and abs's made quantizing a 110M token's inputs take 1 ms, a tenth of the token).
      */
     static int roundHalfAwayFromZero(float value) {
-        int truncated = (int) value;
-        float fraction = value - truncated; // exact below 2^24
-        if (fraction >= 0.5f) {
-            return truncated + 1;
-        }
-        return fraction <= -0.5f ? truncated - 1 : truncated;
+        float half = Float.intBitsToFloat(Float.floatToRawIntBits(value) & 0x80000000 | 0x3f000000);
+        return (int) ((double) value + half);
     }
 
     public static float[] dequantize(QuantizedTensor qx, int groupSize) {

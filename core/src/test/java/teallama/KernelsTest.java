@@ -122,6 +122,14 @@ class KernelsTest {
     }
 
     @Test
+    void absClearsTheSignBitLikeFabsf() {
+        assertEquals(3.5f, Kernels.abs(-3.5f));
+        assertEquals(3.5f, Kernels.abs(3.5f));
+        assertEquals(0, Float.floatToRawIntBits(Kernels.abs(-0.0f)));
+        assertEquals(Float.POSITIVE_INFINITY, Kernels.abs(Float.NEGATIVE_INFINITY));
+    }
+
+    @Test
     void roundIsHalfAwayFromZeroLikeC() {
         assertEquals(3, Kernels.roundHalfAwayFromZero(2.5f));
         assertEquals(-3, Kernels.roundHalfAwayFromZero(-2.5f));
@@ -131,6 +139,13 @@ class KernelsTest {
         assertEquals(-127, Kernels.roundHalfAwayFromZero(-126.5f));
         assertEquals(0, Kernels.roundHalfAwayFromZero(Float.NaN)); // 0/0 of an all-zero group, as in C
         assertEquals(8388607, Kernels.roundHalfAwayFromZero(8388606.5f));
+        assertEquals(-8388607, Kernels.roundHalfAwayFromZero(-8388606.5f));
+        assertEquals(1, Kernels.roundHalfAwayFromZero(0.5f));
+        assertEquals(-1, Kernels.roundHalfAwayFromZero(-0.5f));
+        assertEquals(0, Kernels.roundHalfAwayFromZero(-0.0f));
+        assertEquals(0, Kernels.roundHalfAwayFromZero(-0.49999997f));
+        assertEquals(-2, Kernels.roundHalfAwayFromZero(-1.5f));
+        assertEquals(2, Kernels.roundHalfAwayFromZero(1.5000001f));
     }
 
     @Test
