@@ -9,10 +9,12 @@
 //
 // matmulInterleaved(w, x, out, n, blocks): fp32 W in blocks of 8 interleaved rows (Kernels.interleaveRows),
 // `blocks` blocks from byte address w, each (8, n) stored as w[j*8 + r]; x (n,) at x; out (blocks*8,) at out.
-// q8Sums(w, x, out, n, groupSize, blocks): the integer half of an int8 matmul (Q8Kernels.matmulEightColumnsATurn):
-// W as a Q8Matrix holds it in memory, `blocks` blocks of n columns of 8 bytes (row r's weight + 128 in byte r);
-// x (n,) its quantized values as 16-bit integers; out (blocks, n / groupSize, 8) int32, each row's
-// sum of (w + 128) x over each group. Integer sums are exact in any order; the float half stays Java's.
+// q8Matmul(w, x, groups, scales, out, n, groupSize, blocks): an int8 matmul (Q8Kernels.matmulEightColumnsATurn),
+// W as a Q8Matrix holds it in memory, `blocks` blocks of n columns of 8 bytes (row r's weight + 128 in byte r)
+// and their scales (blocks, n / groupSize, 8) at `scales`; x (n,) its quantized values as 16-bit integers, and
+// at `groups` each group's scale (f32) and start (i32, -128 * the group's sum of x); out (blocks * 8,) f32.
+// A row's sum of (w + 128) x over a group is exact in any order; then, as the scalar loop does,
+// out += float(sum + start) * scale * x's scale, group after group, each lane one row.
 
 const simd = (() => {
   // the instructions used (WebAssembly core 2.0, its SIMD prefix 0xfd, LEB128 opcodes after it)
@@ -45,6 +47,7 @@ const simd = (() => {
   const F32X4_MUL = [0xfd, 0xe6, 0x01];
   const I32X4_ADD = [0xfd, 0xae, 0x01];
   const I32X4_DOT_I16X8_S = [0xfd, 0xba, 0x01];
+  const F32X4_CONVERT_I32X4_S = [0xfd, 0xfa, 0x01];
   const I32X4_EXTMUL_LOW_I16X8_S = [0xfd, 0xbc, 0x01];
   const I32X4_EXTMUL_HIGH_I16X8_S = [0xfd, 0xbd, 0x01];
 
@@ -132,16 +135,23 @@ const simd = (() => {
       END]);
   }
 
-  // q8Sums' locals: its parameters, then its own
-  const GROUP_SIZE = 4;
-  const Q8_BLOCKS = 5;
-  const Q8_X = 6;     // x[j], 2 bytes each
-  const Q8_J = 7;     // columns left in the group
-  const Q8_COLS = 8;  // columns left in the block
-  const Q8_LOW = 9;   // the group's sums of rows 0-3
-  const Q8_HIGH = 10; // of rows 4-7
-  const Q8_XJ = 11;   // x[j] in all eight 16-bit lanes, or x[j], x[j + 1] in turn
-  const Q8_COLUMNS = 12; // the weights + 128 of columns j and j + 1, or of column j as 16-bit lanes
+  // q8Matmul's locals: its parameters, then its own
+  const Q8_GROUPS = 2;   // x's groups: scale and start
+  const Q8_SCALES = 3;   // the block's next group's 8 scales
+  const Q8_OUT = 4;      // where the block's 8 rows go
+  const Q8_N = 5;
+  const GROUP_SIZE = 6;
+  const Q8_BLOCKS = 7;   // blocks left
+  const Q8_X = 8;        // x[j], 2 bytes each
+  const Q8_J = 9;        // columns left in the group
+  const Q8_COLS = 10;    // columns left in the block
+  const Q8_GROUP = 11;   // x's group
+  const Q8_LOW = 12;     // the group's sums of rows 0-3
+  const Q8_HIGH = 13;    // of rows 4-7
+  const Q8_XJ = 14;      // x[j] in all eight 16-bit lanes, or x[j], x[j + 1] in turn
+  const Q8_COLUMNS = 15; // the weights + 128 of columns j and j + 1, or of column j as 16-bit lanes
+  const Q8_ROWS_LOW = 16;  // the block's rows 0-3 so far
+  const Q8_ROWS_HIGH = 17; // 4-7
 
   // columns j and j + 1 (8 bytes each) into row 0's two, row 1's two, ...: the pairs dot takes
   const ROWS_IN_PAIRS = [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15];
@@ -182,38 +192,53 @@ const simd = (() => {
       BR, 0, END, END];
   }
 
+  /** ROWS = ROWS + float(SUMS + start) * the 4 rows' scales at SCALES + offset * x's scale, lane by lane. */
+  function q8Scale(rows, sums, offset) {
+    return [LOCAL_GET, rows,
+      LOCAL_GET, sums, LOCAL_GET, Q8_GROUP, ...V128_LOAD32_SPLAT, ...memarg(4), ...I32X4_ADD, ...F32X4_CONVERT_I32X4_S,
+      LOCAL_GET, Q8_SCALES, ...V128_LOAD, ...memarg(offset), ...F32X4_MUL,
+      LOCAL_GET, Q8_GROUP, ...V128_LOAD32_SPLAT, ...memarg(0), ...F32X4_MUL,
+      ...F32X4_ADD, LOCAL_SET, rows];
+  }
+
   /**
    * One block after the other, one group after the other, the 8 rows of two columns at a time,
    * four columns a turn (WebAssembly engines do not unroll loops). In Node, over 768 x 2048 and
-   * 768 x 32000, 17 to 21 billion weights a second, where a column at a time (extmul, four columns
-   * a turn) did 11; eight columns a turn did no better than four.
+   * 768 x 32000, the sums alone took 17 to 21 billion weights a second, where a column at a time
+   * (extmul, four columns a turn) did 11; eight columns a turn did no better than four.
    */
-  function q8Sums() {
-    return body([[3, I32], [4, V128]], [BLOCK, VOID, LOOP, VOID,
+  function q8Matmul() {
+    return body([[4, I32], [6, V128]], [BLOCK, VOID, LOOP, VOID,
       LOCAL_GET, Q8_BLOCKS, I32_EQZ, BR_IF, 1,
-      LOCAL_GET, X, LOCAL_SET, Q8_X, LOCAL_GET, N, LOCAL_SET, Q8_COLS,
+      LOCAL_GET, X, LOCAL_SET, Q8_X, LOCAL_GET, Q8_GROUPS, LOCAL_SET, Q8_GROUP, LOCAL_GET, Q8_N, LOCAL_SET, Q8_COLS,
+      ...ZERO, LOCAL_SET, Q8_ROWS_LOW,
+      ...ZERO, LOCAL_SET, Q8_ROWS_HIGH,
       BLOCK, VOID, LOOP, VOID,
       LOCAL_GET, Q8_COLS, I32_EQZ, BR_IF, 1,
       ...ZERO, LOCAL_SET, Q8_LOW,
       ...ZERO, LOCAL_SET, Q8_HIGH,
       LOCAL_GET, GROUP_SIZE, LOCAL_SET, Q8_J,
       ...q8Columns(4), ...q8Columns(2), ...q8Columns(1),
-      LOCAL_GET, OUT, LOCAL_GET, Q8_LOW, ...V128_STORE, ...memarg(0),
-      LOCAL_GET, OUT, LOCAL_GET, Q8_HIGH, ...V128_STORE, ...memarg(16),
-      LOCAL_GET, OUT, ...i32Const(32), I32_ADD, LOCAL_SET, OUT,
+      ...q8Scale(Q8_ROWS_LOW, Q8_LOW, 0),
+      ...q8Scale(Q8_ROWS_HIGH, Q8_HIGH, 16),
+      LOCAL_GET, Q8_SCALES, ...i32Const(32), I32_ADD, LOCAL_SET, Q8_SCALES,
+      LOCAL_GET, Q8_GROUP, ...i32Const(8), I32_ADD, LOCAL_SET, Q8_GROUP,
       LOCAL_GET, Q8_COLS, LOCAL_GET, GROUP_SIZE, I32_SUB, LOCAL_SET, Q8_COLS,
       BR, 0, END, END,
+      LOCAL_GET, Q8_OUT, LOCAL_GET, Q8_ROWS_LOW, ...V128_STORE, ...memarg(0),
+      LOCAL_GET, Q8_OUT, LOCAL_GET, Q8_ROWS_HIGH, ...V128_STORE, ...memarg(16),
+      LOCAL_GET, Q8_OUT, ...i32Const(32), I32_ADD, LOCAL_SET, Q8_OUT,
       LOCAL_GET, Q8_BLOCKS, ...i32Const(1), I32_SUB, LOCAL_SET, Q8_BLOCKS,
       BR, 0, END, END,
       END]);
   }
 
   function moduleBytes() {
-    const types = [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 0];
+    const types = [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 8, I32, I32, I32, I32, I32, I32, I32, I32, 0];
     const imports = [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1];
     const functions = [2, 0, 1];
-    const exports = [2, ...text("matmulInterleaved"), 0x00, 0, ...text("q8Sums"), 0x00, 1];
-    const code = [2, ...matmulInterleaved(), ...q8Sums()];
+    const exports = [2, ...text("matmulInterleaved"), 0x00, 0, ...text("q8Matmul"), 0x00, 1];
+    const code = [2, ...matmulInterleaved(), ...q8Matmul()];
     return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
       ...section(1, types), ...section(2, imports), ...section(3, functions), ...section(7, exports),
       ...section(10, code)]);
@@ -227,11 +252,11 @@ const simd = (() => {
     const bytes = moduleBytes();
     if (!WebAssembly.validate(bytes)) {
       const none = () => { throw new Error("no WebAssembly SIMD here"); };
-      return { available: () => 0, matmulInterleaved: none, q8Sums: none };
+      return { available: () => 0, matmulInterleaved: none, q8Matmul: none };
     }
     const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
     return { available: () => (simd.enabled ? 1 : 0), matmulInterleaved: kernels.matmulInterleaved,
-      q8Sums: kernels.q8Sums };
+      q8Matmul: kernels.q8Matmul };
   }
 
   /** TeaVM's installImports: adds module "simd" to the imports of its module, over its memory. */

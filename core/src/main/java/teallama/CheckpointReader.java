@@ -187,7 +187,7 @@ public final class CheckpointReader {
         tensors = new Segment.Floats[plan.shards()][Tensor.values().length];
         matrices = new Q8Matrix[plan.shards()][Tensor.values().length][];
         layers = new Q8Matrix.Layers[plan.shards()][Tensor.values().length];
-        inMemory = memory != null && memory.fits(header.version() == 2 ? int8ValueBytes() : interleavedBytes());
+        inMemory = memory != null && memory.fits(header.version() == 2 ? int8MatrixBytes() : interleavedBytes());
         addresses = new int[plan.shards()][Tensor.values().length][];
         nextOffset = header.bytes();
         position = header.bytes();
@@ -386,15 +386,15 @@ public final class CheckpointReader {
         return bytes;
     }
 
-    /** What the kept shards' int8 values take as a {@link Q8Matrix} holds them, from the header alone. */
-    private long int8ValueBytes() {
+    /** What the kept shards' int8 matrices take as a {@link Q8Matrix} holds them, scales included, from the header alone. */
+    private long int8MatrixBytes() {
         Config c = header.config();
         long bytes = 0;
         for (Tensor t : layout) {
             if (t != Tensor.FREQ_CIS && !ShardPlan.isWhole(t)) {
                 for (int s = 0; s < plan.shards(); s++) {
                     if (keeps(s)) {
-                        bytes += t.layers(c) * 8L * Q8Matrix.blocks(plan.rows(t).size(s)) * t.cols(c);
+                        bytes += t.layers(c) * Q8Matrix.bytes(plan.rows(t).size(s), t.cols(c), header.groupSize());
                     }
                 }
             }

@@ -4,7 +4,7 @@ package teallama;
  * Memory of a platform's own, outside Java's arrays, where a shard's matrices can be held
  * and multiplied: in the browser, the WebAssembly module's linear memory, whose loads carry no
  * bounds check (WebAssembly GC arrays check every index). A matrix there is laid out as in an
- * array, fp32 as {@link Kernels#interleaveRows} and int8 as a {@link Q8Matrix}'s columns, and
+ * array, fp32 as {@link Kernels#interleaveRows} and int8 as a {@link Q8Matrix}'s columns and scales, and
  * multiplied as {@link Kernels#matmulInterleaved} and {@link Q8Kernels#matmulEightColumnsATurn}
  * multiply it, which stay the reference: each row sums in the same order, so the results are the
  * same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
@@ -20,6 +20,12 @@ public interface MatrixMemory {
 
     /** count little-endian float32 values from bytes[offset...] into the floats at address, from index `at`. */
     void put(int address, int at, byte[] bytes, int offset, int count);
+
+    /** value into the float at index `at` of those at address. */
+    void putFloat(int address, int at, float value);
+
+    /** The float at index i of those at address. */
+    float floatAt(int address, int i);
 
     /** As {@link Kernels#interleaveRows}, for W (d,n) at address. */
     void interleaveRows(int address, int n, int d);

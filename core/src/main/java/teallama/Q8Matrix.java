@@ -9,7 +9,7 @@ import java.util.Arrays;
  * long per column of 8 rows and multiplies two rows at a time, in 32-bit lanes, by the column's
  * input value. The last block is padded with zero rows. Scales are arranged the same way, the 8
  * rows' scales of one group side by side. Where a platform offers a {@link MatrixMemory}, the
- * columns are held there instead; where the same matrix of every layer is made at once
+ * columns and the scales are held there instead; where the same matrix of every layer is made at once
  * ({@link Layers}), a matrix is a stretch of their arrays.
  */
 public final class Q8Matrix {
@@ -19,8 +19,9 @@ public final class Q8Matrix {
     private final int weightsOffset;
     private final MatrixMemory memory; // where the weights are held instead, or null
     private final int address;         // their address there
-    private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8) from scalesOffset
+    private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8) from scalesOffset, or null: in memory
     private final int scalesOffset;
+    private final int scalesAddress;   // where memory holds the scales instead
     private final int rows;
     private final int cols;
     private final int groupSize;
@@ -30,13 +31,14 @@ public final class Q8Matrix {
     private long lanes = 0x000000FF000000FFL;
 
     private Q8Matrix(long[] weights, int weightsOffset, MatrixMemory memory, int address, float[] scales,
-                     int scalesOffset, int rows, int cols, int groupSize) {
+                     int scalesOffset, int scalesAddress, int rows, int cols, int groupSize) {
         this.weights = weights;
         this.weightsOffset = weightsOffset;
         this.memory = memory;
         this.address = address;
         this.scales = scales;
         this.scalesOffset = scalesOffset;
+        this.scalesAddress = scalesAddress;
         this.rows = rows;
         this.cols = cols;
         this.groupSize = groupSize;
@@ -105,8 +107,9 @@ public final class Q8Matrix {
         private final int cols;
         private final int groupSize;
         private final int groups;      // per row
-        private final MatrixMemory memory; // where the weights go, or null
-        private int address;           // their address there
+        private final MatrixMemory memory; // where the weights and scales go, or null
+        private int address;           // the weights' address there
+        private int scalesAddress;     // the scales' address there
         private long[] weights;        // (blocks, cols) of 8 bytes from weightsAt, as far as filled
         private int weightsAt;
         private float[] scales;        // (blocks, groups, 8) from scalesAt, as far as filled
@@ -139,11 +142,13 @@ public final class Q8Matrix {
             this.scales = new float[0];
             if (memory != null) {
                 address = memory.allocateLongs(weightCount());
-            }
-            if (whole) {
-                if (memory == null) {
-                    weightsUpTo(weightCount());
+                scalesAddress = memory.allocate(scaleCount());
+                for (int i = 0; i < scaleCount(); i++) { // the padding rows' too, as in an array
+                    memory.putFloat(scalesAddress, i, 0.0f);
                 }
+            }
+            if (whole && memory == null) {
+                weightsUpTo(weightCount());
                 scalesUpTo(scaleCount());
             }
         }
@@ -177,19 +182,23 @@ public final class Q8Matrix {
             int i = at / groups;
             int block = i / ROWS_PER_BLOCK;
             int p = (block * groups + at % groups) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK;
+            if (memory != null) {
+                memory.putFloat(scalesAddress, p, scale);
+                return;
+            }
             scalesUpTo((block + 1) * groups * ROWS_PER_BLOCK)[scalesAt + p] = scale;
         }
 
         Q8Matrix matrix() {
             if (memory == null) {
                 return new Q8Matrix(weightsUpTo(weightCount()), weightsAt, null, 0, scalesUpTo(scaleCount()), scalesAt,
-                        rows, cols, groupSize);
+                        0, rows, cols, groupSize);
             }
             byte[] zeros = new byte[cols];
             for (int i = rows; i < blocks(rows) * ROWS_PER_BLOCK; i++) { // the last block's padding
                 memory.putInt8(address, (i / ROWS_PER_BLOCK) * cols, i % ROWS_PER_BLOCK, zeros, 0, cols);
             }
-            return new Q8Matrix(null, 0, memory, address, scalesUpTo(scaleCount()), scalesAt, rows, cols, groupSize);
+            return new Q8Matrix(null, 0, memory, address, null, 0, scalesAddress, rows, cols, groupSize);
         }
 
         private int weightCount() {
@@ -263,7 +272,7 @@ public final class Q8Matrix {
         return weightsOffset;
     }
 
-    /** Where the weights are held instead of an array, or null. */
+    /** Where the weights and scales are held instead of arrays, or null. */
     public MatrixMemory memory() {
         return memory;
     }
@@ -273,13 +282,18 @@ public final class Q8Matrix {
         return address;
     }
 
-    /** (d / 8 blocks rounded up, n / groupSize, 8) from {@link #scalesOffset()} */
+    /** (d / 8 blocks rounded up, n / groupSize, 8) from {@link #scalesOffset()}, or null: in {@link #memory()} */
     public float[] scales() {
         return scales;
     }
 
     public int scalesOffset() {
         return scalesOffset;
+    }
+
+    /** Where {@link #memory()} holds the scales, laid out as in {@link #scales()}. */
+    public int scalesAddress() {
+        return scalesAddress;
     }
 
     /** Row i dequantized into out (n,), each value q * s in float as runq.c's dequantize computes it. */
@@ -292,7 +306,8 @@ public final class Q8Matrix {
             long column = memory != null ? memory.longAt(address, block * cols + j)
                     : weights[weightsOffset + block * cols + j];
             int q = (int) ((column >>> shift) & 0xFF) - 128;
-            out[j] = q * scales[scalesOffset + (block * groups + j / groupSize) * ROWS_PER_BLOCK + r];
+            int scale = (block * groups + j / groupSize) * ROWS_PER_BLOCK + r;
+            out[j] = q * (memory != null ? memory.floatAt(scalesAddress, scale) : scales[scalesOffset + scale]);
         }
     }
 }

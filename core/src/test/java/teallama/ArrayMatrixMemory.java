@@ -52,6 +52,16 @@ public final class ArrayMatrixMemory implements MatrixMemory {
     }
 
     @Override
+    public void putFloat(int address, int at, float value) {
+        values[address + at] = value;
+    }
+
+    @Override
+    public float floatAt(int address, int i) {
+        return values[address + i];
+    }
+
+    @Override
     public void interleaveRows(int address, int n, int d) {
         Kernels.interleaveRows(values, address, n, d);
     }
@@ -116,7 +126,7 @@ public final class ArrayMatrixMemory implements MatrixMemory {
                     int q = (int) ((longAt(w.address(), block * n + j) >>> (8 * r)) & 0xFF) - 128;
                     ival += q * xq[j];
                 }
-                val += ((float) ival) * w.scales()[w.scalesOffset() + (block * groups + g) * Q8Matrix.ROWS_PER_BLOCK + r] * xs[g];
+                val += ((float) ival) * floatAt(w.scalesAddress(), (block * groups + g) * Q8Matrix.ROWS_PER_BLOCK + r) * xs[g];
             }
             xout[xoutOffset + i] = val;
         }

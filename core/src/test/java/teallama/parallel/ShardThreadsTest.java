@@ -169,7 +169,10 @@ class ShardThreadsTest {
             }
             for (int s = 0; s < model.plan().shards(); s++) {
                 int rows = model.plan().rows(t).size(s);
-                floats += model.header().version() == 2 ? 2L * t.layers(c) * ((rows + 7) / 8) * t.cols(c)
+                long blocks = (rows + 7) / 8;
+                // int8: a long per column of a block of 8 rows, and a float per row of a block per group
+                floats += model.header().version() == 2
+                        ? t.layers(c) * blocks * (2L * t.cols(c) + 8L * (t.cols(c) / model.header().groupSize()))
                         : FloatWeights.isInterleaved(t, shared) ? (long) t.layers(c) * rows * t.cols(c) : 0;
             }
         }

@@ -1,6 +1,7 @@
 package teallama.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * static/simd.js's module, run in each browser on hand-computed cases: fp32 sums that only the
- * order of Kernels.matmulInterleaved gives, int8 sums at the extremes of weights and inputs, and
+ * order of Kernels.matmulInterleaved gives, int8 sums at the extremes of weights and inputs, scaled
+ * by group in the order of the scalar loop, and
  * block and group counts the kernels must neither fall short of nor pass (what follows their
  * output is left as it was).
  */
@@ -47,21 +49,39 @@ class SimdKernelsTest {
 
     /**
      * One block of 8 rows of int8 weights, given as w + 128 (0 to 255) row by row, laid out as a
-     * Q8Matrix in memory (column j's 8 rows in bytes 8j to 8j + 7), and x's values as 16-bit
-     * integers; returns the int32 sums (groups, 8) and the int after them.
+     * Q8Matrix in memory (column j's 8 rows in bytes 8j to 8j + 7, the scales (groups, 8)), x's
+     * values as 16-bit integers and each group's scale and start; returns the 8 rows and the float
+     * after them.
      */
-    private static final String Q8_SUMS = "({rows, x, groupSize}) => {"
+    private static final String Q8_MATMUL = "({rows, x, groupSize, scales, xScales, starts}) => {"
             + "  const memory = new WebAssembly.Memory({initial: 1});"
             + "  const kernels = simd.imports(memory);"
             + "  const bytes = new DataView(memory.buffer);"
-            + "  const n = x.length, w = 64, xAt = w + 8 * n, out = xAt + 8 * n, groups = n / groupSize;"
+            + "  const n = x.length, groups = n / groupSize;"
+            + "  const w = 64, xAt = w + 8 * n, groupsAt = xAt + 8 * n, scalesAt = groupsAt + 8 * groups,"
+            + "    out = scalesAt + 32 * groups;"
             + "  rows.forEach((row, r) => row.forEach((v, j) => bytes.setUint8(w + 8 * j + r, v)));"
             + "  x.forEach((v, j) => bytes.setInt16(xAt + 2 * j, v, true));"
-            + "  bytes.setInt32(out + 32 * groups, 4242, true);"
-            + "  kernels.q8Sums(w, xAt, out, n, groupSize, 1);"
-            + "  const sums = Array.from({length: 8 * groups + 1}, (_, i) => bytes.getInt32(out + 4 * i, true));"
-            + "  return JSON.stringify(sums);"
+            + "  for (let g = 0; g < groups; g++) {"
+            + "    bytes.setFloat32(groupsAt + 8 * g, xScales[g], true);"
+            + "    bytes.setInt32(groupsAt + 8 * g + 4, starts[g], true);"
+            + "    scales[g].forEach((v, r) => bytes.setFloat32(scalesAt + 32 * g + 4 * r, v, true));"
+            + "  }"
+            + "  bytes.setFloat32(out + 32, 4242, true);"
+            + "  kernels.q8Matmul(w, xAt, groupsAt, scalesAt, out, n, groupSize, 1);"
+            + "  return JSON.stringify(Array.from({length: 9}, (_, i) => bytes.getFloat32(out + 4 * i, true)));"
             + "}";
+
+    /** The arguments of Q8_MATMUL: each group's scale the same for all 8 rows. */
+    private static Map<String, Object> q8Case(List<List<Integer>> rows, List<Integer> x, int groupSize,
+                                              List<Double> groupScales, List<Double> xScales, List<Integer> starts) {
+        List<List<Double>> scales = new ArrayList<>();
+        for (double scale : groupScales) {
+            scales.add(List.of(scale, scale, scale, scale, scale, scale, scale, scale));
+        }
+        return Map.of("rows", rows, "x", x, "groupSize", groupSize, "scales", scales, "xScales", xScales,
+                "starts", starts);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"chromium", "firefox"})
@@ -105,8 +125,10 @@ class SimdKernelsTest {
             assertEquals("[1,4242]", results.get(2).toString(), "no blocks: nothing written");
 
             // int8: row 0 255 - j (255 the largest w + 128), row r (1 to 7) 10r + j, against the
-            // smallest and largest x (every column differs, so a pair's two columns cannot swap unseen); groups of 4 (four columns a turn), of 2 (a pair), of 8 (two
-            // turns) and of 1 (one column alone)
+            // smallest and largest x (every column differs, so a pair's two columns cannot swap
+            // unseen); groups of 4 (four columns a turn), of 2 (a pair), of 8 (two turns) and of 1
+            // (one column alone). Sums per group, u being w + 128: columns 0-3 (x 127, -127, 3, 5):
+            // row 0 127 + 759 + 1260 = 2146, row r 80r - 106; columns 4-7 (x 1): row 0 998, row r 40r + 22
             List<List<Integer>> rows = new ArrayList<>();
             for (int r = 0; r < 8; r++) {
                 List<Integer> row = new ArrayList<>();
@@ -116,26 +138,60 @@ class SimdKernelsTest {
                 rows.add(row);
             }
             List<Integer> x = List.of(127, -127, 3, 5, 1, 1, 1, 1);
-            // 127 u0 - 127 u1 + 3 u2 + 5 u3 = 80r - 106 (row 0: 127 + 759 + 1260), then u4 + ... + u7 =
-            // 40r + 22 (row 0: 251 + 250 + 249 + 248)
-            assertEquals("[2146,-26,54,134,214,294,374,454,998,62,102,142,182,222,262,302,4242]",
-                    page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 4)));
-            // 127 u0 - 127 u1 = -127 (row 0: 127); 3 u2 + 5 u3 = 80r + 21 (2019); u4 + u5 = 20r + 9 (501);
-            // u6 + u7 = 20r + 13 (497)
-            assertEquals("[127,-127,-127,-127,-127,-127,-127,-127,2019,101,181,261,341,421,501,581,"
-                    + "501,29,49,69,89,109,129,149,497,33,53,73,93,113,133,153,4242]",
-                    page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 2)));
-            // over the 8 columns: 2146 + 998 for row 0, 10r * 12 + (-127 + 6 + 15 + 22) = 120r - 84
-            assertEquals("[3144,36,156,276,396,516,636,756,4242]",
-                    page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 8)));
-            // each column alone: row 0 (255 - j) x[j], row r (10r + j) x[j]
+            // group 1's weights scaled by 2: row 0 2146 + 2 * 998, row r 80r - 106 + 2 (40r + 22)
+            assertEquals("[4142,98,258,418,578,738,898,1058,4242]", page.evaluate(Q8_MATMUL,
+                    q8Case(rows, x, 4, List.of(1.0, 2.0), List.of(1.0, 1.0), List.of(0, 0))));
+            // pairs: u0 x0 + u1 x1 = -127 (row 0 127), 80r + 21 (2019), 20r + 9 (501), 20r + 13 (497);
+            // the first group starting at -127: row 0 3144 - 127, row r 120r - 84 - 127
+            assertEquals("[3017,-91,29,149,269,389,509,629,4242]", page.evaluate(Q8_MATMUL,
+                    q8Case(rows, x, 2, List.of(1.0, 1.0, 1.0, 1.0), List.of(1.0, 1.0, 1.0, 1.0), List.of(-127, 0, 0, 0))));
+            // one group of 8, scaled by 0.5 and x's 0.25: row 0 3144 / 8, row r (120r - 84) / 8
+            assertEquals("[393,4.5,19.5,34.5,49.5,64.5,79.5,94.5,4242]", page.evaluate(Q8_MATMUL,
+                    q8Case(rows, x, 8, List.of(0.5), List.of(0.25), List.of(0))));
+            // each column alone, column j scaled by 2^j: row 0 sum of 2^j (255 - j) x[j], row r of 2^j (10r + j) x[j]
+            List<Double> powers = new ArrayList<>();
             StringBuilder columns = new StringBuilder("[");
-            for (int j = 0; j < 8; j++) {
-                for (int r = 0; r < 8; r++) {
-                    columns.append((r == 0 ? 255 - j : 10 * r + j) * x.get(j)).append(',');
+            for (int r = 0; r < 8; r++) {
+                long sum = 0;
+                for (int j = 0; j < 8; j++) {
+                    sum += (1L << j) * (r == 0 ? 255 - j : 10 * r + j) * x.get(j);
                 }
+                columns.append(sum).append(',');
             }
-            assertEquals(columns + "4242]", page.evaluate(Q8_SUMS, Map.of("rows", rows, "x", x, "groupSize", 1)));
+            for (int j = 0; j < 8; j++) {
+                powers.add((double) (1 << j));
+            }
+            assertEquals(columns + "4242]", page.evaluate(Q8_MATMUL,
+                    q8Case(rows, x, 1, powers, List.of(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0), List.of(0, 0, 0, 0, 0, 0, 0, 0))));
+
+            // the floats in order of the groups: three groups of one column, each w x = 129 - 128 = 1,
+            // scaled by the row's 1e8, 1, -1e8 in turn: 1e8 + 1 rounds to 1e8 and the sum is 0; summed
+            // any other way, the 1 survives. As for fp32, rows alternate between that, (1, 1e8, -1e8)
+            // (0) and (-1e8, 1e8, 1) (1).
+            List<List<Integer>> ones = new ArrayList<>();
+            for (int r = 0; r < 8; r++) {
+                ones.add(List.of(129, 129, 129));
+            }
+            List<List<Double>> orderScales = new ArrayList<>();
+            for (int g = 0; g < 3; g++) {
+                List<Double> groupScales = new ArrayList<>();
+                for (int r = 0; r < 8; r++) {
+                    groupScales.add(List.of(List.of(1e8, 1.0, -1e8), List.of(1.0, 1e8, -1e8), List.of(-1e8, 1e8, 1.0))
+                            .get(r % 3).get(g));
+                }
+                orderScales.add(groupScales);
+            }
+            assertEquals("[0,0,1,0,0,1,0,0,4242]", page.evaluate(Q8_MATMUL, Map.of("rows", ones, "x", List.of(1, 1, 1),
+                    "groupSize", 1, "scales", orderScales, "xScales", List.of(1.0, 1.0, 1.0), "starts", List.of(-128, -128, -128))));
+            // and each product in the loop's order: (3 * 0.1f) * 7 rounds to 2.1000001, 3 * (0.1f * 7) to 2.1
+            float inOrder = (3.0f * 0.1f) * 7.0f;
+            assertNotEquals(3.0f * (0.1f * 7.0f), inOrder);
+            JsonNode products = JSON.readTree((String) page.evaluate(Q8_MATMUL,
+                    q8Case(List.of(List.of(131), List.of(131), List.of(131), List.of(131), List.of(131), List.of(131),
+                            List.of(131), List.of(131)), List.of(1), 1, List.of((double) 0.1f), List.of(7.0), List.of(-128))));
+            for (int r = 0; r < 8; r++) {
+                assertEquals(inOrder, products.get(r).floatValue(), "row " + r);
+            }
             browser.close();
         }
     }

@@ -47,7 +47,7 @@ class WorkerApiTest {
             + "  simd.enabled = !scalar;"
             + "  const installImports = (imports) => {"
             + "    simd.install(imports);"
-            + "    for (const name of ['matmulInterleaved', 'q8Sums']) {"
+            + "    for (const name of ['matmulInterleaved', 'q8Matmul']) {"
             + "      const kernel = imports.simd[name];"
             + "      imports.simd[name] = (...args) => { simdCalls++; kernel(...args); };"
             + "    }"
@@ -97,7 +97,7 @@ class WorkerApiTest {
                     List.of("", "1", "0.9", "100001", "1", "64", true),
                     List.of("Once upon", "1", "0.9", "1000", "1", "64", true),
                     List.of("Once upon", "1", "0.9", "20", "1")), -1, false); // as worker.js called it before keep and inspect
-            assertTrue(int8.get("simdCalls").asInt() > 0, "the int8 matmuls' sums came from the SIMD kernel");
+            assertTrue(int8.get("simdCalls").asInt() > 0, "the int8 matmuls ran on the SIMD kernel");
             JsonNode runs = int8.get("runs");
             assertError(runs.get(0), "keep expects 0 (stop at seq_len, as run.c) or 1 to 127 tokens to keep "
                     + "(seq_len is 128), found 128");
@@ -159,7 +159,7 @@ class WorkerApiTest {
             Tokenizer tokenizer32000 = Shared.loadTokenizer("tokenizer.bin", 32000);
             JsonNode big = load(page, "models/random15M-q80.bin", "models/tokenizer.bin",
                     List.of(List.of("Once upon", "1", "0.9", "40", "1", "0", true)), -1, false);
-            assertTrue(big.get("simdCalls").asInt() > 0, "the int8 matmuls' sums came from the SIMD kernel");
+            assertTrue(big.get("simdCalls").asInt() > 0, "the int8 matmuls ran on the SIMD kernel");
             assertSameAsJvm(big.get("runs").get(0), new Generator(random15M.newTransformer(40), tokenizer32000,
                     new Sampler(32000, 1.0f, 0.9f, 1), "Once upon".getBytes(StandardCharsets.UTF_8), 40, 0, true),
                     tokenizer32000, big.get("runs").get(1).get(0));

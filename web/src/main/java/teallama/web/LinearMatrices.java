@@ -21,7 +21,8 @@ import teallama.Q8Matrix;
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
  * {@link Q8Kernels#matmulEightColumnsATurn}'s, in the same order, so the results are the same
  * bit for bit; where the browser has WebAssembly SIMD, {@link SimdKernels} multiply, four rows to
- * a vector, in that order too (int8: the integer sums, exact in any order). The story's KV cache
+ * a vector, in that order too (int8: its groups' integer sums are exact in any order, and the
+ * floats follow in order). An int8 matrix's scales are held here beside its columns. The story's KV cache
  * is held here too, and attended to as {@link teallama.KvCache} attends in its arrays. Linear
  * memory is not collected: a model's matrices are released when the worker forgets it, a KV cache
  * when the next story needs a longer one.
@@ -31,9 +32,6 @@ final class LinearMatrices implements MatrixMemory {
     // the input vector take a little of it
     private static final long MOST_BYTES = (1L << 31) - (64L << 20);
     private static final int ROWS = Kernels.INTERLEAVED_ROWS; // Q8Matrix.ROWS_PER_BLOCK too
-    // the blocks of an int8 matrix whose sums SimdKernels.q8Sums gives at a time: the classifier
-    // of stories15M would take 1.1 MB of them at once, and linear memory never shrinks
-    private static final int SUMMED_BLOCKS = 64;
 
     private int[] held = new int[16]; // the addresses allocated, for release
     private long[] heldSizes = new long[16]; // their bytes
@@ -42,10 +40,12 @@ final class LinearMatrices implements MatrixMemory {
     private long peakBytes; // the most held at once: linear memory never shrinks, so the worker keeps as much
     private LinearStaging input;     // the fp32 input, or null before the first
     private int inputCount;          // of the fp32 input given last
-    private LinearStaging q8Input;   // the int8 input's values as longs, or shorts for SIMD, or null before the first
+    private LinearStaging q8Input;   // the int8 input's values as longs, or for SIMD as shorts and then
+                                     // each group's scale and start (q8GroupsAt), or null before the first
+    private int q8GroupsAt;          // where the groups' scales and starts begin in q8Input
     private int q8InputCount;        // of the int8 input given last
     private LinearStaging attentionInput; // q or att, for the attention kernels, or null before the first
-    private LinearStaging output;    // the SIMD kernels' sums, or null before the first
+    private LinearStaging output;    // the SIMD kernels' rows, or null before the first
     private boolean simd;            // whether matmuls run on SimdKernels
 
     /** Takes the SIMD kernels for the model that loads next, if the browser has them and they are enabled. */
@@ -53,7 +53,7 @@ final class LinearMatrices implements MatrixMemory {
         simd = SimdKernels.available() == 1;
     }
 
-    /** Whether matmuls run on the SIMD kernels (all of an fp32 one, the integer half of an int8 one). */
+    /** Whether matmuls run on the SIMD kernels. */
     boolean simd() {
         return simd;
     }
@@ -128,6 +128,16 @@ final class LinearMatrices implements MatrixMemory {
             a.putInt((bytes[p] & 0xff) | (bytes[p + 1] & 0xff) << 8 | (bytes[p + 2] & 0xff) << 16 | bytes[p + 3] << 24);
             a = a.add(4);
         }
+    }
+
+    @Override
+    public void putFloat(int address, int at, float value) {
+        Address.fromInt(address + 4 * at).putFloat(value);
+    }
+
+    @Override
+    public float floatAt(int address, int i) {
+        return at(address + 4 * i);
     }
 
     private static float at(int address) {
@@ -271,11 +281,16 @@ final class LinearMatrices implements MatrixMemory {
         return load(address + 8 * i);
     }
 
-    /** The quantized values as longs for the scalar loop, as 16-bit integers (-127 to 127) for SimdKernels.q8Sums. */
+    /**
+     * The quantized values as longs for the scalar loop; for SimdKernels.q8Matmul as 16-bit
+     * integers (-127 to 127), then each group's scale and start (-128 * sum(x), see Q8Input.offsetOf).
+     */
     @Override
     public void input(Q8Input x) {
         int n = x.n();
-        q8Input = LinearStaging.atLeast(q8Input, (simd ? 2 : 8) * n);
+        int groups = n / x.groupSize();
+        q8GroupsAt = (2 * n + 7) & ~7;
+        q8Input = LinearStaging.atLeast(q8Input, simd ? q8GroupsAt + 8 * groups : 8 * n);
         q8InputCount = n;
         long[] values = x.values();
         Address a = Address.fromInt(q8Input.address());
@@ -283,6 +298,14 @@ final class LinearMatrices implements MatrixMemory {
             for (int j = 0; j < n; j++) {
                 a.putShort((short) values[j]);
                 a = a.add(2);
+            }
+            float[] scales = x.quantized().s();
+            long[] offsets = x.offsets();
+            a = Address.fromInt(q8Input.address() + q8GroupsAt);
+            for (int g = 0; g < groups; g++) {
+                a.putFloat(scales[g]);
+                a.add(4).putInt((int) offsets[g]);
+                a = a.add(8);
             }
             return;
         }
@@ -304,10 +327,14 @@ final class LinearMatrices implements MatrixMemory {
                     + ", found " + x.n() + " in groups of " + x.groupSize() + ", " + q8InputCount + " given");
         }
         if (simd) {
-            matmulWithSimdSums(xout, xoutOffset, x, w);
+            output = LinearStaging.atLeast(output, 4 * ROWS * ((d + ROWS - 1) / ROWS));
+            SimdKernels.q8Matmul(w.address(), q8Input.address(), q8Input.address() + q8GroupsAt, w.scalesAddress(),
+                    output.address(), n, groupSize, (d + ROWS - 1) / ROWS);
+            for (int i = 0; i < d; i++) {
+                xout[xoutOffset + i] = at(output.address() + 4 * i);
+            }
             return;
         }
-        float[] ws = w.scales();
         long[] offsets = x.offsets();
         long lanes = w.lanes();      // bytes 0 and 4
         long lanes8 = lanes << 8;    // bytes 1 and 5
@@ -323,8 +350,8 @@ final class LinearMatrices implements MatrixMemory {
             float v5 = 0.0f;
             float v6 = 0.0f;
             float v7 = 0.0f;
-            int s = w.scalesOffset() + (i / ROWS) * groups * ROWS;
-            for (int g = 0; g < groups; g++, s += ROWS) {
+            int s = w.scalesAddress() + 4 * (i / ROWS) * groups * ROWS;
+            for (int g = 0; g < groups; g++, s += 4 * ROWS) {
                 // rows 0 and 4, 1 and 5, 2 and 6, 3 and 7, each pair starting at -128 * sum(x)
                 long a04 = offsets[g];
                 long a15 = a04 << 8;
@@ -401,66 +428,17 @@ final class LinearMatrices implements MatrixMemory {
                 a15 >>= 8;
                 a37 >>= 8;
                 float sx = xs[g];
-                v0 += ((float) (int) a04) * ws[s] * sx;
-                v1 += ((float) (int) a15) * ws[s + 1] * sx;
-                v2 += ((float) (int) a26) * ws[s + 2] * sx;
-                v3 += ((float) (int) a37) * ws[s + 3] * sx;
-                v4 += ((float) Q8Kernels.highLane(a04)) * ws[s + 4] * sx;
-                v5 += ((float) Q8Kernels.highLane(a15)) * ws[s + 5] * sx;
-                v6 += ((float) Q8Kernels.highLane(a26)) * ws[s + 6] * sx;
-                v7 += ((float) Q8Kernels.highLane(a37)) * ws[s + 7] * sx;
+                v0 += ((float) (int) a04) * at(s) * sx;
+                v1 += ((float) (int) a15) * at(s + 4) * sx;
+                v2 += ((float) (int) a26) * at(s + 8) * sx;
+                v3 += ((float) (int) a37) * at(s + 12) * sx;
+                v4 += ((float) Q8Kernels.highLane(a04)) * at(s + 16) * sx;
+                v5 += ((float) Q8Kernels.highLane(a15)) * at(s + 20) * sx;
+                v6 += ((float) Q8Kernels.highLane(a26)) * at(s + 24) * sx;
+                v7 += ((float) Q8Kernels.highLane(a37)) * at(s + 28) * sx;
             }
             Kernels.storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
         }
-    }
-
-    /**
-     * The same, with each group's integer sums from {@link SimdKernels#q8Sums}: each row's sum of
-     * (w + 128) x, plus the group's start (-128 * sum(x), see Q8Input.offsetOf), is the int the
-     * scalar loop's lane holds; the floats follow as there, in the same order.
-     */
-    private void matmulWithSimdSums(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
-        int n = w.cols();
-        int d = w.rows();
-        int groups = n / w.groupSize();
-        output = LinearStaging.atLeast(output, 4 * ROWS * groups * SUMMED_BLOCKS);
-        float[] ws = w.scales();
-        long[] offsets = x.offsets();
-        float[] xs = x.quantized().s();
-        int sums = output.address(); // (SUMMED_BLOCKS, groups, 8)
-        for (int i = 0; i < d; i += ROWS) {
-            if (i % (ROWS * SUMMED_BLOCKS) == 0) {
-                int blocks = Math.min(SUMMED_BLOCKS, (d - i + ROWS - 1) / ROWS);
-                SimdKernels.q8Sums(w.address() + i * n, q8Input.address(), output.address(), n, w.groupSize(), blocks);
-                sums = output.address();
-            }
-            float v0 = 0.0f;
-            float v1 = 0.0f;
-            float v2 = 0.0f;
-            float v3 = 0.0f;
-            float v4 = 0.0f;
-            float v5 = 0.0f;
-            float v6 = 0.0f;
-            float v7 = 0.0f;
-            int s = w.scalesOffset() + (i / ROWS) * groups * ROWS;
-            for (int g = 0; g < groups; g++, s += ROWS, sums += 4 * ROWS) {
-                int start = (int) offsets[g];
-                float sx = xs[g];
-                v0 += ((float) (intAt(sums) + start)) * ws[s] * sx;
-                v1 += ((float) (intAt(sums + 4) + start)) * ws[s + 1] * sx;
-                v2 += ((float) (intAt(sums + 8) + start)) * ws[s + 2] * sx;
-                v3 += ((float) (intAt(sums + 12) + start)) * ws[s + 3] * sx;
-                v4 += ((float) (intAt(sums + 16) + start)) * ws[s + 4] * sx;
-                v5 += ((float) (intAt(sums + 20) + start)) * ws[s + 5] * sx;
-                v6 += ((float) (intAt(sums + 24) + start)) * ws[s + 6] * sx;
-                v7 += ((float) (intAt(sums + 28) + start)) * ws[s + 7] * sx;
-            }
-            Kernels.storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
-        }
-    }
-
-    private static int intAt(int address) {
-        return Address.fromInt(address).getInt();
     }
 
     // ----------------------------------------------------------------------------

@@ -23,11 +23,14 @@ final class SimdKernels {
     static native void matmulInterleaved(int w, int x, int out, int n, int blocks);
 
     /**
-     * The integer half of an int8 matmul: W, `blocks` blocks of n columns of 8 bytes at w (row r's
-     * weight + 128 in byte r, as a {@link teallama.Q8Matrix} is held in memory), x's n quantized
-     * values as 16-bit integers at x -> out (blocks, n / groupSize, 8) int32: each row's sum of
-     * (w + 128) x over each group.
+     * An int8 matmul, {@link teallama.Q8Kernels#matmulEightColumnsATurn}: W, `blocks` blocks of n
+     * columns of 8 bytes at w (row r's weight + 128 in byte r) and their scales (blocks,
+     * n / groupSize, 8) at scales, as a {@link teallama.Q8Matrix} is held in memory; x's n
+     * quantized values as 16-bit integers at x, and its groups' scale (float) and start (int,
+     * -128 * the group's sum of x) side by side at groups -> out (8 * blocks,) floats. Each row's
+     * sum over a group of (w + 128) x is exact in any order; the floats follow in the scalar loop's
+     * order.
      */
-    @Import(module = "simd", name = "q8Sums")
-    static native void q8Sums(int w, int x, int out, int n, int groupSize, int blocks);
+    @Import(module = "simd", name = "q8Matmul")
+    static native void q8Matmul(int w, int x, int groups, int scales, int out, int n, int groupSize, int blocks);
 }
