@@ -460,23 +460,49 @@ final class LinearMatrices implements MatrixMemory {
         return attentionInput.address();
     }
 
-    /** KvCache.scores, loading q and the keys from linear memory. */
+    /**
+     * KvCache.scores, loading q and the keys from linear memory. A block of 8 positions' keys is
+     * laid out as a block of 8 interleaved rows, so the SIMD kernel of the matmuls takes them all.
+     */
     @Override
     public void attentionScores(float[] att, float[] q, int qOffset, int address, int at, int headSize, int pos,
                                 float scale) {
         int staged = attentionInput(q, qOffset, headSize);
+        if (simd) {
+            int blocks = pos / ROWS + 1;
+            output = LinearStaging.atLeast(output, 4 * ROWS * blocks);
+            SimdKernels.matmulInterleaved(address + 4 * at, staged, output.address(), headSize, blocks);
+            for (int t = 0; t < ROWS * blocks; t++) {
+                att[t] = at(output.address() + 4 * t) / scale;
+            }
+            return;
+        }
         for (int t = 0; t <= pos; t += ROWS) {
             sumEightColumns(att, t, ROWS, staged, address + 4 * (at + (t / ROWS) * headSize * ROWS), headSize,
                     scale);
         }
     }
 
-    /** KvCache.weightedValues, loading the weights att and the values from linear memory. */
+    /**
+     * KvCache.weightedValues, loading the weights att and the values from linear memory: a block
+     * of 8 dimensions is a block of 8 interleaved rows of `positions` columns, of which the SIMD
+     * kernel takes the first pos + 1.
+     */
     @Override
     public void attentionValues(float[] xb, int xbOffset, float[] att, int address, int at, int headSize, int positions,
                                 int pos) {
         int staged = attentionInput(att, 0, pos + 1);
         int dimBlocks = (headSize + ROWS - 1) / ROWS;
+        if (simd) {
+            output = LinearStaging.atLeast(output, 4 * ROWS);
+            for (int b = 0; b < dimBlocks; b++) {
+                SimdKernels.matmulInterleaved(address + 4 * (at + b * positions * ROWS), staged, output.address(), pos + 1, 1);
+                for (int i = b * ROWS; i < Math.min(headSize, (b + 1) * ROWS); i++) {
+                    xb[xbOffset + i] = at(output.address() + 4 * (i - b * ROWS));
+                }
+            }
+            return;
+        }
         for (int b = 0; b < dimBlocks; b++) {
             // dividing by 1 leaves every float as it is
             sumEightColumns(xb, xbOffset + b * ROWS, headSize - b * ROWS, staged,
