@@ -194,9 +194,7 @@ final class LinearMatrices implements MatrixMemory {
         if (simd && blocks > 0) {
             output = LinearStaging.atLeast(output, 4 * blocks);
             SimdKernels.matmulInterleaved(address, x, output.address(), n, blocks / ROWS);
-            for (int i = 0; i < blocks; i++) {
-                xout[xoutOffset + i] = at(output.address() + 4 * i);
-            }
+            output.getFloats(xout, xoutOffset, blocks);
             p += 4 * blocks * n;
         }
         for (int i = simd ? blocks : 0; i < blocks; i += ROWS) {
@@ -330,9 +328,7 @@ final class LinearMatrices implements MatrixMemory {
             output = LinearStaging.atLeast(output, 4 * ROWS * ((d + ROWS - 1) / ROWS));
             SimdKernels.q8Matmul(w.address(), q8Input.address(), q8Input.address() + q8GroupsAt, w.scalesAddress(),
                     output.address(), n, groupSize, (d + ROWS - 1) / ROWS);
-            for (int i = 0; i < d; i++) {
-                xout[xoutOffset + i] = at(output.address() + 4 * i);
-            }
+            output.getFloats(xout, xoutOffset, d);
             return;
         }
         long[] offsets = x.offsets();
@@ -497,9 +493,7 @@ final class LinearMatrices implements MatrixMemory {
             output = LinearStaging.atLeast(output, 4 * ROWS);
             for (int b = 0; b < dimBlocks; b++) {
                 SimdKernels.matmulInterleaved(address + 4 * (at + b * positions * ROWS), staged, output.address(), pos + 1, 1);
-                for (int i = b * ROWS; i < Math.min(headSize, (b + 1) * ROWS); i++) {
-                    xb[xbOffset + i] = at(output.address() + 4 * (i - b * ROWS));
-                }
+                output.getFloats(xb, xbOffset + b * ROWS, Math.min(ROWS, headSize - b * ROWS));
             }
             return;
         }

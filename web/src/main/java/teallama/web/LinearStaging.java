@@ -62,6 +62,16 @@ final class LinearStaging {
         }
     }
 
+    /** The area's first count floats into values[from, from + count). */
+    void getFloats(float[] values, int from, int count) {
+        check(4 * count);
+        Address a = address;
+        for (int i = from; i < from + count; i++) {
+            values[i] = a.getFloat();
+            a = a.add(4);
+        }
+    }
+
     /** The linear memory's buffer, fetched at every use: the memory may have grown since. */
     @Import(module = "teavmMemory", name = "linearMemory")
     private static native ArrayBuffer linearMemory();
