@@ -17,7 +17,7 @@ public final class Q8Matrix {
 
     private final long[] weights; // (d / 8 blocks rounded up, n columns) of 8 bytes from weightsOffset, or null: in memory
     private final int weightsOffset;
-    private final MatrixMemory memory; // where the weights are held instead, or null
+    private final MatrixMemory memory; // where the weights and scales are held instead, or null
     private final int address;         // their address there
     private final float[] scales; // (d / 8 blocks rounded up, n / groupSize, 8) from scalesOffset, or null: in memory
     private final int scalesOffset;
@@ -143,9 +143,6 @@ public final class Q8Matrix {
             if (memory != null) {
                 address = memory.allocateLongs(weightCount());
                 scalesAddress = memory.allocate(scaleCount());
-                for (int i = 0; i < scaleCount(); i++) { // the padding rows' too, as in an array
-                    memory.putFloat(scalesAddress, i, 0.0f);
-                }
             }
             if (whole && memory == null) {
                 weightsUpTo(weightCount());
@@ -195,8 +192,12 @@ public final class Q8Matrix {
                         0, rows, cols, groupSize);
             }
             byte[] zeros = new byte[cols];
-            for (int i = rows; i < blocks(rows) * ROWS_PER_BLOCK; i++) { // the last block's padding
-                memory.putInt8(address, (i / ROWS_PER_BLOCK) * cols, i % ROWS_PER_BLOCK, zeros, 0, cols);
+            for (int i = rows; i < blocks(rows) * ROWS_PER_BLOCK; i++) { // the last block's padding, scales too
+                int block = i / ROWS_PER_BLOCK;
+                memory.putInt8(address, block * cols, i % ROWS_PER_BLOCK, zeros, 0, cols);
+                for (int g = 0; g < groups; g++) {
+                    memory.putFloat(scalesAddress, (block * groups + g) * ROWS_PER_BLOCK + i % ROWS_PER_BLOCK, 0.0f);
+                }
             }
             return new Q8Matrix(null, 0, memory, address, null, 0, scalesAddress, rows, cols, groupSize);
         }

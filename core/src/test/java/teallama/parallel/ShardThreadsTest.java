@@ -157,7 +157,8 @@ class ShardThreadsTest {
 
     /**
      * What the shards' matrices take in a memory of floats: fp32, every matrix and the embedding
-     * table where it is the classifier; int8, a long (two floats) per column of 8 rows.
+     * table where it is the classifier; int8, a long (two floats) per column of 8 rows and a
+     * float per row of 8 per group, the scales.
      */
     private static long heldFloats(Model model) {
         Config c = model.config();

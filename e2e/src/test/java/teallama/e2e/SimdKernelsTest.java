@@ -48,31 +48,31 @@ class SimdKernelsTest {
             + "}";
 
     /**
-     * One block of 8 rows of int8 weights, given as w + 128 (0 to 255) row by row, laid out as a
-     * Q8Matrix in memory (column j's 8 rows in bytes 8j to 8j + 7, the scales (groups, 8)), x's
-     * values as 16-bit integers and each group's scale and start; returns the 8 rows and the float
-     * after them.
+     * Blocks of 8 rows of int8 weights, given as w + 128 (0 to 255) row by row, laid out as a
+     * Q8Matrix in memory (column j of block b in bytes 8(bn + j) to 8(bn + j) + 7, the scales
+     * (blocks, groups, 8), given by row and group), x's values as 16-bit integers and each group's
+     * scale and start; returns the rows and the float after them.
      */
     private static final String Q8_MATMUL = "({rows, x, groupSize, scales, xScales, starts}) => {"
             + "  const memory = new WebAssembly.Memory({initial: 1});"
             + "  const kernels = simd.imports(memory);"
             + "  const bytes = new DataView(memory.buffer);"
-            + "  const n = x.length, groups = n / groupSize;"
-            + "  const w = 64, xAt = w + 8 * n, groupsAt = xAt + 8 * n, scalesAt = groupsAt + 8 * groups,"
-            + "    out = scalesAt + 32 * groups;"
-            + "  rows.forEach((row, r) => row.forEach((v, j) => bytes.setUint8(w + 8 * j + r, v)));"
+            + "  const n = x.length, groups = n / groupSize, blocks = rows.length / 8;"
+            + "  const w = 64, xAt = w + 8 * n * blocks, groupsAt = xAt + 8 * n, scalesAt = groupsAt + 8 * groups,"
+            + "    out = scalesAt + 32 * groups * blocks;"
+            + "  rows.forEach((row, i) => row.forEach((v, j) => bytes.setUint8(w + 8 * (((i >> 3) * n) + j) + (i & 7), v)));"
             + "  x.forEach((v, j) => bytes.setInt16(xAt + 2 * j, v, true));"
             + "  for (let g = 0; g < groups; g++) {"
             + "    bytes.setFloat32(groupsAt + 8 * g, xScales[g], true);"
             + "    bytes.setInt32(groupsAt + 8 * g + 4, starts[g], true);"
-            + "    scales[g].forEach((v, r) => bytes.setFloat32(scalesAt + 32 * g + 4 * r, v, true));"
+            + "    scales[g].forEach((v, i) => bytes.setFloat32(scalesAt + 32 * ((i >> 3) * groups + g) + 4 * (i & 7), v, true));"
             + "  }"
-            + "  bytes.setFloat32(out + 32, 4242, true);"
-            + "  kernels.q8Matmul(w, xAt, groupsAt, scalesAt, out, n, groupSize, 1);"
-            + "  return JSON.stringify(Array.from({length: 9}, (_, i) => bytes.getFloat32(out + 4 * i, true)));"
+            + "  bytes.setFloat32(out + 32 * blocks, 4242, true);"
+            + "  kernels.q8Matmul(w, xAt, groupsAt, scalesAt, out, n, groupSize, blocks);"
+            + "  return JSON.stringify(Array.from({length: 8 * blocks + 1}, (_, i) => bytes.getFloat32(out + 4 * i, true)));"
             + "}";
 
-    /** The arguments of Q8_MATMUL: each group's scale the same for all 8 rows. */
+    /** The arguments of Q8_MATMUL for one block: each group's scale the same for all 8 rows. */
     private static Map<String, Object> q8Case(List<List<Integer>> rows, List<Integer> x, int groupSize,
                                               List<Double> groupScales, List<Double> xScales, List<Integer> starts) {
         List<List<Double>> scales = new ArrayList<>();
@@ -183,15 +183,40 @@ class SimdKernelsTest {
             }
             assertEquals("[0,0,1,0,0,1,0,0,4242]", page.evaluate(Q8_MATMUL, Map.of("rows", ones, "x", List.of(1, 1, 1),
                     "groupSize", 1, "scales", orderScales, "xScales", List.of(1.0, 1.0, 1.0), "starts", List.of(-128, -128, -128))));
-            // and each product in the loop's order: (3 * 0.1f) * 7 rounds to 2.1000001, 3 * (0.1f * 7) to 2.1
-            float inOrder = (3.0f * 0.1f) * 7.0f;
-            assertNotEquals(3.0f * (0.1f * 7.0f), inOrder);
+            // and each product in the loop's order, the sum times the row's scale, then x's: (3 * 0.7f) * 7
+            // rounds to 14.699999, (3 * 7) * 0.7f to 14.7 and 3 * (0.7f * 7) to 14.700001
+            float inOrder = (3.0f * 0.7f) * 7.0f;
+            assertNotEquals((3.0f * 7.0f) * 0.7f, inOrder);
+            assertNotEquals(3.0f * (0.7f * 7.0f), inOrder);
             JsonNode products = JSON.readTree((String) page.evaluate(Q8_MATMUL,
                     q8Case(List.of(List.of(131), List.of(131), List.of(131), List.of(131), List.of(131), List.of(131),
-                            List.of(131), List.of(131)), List.of(1), 1, List.of((double) 0.1f), List.of(7.0), List.of(-128))));
+                            List.of(131), List.of(131)), List.of(1), 1, List.of((double) 0.7f), List.of(7.0), List.of(-128))));
             for (int r = 0; r < 8; r++) {
                 assertEquals(inOrder, products.get(r).floatValue(), "row " + r);
             }
+
+            // two blocks of 14 columns in groups of 7 (a turn of four, a pair and one column in each),
+            // block b's group g scaled by 2^(g + 2b): the columns, x, its groups and the scales must
+            // carry on from one loop to the next and from one block to the next
+            List<Integer> x14 = List.of(127, -127, 5, -3, 0, 100, -100, 1, 2, -64, 64, 90, -90, 7);
+            List<List<Integer>> rows16 = new ArrayList<>();
+            List<List<Double>> scales16 = List.of(new ArrayList<>(), new ArrayList<>());
+            StringBuilder sixteen = new StringBuilder("[");
+            for (int i = 0; i < 16; i++) {
+                List<Integer> row = new ArrayList<>();
+                long sum = 0;
+                for (int j = 0; j < 14; j++) {
+                    int u = (37 * i + 11 * j) % 256;
+                    row.add(u);
+                    sum += (1L << (j / 7 + 2 * (i / 8))) * u * x14.get(j);
+                }
+                rows16.add(row);
+                scales16.get(0).add((double) (1 << 2 * (i / 8)));
+                scales16.get(1).add((double) (2 << 2 * (i / 8)));
+                sixteen.append(sum).append(',');
+            }
+            assertEquals(sixteen + "4242]", page.evaluate(Q8_MATMUL, Map.of("rows", rows16, "x", x14, "groupSize", 7,
+                    "scales", scales16, "xScales", List.of(1.0, 1.0), "starts", List.of(0, 0))));
             browser.close();
         }
     }

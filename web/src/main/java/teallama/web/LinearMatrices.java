@@ -254,7 +254,8 @@ final class LinearMatrices implements MatrixMemory {
     }
 
     // ----------------------------------------------------------------------------
-    // int8: a Q8Matrix's columns, and the input's values as longs
+    // int8: a Q8Matrix's columns and scales, and the input's values (as longs, or for SIMD as shorts
+    // and each group's scale and start)
 
     @Override
     public int allocateLongs(int count) {
@@ -313,7 +314,7 @@ final class LinearMatrices implements MatrixMemory {
         }
     }
 
-    /** Q8Kernels.matmulEightColumnsATurn, loading W's columns and x's values from linear memory. */
+    /** Q8Kernels.matmulEightColumnsATurn, loading W's columns and scales and x's values from linear memory. */
     @Override
     public void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
         int n = w.cols();

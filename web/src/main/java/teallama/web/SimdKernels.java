@@ -4,7 +4,8 @@ import org.teavm.interop.Import;
 
 /**
  * The WebAssembly SIMD kernels of static/simd.js, over this module's linear memory: the same
- * arithmetic as {@link LinearMatrices}' scalar loops, in the same order, four rows to a vector.
+ * arithmetic as {@link LinearMatrices}' scalar loops, four rows to a vector, in the same order
+ * (int8: each group's integer sums, exact in any order, are taken two columns at a time).
  * Addresses are bytes of linear memory.
  */
 final class SimdKernels {
