@@ -42,6 +42,7 @@ import teallama.Shared;
  * scalar: bench.html's kernels, see BrowserBench), bench.root (the repository).
  */
 public final class Benchmark {
+    static final String BROWSERS_TURN = "browsers";
     static final Map<String, Config> SHAPES = new LinkedHashMap<>();
 
     static {
@@ -59,14 +60,16 @@ public final class Benchmark {
 
     /**
      * The runs of one runtime on one subject with a number of threads: in a browser, of bench.html
-     * with its inspector on or off, or of the story page (storyPage). turn is the runtime whose
-     * turn they ran in: llama2.c's runs take turns with the JVM's and again with each browser's.
+     * with its inspector on or off, or of the story page (storyPage). turn is the turn they ran
+     * in, the JVM's (jvm, or llama2.c where the JVM does not run) or the browsers'
+     * ({@link #BROWSERS_TURN}): llama2.c's runs take turns with the JVM's and again with the
+     * browsers' pages.
      */
     record Result(String runtime, String turn, Subject subject, int threads, boolean inspector, boolean storyPage,
                   List<Double> tokPerSec, List<Double> firstTokenMs, PeakMemory.Footprint peak) {
-        /** llama2.c's runs between a browser's pages, there to compare that browser with. */
+        /** llama2.c's runs between the browsers' pages, there to compare the browsers with. */
         boolean inBrowsersTurn() {
-            return !runtime.equals(turn) && BenchmarkReport.BROWSERS.contains(turn);
+            return turn.equals(BROWSERS_TURN) && !BenchmarkReport.BROWSERS.contains(runtime);
         }
 
         double medianTokPerSec() {
@@ -127,17 +130,16 @@ public final class Benchmark {
         for (Subject s : subjects) {
             measureProcesses(s, contenders(s, jvm), jvm ? "jvm" : "llama2.c");
         }
-        for (String browser : BenchmarkReport.BROWSERS) {
-            if (runtimes.contains(browser)) {
-                BrowserBench bench = new BrowserBench(browser, root.resolve("web/target/site"), work.resolve("models"), runs,
-                        steps, cores, threadCounts, kernels, s -> contenders(s, false));
-                bench.measure(subjects);
-                if (bench.version() != null) {
-                    machine.add(bench.version() + (kernels.equals("scalar") ? ", bench.html with scalar kernels" : ""));
-                }
-                results.addAll(bench.results());
-                idlePeaks.putAll(bench.idlePeaks());
+        List<String> browsers = BenchmarkReport.BROWSERS.stream().filter(runtimes::contains).toList();
+        if (!browsers.isEmpty()) {
+            BrowserBench bench = new BrowserBench(browsers, root.resolve("web/target/site"), work.resolve("models"), runs,
+                    steps, cores, threadCounts, kernels, s -> contenders(s, false));
+            bench.measure(subjects);
+            for (String version : bench.versions()) {
+                machine.add(version + (kernels.equals("scalar") ? ", bench.html with scalar kernels" : ""));
             }
+            results.addAll(bench.results());
+            idlePeaks.putAll(bench.idlePeaks());
         }
         BenchmarkReport report = new BenchmarkReport(machine, results, runs, steps, cores, groupSizes, idlePeaks);
         String markdown = report.markdown();
@@ -316,7 +318,7 @@ public final class Benchmark {
         System.out.println(String.format(Locale.ROOT,
                 "%-9s %-10s %2d threads%s %8.1f tok/s (runs %s), first token %6.0f ms, peak %s",
                 r.runtime(), r.subject().label(), r.threads(), r.storyPage() ? " story page" : r.inspector() ? " inspector"
-                        : r.inBrowsersTurn() ? " in " + r.turn() + "'s turn" : "",
+                        : r.inBrowsersTurn() ? " in the browsers' turn" : "",
                 r.medianTokPerSec(), format(r.tokPerSec()), r.medianFirstTokenMs(),
                 r.peak().equals(PeakMemory.Footprint.NONE) ? "not measured" : mib(r.peak())));
         return r;

@@ -71,14 +71,15 @@ final class BenchmarkReport {
                         + "with `gcc -Ofast -march=native -fopenmp` and run with OMP_NUM_THREADS=" + cores
                         + " (run.c OpenMP). The machine is shared and its speed drifts, so the runs on one model take "
                         + "turns: the JVM on 1 thread, on all cores, then llama2.c's, then the same the other way "
-                        + "round, and so on; in a browser, the pages of one model in the same way (bench.html on 1 "
-                        + "thread, on all cores, the story page), then llama2.c's runs again, as many as the pages. Each "
+                        + "round, and so on; then the browsers' pages of one model in the same way, both browsers open "
+                        + "at once (bench.html on 1 thread in Chromium, in Firefox, on all cores in each, the story "
+                        + "page in each), then llama2.c's runs again, as many as the pages. Each "
                         + "run starts once the cores have been idle for " + QuietMachine.WINDOW_MS / 1000.0
                         + " s (waiting at most " + QuietMachine.MOST_MS / 1000 + " s), as a browser works "
                         + "on for up to a second after it closes a page. So "
                         + "the ratios of one runtime's thread counts, of each runtime to llama2.c (the llama2.c runs of "
-                        + "its own turn), of the inspector on and off and of the story page to bench.html compare runs "
-                        + "seconds apart; only Firefox's to Chromium compare runs minutes apart.\n");
+                        + "its own turn), of Firefox to Chromium, of the inspector on and off and of the story page to "
+                        + "bench.html compare runs seconds apart.\n");
         speeds(md);
         llama2cTurns(md);
         scaling(md);
@@ -91,7 +92,7 @@ final class BenchmarkReport {
             md.append("- ").append(r.runtime()).append(' ').append(r.subject().label()).append(", ")
                     .append(r.threads()).append(r.threads() == 1 ? " thread" : " threads")
                     .append(r.storyPage() ? ", story page: " : r.inspector() ? ", inspector on: "
-                            : r.inBrowsersTurn() ? ", in " + NAMES.get(r.turn()) + "'s turn: " : ": ")
+                            : r.inBrowsersTurn() ? ", in the browsers' turn: " : ": ")
                     .append(Benchmark.format(r.tokPerSec())).append('\n');
         }
         return md.toString();
@@ -121,44 +122,24 @@ final class BenchmarkReport {
         }
     }
 
-    /** llama2.c's speed in each runtime's turn, which that runtime's ratios to it divide by. */
+    /** llama2.c's speed in the JVM's turn and in the browsers', which each runtime's ratios to it divide by. */
     private void llama2cTurns(StringBuilder md) {
-        List<String> turns = new ArrayList<>();
-        for (Result r : results) {
-            if (r.inBrowsersTurn() && !turns.contains(r.turn())) {
-                turns.add(r.turn());
-            }
-        }
-        if (turns.isEmpty()) {
+        if (results.stream().noneMatch(Result::inBrowsersTurn)) {
             return;
         }
-        md.append("\n## llama2.c in each turn (tok/s)\n\nllama2.c's runs between the JVM's and between each browser's "
-                + "runs of the same model; each runtime's ratios to llama2.c below divide by those of its own turn, "
-                + "and the table above shows the JVM's.\n\n| model | format |");
-        StringBuilder rule = new StringBuilder("|---|---|");
         Result first = results.stream().filter(r -> !TEALLAMA.contains(r.runtime()) && !r.inBrowsersTurn())
                 .findFirst().orElse(null);
         String processTurn = first == null || !first.turn().equals("jvm") ? "own turn" : "JVM's turn";
-        for (String program : List.of("llama2.c", "run.c OpenMP")) {
-            md.append(' ').append(program).append(", ").append(processTurn).append(" |");
-            rule.append("---:|");
-            for (String turn : turns) {
-                md.append(' ').append(program).append(", ").append(NAMES.get(turn)).append("'s turn |");
-                rule.append("---:|");
-            }
-        }
-        md.append('\n').append(rule).append('\n');
+        md.append("\n## llama2.c in each turn (tok/s)\n\nllama2.c's runs between the JVM's and between the browsers' "
+                + "runs of the same model; each runtime's ratios to llama2.c below divide by those of its own turn, "
+                + "and the table above shows the JVM's.\n\n| model | format | llama2.c, " + processTurn
+                + " | llama2.c, browsers' turn | run.c OpenMP, " + processTurn + " | run.c OpenMP, browsers' turn |\n"
+                + "|---|---|---:|---:|---:|---:|\n");
         for (Subject s : subjects()) {
             md.append("| ").append(s.model()).append(" | ").append(s.format()).append(" | ").append(speed(llama2c(s)))
-                    .append(" |");
-            for (String turn : turns) {
-                md.append(' ').append(speed(inTurn(llama2cName(s), s, turn))).append(" |");
-            }
-            md.append(' ').append(speed(find("run.c-omp", s, cores))).append(" |");
-            for (String turn : turns) {
-                md.append(' ').append(speed(inTurn("run.c-omp", s, turn))).append(" |");
-            }
-            md.append('\n');
+                    .append(" | ").append(speed(inTurn(llama2cName(s), s, Benchmark.BROWSERS_TURN))).append(" | ")
+                    .append(speed(find("run.c-omp", s, cores))).append(" | ")
+                    .append(speed(inTurn("run.c-omp", s, Benchmark.BROWSERS_TURN))).append(" |\n");
         }
     }
 
@@ -467,15 +448,17 @@ final class BenchmarkReport {
     }
 
     /**
-     * llama2.c's runtime program on a subject in turn's turn (a browser's, or the JVM's for any
-     * other), or in the JVM's where it did not run in that one.
+     * llama2.c's runtime program on a subject in runtime's turn (the browsers' for a browser or for
+     * Benchmark.BROWSERS_TURN, the JVM's for any other), or in the JVM's where it did not run in
+     * that one.
      */
-    private Result inTurn(String program, Subject s, String turn) {
-        return inTurn(program, s.model(), s.format(), turn);
+    private Result inTurn(String program, Subject s, String runtime) {
+        return inTurn(program, s.model(), s.format(), runtime);
     }
 
-    private Result inTurn(String program, String model, String format, String turn) {
+    private Result inTurn(String program, String model, String format, String runtime) {
         int threads = program.equals("run.c-omp") ? cores : 1;
+        String turn = BROWSERS.contains(runtime) ? Benchmark.BROWSERS_TURN : runtime;
         return results.stream().filter(r -> r.runtime().equals(program) && r.subject().model().equals(model)
                 && r.subject().format().equals(format) && r.threads() == threads && r.turn().equals(turn)
                 && r.inBrowsersTurn()).findFirst().orElseGet(() -> find(program, model, format, threads));

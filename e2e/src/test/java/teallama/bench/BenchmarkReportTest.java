@@ -66,8 +66,8 @@ class BenchmarkReportTest {
     void theStoryPageIsReportedBesideBenchHtml() throws IOException {
         Subject subject = fp32("15M");
         BenchmarkReport report = reportOnTwoCores(List.of(
-                runs("chromium", "chromium", subject, 2, false, 390.0, 400.0, 410.0),
-                runs("chromium", "chromium", subject, 2, true, 350.0, 360.0, 370.0)));
+                runs("chromium", "browsers", subject, 2, false, 390.0, 400.0, 410.0),
+                runs("chromium", "browsers", subject, 2, true, 350.0, 360.0, 370.0)));
         String md = report.markdown();
         assertTrue(md.contains("| Chromium | 15M | fp32 | 400.0 | 360.0 | 0.90x |"), md);
         assertTrue(md.contains("| 15M | fp32 | 400.0 | – | – |"), md); // bench.html's, in the speeds
@@ -79,8 +79,9 @@ class BenchmarkReportTest {
     }
 
     /**
-     * A runtime's ratios to llama2.c divide by llama2.c's runs in that runtime's turn: Chromium's
-     * by those between its pages, the JVM's by those between its runs.
+     * A runtime's ratios to llama2.c divide by llama2.c's runs in that runtime's turn: the
+     * browsers' by those between their pages, which both browsers share, the JVM's by those
+     * between its runs.
      */
     @Test
     void eachRuntimeIsComparedWithLlama2cInItsOwnTurn() throws IOException {
@@ -88,17 +89,20 @@ class BenchmarkReportTest {
         BenchmarkReport report = reportOnTwoCores(List.of(
                 runs("jvm", "jvm", subject, 2, false, 300.0),
                 runs("run.c", "jvm", subject, 1, false, 100.0),
-                runs("chromium", "chromium", subject, 2, false, 390.0, 400.0, 410.0),
-                runs("run.c", "chromium", subject, 1, false, 150.0, 160.0, 170.0)));
+                runs("chromium", "browsers", subject, 2, false, 390.0, 400.0, 410.0),
+                runs("firefox", "browsers", subject, 2, false, 310.0, 320.0, 330.0),
+                runs("run.c", "browsers", subject, 1, false, 150.0, 160.0, 170.0)));
         String md = report.markdown();
-        assertTrue(md.contains("| 15M | fp32 | 300.0 | 400.0 | 100.0 | – |"), md); // the JVM's turn in the speeds
+        assertTrue(md.contains("| 15M | fp32 | 300.0 | 400.0 | 320.0 | 100.0 | – |"), md); // the JVM's turn in the speeds
+        assertTrue(md.contains("| llama2.c, JVM's turn | llama2.c, browsers' turn |"), md);
         assertTrue(md.contains("| 15M | fp32 | 100.0 | 160.0 | – | – |"), md); // llama2.c in each turn
-        assertTrue(md.contains("| 15M | fp32 | – | – | – | 3.00x | 2.50x | – |"), md);
+        assertTrue(md.contains("| 15M | fp32 | – | – | – | 3.00x | 2.50x | 2.00x | – | – | 0.80x |"), md);
         assertTrue(md.contains("| Chromium fp32 >= 2.7x run.c on 15M | 2.50x | **missed** |"), md);
-        assertTrue(md.contains("- run.c 15M fp32, 1 thread, in Chromium's turn: 150.0, 160.0, 170.0"), md);
+        assertTrue(md.contains("| Firefox within 15% of Chromium, 15M fp32 | 0.80x | **missed** |"), md);
+        assertTrue(md.contains("- run.c 15M fp32, 1 thread, in the browsers' turn: 150.0, 160.0, 170.0"), md);
         String json = report.json();
-        assertTrue(json.contains("\"turn\" : \"chromium\""), json);
-        assertTrue(json.split("\"peakPssMB\"", -1).length == 4, "no peak for llama2.c in Chromium's turn: " + json);
+        assertTrue(json.contains("\"turn\" : \"browsers\""), json);
+        assertTrue(json.split("\"peakPssMB\"", -1).length == 5, "no peak for llama2.c in the browsers' turn: " + json);
     }
 
     @Test

@@ -24,10 +24,10 @@ import teallama.bench.Benchmark.Subject;
 import teallama.server.SiteServer;
 
 /**
- * The benchmark's runs in one browser (headless Chromium or Firefox, through Playwright): the
- * real page and workers, bench.html, served from the built site with the benchmark's models, and
- * the story page, with llama2.c's runs between them; their peak memory in browsers started with
- * no driver ({@link UnattendedBrowser}).
+ * The benchmark's runs in the browsers (headless Chromium and Firefox, through Playwright, both
+ * open at once): the real page and workers, bench.html, served from the built site with the
+ * benchmark's models, and the story page, with llama2.c's runs between them; their peak memory in
+ * browsers started with no driver ({@link UnattendedBrowser}).
  */
 final class BrowserBench {
     /**
@@ -42,7 +42,7 @@ final class BrowserBench {
      */
     static final List<String> STORY_SUBJECTS = List.of("15M fp32", "110M int8");
 
-    private final String name; // chromium or firefox
+    private final List<String> names; // of BenchmarkReport.BROWSERS, in the order their pages take turns
     private final Path site;
     private final Path models;
     private final int runs;
@@ -53,11 +53,11 @@ final class BrowserBench {
     private final Function<Subject, List<Contender>> llama2c;
     private final List<Result> results = new ArrayList<>();
     private final Map<String, PeakMemory.Footprint> idlePeaks = new LinkedHashMap<>(); // by BenchmarkReport.idleKey
-    private String version; // the browser's name and version, once one has started
+    private final List<String> versions = new ArrayList<>(); // each browser's name and version, once started
 
-    BrowserBench(String name, Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts,
+    BrowserBench(List<String> names, Path site, Path models, int runs, int steps, int cores, List<Integer> threadCounts,
                  String kernels, Function<Subject, List<Contender>> llama2c) {
-        this.name = name;
+        this.names = names;
         this.site = site;
         this.models = models;
         this.runs = runs;
@@ -76,82 +76,97 @@ final class BrowserBench {
         return idlePeaks;
     }
 
-    String version() {
-        return version;
+    List<String> versions() {
+        return versions;
     }
 
     /**
-     * What a turn of the benchmark runs: a page, bench.html with the inspector on or off or the
-     * story page; or, where llama2c is not null, that llama2.c process.
+     * What a turn of the benchmark runs: in browser, a page, bench.html with the inspector on or
+     * off or the story page; or, where llama2c is not null, that llama2.c process.
      */
-    private record Kind(int threads, boolean inspector, boolean storyPage, Contender llama2c) {
+    private record Kind(String browser, int threads, boolean inspector, boolean storyPage, Contender llama2c) {
     }
 
     /**
-     * The runs on each model take turns in one browser, a page each: bench.html on each thread
+     * The runs on each model take turns in the browsers, a page each: bench.html on each thread
      * count (on 15M fp32 with the inspector off and on, to show what it costs) and on every core the
-     * story page for {@link #STORY_SUBJECTS}, then llama2.c's runs of the model (given their paths),
-     * in that order, then in the opposite order, and so on, so that their ratios compare runs
-     * seconds apart on a machine whose speed drifts; a first page, not counted, takes the browser's
-     * first moments. Then bench.html's peak memory, in one more run of each, in a
-     * browser of its own started with no driver ({@link UnattendedBrowser}). First, the memory of
-     * a blank page, and per thread count the idle page: its workers started, no model.
+     * story page for {@link #STORY_SUBJECTS}, each in one browser then the other, then llama2.c's
+     * runs of the model (given their paths), in that order, then in the opposite order, and so on,
+     * so that their ratios, Firefox's to Chromium's among them, compare runs seconds apart on a
+     * machine whose speed drifts; a first page in each browser, not counted, takes its first
+     * moments. Then bench.html's peak memory, in one more run of each, in a browser of its own
+     * started with no driver ({@link UnattendedBrowser}). First, per browser, the memory of a blank
+     * page, and per thread count the idle page: its workers started, no model.
      */
     void measure(List<Subject> subjects) throws IOException, InterruptedException {
         try (Playwright playwright = teallama.e2e.Browsers.playwright();
              SiteServer server = new SiteServer(site, models, 0, "/")) {
-            PeakMemory.Footprint blank = measureBlank();
-            for (int threads : threadCounts) {
-                idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(server, threads, blank));
+            Map<String, PeakMemory.Footprint> blanks = new LinkedHashMap<>();
+            for (String name : names) {
+                PeakMemory.Footprint blank = measureBlank(name);
+                blanks.put(name, blank);
+                for (int threads : threadCounts) {
+                    idlePeaks.put(BenchmarkReport.idleKey(name, threads), measureIdle(name, server, threads, blank));
+                }
             }
             for (Subject s : subjects) {
                 boolean inspected = s.label().equals("15M fp32");
                 List<Kind> kinds = new ArrayList<>();
                 for (int threads : threadCounts) {
-                    kinds.add(new Kind(threads, false, false, null));
-                    if (inspected) {
-                        kinds.add(new Kind(threads, true, false, null));
+                    for (boolean inspector : inspected ? List.of(false, true) : List.of(false)) {
+                        for (String name : names) {
+                            kinds.add(new Kind(name, threads, inspector, false, null));
+                        }
                     }
                     if (threads == cores && cores > 1 && STORY_SUBJECTS.contains(s.label())) {
-                        kinds.add(new Kind(threads, true, true, null));
+                        for (String name : names) {
+                            kinds.add(new Kind(name, threads, true, true, null));
+                        }
                     }
                 }
                 for (Contender process : llama2c.apply(s)) {
-                    kinds.add(new Kind(process.threads(), false, false, process));
+                    kinds.add(new Kind(null, process.threads(), false, false, process));
                 }
                 for (Result timed : inTurns(playwright, server, s, kinds, inspected ? Math.max(runs, INSPECTOR_ROUNDS) : runs)) {
-                    boolean page = timed.runtime().equals(name) && !timed.storyPage();
-                    results.add(Benchmark.report(!page ? timed
-                            : timed.withPeak(measurePeak(server, s, timed.threads(), timed.inspector(), blank))));
+                    boolean page = names.contains(timed.runtime()) && !timed.storyPage();
+                    results.add(Benchmark.report(!page ? timed : timed.withPeak(measurePeak(timed.runtime(), server, s,
+                            timed.threads(), timed.inspector(), blanks.get(timed.runtime())))));
                 }
             }
         }
     }
 
-    /** rounds pages of each kind, taking turns in one browser (see measure); a result per kind, in order. */
+    /** rounds pages of each kind, taking turns in the browsers (see measure); a result per kind, in order. */
     private List<Result> inTurns(Playwright playwright, SiteServer server, Subject s, List<Kind> kinds, int rounds)
             throws IOException, InterruptedException {
         List<List<Result>> pages = new ArrayList<>();
         for (int k = 0; k < kinds.size(); k++) {
             pages.add(new ArrayList<>());
         }
-        Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+        Map<String, Browser> browsers = new LinkedHashMap<>();
         try {
-            if (version == null) {
-                version = name + " " + browser.version();
+            for (String name : names) {
+                Browser browser = teallama.e2e.Browsers.launch(playwright, name);
+                browsers.put(name, browser);
+                if (versions.size() < names.size()) {
+                    versions.add(name + " " + browser.version());
+                }
+                measurePage(name, browser, server, s, kinds.get(0).threads(), false);
             }
-            measurePage(browser, server, s, kinds.get(0).threads(), false);
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < kinds.size(); i++) {
                     int k = r % 2 == 0 ? i : kinds.size() - 1 - i;
                     Kind kind = kinds.get(k);
+                    Browser browser = kind.browser() == null ? null : browsers.get(kind.browser());
                     pages.get(k).add(kind.llama2c() != null ? measureProcess(kind.llama2c(), s)
-                            : kind.storyPage() ? measureStoryPage(browser, server, s, kind.threads())
-                            : measurePage(browser, server, s, kind.threads(), kind.inspector()));
+                            : kind.storyPage() ? measureStoryPage(kind.browser(), browser, server, s, kind.threads())
+                            : measurePage(kind.browser(), browser, server, s, kind.threads(), kind.inspector()));
                 }
             }
         } finally {
-            browser.close();
+            for (Browser browser : browsers.values()) {
+                browser.close();
+            }
         }
         return pages.stream().map(BrowserBench::merged).toList();
     }
@@ -175,7 +190,7 @@ final class BrowserBench {
      * milliseconds takes time from the browser, and on two cores whose workers meet at barriers,
      * that cost the timed runs 10-17% of their speed.
      */
-    private PeakMemory.Footprint measurePeak(SiteServer server, Subject s, int threads, boolean inspector,
+    private PeakMemory.Footprint measurePeak(String name, SiteServer server, Subject s, int threads, boolean inspector,
                                              PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
         UnattendedBrowser.Run run = UnattendedBrowser.run(name, benchUrl(server, s, threads, inspector), 30 * 60, 0);
@@ -184,7 +199,7 @@ final class BrowserBench {
     }
 
     /** The median of three browsers' memory on a blank page, each started as a person starts it. */
-    private PeakMemory.Footprint measureBlank() throws IOException, InterruptedException {
+    private PeakMemory.Footprint measureBlank(String name) throws IOException, InterruptedException {
         List<PeakMemory.Footprint> blanks = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             blanks.add(UnattendedBrowser.blank(name));
@@ -217,7 +232,7 @@ final class BrowserBench {
     }
 
     /** A run of bench.html in a new page, timed. */
-    private Result measurePage(Browser browser, SiteServer server, Subject s, int threads, boolean inspector)
+    private Result measurePage(String name, Browser browser, SiteServer server, Subject s, int threads, boolean inspector)
             throws IOException, InterruptedException {
         QuietMachine.await();
         try (Page page = browser.newPage()) {
@@ -232,15 +247,15 @@ final class BrowserBench {
             checkRan(json, name + " " + s.label(), threads, inspector);
             awaitServiceWorker(page, name + " " + s.label());
             JsonNode run = json.get("runs").get(0);
-            return new Result(name, name, s, threads, inspector, false, List.of(run.get("tokPerSec").asDouble()),
+            return new Result(name, Benchmark.BROWSERS_TURN, s, threads, inspector, false, List.of(run.get("tokPerSec").asDouble()),
                     List.of(run.get("firstTokenMs").asDouble()), PeakMemory.Footprint.NONE);
         }
     }
 
-    /** A run of a llama2.c process in this browser's turn. */
+    /** A run of a llama2.c process in the browsers' turn. */
     private Result measureProcess(Contender process, Subject s) throws IOException, InterruptedException {
         double[] run = process.time();
-        return new Result(process.runtime(), name, s, process.threads(), false, false, List.of(run[0]), List.of(run[1]),
+        return new Result(process.runtime(), Benchmark.BROWSERS_TURN, s, process.threads(), false, false, List.of(run[0]), List.of(run[1]),
                 PeakMemory.Footprint.NONE);
     }
 
@@ -263,7 +278,7 @@ final class BrowserBench {
      * from the link (temperature 0, no prompt), the inspector on. Its speed and first token are
      * what the page shows.
      */
-    private Result measureStoryPage(Browser browser, SiteServer server, Subject s, int threads)
+    private Result measureStoryPage(String name, Browser browser, SiteServer server, Subject s, int threads)
             throws InterruptedException {
         String what = name + " " + s.label() + " story page";
         QuietMachine.await();
@@ -287,7 +302,7 @@ final class BrowserBench {
                 throw new IllegalStateException(what + ": no first token or speed in \"" + status + "\", \"" + speed + "\"");
             }
             awaitServiceWorker(page, what);
-            return new Result(name, name, s, threads, true, true,
+            return new Result(name, Benchmark.BROWSERS_TURN, s, threads, true, true,
                     List.of(Double.parseDouble(speed.substring(0, speed.length() - " tok/s".length()))),
                     List.of(Double.parseDouble(first.group(1))), PeakMemory.Footprint.NONE);
         }
@@ -299,7 +314,7 @@ final class BrowserBench {
      * WebAssembly module and held a second, and no model. What a browser costs before any model,
      * to tell apart from what a model adds.
      */
-    private PeakMemory.Footprint measureIdle(SiteServer server, int threads, PeakMemory.Footprint blank)
+    private PeakMemory.Footprint measureIdle(String name, SiteServer server, int threads, PeakMemory.Footprint blank)
             throws IOException, InterruptedException {
         List<PeakMemory.Footprint> peaks = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
