@@ -326,9 +326,10 @@ final class LinearMatrices implements MatrixMemory {
                     + ", found " + x.n() + " in groups of " + x.groupSize() + ", " + q8InputCount + " given");
         }
         if (simd) {
-            output = LinearStaging.atLeast(output, 4 * ROWS * ((d + ROWS - 1) / ROWS));
+            int blocks = (d + ROWS - 1) / ROWS;
+            output = LinearStaging.atLeast(output, 4 * ROWS * blocks);
             SimdKernels.q8Matmul(w.address(), q8Input.address(), q8Input.address() + q8GroupsAt, w.scalesAddress(),
-                    output.address(), n, groupSize, (d + ROWS - 1) / ROWS);
+                    output.address(), n, groupSize, blocks);
             output.getFloats(xout, xoutOffset, d);
             return;
         }
