@@ -52,9 +52,11 @@ const shardWorkers = (() => {
 
   /**
    * A shard worker failed outside any message (the page heard it, or the worker said so): every
-   * wait of the others ends, and the next story loads its model again, on new shard workers.
+   * wait of the others ends, and the next story loads its model again, on new shard workers,
+   * which the message says, so that a reader knows Start is worth pressing.
    */
-  function failed(message) {
+  function failed(why) {
+    const message = `${why}; the next Start loads the model again on new workers`;
     if (portsArrived !== null) {
       portsArrived.reject(new Error(message));
       portsArrived = null;
@@ -158,8 +160,8 @@ const shardWorkers = (() => {
     if (count <= 0) return;
     const sequence = meeting.sequence();
     const replies = await Promise.all(workers.slice(0, count).map((shard) => {
-      const silence = setTimeout(() => failed(`a shard worker did not answer within ${SERVE_ANSWER_MS / 1000} s ` +
-        "(it ended between stories?)"), SERVE_ANSWER_MS);
+      const silence = setTimeout(() => failed(`a shard worker did not answer within ${SERVE_ANSWER_MS / 1000} s, ` +
+        "as one that ended between stories does"), SERVE_ANSWER_MS);
       return ask(shard, { type: "run", positions, sequence }).finally(() => clearTimeout(silence));
     }));
     serving = true;

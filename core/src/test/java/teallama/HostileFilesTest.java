@@ -141,13 +141,19 @@ class HostileFilesTest {
         ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putInt(288).putInt(768).putInt(6).putInt(6).putInt(6)
                 .putInt(32000).putInt(256);
         Path model = sparse(dir.resolve("15M-zeros.bin"), header, 60_816_028L);
-        Cli cli = java("64m", model.toString(), "-z", TOK512, "-n", "1");
+        Cli cli = java("64m", model.toString(), "-z", TOK512, "-n", "1", "-j", "1");
         assertEquals(1, cli.status());
         Matcher m = Pattern.compile("teallama: " + Pattern.quote(model.toString()) + ": its weights need 58\\.0 MiB "
                 + "of memory, and (\\d+\\.\\d) MiB were free, not enough for Java to make their arrays \\(give Java "
                 + "more with -Xmx\\)\n").matcher(cli.stderr());
         assertTrue(m.matches(), cli.stderr());
         assertTrue(Double.parseDouble(m.group(1)) > 58.0, cli.stderr());
+        // on several threads, each thread's arrays are placed apart: fewer threads can fit where many do not
+        Cli threads = java("64m", model.toString(), "-z", TOK512, "-n", "1", "-j", "4");
+        assertEquals(1, threads.status());
+        assertTrue(threads.stderr().endsWith(" MiB were free, not enough for Java to make their arrays (give Java more "
+                + "with -Xmx, or run fewer threads with -j: each thread's arrays need room of their own)\n"),
+                threads.stderr());
     }
 
     /** A checkpoint through a pipe has no length to check in advance: its bytes are checked as they come. */
@@ -302,6 +308,26 @@ class HostileFilesTest {
         long fit = Long.parseLong(m.group(3));
         double free = Double.parseDouble(m.group(2)) * (1 << 20);
         assertTrue(fit * perPosition <= free && (fit + 200) * perPosition > free, cli.stderr());
+        // each thread holds activations of its own
+        Cli threads = java("128m", model.toString(), "-z", TOK512, "-n", "0", "-j", "2");
+        assertEquals(1, threads.status());
+        assertTrue(threads.stderr().endsWith(" steps fit (ask for fewer with -n, run fewer threads with -j, or give Java "
+                + "more memory with -Xmx)\n"), threads.stderr());
+    }
+
+    /** A refused run counts its steps in words that fit one step, and none. */
+    @Test
+    void aRefusedRunCountsOneStepAndNone() throws IOException {
+        Model model = Checkpoint.read(Shared.read(Shared.model("stories260K.bin")));
+        long oneStep = model.runBytes(1, new Limits(Config.MAX_ARRAY_LENGTH, 1L << 30));
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> model.checkRun(1, new Limits(Config.MAX_ARRAY_LENGTH, oneStep - 1)));
+        assertTrue(none.getMessage().startsWith("1 step needs "), none.getMessage());
+        assertTrue(none.getMessage().endsWith(" are free: not one step fits"), none.getMessage());
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+                () -> model.checkRun(3, new Limits(Config.MAX_ARRAY_LENGTH, oneStep)));
+        assertTrue(one.getMessage().startsWith("3 steps need "), one.getMessage());
+        assertTrue(one.getMessage().endsWith(" are free: at most 1 step fits"), one.getMessage());
     }
 
     /**

@@ -270,11 +270,11 @@ public final class Main {
         keep = Settings.keep("option -k", keep, config.seqLen());
         steps = Settings.steps("option -n", steps, config.seqLen(), keep);
         int positions = Math.min(steps, config.seqLen());
+        Limits limits = Limits.ofJvm();
         try {
-            model.checkRun(positions, Limits.ofJvm());
+            model.checkRun(positions, limits);
         } catch (IllegalArgumentException e) {
-            throw new CommandException(checkpointPath + ": " + e.getMessage() + " (ask for fewer with -n, or give Java "
-                    + "more memory with -Xmx)");
+            throw new CommandException(checkpointPath + ": " + e.getMessage() + runMemoryHint(model, positions, limits));
         }
         Tokenizer tokenizer = readTokenizer(tokenizerPath, config.vocabSize());
         Sampler sampler = new Sampler(config.vocabSize(), temperature, topp, rngSeed);
@@ -285,9 +285,9 @@ public final class Main {
             shards = ShardThreads.start(model, positions);
         } catch (OutOfMemoryError e) {
             // checkRun's estimate passed, but the free bytes were not all where the arrays could go
-            throw new CommandException(checkpointPath + ": " + positions + " steps need "
-                    + Limits.megabytes(model.runBytes(positions, Limits.ofJvm())) + " for the KV cache and "
-                    + "activations, more than Java could make (ask for fewer with -n, or give Java more memory with -Xmx)");
+            throw new CommandException(checkpointPath + ": " + positions + (positions == 1 ? " step needs " : " steps need ")
+                    + Limits.megabytes(model.runBytes(positions, limits)) + " for the KV cache and "
+                    + "activations, more than Java could make" + runMemoryHint(model, positions, Limits.ofJvm()));
         }
         try (shards) {
             Transformer transformer = shards.transformer();
@@ -304,6 +304,23 @@ public final class Main {
             print("\n");
             throw new CommandException(checkpointPath + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * What can make a run fit in limits: fewer steps, where one fits; fewer threads, each of
+     * which holds activations of its own; a larger heap.
+     */
+    private static String runMemoryHint(Model model, int positions, Limits limits) {
+        List<String> hints = new ArrayList<>();
+        if (positions > 1 && model.runBytes(1, limits) <= limits.freeBytes()) {
+            hints.add("ask for fewer with -n");
+        }
+        if (model.plan().shards() > 1) {
+            hints.add("run fewer threads with -j");
+        }
+        hints.add("give Java more memory with -Xmx");
+        return " (" + String.join(", ", hints.subList(0, hints.size() - 1)) + (hints.size() > 1 ? ", or " : "")
+                + hints.get(hints.size() - 1) + ")";
     }
 
     private static boolean isHelp(String arg) {

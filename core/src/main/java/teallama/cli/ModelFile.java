@@ -31,7 +31,9 @@ public final class ModelFile {
             String free = Limits.megabytes(limits.freeBytes()) + " were free";
             throw new FormatException((reader.plan() == null ? "not enough memory to read it: " + free
                     : "its weights need " + Limits.megabytes(reader.weightBytes()) + " of memory, and " + free
-                    + ", not enough for Java to make their arrays") + " (give Java more with -Xmx)");
+                    + ", not enough for Java to make their arrays") + " (give Java more with -Xmx"
+                    + (reader.plan() != null && reader.plan().shards() > 1
+                            ? ", or run fewer threads with -j: each thread's arrays need room of their own)" : ")"));
         }
     }
 
