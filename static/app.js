@@ -372,6 +372,17 @@ function startWorker() {
       worker = null;
       whyTheWorkerDidNotStart(event.message).then((why) => showError("The page's worker could not start: " + why));
     };
+    // it ended without a word while it loaded or told a story (see newStoryWorker): a new one
+    // takes its place, as a worker that failed has nothing for the next Start
+    w.addEventListener("ended", () => {
+      if (worker !== w) return;
+      w.terminate();
+      worker = startWorker();
+      workerKeeps = 0;
+      forgetModel();
+      onWorkerMessage({ type: "error", message: "The page's worker ended before the story did; Start loads the model "
+        + "again on a new worker." });
+    });
     return w;
   } catch (e) {
     showError("This browser could not start the page's worker: " + e.message);

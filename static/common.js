@@ -275,8 +275,8 @@ function eachWorkerMessage(handle) {
  */
 async function whyTheWorkerDidNotStart(reason) {
   // worker.js and what it imports, in that order
-  for (const script of ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "shard-workers.js", "store.js",
-    "download.js"]) {
+  for (const script of ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js",
+    "shard-workers.js", "store.js", "download.js"]) {
     let answer;
     try {
       answer = await fetch(script, { cache: "no-store" });
@@ -296,31 +296,72 @@ async function whyTheWorkerDidNotStart(reason) {
 }
 
 /**
+ * Watches the task locks of a worker (task-lock.js) as it asks, through the handler this returns
+ * for its messages (true where it took one): ended is called if the page gets a lock the worker
+ * did not let go, that is, where the worker ended without a word. endAll stops every wait.
+ */
+function watchTaskLocks(worker, ended) {
+  const watched = new Map(); // the name of each lock the worker holds -> the AbortController of the wait for it
+  return {
+    heard(m) {
+      if (m.type === "watch") {
+        const wait = new AbortController();
+        watched.set(m.lock, wait);
+        navigator.locks.request(m.lock, { signal: wait.signal }, () => {
+          if (!wait.signal.aborted) ended();
+        }).catch(() => {}); // the wait was ended: the worker let go of the lock
+      } else if (m.type === "unwatch") {
+        if (watched.has(m.lock)) watched.get(m.lock).abort();
+        watched.delete(m.lock);
+        worker.postMessage({ type: "unwatched" });
+      } else {
+        return false;
+      }
+      return true;
+    },
+    endAll() {
+      watched.forEach((wait) => wait.abort());
+      watched.clear();
+    },
+  };
+}
+
+/** A name for a worker whose task locks the page watches, or none where there are no locks. */
+function lockingWorkerName(kind) {
+  return navigator.locks ? `teallama-${kind}-${crypto.randomUUID()}` : "";
+}
+
+/**
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
  * Each shard worker sends the page one end of a channel, which goes on to worker.js; terminating
  * worker.js terminates them too. A shard worker that fails, or ends without a word while it loads
- * or serves a story (it holds a lock then, which the page waits for; see holdLock in shard.js),
- * ends every wait in the workers' meeting (meeting.js): worker.js, waiting there for it, would hear
- * neither the failure nor Stop.
+ * or serves a story (it holds a lock then, which the page waits for; see task-lock.js), ends
+ * every wait in the workers' meeting (meeting.js): worker.js, waiting there for it, would hear
+ * neither the failure nor Stop. worker.js holds a lock too while it loads or tells a story; where
+ * it ends without a word then, the worker this returns gets an "ended" event, and is dead.
  */
 function newStoryWorker() {
-  const worker = new Worker("worker.js");
+  const worker = new Worker("worker.js", { name: lockingWorkerName("story") });
   let shards = [];
   let meetingBuffer = null; // where the shard workers meet now
-  const watched = new Map(); // the name of each lock a shard worker holds -> the AbortController of the wait for it
+  const shardLocks = [];
   const endShards = () => {
     shards.forEach((shard) => shard.terminate());
     shards = [];
-    watched.forEach((wait) => wait.abort());
-    watched.clear();
+    shardLocks.splice(0).forEach((locks) => locks.endAll());
   };
   const failed = (shard, message) => {
     if (!shards.includes(shard)) return; // ended here
     if (meetingBuffer !== null) meeting.failFromOutside(meetingBuffer);
     worker.postMessage({ type: "shard failed", message });
   };
+  const storyLocks = watchTaskLocks(worker, () => {
+    endShards();
+    worker.dispatchEvent(new Event("ended"));
+  });
   worker.addEventListener("message", (event) => {
+    if (storyLocks.heard(event.data)) return;
     if (event.data.type === "meeting") meetingBuffer = event.data.buffer;
     if (event.data.type !== "shards") return;
     endShards();
@@ -328,28 +369,17 @@ function newStoryWorker() {
     const ports = [];
     const count = event.data.count;
     for (let i = 0; i < count; i++) {
-      const name = navigator.locks ? `teallama-shard-${crypto.randomUUID()}` : "";
-      const shard = new Worker("shard.js", { name });
+      const shard = new Worker("shard.js", { name: lockingWorkerName("shard") });
+      const locks = watchTaskLocks(shard, () => failed(shard, "a shard worker ended"));
+      shardLocks.push(locks);
       shard.onerror = (error) => {
         error.preventDefault();
         failed(shard, error.message || "a shard worker failed");
       };
       shard.onmessage = (message) => {
-        const m = message.data;
-        if (m.type === "watch") {
-          const wait = new AbortController();
-          watched.set(m.lock, wait);
-          navigator.locks.request(m.lock, { signal: wait.signal }, () => {
-            if (!wait.signal.aborted) failed(shard, "a shard worker ended");
-          }).catch(() => {}); // the wait was ended: the worker let go of the lock
-        } else if (m.type === "unwatch") {
-          if (watched.has(m.lock)) watched.get(m.lock).abort();
-          watched.delete(m.lock);
-          shard.postMessage({ type: "unwatched" });
-        } else {
-          ports[i] = message.ports[0];
-          if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
-        }
+        if (locks.heard(message.data)) return;
+        ports[i] = message.ports[0];
+        if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
       };
       shards.push(shard);
     }
@@ -357,6 +387,7 @@ function newStoryWorker() {
   });
   const terminate = worker.terminate.bind(worker);
   worker.terminate = () => {
+    storyLocks.endAll();
     endShards();
     terminate();
   };

@@ -153,7 +153,7 @@ const shardWorkers = (() => {
 
   /**
    * Sets the first count shard workers serving forward passes for a story of this many positions.
-   * Between stories they hold no lock (see holdLock in shard.js), so one that ended then is heard
+   * Between stories they hold no lock (see task-lock.js), so one that ended then is heard
    * only as silence: it fails after SERVE_ANSWER_MS.
    */
   async function serve(count, positions) {

@@ -6,7 +6,7 @@
 // transferred, so the end that moves is the one that is used last.) It reads its rows of the
 // model from the chunks worker.js shares as they are downloaded, then serves forward passes until
 // the story ends. While it loads or serves, the tasks that worker.js waits on, it holds a Web Lock
-// that the page watches, so the page hears when it ends without a word (see holdLock).
+// that the page watches, so the page hears when it ends without a word (see task-lock.js).
 //
 // shard.js -> page: port (the channel's other end in its ports) | watch {lock} | unwatch {lock}
 // page -> shard.js: unwatched
@@ -16,7 +16,7 @@
 //   | serving {error} | failed {message}
 // Firefox drops messages holding shared memory that reach a worker in its first moments, so
 // worker.js sends none before ready.
-importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js");
+importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js");
 
 let api = null;
 let memoryBytes = 0;
@@ -37,45 +37,8 @@ port.onmessageerror = () => {
 };
 postMessage({ type: "port" }, [channel.port2]);
 
-// A lock is held from the start of a task (begin, run) to its end, each under a name of its own
-// made from the worker's name, and the page waits for it: the page gets it when the worker ends
-// without a word (killed, or closed by the browser; see newStoryWorker). Between tasks the worker
-// holds none: Firefox keeps no page in its back/forward cache whose workers hold a lock, and a
-// lock held for the worker's life made Back load the page anew after any story on two threads.
-const locks = self.navigator.locks && self.name ? self.navigator.locks : null;
-let held = null;      // {name, release}: the lock of the task at hand
-let holds = 0;        // locks taken so far
-let unwatched = null; // called when the page has stopped waiting for the lock being let go
-
-async function holdLock() {
-  if (locks === null || held !== null) return;
-  const name = `${self.name} ${++holds}`;
-  await new Promise((acquired) => {
-    locks.request(name, () => new Promise((release) => {
-      held = { name, release };
-      acquired();
-    }));
-  });
-  postMessage({ type: "watch", lock: name });
-}
-
-/** Lets go of the task's lock once the page has stopped waiting for it, which would take it for an end. */
-async function releaseLock() {
-  if (held === null) return;
-  const { name, release } = held;
-  held = null;
-  await new Promise((resolve) => {
-    unwatched = resolve;
-    postMessage({ type: "unwatch", lock: name });
-  });
-  release();
-}
-
 self.onmessage = (message) => {
-  if (message.data.type === "unwatched" && unwatched !== null) {
-    unwatched();
-    unwatched = null;
-  }
+  taskLock.heard(message.data);
 };
 
 async function handle(m) {
@@ -86,7 +49,7 @@ async function handle(m) {
       port.postMessage({ type: "ready", isolated: self.crossOriginIsolated });
       break;
     case "begin":
-      await holdLock();
+      await taskLock.hold();
       meeting.attach(m.meeting, m.shards, m.length);
       simd.enabled = m.simd;
       port.postMessage({ type: "ack", error: api.beginModel(m.name, m.shards, false, m.shard, m.size, memoryBytes) });
@@ -96,19 +59,19 @@ async function handle(m) {
       break;
     case "end":
       port.postMessage({ type: "loaded", error: api.finishModel() });
-      await releaseLock();
+      await taskLock.release();
       break;
     case "run": {
-      await holdLock();
+      await taskLock.hold();
       const error = api.prepareShard(m.positions, memoryBytes);
       port.postMessage({ type: "serving", error });
       if (!error) serve(m.sequence);
-      await releaseLock();
+      await taskLock.release();
       break;
     }
     case "abandon":
       api.abandonModel();
-      await releaseLock();
+      await taskLock.release();
       break;
   }
 }

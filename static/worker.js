@@ -11,14 +11,15 @@
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect,
 //   kernels ("simd", the default, or "scalar")}
 //   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
-//   | shards {ports} | shard failed {message}
-// worker -> page: the messages of Messages.java (token messages gathered in tokens {tokens}, see
+//   | shards {ports} | shard failed {message} | unwatched (task-lock.js)
+// worker -> page: watch {lock} | unwatch {lock} (task-lock.js); the messages of Messages.java (token messages gathered in tokens {tokens}, see
 //   sendTokens); texts {story, texts}; shards {count}: end the shard.js workers and start this
 //   many (maybe none); meeting {buffer}: where they meet now, for the page to end every wait in it
 //   when one of them ends; memory {keptBytes}: what the workers keep, before a load's end is told
 //   (see tellMemory); idle {threads}: the workers are up; error {message} when the WebAssembly
 //   module cannot start
-importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "shard-workers.js", "store.js", "download.js");
+importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js", "shard-workers.js", "store.js",
+  "download.js");
 
 // The longest run of tokens between two looks at the message queue (a stop is heard within it),
 // and between two messages that bring the page its tokens: each message wakes the page's thread,
@@ -40,6 +41,7 @@ let generating = false;
 let download = null;       // the AbortController of a download under way
 let starts = 0;            // start and bench messages received
 let stoppedStarts = 0;     // a stop ends every start that arrived before it, even after its load
+let startsAtHand = 0;      // start and bench messages not yet handled to their end
 
 shardWorkers.whenLost(() => {
   loadedKey = null;
@@ -257,7 +259,17 @@ function generateSlice() {
     tick.port2.postMessage(null);
   } else {
     shardWorkers.release();
+    settleTaskLock();
   }
+}
+
+/**
+ * The page watches a lock this worker holds from a start until its story ends (task-lock.js), so
+ * that it hears if the worker ends without a word in between; here, once nothing is at hand, it
+ * is let go.
+ */
+function settleTaskLock() {
+  if (startsAtHand === 0 && !generating) taskLock.release();
 }
 
 /**
@@ -353,6 +365,7 @@ let handled = Promise.resolve();
 
 onmessage = (event) => {
   const message = event.data;
+  if (taskLock.heard(message)) return;
   if (message.type === "shards") {
     shardWorkers.portsReceived(message.ports);
     return;
@@ -372,9 +385,15 @@ onmessage = (event) => {
   let arrival = 0;
   if (message.type === "start" || message.type === "bench") {
     arrival = ++starts;
+    startsAtHand++;
+    taskLock.hold();
     stop("restart");
   }
-  handled = handled.then(() => handle(message, arrival));
+  handled = handled.then(() => handle(message, arrival)).finally(() => {
+    if (arrival === 0) return;
+    startsAtHand--;
+    settleTaskLock();
+  });
 };
 
 async function handle(message, arrival) {

@@ -107,6 +107,51 @@ abstract class ThreadsTest extends PagesTest {
     }
 
     /**
+     * worker.js holds a lock while it loads or tells a story, as the shard workers do: killed
+     * without a word as it takes the lock of its first story (as a browser might end it; the
+     * page's own terminate lets the lock go unwatched), the story ends with an error where the page
+     * waited for good, and the next Start loads the model again, on a new worker, and tells the
+     * golden story.
+     */
+    @Test
+    void theStoryWorkerKilledAsItTakesTheStoryEndsItAndTheNextStartRecovers() {
+        StoryPage story = desktop();
+        story.page.addInitScript("""
+                const PageWorker = Worker;
+                window.Worker = function (url, options) {
+                  const worker = new PageWorker(url, options);
+                  if (String(url).includes('worker.js') && !window.storyWorkerKilled) {
+                    worker.addEventListener('message', (event) => {
+                      if (event.data.type === 'watch' && !window.storyWorkerKilled) {
+                        PageWorker.prototype.terminate.call(worker);
+                        window.storyWorkerKilled = true;
+                      }
+                    });
+                  }
+                  return worker;
+                };
+                window.Worker.prototype = PageWorker.prototype;""");
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
+        story.waitForState("error", "done");
+        assertEquals("error", story.state(), story.status());
+        assertEquals(Boolean.TRUE, story.page.evaluate("() => window.storyWorkerKilled === true"));
+        assertTrue(story.status().contains("The page's worker ended before the story did; Start loads the model again "
+                + "on a new worker."), story.status());
+        startAgainForTheGoldenStory(story, c, 2);
+    }
+
+    /** Start tells case c's golden story, after which the page runs this many workers. */
+    private static void startAgainForTheGoldenStory(StoryPage story, Case c, int workers) {
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        waitForWorkers(story, workers);
+    }
+
+    /**
      * A shard worker that ends between two stories, when it holds no lock to tell the page, is
      * heard as silence: the next story ends with an error within seconds, where Start waited for
      * it for good, and the Start after it loads the model again on new workers.
@@ -127,12 +172,7 @@ abstract class ThreadsTest extends PagesTest {
         assertEquals("error", story.state(), story.status());
         assertTrue(story.status().contains("a shard worker did not answer within 5 s, as one that ended between stories "
                 + "does; the next Start loads the model again on new workers"), story.status());
-
-        story.page.click("#start");
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
-        waitForWorkers(story, 3);
+        startAgainForTheGoldenStory(story, c, 3);
     }
 
     /**
@@ -199,7 +239,7 @@ abstract class ThreadsTest extends PagesTest {
 
     /**
      * Terminates the page's first shard worker when it says it holds the lock of its second task,
-     * the story (its first is the load; see holdLock in shard.js), before the page has heard that
+     * the story (its first is the load; see task-lock.js), before the page has heard that
      * message, and sets window.shardWorkerKilled.
      */
     private static void killTheFirstShardWorkerAsItTakesTheStory(StoryPage story) {
