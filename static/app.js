@@ -376,12 +376,16 @@ function startWorker() {
     // takes its place, as a worker that failed has nothing for the next Start
     w.addEventListener("ended", () => {
       if (worker !== w) return;
+      const stateBefore = state();
       w.terminate();
       worker = startWorker();
       workerKeeps = 0;
       forgetModel();
-      onWorkerMessage({ type: "error", message: "The page's worker ended before the story did; Start loads the model "
-        + "again on a new worker." });
+      // as a worker's error, but the model is not to blame: storage is not told (see storageHears)
+      if (stateBefore === "loading") settleProgress(ui, "not loaded");
+      showPieces();
+      countAsked = null;
+      showError("The page's worker ended before the story did; Start loads the model again on a new worker.");
     });
     return w;
   } catch (e) {

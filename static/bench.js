@@ -199,7 +199,9 @@ function startWorker() {
     if (worker === w) worker = null;
     whyTheWorkerDidNotStart(event.message).then((why) => setState("error", "The page's worker could not start: " + why));
   };
-  w.addEventListener("ended", () => setState("error", "The page's worker ended before the run did."));
+  w.addEventListener("ended", () => {
+    if (worker === w) setState("error", "The page's worker ended before the run did.");
+  });
   return w;
 }
 

@@ -331,6 +331,9 @@ function lockingWorkerName(kind) {
   return navigator.locks ? `teallama-${kind}-${crypto.randomUUID()}` : "";
 }
 
+/** How long worker.js, once it has spoken, has to take a story's lock after a start. */
+const STORY_ANSWER_MS = 10000;
+
 /**
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
@@ -339,7 +342,8 @@ function lockingWorkerName(kind) {
  * or serves a story (it holds a lock then, which the page waits for; see task-lock.js), ends
  * every wait in the workers' meeting (meeting.js): worker.js, waiting there for it, would hear
  * neither the failure nor Stop. worker.js holds a lock too while it loads or tells a story; where
- * it ends without a word then, the worker this returns gets an "ended" event, and is dead.
+ * it ends without a word then, or does not take the lock of a start within STORY_ANSWER_MS (it
+ * ended between stories), the worker this returns gets an "ended" event, and is dead.
  */
 function newStoryWorker() {
   const worker = new Worker("worker.js", { name: lockingWorkerName("story") });
@@ -356,11 +360,17 @@ function newStoryWorker() {
     if (meetingBuffer !== null) meeting.failFromOutside(meetingBuffer);
     worker.postMessage({ type: "shard failed", message });
   };
-  const storyLocks = watchTaskLocks(worker, () => {
+  let spoken = false;   // the worker has said something: its scripts ran
+  let silence = null;   // the timer of a start or bench that no lock has answered yet
+  const ended = () => {
+    clearTimeout(silence);
     endShards();
     worker.dispatchEvent(new Event("ended"));
-  });
+  };
+  const storyLocks = watchTaskLocks(worker, ended);
   worker.addEventListener("message", (event) => {
+    spoken = true;
+    if (event.data.type === "watch") clearTimeout(silence);
     if (storyLocks.heard(event.data)) return;
     if (event.data.type === "meeting") meetingBuffer = event.data.buffer;
     if (event.data.type !== "shards") return;
@@ -385,8 +395,19 @@ function newStoryWorker() {
     }
     if (count === 0) worker.postMessage({ type: "shards", ports });
   });
+  // worker.js takes a story's lock as the start arrives (see task-lock.js); one that ended
+  // between stories, holding none, is heard as silence
+  const post = worker.postMessage.bind(worker);
+  worker.postMessage = (message, transfer) => {
+    if (navigator.locks && spoken && (message.type === "start" || message.type === "bench")) {
+      clearTimeout(silence);
+      silence = setTimeout(ended, STORY_ANSWER_MS);
+    }
+    post(message, transfer);
+  };
   const terminate = worker.terminate.bind(worker);
   worker.terminate = () => {
+    clearTimeout(silence);
     storyLocks.endAll();
     endShards();
     terminate();

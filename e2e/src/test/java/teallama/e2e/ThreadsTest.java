@@ -108,37 +108,62 @@ abstract class ThreadsTest extends PagesTest {
 
     /**
      * worker.js holds a lock while it loads or tells a story, as the shard workers do: killed
-     * without a word as it takes the lock of its first story (as a browser might end it; the
-     * page's own terminate lets the lock go unwatched), the story ends with an error where the page
-     * waited for good, and the next Start loads the model again, on a new worker, and tells the
-     * golden story.
+     * without a word in the middle of a story, at the page's first tokens (as a browser might end
+     * it; the page's own terminate lets the lock go unwatched), the story ends with an error where
+     * the page said "Writing…" for good, and the next Start loads the model again, on a new
+     * worker, and tells the golden story.
      */
     @Test
-    void theStoryWorkerKilledAsItTakesTheStoryEndsItAndTheNextStartRecovers() {
+    void theStoryWorkerKilledMidStoryEndsItAndTheNextStartRecovers() {
         StoryPage story = desktop();
+        keepStoryWorkersMade(story);
         story.page.addInitScript("""
-                const PageWorker = Worker;
-                window.Worker = function (url, options) {
-                  const worker = new PageWorker(url, options);
-                  if (String(url).includes('worker.js') && !window.storyWorkerKilled) {
-                    worker.addEventListener('message', (event) => {
-                      if (event.data.type === 'watch' && !window.storyWorkerKilled) {
-                        PageWorker.prototype.terminate.call(worker);
-                        window.storyWorkerKilled = true;
-                      }
-                    });
-                  }
-                  return worker;
-                };
-                window.Worker.prototype = PageWorker.prototype;""");
-        Case c = GoldenGenerateTest.cases().get(0);
-        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
-                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
-        story.waitForState("error", "done");
+                window.onStoryWorkerMade = (worker) => {
+                  if (window.storyWorkersMade.length !== 1) return;
+                  worker.addEventListener('message', (event) => {
+                    if (event.data.type === 'tokens' && !window.storyWorkerKilled) {
+                      Worker.prototype.terminate.call(worker);
+                      window.storyWorkerKilled = true;
+                    }
+                  });
+                };""");
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "1", "seed", "1", "keep", "256",
+                "steps", "100000", "threads", "2", "autostart", "1"));
+        story.waitForState("error", "done", "stopped");
         assertEquals("error", story.state(), story.status());
         assertEquals(Boolean.TRUE, story.page.evaluate("() => window.storyWorkerKilled === true"));
         assertTrue(story.status().contains("The page's worker ended before the story did; Start loads the model again "
                 + "on a new worker."), story.status());
+
+        Case c = GoldenGenerateTest.cases().get(6);
+        story.page.fill("#prompt", c.prompt());
+        story.page.fill("#temperature", c.temperature());
+        story.page.fill("#topp", c.topp());
+        story.page.fill("#seed", c.seed());
+        story.page.fill("#steps", c.steps());
+        story.page.fill("#keep", "0");
+        startAgainForTheGoldenStory(story, c, 2);
+    }
+
+    /**
+     * worker.js holds no lock between stories: killed then, it is heard as silence, its lock of
+     * the next start not taken within 10 s, and the Start after that recovers.
+     */
+    @Test
+    void theStoryWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
+        StoryPage story = desktop();
+        keepStoryWorkersMade(story);
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.page.evaluate("() => Worker.prototype.terminate.call(window.storyWorkersMade[0])");
+
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        assertEquals("error", story.state(), story.status());
+        assertTrue(story.status().contains("The page's worker ended before the story did"), story.status());
         startAgainForTheGoldenStory(story, c, 2);
     }
 
@@ -216,6 +241,25 @@ abstract class ThreadsTest extends PagesTest {
         } catch (com.microsoft.playwright.PlaywrightException e) {
             return null;
         }
+    }
+
+    /**
+     * Keeps each worker.js the page makes in window.storyWorkersMade, and hands it as it is made
+     * to window.onStoryWorkerMade, if a test has set one.
+     */
+    private static void keepStoryWorkersMade(StoryPage story) {
+        story.page.addInitScript("""
+                const PageStoryWorker = Worker;
+                window.storyWorkersMade = [];
+                window.Worker = function (url, options) {
+                  const worker = new PageStoryWorker(url, options);
+                  if (String(url).includes('worker.js')) {
+                    window.storyWorkersMade.push(worker);
+                    if (window.onStoryWorkerMade) window.onStoryWorkerMade(worker);
+                  }
+                  return worker;
+                };
+                window.Worker.prototype = PageStoryWorker.prototype;""");
     }
 
     /**
