@@ -248,18 +248,7 @@ abstract class ThreadsTest extends PagesTest {
      * to window.onStoryWorkerMade, if a test has set one.
      */
     private static void keepStoryWorkersMade(StoryPage story) {
-        story.page.addInitScript("""
-                const PageStoryWorker = Worker;
-                window.storyWorkersMade = [];
-                window.Worker = function (url, options) {
-                  const worker = new PageStoryWorker(url, options);
-                  if (String(url).includes('worker.js')) {
-                    window.storyWorkersMade.push(worker);
-                    if (window.onStoryWorkerMade) window.onStoryWorkerMade(worker);
-                  }
-                  return worker;
-                };
-                window.Worker.prototype = PageStoryWorker.prototype;""");
+        keepWorkersMade(story, "worker.js", "storyWorkersMade", "onStoryWorkerMade");
     }
 
     /**
@@ -267,18 +256,25 @@ abstract class ThreadsTest extends PagesTest {
      * one, and hands it as it is made to window.onShardWorkerMade, if a test has set one.
      */
     private static void keepShardWorkersMade(StoryPage story) {
-        story.page.addInitScript("""
-                const PageWorker = Worker;
-                window.shardWorkersMade = [];
-                window.Worker = function (url, options) {
-                  const worker = new PageWorker(url, options);
-                  if (String(url).includes('shard')) {
-                    window.shardWorkersMade.push(worker);
-                    if (window.onShardWorkerMade) window.onShardWorkerMade(worker);
-                  }
-                  return worker;
-                };
-                window.Worker.prototype = PageWorker.prototype;""");
+        keepWorkersMade(story, "shard.js", "shardWorkersMade", "onShardWorkerMade");
+    }
+
+    /** Keeps each worker of script the page makes in window[kept], handing it to window[onMade] if set. */
+    private static void keepWorkersMade(StoryPage story, String script, String kept, String onMade) {
+        story.page.addInitScript(String.format("""
+                (() => {
+                  const PageWorker = Worker;
+                  window.%2$s = [];
+                  window.Worker = function (url, options) {
+                    const worker = new PageWorker(url, options);
+                    if (String(url).includes('%1$s')) {
+                      window.%2$s.push(worker);
+                      if (window.%3$s) window.%3$s(worker);
+                    }
+                    return worker;
+                  };
+                  window.Worker.prototype = PageWorker.prototype;
+                })();""", script, kept, onMade));
     }
 
     /**
