@@ -91,19 +91,9 @@ abstract class ThreadsTest extends PagesTest {
         story.waitForState("stopped", "error", "done");
         waitForWorkers(story, 2);
 
-        Case c = GoldenGenerateTest.cases().get(6);
-        story.page.fill("#prompt", c.prompt());
-        story.page.fill("#temperature", c.temperature());
-        story.page.fill("#topp", c.topp());
-        story.page.fill("#seed", c.seed());
-        story.page.fill("#steps", c.steps());
-        story.page.fill("#keep", "0");
-        story.page.click("#start");
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        Case c = fillGoldenCase(story, 6);
+        startAgainForTheGoldenStory(story, c, 3);
         assertTrue(story.page.textContent("#shape").endsWith(" · 3 threads"), story.page.textContent("#shape"));
-        waitForWorkers(story, 3);
     }
 
     /**
@@ -135,14 +125,7 @@ abstract class ThreadsTest extends PagesTest {
         assertTrue(story.status().contains("The page's worker ended before the story did; Start loads the model again "
                 + "on a new worker."), story.status());
 
-        Case c = GoldenGenerateTest.cases().get(6);
-        story.page.fill("#prompt", c.prompt());
-        story.page.fill("#temperature", c.temperature());
-        story.page.fill("#topp", c.topp());
-        story.page.fill("#seed", c.seed());
-        story.page.fill("#steps", c.steps());
-        story.page.fill("#keep", "0");
-        startAgainForTheGoldenStory(story, c, 2);
+        startAgainForTheGoldenStory(story, fillGoldenCase(story, 6), 2);
     }
 
     /**
@@ -153,18 +136,40 @@ abstract class ThreadsTest extends PagesTest {
     void theStoryWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
         StoryPage story = desktop();
         keepStoryWorkersMade(story);
+        killBetweenStoriesThenRecover(story, 2, "() => Worker.prototype.terminate.call(window.storyWorkersMade[0])",
+                "The page's worker ended before the story did");
+    }
+
+    /**
+     * Tells golden case 0 on this many threads, runs kill in the page, then expects the next Start
+     * to end in an error that says error, and the Start after it to tell the story again.
+     */
+    private void killBetweenStoriesThenRecover(StoryPage story, int threads, String kill, String error) {
         Case c = GoldenGenerateTest.cases().get(0);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
-                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", String.valueOf(threads),
+                "autostart", "1"));
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
-        story.page.evaluate("() => Worker.prototype.terminate.call(window.storyWorkersMade[0])");
+        story.page.evaluate(kill);
 
         story.page.click("#start");
         story.waitForState("error", "done");
         assertEquals("error", story.state(), story.status());
-        assertTrue(story.status().contains("The page's worker ended before the story did"), story.status());
-        startAgainForTheGoldenStory(story, c, 2);
+        assertTrue(story.status().contains(error), story.status());
+        startAgainForTheGoldenStory(story, c, threads);
+    }
+
+    /** Fills the page's settings with golden case number's, keeping nothing, and returns the case. */
+    private static Case fillGoldenCase(StoryPage story, int number) {
+        Case c = GoldenGenerateTest.cases().get(number);
+        story.page.fill("#prompt", c.prompt());
+        story.page.fill("#temperature", c.temperature());
+        story.page.fill("#topp", c.topp());
+        story.page.fill("#seed", c.seed());
+        story.page.fill("#steps", c.steps());
+        story.page.fill("#keep", "0");
+        return c;
     }
 
     /** Start tells case c's golden story, after which the page runs this many workers. */
@@ -185,19 +190,9 @@ abstract class ThreadsTest extends PagesTest {
     void aShardWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
         StoryPage story = desktop();
         keepShardWorkersMade(story);
-        Case c = GoldenGenerateTest.cases().get(0);
-        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
-                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
-        story.waitForState("done", "error");
-        assertEquals("done", story.state(), story.status());
-        story.page.evaluate("window.shardWorkersMade[0].terminate()");
-
-        story.page.click("#start");
-        story.waitForState("error", "done");
-        assertEquals("error", story.state(), story.status());
-        assertTrue(story.status().contains("a shard worker did not answer within 5 s, as one that ended between stories "
-                + "does; the next Start loads the model again on new workers"), story.status());
-        startAgainForTheGoldenStory(story, c, 3);
+        killBetweenStoriesThenRecover(story, 3, "() => window.shardWorkersMade[0].terminate()",
+                "a shard worker did not answer within 5 s, as one that ended between stories does; the next Start "
+                        + "loads the model again on new workers");
     }
 
     /**
