@@ -255,16 +255,21 @@ function start() {
   const values = settings();
   askedFrom = sourcesKey(from);
   if (workerKeeps > FRESH_WORKER_ABOVE && askedFrom !== loadedFrom) {
-    worker.terminate();
-    worker = startWorker();
-    workerKeeps = 0;
-    countAsked = null; // the old worker's count never comes
-    forgetModel();
+    replaceWorker();
     if (worker === null) return; // it says why
   }
   inspecting = values.inspect;
   threadsAsked = values.threads;
   worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: values });
+}
+
+/** Ends the worker and starts a new one, which holds no model. */
+function replaceWorker() {
+  worker.terminate();
+  worker = startWorker();
+  workerKeeps = 0;
+  countAsked = null; // the old worker's count never comes
+  forgetModel();
 }
 
 function stop() {
@@ -333,13 +338,18 @@ function onWorkerMessage(m) {
       break;
     }
     case "error":
-      if (stateBefore === "loading") settleProgress(ui, "not loaded");
-      showPieces();
-      countAsked = null; // a count that failed asks again with the next prompt
-      showError(m.message);
+      endWithError(m.message, stateBefore);
       break;
   }
   storageHears(m, stateBefore);
+}
+
+/** A story or load that ends in an error; stateBefore is the page's state before it. */
+function endWithError(message, stateBefore) {
+  if (stateBefore === "loading") settleProgress(ui, "not loaded");
+  showPieces();
+  countAsked = null; // a count that failed asks again with the next prompt
+  showError(message);
 }
 
 /** The worker let the model go as another began to load: nothing here describes it any more. */
@@ -377,15 +387,10 @@ function startWorker() {
     w.addEventListener("ended", () => {
       if (worker !== w) return;
       const stateBefore = state();
-      w.terminate();
-      worker = startWorker();
-      workerKeeps = 0;
-      forgetModel();
+      replaceWorker();
       // as a worker's error, but the model is not to blame: storage is not told (see storageHears)
-      if (stateBefore === "loading") settleProgress(ui, "not loaded");
-      showPieces();
-      countAsked = null;
-      showError("The page's worker ended before the story did; Start loads the model again on a new worker.");
+      endWithError("The page's worker ended before the story did; Start loads the model again on a new worker.",
+        stateBefore);
     });
     return w;
   } catch (e) {

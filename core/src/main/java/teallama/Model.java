@@ -67,8 +67,13 @@ public record Model(Checkpoint.Header header, ShardPlan plan, Weights[] shards) 
         String need = needed == Long.MAX_VALUE ? "a KV cache or attention scores longer than an array of this platform"
                 : Limits.megabytes(needed) + " for the KV cache and activations, and "
                         + Limits.megabytes(limits.freeBytes()) + " are free";
-        throw new IllegalArgumentException((positions == 1 ? "1 step needs " : positions + " steps need ") + need + ": "
+        throw new IllegalArgumentException(stepsNeed(positions) + " " + need + ": "
                 + (fit == 0 ? "not one step fits" : "at most " + fit + (fit == 1 ? " step fits" : " steps fit")));
+    }
+
+    /** "1 step needs" or "N steps need", as a refusal begins. */
+    public static String stepsNeed(int positions) {
+        return positions == 1 ? "1 step needs" : positions + " steps need";
     }
 
     /**

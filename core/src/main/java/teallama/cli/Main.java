@@ -285,7 +285,7 @@ public final class Main {
             shards = ShardThreads.start(model, positions);
         } catch (OutOfMemoryError e) {
             // checkRun's estimate passed, but the free bytes were not all where the arrays could go
-            throw new CommandException(checkpointPath + ": " + positions + (positions == 1 ? " step needs " : " steps need ")
+            throw new CommandException(checkpointPath + ": " + Model.stepsNeed(positions) + " "
                     + Limits.megabytes(model.runBytes(positions, limits)) + " for the KV cache and "
                     + "activations, more than Java could make" + runMemoryHint(model, positions, Limits.ofJvm()));
         }
