@@ -383,11 +383,14 @@ function startWorker() {
       whyTheWorkerDidNotStart(event.message).then((why) => showError("The page's worker could not start: " + why));
     };
     // it ended without a word while it loaded or told a story (see newStoryWorker): a new one
-    // takes its place, as a worker that failed has nothing for the next Start
+    // takes its place, as a worker that failed has nothing for the next Start. It may have ended
+    // after it said its story was done but before it let go of the story's lock: that story
+    // stands as it was told.
     w.addEventListener("ended", () => {
       if (worker !== w) return;
       const stateBefore = state();
       replaceWorker();
+      if (!BUSY.has(stateBefore)) return;
       // as a worker's error, but the model is not to blame: storage is not told (see storageHears)
       endWithError("The page's worker ended before the story did; Start loads the model again on a new worker.",
         stateBefore);

@@ -199,8 +199,12 @@ function startWorker() {
     if (worker === w) worker = null;
     whyTheWorkerDidNotStart(event.message).then((why) => setState("error", "The page's worker could not start: " + why));
   };
+  // one that ended after it said its run was done, before it let go of the run's lock, did its
+  // part; the next run is on a new worker anyway
   w.addEventListener("ended", () => {
-    if (worker === w) setState("error", "The page's worker ended before the run did.");
+    if (worker === w && ui.bench.dataset.state === "running") {
+      setState("error", "The page's worker ended before the run did.");
+    }
   });
   return w;
 }

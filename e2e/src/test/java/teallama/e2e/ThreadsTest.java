@@ -129,6 +129,36 @@ abstract class ThreadsTest extends PagesTest {
     }
 
     /**
+     * worker.js killed as the page hears that its story is done, before it has let go of the
+     * story's lock (it asks the page to stop watching the lock just after): the page gets the
+     * lock, but the story was told whole, and stands as it was, where the page said "The page's
+     * worker ended before the story did" over it. The next Start loads the model on a new worker.
+     */
+    @Test
+    void theStoryWorkerKilledAsItsStoryEndsLeavesTheStoryAsItWasTold() {
+        StoryPage story = desktop();
+        keepStoryWorkersMade(story);
+        story.page.addInitScript("""
+                window.onStoryWorkerMade = (worker) => {
+                  if (window.storyWorkersMade.length !== 1) return;
+                  worker.addEventListener('message', (event) => {
+                    if (event.data.type === 'done') Worker.prototype.terminate.call(worker);
+                  });
+                };""");
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
+        story.waitForState("done", "error");
+        String told = story.status();
+        story.waitUntil("() => window.storyWorkersMade.length === 2", null); // the page replaced the worker
+        assertEquals("done", story.state(), story.status());
+        assertEquals(told, story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+
+        startAgainForTheGoldenStory(story, c, 2);
+    }
+
+    /**
      * worker.js holds no lock between stories: killed then, it is heard as silence, its lock of
      * the next start not taken within 10 s, and the Start after that recovers.
      */
