@@ -189,8 +189,9 @@ function showKeepHint() {
 /** Threads: what runs, or what the choice will run from the next Start. */
 function showThreadsHint() {
   const choice = ui.threads.value;
-  ui.threadsHint.textContent = "Threads: " + (threadsRunning && threadsRunning.choice === choice && chosenModel()
-    ? runningThreads(threadsRunning.ready) : expectedThreads(choice) + ".");
+  const model = chosenModel();
+  ui.threadsHint.textContent = "Threads: " + (threadsRunning && threadsRunning.choice === choice && model
+    ? runningThreads(threadsRunning.ready) : expectedThreads(choice, model) + ".");
 }
 
 /** The colours need the inspector's data: where the story shown, or the next one, has none, the page says so. */

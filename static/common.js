@@ -122,14 +122,29 @@ function chooseThreads(select, text) {
   return `threads expects auto or a whole number from 1 to ${MAX_THREADS}, found '${text}'`;
 }
 
-/** What a threads choice will run here before a model says, as worker.js decides it. */
-function expectedThreads(choice) {
+/**
+ * What a threads choice will run here, as worker.js and the model decide it: on model (a ready
+ * message's), the model loaded, where it is the one the next Start runs, else before a model says.
+ */
+function expectedThreads(choice, model) {
   const cores = navigator.hardwareConcurrency || 1;
   const wanted = choice === "auto" ? Math.min(cores, AUTO_MAX_THREADS) : Number(choice);
-  const what = choice === "auto" ? `auto: up to ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
+  if (wanted > 1 && meeting.whyNotShared()) {
+    return `${choice === "auto" ? "auto" : threadCount(wanted)}; it will run on one thread: ${meeting.whyNotShared()}`;
+  }
+  if (model) {
+    // as Java's ShardPlan splits it: whole blocks of 8 rows of dim, and auto a thread per 16 MiB
+    const parts = Math.ceil(model.dim / 8);
+    const worth = choice === "auto" ? Math.max(1, Math.floor(model.bytes / (16 << 20))) : wanted;
+    const n = Math.min(wanted, worth, parts);
+    if (n < wanted) {
+      return n < worth ? `${threadCount(n)}: this model splits into at most ${n === 1 ? "one part" : `${n} parts`}`
+        : `auto: ${threadCount(n)} on this model, a thread per 16 MB of it`;
+    }
+    if (choice === "auto") return `auto: ${threadCount(n)} here, this device's ${cores} cores, at most ${AUTO_MAX_THREADS}`;
+  }
+  return choice === "auto" ? `auto: up to ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
     `${AUTO_MAX_THREADS}, one per 16 MB of model)` : threadCount(wanted);
-  if (wanted > 1 && meeting.whyNotShared()) return `${what}; it will run on one thread: ${meeting.whyNotShared()}`;
-  return what;
 }
 
 /** What a worker's ready message says about its threads: how many run and, if fewer than asked, why. */

@@ -170,7 +170,10 @@ async function load(model, tokenizer, threadSetting, store) {
       early.push(bytes);
       const n = api.modelShards();
       if (n === 0) return;
-      if (n < plan.threads) note = plan.auto ? autoNote(n) : `${n} threads: this model splits into at most ${n} parts`;
+      if (n < plan.threads) {
+        note = plan.auto ? autoNote(n) : n === 1 ? "one thread: this model splits into one part"
+          : `${n} threads: this model splits into at most ${n} parts`;
+      }
       const wasm = await wasmReady;
       shards = n > 1 ? await shardWorkers.begin(n, wasm, memory, api.exchangeLength(), name, modelSize)
         : await shardWorkers.forThreads(1, wasm, memory);

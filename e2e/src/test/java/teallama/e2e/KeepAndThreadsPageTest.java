@@ -301,6 +301,14 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
         assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+        // what another choice will run on the model loaded: stories260K's dim, 64, is 8 blocks of 8 rows
+        story.page.selectOption("#threads", "16");
+        String eight = "8 threads: this model splits into at most 8 parts";
+        assertEquals("Threads: " + eight + ".", story.page.textContent("#threads-hint"), "what the next Start runs");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Threads: running on " + eight + ".", story.page.textContent("#threads-hint"));
 
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
                 "temperature", "0", "steps", "5", "autostart", "1"));
@@ -314,6 +322,8 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
 
         story.page.selectOption("#threads", "1");
         assertEquals("Threads: one thread.", story.page.textContent("#threads-hint"), "what the next Start runs");
+        story.page.selectOption("#threads", "16");
+        assertEquals("Threads: 16 threads.", story.page.textContent("#threads-hint"), "dim 288 splits into 36");
     }
 
     /**
