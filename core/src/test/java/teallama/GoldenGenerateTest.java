@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -67,5 +68,19 @@ public class GoldenGenerateTest {
             assertEquals(0, cli.status(), cli.stderr());
             assertArrayEquals(c.expected(), cli.stdout(), () -> "-j " + threads + " printed:\n" + cli.text());
         }
+    }
+
+    /** More threads than stories260K splits into (dim 64: 8 blocks of 8 rows): 8 run, and stderr says so. */
+    @Test
+    void moreThreadsThanTheModelSplitsIntoRunAsManyAsItDoes() {
+        Case c = cases().get(0);
+        String[] args = Arrays.copyOf(c.args(), c.args().length + 2);
+        args[args.length - 2] = "-j";
+        args[args.length - 1] = "16";
+        Cli cli = Cli.run(args);
+        assertEquals(0, cli.status(), cli.stderr());
+        assertArrayEquals(c.expected(), cli.stdout(), () -> "-j 16 printed:\n" + cli.text());
+        assertTrue(cli.stderr().matches("teallama: -j 16 runs 8 threads: this model splits into at most 8 parts\n"
+                + "achieved tok/s: \\d+\\.\\d{6}\n"), cli.stderr());
     }
 }

@@ -61,8 +61,9 @@ public final class Main {
             "  -m <string> mode: generate|chat, default: generate",
             "  -y <string> (optional) system prompt in chat mode",
             "Teallama's own options:",
-            "  -j <int>    threads, 1 to " + MAX_THREADS + " (default: the number of cores, at most one",
-            "              per 16 MiB of the model file); the output is the same for any number",
+            "  -j <int>    threads, 1 to " + MAX_THREADS + ", at most as many as the model splits into",
+            "              (default: the number of cores, at most one per 16 MiB of the model",
+            "              file); the output is the same for any number",
             "  -k <int>    keep writing past the context window: when all seq_len positions are",
             "              used, keep the last <int> tokens (1 to seq_len - 1), run them again and",
             "              go on, so -n may be up to " + Settings.MAX_STEPS_PAST_CONTEXT + "; default 0, stop at seq_len as run.c",
@@ -246,6 +247,7 @@ public final class Main {
         if (!mode.equals("generate") && !mode.equals("chat")) {
             throw new UsageException("unknown mode: " + mode + " (expected generate or chat)");
         }
+        Integer threadsAsked = threads;
         if (threads == null) {
             threads = defaultThreads(checkpointPath, Runtime.getRuntime().availableProcessors());
         }
@@ -266,6 +268,11 @@ public final class Main {
         topp = Settings.clampTopp(topp);
 
         Model model = readModel(checkpointPath, threads);
+        int split = model.plan().shards();
+        if (threadsAsked != null && split < threadsAsked) {
+            stderr.println("teallama: -j " + threadsAsked + " runs " + split + (split == 1 ? " thread" : " threads")
+                    + ": this model splits into at most " + split + (split == 1 ? " part" : " parts"));
+        }
         Config config = model.config();
         keep = Settings.keep("option -k", keep, config.seqLen());
         steps = Settings.steps("option -n", steps, config.seqLen(), keep);
