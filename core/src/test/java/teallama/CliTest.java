@@ -181,6 +181,16 @@ class CliTest {
                 "-g", "4294967328"), "option -g expects a whole number from -2147483648 to 2147483647, found '4294967328'");
     }
 
+    /** A run refused once its model is read says only why, not how many threads it would have run on. */
+    @Test
+    void aRefusedRunOnMoreThreadsThanTheModelSplitsIntoSaysOnlyWhy() {
+        assertFails(Cli.run(Cli.stories260K("-t", "0", "-j", "16", "-k", "600")), "option -k expects 0 (stop at "
+                + "seq_len, as run.c) or 1 to 511 tokens to keep (seq_len is 512), found 600");
+        String tokenizer = Shared.model("tokenizer.bin").toString();
+        assertFails(Cli.run(Shared.model("stories260K.bin").toString(), "-z", tokenizer, "-j", "16"),
+                tokenizer + ": the tokenizer has 32000 entries, the model's vocab_size is 512");
+    }
+
     /** atof reads inf and infinity in any case: -t inf samples from equal probabilities, -inf is greedy, -p ±inf is 0.9. */
     @Test
     void infinityAsAtofReadsIt() throws IOException {

@@ -268,11 +268,6 @@ public final class Main {
         topp = Settings.clampTopp(topp);
 
         Model model = readModel(checkpointPath, threads);
-        int split = model.plan().shards();
-        if (threadsAsked != null && split < threadsAsked) {
-            stderr.println("teallama: -j " + threadsAsked + " runs " + split + (split == 1 ? " thread" : " threads")
-                    + ": this model splits into at most " + split + (split == 1 ? " part" : " parts"));
-        }
         Config config = model.config();
         keep = Settings.keep("option -k", keep, config.seqLen());
         steps = Settings.steps("option -n", steps, config.seqLen(), keep);
@@ -295,6 +290,11 @@ public final class Main {
             throw new CommandException(checkpointPath + ": " + Model.stepsNeed(positions) + " "
                     + Limits.megabytes(model.runBytes(positions, limits)) + " for the KV cache and "
                     + "activations, more than Java could make" + runMemoryHint(model, positions, Limits.ofJvm()));
+        }
+        int split = model.plan().shards();
+        if (threadsAsked != null && split < threadsAsked) {
+            stderr.println("teallama: -j " + threadsAsked + " runs " + split + (split == 1 ? " thread" : " threads")
+                    + ": this model splits into " + (split == 1 ? "one part" : "at most " + split + " parts"));
         }
         try (shards) {
             Transformer transformer = shards.transformer();
