@@ -302,6 +302,11 @@ function onWorkerMessage(m) {
       showKeepHint();
       showThreadsHint();
       break;
+    case "threads": // the model in memory runs this start, as a ready message would say it
+      threadsRunning = { choice: threadsAsked, ready: m };
+      if (loadedModel) ui.shape.textContent = `${describeModel(loadedModel)} · ${threadCount(m.threads)}`;
+      showThreadsHint();
+      break;
     case "memory":
       workerKeeps = m.keptBytes;
       break;
@@ -387,14 +392,16 @@ function startWorker() {
     // takes its place, as a worker that failed has nothing for the next Start. It may have ended
     // after it said its story was done but before it let go of the story's lock: that story
     // stands as it was told.
-    w.addEventListener("ended", () => {
+    w.addEventListener("ended", (event) => {
       if (worker !== w) return;
       const stateBefore = state();
       replaceWorker();
       if (!BUSY.has(stateBefore)) return;
       // as a worker's error, but the model is not to blame: storage is not told (see storageHears)
-      endWithError("The page's worker ended before the story did; Start loads the model again on a new worker.",
-        stateBefore);
+      endWithError(event.detail.silent
+        ? `The page's worker did not answer within ${STORY_ANSWER_MS / 1000} s, as one that ended since the last ` +
+          "story does; Start loads the model again on a new worker."
+        : "The page's worker ended before the story did; Start loads the model again on a new worker.", stateBefore);
     });
     return w;
   } catch (e) {

@@ -377,10 +377,11 @@ function newStoryWorker() {
   };
   let spoken = false;   // the worker has said something: its scripts ran
   let silence = null;   // the timer of a start or bench that no lock has answered yet
-  const ended = () => {
+  // detail.silent: it did not take a start's lock in time, rather than let one go without a word
+  const ended = (silent) => {
     clearTimeout(silence);
     endShards();
-    worker.dispatchEvent(new Event("ended"));
+    worker.dispatchEvent(new CustomEvent("ended", { detail: { silent: silent === true } }));
   };
   const storyLocks = watchTaskLocks(worker, ended);
   worker.addEventListener("message", (event) => {
@@ -416,7 +417,7 @@ function newStoryWorker() {
   worker.postMessage = (message, transfer) => {
     if (navigator.locks && spoken && (message.type === "start" || message.type === "bench")) {
       clearTimeout(silence);
-      silence = setTimeout(ended, STORY_ANSWER_MS);
+      silence = setTimeout(() => ended(true), STORY_ANSWER_MS);
     }
     post(message, transfer);
   };

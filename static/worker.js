@@ -16,8 +16,9 @@
 //   sendTokens); texts {story, texts}; shards {count}: end the shard.js workers and start this
 //   many (maybe none); meeting {buffer}: where they meet now, for the page to end every wait in it
 //   when one of them ends; memory {keptBytes}: what the workers keep, before a load's end is told
-//   (see tellMemory); idle {threads}: the workers are up; error {message} when the WebAssembly
-//   module cannot start
+//   (see tellMemory); idle {threads}: the workers are up; threads {threads, threadNote}: a start
+//   keeps the model in memory, on as many threads, where a load would say ready; error {message}
+//   when the WebAssembly module cannot start
 importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js", "shard-workers.js", "store.js",
   "download.js");
 
@@ -131,10 +132,15 @@ function threadPlan(setting) {
   return { threads: wanted, auto, note: "" };
 }
 
-/** Why auto runs n threads where the cores would allow more. */
-function autoNote(n) {
-  return `${n === 1 ? "one thread" : `${n} threads`}: auto runs a thread per 16 MB of model, as a smaller ` +
-    "model's token is over before more threads would pay";
+/** Why a model runs n threads where the plan asked for more (as the page says it), or the plan's own note. */
+function threadNote(plan, n) {
+  if (n >= plan.threads) return plan.note;
+  const threads = n === 1 ? "one thread" : `${n} threads`;
+  if (plan.auto) {
+    return `${threads}: auto runs a thread per 16 MB of model, as a smaller model's token is over before more ` +
+      "threads would pay";
+  }
+  return `${threads}: this model splits into ${n === 1 ? "one part" : `at most ${n} parts`}`;
 }
 
 // ----------------------------------------------------------------------------
@@ -148,8 +154,12 @@ function autoNote(n) {
  */
 async function load(model, tokenizer, threadSetting, store) {
   const plan = threadPlan(threadSetting);
-  const key = `${downloads.sourceKey(model)} ${downloads.sourceKey(tokenizer)} ${plan.threads} ${simd.enabled}`;
-  if (key === loadedKey) return true;
+  const key = `${downloads.sourceKey(model)} ${downloads.sourceKey(tokenizer)} ${simd.enabled}`;
+  if (key === loadedKey && api.shardsFor(plan.threads, plan.auto) === loadedShards) {
+    // asked for other threads that split it as it is: the page hears what runs now
+    postMessage({ type: "threads", threads: loadedShards, threadNote: threadNote(plan, loadedShards) });
+    return true;
+  }
   loadedKey = null;
   loadedShards = 0;
   download = new AbortController();
@@ -159,7 +169,7 @@ async function load(model, tokenizer, threadSetting, store) {
   let modelSize = -1;
   let shards = null;       // the shard workers of this model, once its header is in
   let early = [];          // blocks read before the header said how the model splits
-  let note = plan.note;
+  let note = plan.note;     // why fewer threads run than asked, once the header says
   const keepers = store ? [] : null;
   const check = (error) => {
     if (error) throw new Error(error);
@@ -170,10 +180,7 @@ async function load(model, tokenizer, threadSetting, store) {
       early.push(bytes);
       const n = api.modelShards();
       if (n === 0) return;
-      if (n < plan.threads) {
-        note = plan.auto ? autoNote(n) : n === 1 ? "one thread: this model splits into one part"
-          : `${n} threads: this model splits into at most ${n} parts`;
-      }
+      note = threadNote(plan, n);
       const wasm = await wasmReady;
       shards = n > 1 ? await shardWorkers.begin(n, wasm, memory, api.exchangeLength(), name, modelSize)
         : await shardWorkers.forThreads(1, wasm, memory);

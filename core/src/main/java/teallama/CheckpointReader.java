@@ -172,8 +172,7 @@ public final class CheckpointReader {
         }
         fileSize = header.fileSize();
         sized = expectedSize >= 0;
-        plan = ShardPlan.of(header.config(), worthwhile ? ShardPlan.worthwhileShards(fileSize, requestedShards)
-                : requestedShards);
+        plan = ShardPlan.forFile(header.config(), fileSize, requestedShards, worthwhile);
         if (keep != ALL_SHARDS && keep >= plan.shards()) {
             throw new IllegalArgumentException("shard " + keep + " of a model split into " + plan.shards());
         }

@@ -62,6 +62,14 @@ public final class ShardPlan {
         return (int) Math.max(1, Math.min(most, fileBytes / BYTES_PER_THREAD));
     }
 
+    /**
+     * The plan a model file of fileBytes runs on when asked for requested shards: as many, or
+     * with worthwhile the most, as many as the file's size makes worth running.
+     */
+    public static ShardPlan forFile(Config config, long fileBytes, int requested, boolean worthwhile) {
+        return of(config, worthwhile ? worthwhileShards(fileBytes, requested) : requested);
+    }
+
     public static ShardPlan single(Config config) {
         return of(config, 1);
     }

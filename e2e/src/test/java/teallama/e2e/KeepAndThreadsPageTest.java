@@ -327,6 +327,61 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
     }
 
     /**
+     * A Start after another threads choice runs what the hint said it would: auto after 2 threads
+     * of stories260K runs one (the worker kept the model split in two, as auto asks for this
+     * device's two cores too, and ran it on two); and on the 15M shape, the count auto ran keeps
+     * the model in memory, split as it is, and the hint says that it runs.
+     */
+    @Test
+    void aStartAfterAnotherThreadsChoiceRunsWhatTheHintSaid() {
+        StoryPage story = desktop();
+        story.page.addInitScript("""
+                (() => {
+                  const PageWorker = Worker;
+                  window.storyMessages = [];
+                  window.Worker = function (url, options) {
+                    const worker = new PageWorker(url, options);
+                    if (String(url).includes('worker.js')) {
+                      worker.addEventListener('message', (event) => window.storyMessages.push(event.data.type));
+                    }
+                    return worker;
+                  };
+                  window.Worker.prototype = PageWorker.prototype;
+                })();""");
+        story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "20", "threads", "2",
+                "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
+        story.page.selectOption("#threads", "auto");
+        assertEquals("Threads: auto: one thread on this model, a thread per 16 MB of it.",
+                story.page.textContent("#threads-hint"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
+        assertTrue(story.page.textContent("#shape").endsWith(" · one thread"), story.page.textContent("#shape"));
+
+        story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
+                "temperature", "0", "steps", "5", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        int cores = ((Number) story.page.evaluate("navigator.hardwareConcurrency")).intValue();
+        int worth = Math.min(Math.min(cores, 8), 3); // 58 MB
+        story.page.selectOption("#threads", String.valueOf(worth));
+        assertEquals("Threads: " + worth + " threads.", story.page.textContent("#threads-hint"));
+        story.page.evaluate("() => { window.storyMessages = []; }");
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Threads: running on " + worth + " threads.", story.page.textContent("#threads-hint"));
+        assertTrue(story.page.textContent("#shape").endsWith(" · " + worth + " threads"),
+                story.page.textContent("#shape"));
+        String heard = String.valueOf(story.page.evaluate("() => window.storyMessages.join(' ')"));
+        assertTrue(heard.contains("threads") && !heard.contains("ready"), "the model was kept: " + heard);
+    }
+
+    /**
      * Served without the cross-origin isolation headers, and with no service worker to add them,
      * the page says it runs one thread, and why.
      */
@@ -344,6 +399,13 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals(Boolean.FALSE, story.page.evaluate("crossOriginIsolated"));
         String why = "one thread: this page is not cross-origin isolated, so its workers cannot share memory";
         assertEquals("Threads: 2 threads; it will run on " + why + ".", story.page.textContent("#threads-hint"));
+        story.page.click("#start");
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals("Threads: running on " + why + ".", story.page.textContent("#threads-hint"));
+        // another choice runs one thread too, on the model in memory, and the hint says so once it does
+        story.page.selectOption("#threads", "3");
+        assertEquals("Threads: 3 threads; it will run on " + why + ".", story.page.textContent("#threads-hint"));
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());

@@ -167,7 +167,8 @@ abstract class ThreadsTest extends PagesTest {
         StoryPage story = desktop();
         keepStoryWorkersMade(story);
         killBetweenStoriesThenRecover(story, 2, "() => Worker.prototype.terminate.call(window.storyWorkersMade[0])",
-                "The page's worker ended before the story did");
+                "The page's worker did not answer within 10 s, as one that ended since the last story does; Start "
+                        + "loads the model again on a new worker.");
     }
 
     /**

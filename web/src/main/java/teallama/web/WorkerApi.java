@@ -23,6 +23,7 @@ import teallama.TextStream;
 import teallama.Tokenizer;
 import teallama.Transformer;
 import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
 
 /**
  * What worker.js and shard.js call: the static @JSExport methods of this class appear on
@@ -193,6 +194,19 @@ public final class WorkerApi {
     @JSExport
     public static int modelShards() {
         return reader != null && reader.plan() != null ? reader.plan().shards() : 0;
+    }
+
+    /**
+     * How many shards the model in memory would split into if read again asking for shards
+     * (worthwhile as beginModel takes it), or 0 without one: a start that asks for threads that
+     * split it as it is keeps it.
+     */
+    @JSExport
+    public static int shardsFor(int shards, boolean worthwhile) {
+        if (model == null) {
+            return 0;
+        }
+        return ShardPlan.forFile(model.config(), model.header().fileSize(), Math.max(1, shards), worthwhile).shards();
     }
 
     /** The longest vector the shards exchange (see ShardPlan.longestExchange). */
