@@ -396,7 +396,10 @@ function startWorker() {
       if (worker !== w) return;
       const stateBefore = state();
       replaceWorker();
-      if (!BUSY.has(stateBefore)) return;
+      if (!BUSY.has(stateBefore)) {
+        candidateTextsGone(); // the new worker holds no tokenizer for the story shown
+        return;
+      }
       // as a worker's error, but the model is not to blame: storage is not told (see storageHears)
       endWithError(event.detail.silent
         ? `The page's worker did not answer within ${STORY_ANSWER_MS / 1000} s, as one that ended since the last ` +

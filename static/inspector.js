@@ -25,6 +25,7 @@ let candidateTexts = new Map();  // token id -> its text, as the worker gave it 
 let textsAsked = new Set();      // token ids whose text this story asked the worker for
 let storyNumber = 0;             // which story a texts message answers
 let askTexts = null;             // (story, token ids) -> asks the worker for their texts
+let textsGone = false;           // the worker that told this story ended: texts not given yet never come
 const SAMPLED = 1;               // the flags of a row of a token message's inspect.rows
 const CUT = 2;
 let inspectorPanel = null;       // #inspector
@@ -40,6 +41,7 @@ function inspectNewStory(look) {
   storyLook = look;
   candidateTexts = new Map();
   textsAsked = new Set();
+  textsGone = false;
   storyNumber++;
   shownToken = null;
   rover = null;
@@ -108,12 +110,12 @@ function showToken(span) {
   if (!data) {
     const token = Number(span.dataset.token);
     const text = candidateTexts.get(token);
-    if (text === undefined && !textsAsked.has(token)) {
+    if (text === undefined && !textsAsked.has(token) && !textsGone) {
       textsAsked.add(token);
       askTexts(storyNumber, [token]);
     }
     const shown = piece(text ?? span.textContent);
-    if (text === undefined) shown.dataset.pending = "";
+    if (text === undefined && !textsGone) shown.dataset.pending = "";
     inspectorPanel.replaceChildren(
       described(paragraph("inspector-title", shown, " ", muted(`token ${token}`)), "inspector-title"),
       described(paragraph("inspector-hint", "The inspector was off for this story: switch on “Show why each token was " +
@@ -122,7 +124,7 @@ function showToken(span) {
   }
   const { pos, inspect } = data;
   const rows = candidates(inspect.rows);
-  const unasked = rows.filter((row) => row.text === undefined && !textsAsked.has(row.token))
+  const unasked = textsGone ? [] : rows.filter((row) => row.text === undefined && !textsAsked.has(row.token))
     .map((row) => row.token);
   if (unasked.length > 0) {
     for (const token of unasked) textsAsked.add(token);
@@ -138,7 +140,24 @@ function showToken(span) {
   const notes = [];
   if (rows.some((row) => row.cut)) notes.push(`Below the dashed line: cut by top-p ${storyLook.topp}, never drawn.`);
   if (rows.some((row) => row.text?.includes("␣"))) notes.push("␣ is a space.");
+  if (textsGone && rows.some((row) => row.text === undefined)) {
+    notes.push("The words of candidates shown as ? went with the page's worker, which ended after this story; " +
+      "the next Start tells stories on a new one.");
+  }
   if (notes.length > 0) inspectorPanel.append(paragraph("inspector-note", notes.join(" ")));
+}
+
+/**
+ * The worker that told this story has ended (the page replaced it after the story): the texts of
+ * candidates not yet shown will not come, and the inspector says so rather than wait for them.
+ */
+function candidateTextsGone() {
+  textsGone = true;
+  const span = shownToken;
+  if (span) {
+    shownToken = null;
+    showToken(span);
+  }
 }
 
 /**
@@ -194,8 +213,8 @@ function candidateTable(rows, forced) {
     tr.dataset.token = row.token;
     tr.dataset.prob = row.prob;
     const what = tr.insertCell();
-    what.append(piece(row.text ?? "…"));
-    if (row.text === undefined) tr.dataset.pending = "";
+    what.append(piece(row.text ?? (textsGone ? "?" : "…")));
+    if (row.text === undefined && !textsGone) tr.dataset.pending = "";
     if (row.sampled) {
       tr.dataset.sampled = "";
       what.append(tag(forced ? "prompt" : "chosen"));

@@ -132,7 +132,9 @@ abstract class ThreadsTest extends PagesTest {
      * worker.js killed as the page hears that its story is done, before it has let go of the
      * story's lock (it asks the page to stop watching the lock just after): the page gets the
      * lock, but the story was told whole, and stands as it was, where the page said "The page's
-     * worker ended before the story did" over it. The next Start loads the model on a new worker.
+     * worker ended before the story did" over it; the inspector says its candidates' words went with
+     * the worker, where it showed them as coming for good. The next Start loads the model on a new
+     * worker.
      */
     @Test
     void theStoryWorkerKilledAsItsStoryEndsLeavesTheStoryAsItWasTold() {
@@ -154,6 +156,14 @@ abstract class ThreadsTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         assertEquals(told, story.status());
         assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        // the candidates' words went with the worker's tokenizer: the inspector says so, where it
+        // showed them as coming for good
+        story.page.hover(InspectorPageTest.generated(3));
+        story.waitUntil("() => document.querySelector('#inspector tr[data-token]') !== null", null);
+        String inspector = story.page.textContent("#inspector");
+        assertTrue(inspector.contains("The words of candidates shown as ? went with the page's worker, which ended "
+                + "after this story"), inspector);
+        assertEquals(0, story.page.locator("#inspector [data-pending]").count(), inspector);
 
         startAgainForTheGoldenStory(story, c, 2);
     }
