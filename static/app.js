@@ -293,19 +293,15 @@ function onWorkerMessage(m) {
       loadedFrom = askedFrom;
       ui.progress.value = 100;
       ui.progressText.textContent = `${megabytes(m.model.bytes)} in memory`;
-      ui.shape.textContent = `${describeModel(m.model)} · ${threadCount(m.threads)}`;
       setState("ready", `Loaded ${baseName(m.model.name)} on ${threadCount(m.threads)}.` +
         (m.threadNote ? ` (${m.threadNote})` : ""));
       promptCount = null; // another model may count otherwise
       showPromptLength();
-      threadsRunning = { choice: threadsAsked, ready: m };
       showKeepHint();
-      showThreadsHint();
+      threadsRun(m);
       break;
     case "threads": // the model in memory runs this start, as a ready message would say it
-      threadsRunning = { choice: threadsAsked, ready: m };
-      if (loadedModel) ui.shape.textContent = `${describeModel(loadedModel)} · ${threadCount(m.threads)}`;
-      showThreadsHint();
+      threadsRun(m);
       break;
     case "memory":
       workerKeeps = m.keptBytes;
@@ -348,6 +344,13 @@ function onWorkerMessage(m) {
       break;
   }
   storageHears(m, stateBefore);
+}
+
+/** The loaded model runs the story asked for on m.threads (a ready or threads message): the page says so. */
+function threadsRun(m) {
+  threadsRunning = { choice: threadsAsked, ready: m };
+  if (loadedModel) ui.shape.textContent = `${describeModel(loadedModel)} · ${threadCount(m.threads)}`;
+  showThreadsHint();
 }
 
 /** A story or load that ends in an error; stateBefore is the page's state before it. */
