@@ -289,7 +289,7 @@ public final class Main {
             // checkRun's estimate passed, but the free bytes were not all where the arrays could go
             throw new CommandException(checkpointPath + ": " + Model.stepsNeed(positions) + " "
                     + Limits.megabytes(model.runBytes(positions, limits)) + " for the KV cache and "
-                    + "activations, more than Java could make" + runMemoryHint(model, positions, Limits.ofJvm()));
+                    + "activations, more than Java could make" + runMemoryHint(model, positions, limits));
         }
         int split = model.plan().shards();
         if (threadsAsked != null && split < threadsAsked) {
