@@ -335,19 +335,11 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
     @Test
     void aStartAfterAnotherThreadsChoiceRunsWhatTheHintSaid() {
         StoryPage story = desktop();
+        ThreadsTest.keepStoryWorkersMade(story);
         story.page.addInitScript("""
-                (() => {
-                  const PageWorker = Worker;
-                  window.storyMessages = [];
-                  window.Worker = function (url, options) {
-                    const worker = new PageWorker(url, options);
-                    if (String(url).includes('worker.js')) {
-                      worker.addEventListener('message', (event) => window.storyMessages.push(event.data.type));
-                    }
-                    return worker;
-                  };
-                  window.Worker.prototype = PageWorker.prototype;
-                })();""");
+                window.storyMessages = [];
+                window.onStoryWorkerMade = (worker) =>
+                  worker.addEventListener('message', (event) => window.storyMessages.push(event.data.type));""");
         story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "20", "threads", "2",
                 "autostart", "1"));
         story.waitForState("done", "error");

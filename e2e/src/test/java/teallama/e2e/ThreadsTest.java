@@ -106,17 +106,7 @@ abstract class ThreadsTest extends PagesTest {
     @Test
     void theStoryWorkerKilledMidStoryEndsItAndTheNextStartRecovers() {
         StoryPage story = desktop();
-        keepStoryWorkersMade(story);
-        story.page.addInitScript("""
-                window.onStoryWorkerMade = (worker) => {
-                  if (window.storyWorkersMade.length !== 1) return;
-                  worker.addEventListener('message', (event) => {
-                    if (event.data.type === 'tokens' && !window.storyWorkerKilled) {
-                      Worker.prototype.terminate.call(worker);
-                      window.storyWorkerKilled = true;
-                    }
-                  });
-                };""");
+        killTheFirstStoryWorkerAt(story, "tokens");
         story.open(site.root.url(), StoryPage.stories260K("temperature", "1", "seed", "1", "keep", "256",
                 "steps", "100000", "threads", "2", "autostart", "1"));
         story.waitForState("error", "done", "stopped");
@@ -139,14 +129,7 @@ abstract class ThreadsTest extends PagesTest {
     @Test
     void theStoryWorkerKilledAsItsStoryEndsLeavesTheStoryAsItWasTold() {
         StoryPage story = desktop();
-        keepStoryWorkersMade(story);
-        story.page.addInitScript("""
-                window.onStoryWorkerMade = (worker) => {
-                  if (window.storyWorkersMade.length !== 1) return;
-                  worker.addEventListener('message', (event) => {
-                    if (event.data.type === 'done') Worker.prototype.terminate.call(worker);
-                  });
-                };""");
+        killTheFirstStoryWorkerAt(story, "done");
         Case c = GoldenGenerateTest.cases().get(0);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
@@ -280,10 +263,29 @@ abstract class ThreadsTest extends PagesTest {
     }
 
     /**
+     * Terminates the page's first worker.js without a word (past the page's own terminate, which
+     * lets its lock go unwatched) as the page hears its first message of this type, before the page
+     * handles it, and sets window.storyWorkerKilled.
+     */
+    private static void killTheFirstStoryWorkerAt(StoryPage story, String type) {
+        keepStoryWorkersMade(story);
+        story.page.addInitScript(String.format("""
+                window.onStoryWorkerMade = (worker) => {
+                  if (window.storyWorkersMade.length !== 1) return;
+                  worker.addEventListener('message', (event) => {
+                    if (event.data.type === '%s' && !window.storyWorkerKilled) {
+                      Worker.prototype.terminate.call(worker);
+                      window.storyWorkerKilled = true;
+                    }
+                  });
+                };""", type));
+    }
+
+    /**
      * Keeps each worker.js the page makes in window.storyWorkersMade, and hands it as it is made
      * to window.onStoryWorkerMade, if a test has set one.
      */
-    private static void keepStoryWorkersMade(StoryPage story) {
+    static void keepStoryWorkersMade(StoryPage story) {
         keepWorkersMade(story, "worker.js", "storyWorkersMade", "onStoryWorkerMade");
     }
 
