@@ -100,9 +100,6 @@ function showModelChoice(ui) {
 // ----------------------------------------------------------------------------
 // threads
 
-const MAX_THREADS = 16;        // as worker.js's threadPlan takes them
-const AUTO_MAX_THREADS = 8;    // "auto": the cores, at most this many
-
 /** Fills a threads select: auto, then 1 to 16. */
 function fillThreadChoices(select) {
   select.replaceChildren(new Option("auto", "auto"),
@@ -123,37 +120,31 @@ function chooseThreads(select, text) {
 }
 
 /**
- * What a threads choice will run here, as worker.js and the model decide it: on model (a ready
- * message's), the model loaded, where it is the one the next Start runs, else before a model says.
+ * What a threads choice will run here, in the words worker.js will use once it runs it (see
+ * threads.js): on model (a ready message's), the model loaded, where it is the one the next Start
+ * runs, else before a model says.
  */
 function expectedThreads(choice, model) {
-  const cores = navigator.hardwareConcurrency || 1;
-  const wanted = choice === "auto" ? Math.min(cores, AUTO_MAX_THREADS) : Number(choice);
-  if (wanted > 1 && meeting.whyNotShared()) {
-    return `${choice === "auto" ? "auto" : threadCount(wanted)}; it will run on one thread: ${meeting.whyNotShared()}`;
+  const plan = threadPlan(choice);
+  if (plan.threads < plan.wanted) {
+    return `${choice === "auto" ? "auto" : threadCount(plan.wanted)}; it will run on ${plan.note}`;
   }
+  const cores = navigator.hardwareConcurrency || 1;
   if (model) {
     // as Java's ShardPlan splits it: whole blocks of 8 rows of dim, and auto a thread per 16 MiB
     const parts = Math.ceil(model.dim / 8);
-    const worth = choice === "auto" ? Math.max(1, Math.floor(model.bytes / (16 << 20))) : wanted;
-    const n = Math.min(wanted, worth, parts);
-    if (n < wanted) {
-      return n < worth ? `${threadCount(n)}: this model splits into at most ${n === 1 ? "one part" : `${n} parts`}`
-        : `auto: ${threadCount(n)} on this model, a thread per 16 MB of it`;
-    }
-    if (choice === "auto") return `auto: ${threadCount(n)} here, this device's ${cores} cores, at most ${AUTO_MAX_THREADS}`;
+    const worth = plan.auto ? Math.max(1, Math.floor(model.bytes / (16 << 20))) : plan.threads;
+    const n = Math.min(plan.threads, worth, parts);
+    if (n < plan.threads) return threadNote(plan, n);
+    if (plan.auto) return `auto: ${threadCount(n)} here, this device's ${cores} cores, at most ${AUTO_MAX_THREADS}`;
   }
-  return choice === "auto" ? `auto: up to ${threadCount(wanted)} here (this device's ${cores} cores, at most ` +
-    `${AUTO_MAX_THREADS}, one per 16 MB of model)` : threadCount(wanted);
+  return plan.auto ? `auto: up to ${threadCount(plan.threads)} here (this device's ${cores} cores, at most ` +
+    `${AUTO_MAX_THREADS}, one per 16 MB of model)` : threadCount(plan.threads);
 }
 
 /** What a worker's ready message says about its threads: how many run and, if fewer than asked, why. */
 function runningThreads(m) {
   return `running on ${m.threadNote || threadCount(m.threads)}.`;
-}
-
-function threadCount(n) {
-  return n === 1 ? "one thread" : `${n} threads`;
 }
 
 // ----------------------------------------------------------------------------
@@ -290,7 +281,7 @@ function eachWorkerMessage(handle) {
  */
 async function whyTheWorkerDidNotStart(reason) {
   // worker.js and what it imports, in that order
-  for (const script of ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js",
+  for (const script of ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "threads.js", "task-lock.js",
     "shard-workers.js", "store.js", "download.js"]) {
     let answer;
     try {

@@ -19,8 +19,8 @@
 //   (see tellMemory); idle {threads}: the workers are up; threads {threads, threadNote}: a start
 //   keeps the model in memory, on as many threads, where a load would say ready; error {message}
 //   when the WebAssembly module cannot start
-importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js", "shard-workers.js", "store.js",
-  "download.js");
+importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "threads.js", "task-lock.js", "shard-workers.js",
+  "store.js", "download.js");
 
 // The longest run of tokens between two looks at the message queue (a stop is heard within it),
 // and between two messages that bring the page its tokens: each message wakes the page's thread,
@@ -29,8 +29,6 @@ importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js
 // 10 ms, 96.5 every 100 ms, as fast as sending none; the story page 86.6 every 40 ms, 88.8 every 100.
 // The page draws the story every 100 ms at most (story.js); a story's first piece goes at once.
 const SLICE_MS = 100;
-const MAX_THREADS = 16;           // as common.js offers them
-const AUTO_MAX_THREADS = 8;       // "auto": the cores, at most this many
 
 const wasmReady = fetchWasm();
 const apiReady = wasmReady.then((bytes) => TeaVM.wasmGC.load(new Uint8Array(bytes), { installImports: simd.install }))
@@ -107,40 +105,6 @@ function describe(e) {
 function memoryBytes() {
   const limit = self.performance && performance.memory && performance.memory.jsHeapSizeLimit;
   return limit || 4 * 2 ** 30;
-}
-
-// ----------------------------------------------------------------------------
-// threads
-
-/**
- * How many threads to ask for: the setting, else (auto) the cores, at most 8 and at most one per
- * 16 MiB of the model (Java's ShardPlan.worthwhileShards decides once the header is in); one
- * without shared memory.
- */
-function threadPlan(setting) {
-  const text = String(setting === undefined ? "" : setting).trim();
-  const auto = text === "" || text === "auto";
-  let wanted = Math.min(navigator.hardwareConcurrency || 1, AUTO_MAX_THREADS);
-  if (!auto) {
-    wanted = Number(text);
-    if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_THREADS) {
-      throw new Error(`threads expects a whole number from 1 to ${MAX_THREADS} (or auto), found '${text}'`);
-    }
-  }
-  const notShared = wanted > 1 ? meeting.whyNotShared() : "";
-  if (notShared) return { threads: 1, auto: false, note: `one thread: ${notShared}` };
-  return { threads: wanted, auto, note: "" };
-}
-
-/** Why a model runs n threads where the plan asked for more (as the page says it), or the plan's own note. */
-function threadNote(plan, n) {
-  if (n >= plan.threads) return plan.note;
-  const threads = n === 1 ? "one thread" : `${n} threads`;
-  if (plan.auto) {
-    return `${threads}: auto runs a thread per 16 MB of model, as a smaller model's token is over before more ` +
-      "threads would pay";
-  }
-  return `${threads}: this model splits into ${n === 1 ? "one part" : `at most ${n} parts`}`;
 }
 
 // ----------------------------------------------------------------------------

@@ -346,8 +346,8 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         assertTrue(story.page.textContent("#shape").endsWith(" · 2 threads"), story.page.textContent("#shape"));
         story.page.selectOption("#threads", "auto");
-        assertEquals("Threads: auto: one thread on this model, a thread per 16 MB of it.",
-                story.page.textContent("#threads-hint"));
+        assertEquals("Threads: " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"),
+                "before the Start, in the words the worker says after it");
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
