@@ -325,12 +325,11 @@ function onWorkerMessage(m) {
       keepStoryInView();
       break;
     case "token":
-      appendPiece(m.text, m);
+      appendPiece(m);
       lastCount = m;
       break;
     case "done": {
       if (stateBefore === "loading" && m.reason === "stopped") settleProgress(ui, "stopped");
-      if (m.text) appendPiece(m.text, null);
       showPieces();
       showSpeed(m);
       const end = endOfStory(m);

@@ -39,15 +39,14 @@ function clearStory() {
 }
 
 /**
- * Appends a piece: a token message's text (its span marked with the token) or, with no
- * message, the end's leftover text. Pieces wait for the next frame (showPieces), so that the
- * page lays out once a frame and not once a token.
+ * Appends a token message's piece, its span marked with the token. Pieces wait for the next frame
+ * (showPieces), so that the page lays out once a frame and not once a token.
  */
-function appendPiece(text, m) {
+function appendPiece(m) {
   const piece = document.createElement("span");
-  if (m && m.prompt) piece.dataset.prompt = "";
-  if (m) markToken(piece, m);
-  piece.append(document.createTextNode(text));
+  if (m.prompt) piece.dataset.prompt = "";
+  markToken(piece, m);
+  piece.append(document.createTextNode(m.text));
   if (passage === null || passage.full) {
     passage = { element: document.createElement("div"), tokens: 0, shown: false, full: false };
     passage.element.className = "passage";
@@ -61,7 +60,7 @@ function appendPiece(text, m) {
     passage.element.append(piece);
   }
   passage.tokens++;
-  passage.full = text.endsWith("\n") || passage.tokens >= PASSAGE_TOKENS;
+  passage.full = m.text.endsWith("\n") || passage.tokens >= PASSAGE_TOKENS;
   askFrame();
 }
 

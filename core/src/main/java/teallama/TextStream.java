@@ -5,7 +5,8 @@ package teallama;
  * character that byte-fallback tokens spell one byte at a time (an emoji is four tokens) shows
  * once its last byte arrives, where run.c's safe_printf would drop every byte of it. Lone ASCII
  * control bytes, and bytes that make no valid UTF-8, are dropped as safe_printf drops them, so
- * the page shows run.c's text plus the characters run.c cannot print.
+ * the page shows run.c's text plus the characters run.c cannot print. A character still unfinished
+ * when the story ends shows nothing, as run.c prints none of its bytes.
  */
 public final class TextStream {
     private final byte[] pending = new byte[4]; // the start of an unfinished character
@@ -22,12 +23,6 @@ public final class TextStream {
             accept(b & 0xff, out);
         }
         return out.toString();
-    }
-
-    /** What is left at the end of the story: nothing, since an unfinished character is dropped. */
-    public String finish() {
-        pendingLength = 0;
-        return "";
     }
 
     private void accept(int b, StringBuilder out) {

@@ -7,8 +7,7 @@ import org.teavm.jso.typedarrays.Float64Array;
 /**
  * The messages about a model and a story that the worker posts to the page, in one place. Each
  * carries a type: progress | ready | kept | encoded | started | token | done | error. worker.js
- * posts the few others (tokens, texts, shards, meeting, idle, and the error of a module that
- * cannot start) and lists them all at its top.
+ * posts the others itself, and lists them all at its top.
  */
 final class Messages {
     private Messages() {
@@ -110,10 +109,10 @@ final class Messages {
      * Start (its download and load included), or for the benchmark from the start of the model's
      * download, to the first piece.
      */
-    @JSBody(params = {"reason", "text", "tokens", "tokPerSec", "firstTokenMs"},
-            script = "self.postMessage({type: 'done', reason: reason, text: text, tokens: tokens, "
-                    + "tokPerSec: tokPerSec, firstTokenMs: firstTokenMs});")
-    static native void done(String reason, String text, int tokens, double tokPerSec, double firstTokenMs);
+    @JSBody(params = {"reason", "tokens", "tokPerSec", "firstTokenMs"},
+            script = "self.postMessage({type: 'done', reason: reason, tokens: tokens, tokPerSec: tokPerSec, "
+                    + "firstTokenMs: firstTokenMs});")
+    static native void done(String reason, int tokens, double tokPerSec, double firstTokenMs);
 
     @JSBody(params = {"message"}, script = "self.postMessage({type: 'error', message: message});")
     static native void error(String message);

@@ -139,7 +139,7 @@ public final class WorkerApi {
     /** Reports that the user stopped a download before the story began. */
     @JSExport
     public static void cancelled() {
-        Messages.done("stopped", "", 0, 0, 0);
+        Messages.done("stopped", 0, 0, 0);
     }
 
     // ----------------------------------------------------------------------------
@@ -474,7 +474,7 @@ public final class WorkerApi {
     }
 
     private static void finish(String reason) {
-        Messages.done(reason, text.finish(), tokens, tokensPerSecond(), firstTokenMs);
+        Messages.done(reason, tokens, tokensPerSecond(), firstTokenMs);
         generator = null;
     }
 
