@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -116,6 +117,18 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * The bench.* properties this run was given, as -D options, but for the paths of llama2.c's
+     * binaries and the repository, which say where, not what, was measured.
+     */
+    private static String settings() {
+        return System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("bench.")).sorted()
+                .filter(name -> !List.of("bench.run", "bench.runq", "bench.runomp", "bench.root").contains(name))
+                .map(name -> "-D" + name + "=" + System.getProperty(name))
+                .collect(Collectors.joining(" "));
+    }
+
     public static void main(String[] args) throws Exception {
         new Benchmark().run();
     }
@@ -141,7 +154,8 @@ public final class Benchmark {
             results.addAll(bench.results());
             idlePeaks.putAll(bench.idlePeaks());
         }
-        BenchmarkReport report = new BenchmarkReport(machine, results, runs, steps, cores, groupSizes, idlePeaks);
+        BenchmarkReport report = new BenchmarkReport(settings(), machine, results, runs, steps, cores, groupSizes,
+                idlePeaks);
         String markdown = report.markdown();
         System.out.println(markdown);
         Files.writeString(root.resolve("BENCHMARKS.md"), markdown);

@@ -24,6 +24,7 @@ final class BenchmarkReport {
     private static final Map<String, String> NAMES = Map.of("jvm", "JVM", "chromium", "Chromium", "firefox", "Firefox",
             "run.c", "run.c", "runq.c", "runq.c", "run.c-omp", "run.c OpenMP");
 
+    private final String settings;
     private final List<String> machine;
     private final List<Result> results;
     private final int runs;
@@ -32,8 +33,10 @@ final class BenchmarkReport {
     private final Map<String, Integer> groupSizes;
     private final Map<String, PeakMemory.Footprint> idlePeaks;
 
-    BenchmarkReport(List<String> machine, List<Result> results, int runs, int steps, int cores,
+    /** settings: the command's -D options (bench.runs and the like), "" for its defaults. */
+    BenchmarkReport(String settings, List<String> machine, List<Result> results, int runs, int steps, int cores,
                     Map<String, Integer> groupSizes, Map<String, PeakMemory.Footprint> idlePeaks) {
+        this.settings = settings;
         this.machine = machine;
         this.results = results;
         this.runs = runs;
@@ -54,7 +57,9 @@ final class BenchmarkReport {
     String markdown() {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
-        md.append("Written by the benchmark command in README.md on ").append(LocalDate.now()).append(", on:\n\n");
+        md.append("Written by the benchmark command in README.md")
+                .append(settings.isEmpty() ? "" : " with `" + settings + "`")
+                .append(" on ").append(LocalDate.now()).append(", on:\n\n");
         for (String line : machine) {
             md.append("- ").append(line).append('\n');
         }

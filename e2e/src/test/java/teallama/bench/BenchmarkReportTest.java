@@ -37,7 +37,7 @@ class BenchmarkReportTest {
 
     /** The report of a run of 3 on 2 cores, of 15M only. */
     private static BenchmarkReport reportOnTwoCores(List<Result> results) {
-        return new BenchmarkReport(List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
+        return new BenchmarkReport("-Dbench.runs=3", List.of("a machine"), results, 3, 256, 2, Map.of("15M", 32), Map.of());
     }
 
     private String markdownOf(String... models) throws IOException {
@@ -47,7 +47,8 @@ class BenchmarkReportTest {
             results.add(runs("jvm", "jvm", fp32(model), 1, false, 100.0));
             groupSizes.put(model, 64);
         }
-        return new BenchmarkReport(List.of("a machine"), results, 1, 256, 1, groupSizes, Map.of()).markdown();
+        return new BenchmarkReport("-Dbench.models=" + String.join(",", models), List.of("a machine"), results, 1, 256, 1,
+                groupSizes, Map.of()).markdown();
     }
 
     @Test
@@ -56,6 +57,8 @@ class BenchmarkReportTest {
         assertTrue(md.contains("260K is stories260K; 15M and 110M are random weights of those models' shapes, "
                 + "which cost the same per token."), md);
         assertFalse(md.contains("42M"), md);
+        assertTrue(md.startsWith("# Benchmarks\n\nWritten by the benchmark command in README.md with "
+                + "`-Dbench.models=260K,15M,110M` on "), md);
     }
 
     /**
