@@ -25,7 +25,7 @@ importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "threads.js",
 // The longest run of tokens between two looks at the message queue (a stop is heard within it),
 // and between two messages that bring the page its tokens: each message wakes the page's thread,
 // which, where every core runs a shard, takes a worker's core while the others wait for it at
-// their next meeting. Chromium, 110M int8 on two threads: bench.html 94.3 tok/s sending every
+// their next meeting. Chromium, 110M int8 on two threads, before the SIMD kernels: bench.html 94.3 tok/s sending every
 // 10 ms, 96.5 every 100 ms, as fast as sending none; the story page 86.6 every 40 ms, 88.8 every 100.
 // The page draws the story every 100 ms at most (story.js); a story's first piece goes at once.
 const SLICE_MS = 100;

@@ -319,6 +319,33 @@ public final class Kernels {
         matmul(xout, xoutOffset + blocks, x, w, wOffset + blocks * n, n, d - blocks);
     }
 
+    /** Stores the first min(count, 8) of 8 results at xout[o..], the last block of 8 being partial. */
+    public static void storeBlock(float[] xout, int o, int count, float v0, float v1, float v2, float v3,
+                                  float v4, float v5, float v6, float v7) {
+        xout[o] = v0;
+        if (count > 1) {
+            xout[o + 1] = v1;
+        }
+        if (count > 2) {
+            xout[o + 2] = v2;
+        }
+        if (count > 3) {
+            xout[o + 3] = v3;
+        }
+        if (count > 4) {
+            xout[o + 4] = v4;
+        }
+        if (count > 5) {
+            xout[o + 5] = v5;
+        }
+        if (count > 6) {
+            xout[o + 6] = v6;
+        }
+        if (count > 7) {
+            xout[o + 7] = v7;
+        }
+    }
+
     // ----------------------------------------------------------------------------
     // Q8_0: int8 groups with a float scale each
 
@@ -391,33 +418,6 @@ public final class Kernels {
                 val += ((float) ival) * w.s()[(in + j) / groupSize] * x.s()[j / groupSize];
             }
             xout[xoutOffset + i] = val;
-        }
-    }
-
-    /** Stores the first min(count, 8) of 8 results at xout[o..], the last block of 8 being partial. */
-    public static void storeBlock(float[] xout, int o, int count, float v0, float v1, float v2, float v3,
-                                  float v4, float v5, float v6, float v7) {
-        xout[o] = v0;
-        if (count > 1) {
-            xout[o + 1] = v1;
-        }
-        if (count > 2) {
-            xout[o + 2] = v2;
-        }
-        if (count > 3) {
-            xout[o + 3] = v3;
-        }
-        if (count > 4) {
-            xout[o + 4] = v4;
-        }
-        if (count > 5) {
-            xout[o + 5] = v5;
-        }
-        if (count > 6) {
-            xout[o + 6] = v6;
-        }
-        if (count > 7) {
-            xout[o + 7] = v7;
         }
     }
 

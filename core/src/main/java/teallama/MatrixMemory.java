@@ -5,9 +5,8 @@ package teallama;
  * and multiplied: in the browser, the WebAssembly module's linear memory, whose loads carry no
  * bounds check (WebAssembly GC arrays check every index). A matrix there is laid out as in an
  * array, fp32 as {@link Kernels#interleaveRows} and int8 as a {@link Q8Matrix}'s columns and scales, and
- * multiplied as {@link Kernels#matmulInterleaved} and {@link Q8Kernels#matmulEightColumnsATurn}
- * multiply it, which stay the reference: each row sums in the same order, so the results are the
- * same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
+ * multiplied in the order {@link Kernels#matmulInterleaved} and {@link Q8Kernels#matmulEightColumnsATurn}
+ * multiply it: each row sums in the same order, so the results are the same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
  * puts the matrices there when they fit, and in arrays otherwise.
  */
 public interface MatrixMemory {
