@@ -41,6 +41,12 @@ final class TestSite {
         }
         byte[] stories260K = Shared.read(Shared.model("stories260K.bin"));
         Files.write(models.resolve("truncated260K.bin"), Arrays.copyOf(stories260K, 500_000));
+        Model stories260KModel = Checkpoint.read(stories260K);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(models.resolve("stories260K-q80.bin")))) {
+            // groups of 4, as hidden_dim 172 divides no larger power of two
+            ModelWriter.writeQuantized(stories260KModel.config(), (FloatWeights) stories260KModel.weights(),
+                    ModelWriter.defaultGroupSize(stories260KModel.config()), out);
+        }
         Path random15M = models.resolve("random15M.bin");
         if (!Files.exists(random15M)) {
             Config shape = new Config(288, 768, 6, 6, 6, 32000, 256);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +23,7 @@ import teallama.Generator;
 import teallama.GoldenGenerateTest;
 import teallama.Inspector;
 import teallama.Model;
+import teallama.QuantizedWeights;
 import teallama.Sampler;
 import teallama.Shared;
 import teallama.Tokenizer;
@@ -123,6 +125,21 @@ class WorkerApiTest {
             assertTrue(plain.get(1).get("inspect").isNull());
             assertSameAsJvm(plain, new Generator(model.newTransformer(20), tokenizer, new Sampler(512, 1.0f, 0.9f, 1),
                     "Once upon", 20), tokenizer, texts);
+
+            // int8 on the scalar loops over linear memory, as a browser without SIMD runs it: random-mini's
+            // groups of 64 take the loop over eight columns a turn, stories260K's groups of 4 the one after it
+            Model stories260KInt8 = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/stories260K-q80.bin")));
+            assertEquals(4, ((QuantizedWeights) stories260KInt8.weights()).groupSize());
+            for (Map.Entry<String, Model> int8Model : Map.of("random-mini-q80.bin", model,
+                    "stories260K-q80.bin", stories260KInt8).entrySet()) {
+                JsonNode scalarInt8 = load(page, "models/" + int8Model.getKey(),
+                        List.of(List.of("Once upon", "1", "0.9", "100", "1", "0", true)), -1, true);
+                assertEquals(0, scalarInt8.get("simdCalls").asInt(), int8Model.getKey() + ": no SIMD matmul");
+                JsonNode scalarRuns = scalarInt8.get("runs");
+                assertSameAsJvm(scalarRuns.get(0), new Generator(int8Model.getValue().newTransformer(100), tokenizer,
+                        new Sampler(512, 1.0f, 0.9f, 1), "Once upon".getBytes(StandardCharsets.UTF_8), 100, 0, true),
+                        tokenizer, scalarRuns.get(1).get(0));
+            }
 
             // a golden story with top-p cutting: case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue";
             // with the SIMD kernels (as the page runs where the browser has them), then without
