@@ -19,7 +19,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import teallama.parallel.ShardThreads;
+import teallama.jvm.ShardThreads;
 
 /** The streaming reader: any chunking gives the same model, and bad files stop at their first bytes. */
 class CheckpointReaderTest {

@@ -12,7 +12,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import teallama.parallel.ShardThreads;
+import teallama.jvm.ShardThreads;
 
 /**
  * Hostile files, fed as a download feeds them: checkpoints of versions 0, 1 and 2 and tokenizers,

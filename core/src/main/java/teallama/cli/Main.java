@@ -34,8 +34,8 @@ import teallama.Sampler;
 import teallama.Settings;
 import teallama.Tokenizer;
 import teallama.Transformer;
+import teallama.jvm.ShardThreads;
 import teallama.parallel.ShardPlan;
-import teallama.parallel.ShardThreads;
 
 /**
  * The command line: llama2.c's {@code ./run} (same flags, defaults and output: the text on

@@ -11,7 +11,7 @@ import teallama.Model;
 import teallama.Sampler;
 import teallama.Tokenizer;
 import teallama.cli.ModelFile;
-import teallama.parallel.ShardThreads;
+import teallama.jvm.ShardThreads;
 
 /**
  * One benchmark run on the JVM, in a fresh JVM: what the command line does for {@code -t 0 -n

@@ -10,7 +10,7 @@ import teallama.parallel.Split;
  * a SharedArrayBuffer, so each shard copies its part of an activation vector into one (meeting.js
  * holds it), waits at a barrier for the others, and copies the whole vector back, through
  * linear memory (see LinearStaging). Two staging areas are used in turn, as on the JVM (see
- * ShardThreads).
+ * teallama.jvm.ShardThreads).
  */
 final class SharedMemoryExchange implements Exchange {
     private final int shard;

@@ -1,4 +1,4 @@
-package teallama.parallel;
+package teallama.jvm;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;

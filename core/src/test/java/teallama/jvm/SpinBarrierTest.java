@@ -1,4 +1,4 @@
-package teallama.parallel;
+package teallama.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,7 +1,10 @@
-package teallama.parallel;
+package teallama.jvm;
 
 import teallama.Model;
 import teallama.Transformer;
+import teallama.parallel.Exchange;
+import teallama.parallel.ShardPlan;
+import teallama.parallel.Split;
 
 /**
  * Runs the shards of a model on threads of this JVM: shard 0 on the caller's thread, as the
