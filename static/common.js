@@ -131,10 +131,7 @@ function expectedThreads(choice, model) {
   }
   const cores = navigator.hardwareConcurrency || 1;
   if (model) {
-    // as Java's ShardPlan splits it: whole blocks of 8 rows of dim, and auto a thread per 16 MiB
-    const parts = Math.ceil(model.dim / 8);
-    const worth = plan.auto ? Math.max(1, Math.floor(model.bytes / (16 << 20))) : plan.threads;
-    const n = Math.min(plan.threads, worth, parts);
+    const n = Math.min(plan.threads, model.splitsInto, plan.auto ? model.threadsWorthRunning : plan.threads);
     if (n < plan.threads) return threadNote(plan, n);
     if (plan.auto) return `auto: ${threadCount(n)} here, this device's ${cores} cores, at most ${AUTO_MAX_THREADS}`;
   }

@@ -33,17 +33,21 @@ final class Messages {
     /**
      * A model and its tokenizer are in memory, split over threads workers; threadNote says why
      * there are fewer than asked for, or is empty; simd, whether its matrices are multiplied
-     * with WebAssembly SIMD (in the worker that tells it).
+     * with WebAssembly SIMD (in the worker that tells it). splitsInto and threadsWorthRunning
+     * (ShardPlan's: the most shards it splits into, and the threads auto gives its file) let the
+     * page tell what another threads choice would run on the model.
      */
     @JSBody(params = {"name", "version", "format", "dim", "hiddenDim", "nLayers", "nHeads", "nKvHeads",
-        "vocabSize", "seqLen", "parameters", "bytes", "threads", "threadNote", "simd"},
+        "vocabSize", "seqLen", "parameters", "bytes", "splitsInto", "threadsWorthRunning", "threads", "threadNote",
+        "simd"},
             script = "self.postMessage({type: 'ready', model: {name: name, version: version, format: format, "
                     + "dim: dim, hiddenDim: hiddenDim, nLayers: nLayers, nHeads: nHeads, nKvHeads: nKvHeads, "
-                    + "vocabSize: vocabSize, seqLen: seqLen, parameters: parameters, bytes: bytes}, "
+                    + "vocabSize: vocabSize, seqLen: seqLen, parameters: parameters, bytes: bytes, "
+                    + "splitsInto: splitsInto, threadsWorthRunning: threadsWorthRunning}, "
                     + "threads: threads, threadNote: threadNote, simd: !!simd});")
     static native void ready(String name, int version, String format, int dim, int hiddenDim, int nLayers,
                              int nHeads, int nKvHeads, int vocabSize, int seqLen, double parameters, double bytes,
-                             int threads, String threadNote, boolean simd);
+                             int splitsInto, int threadsWorthRunning, int threads, String threadNote, boolean simd);
 
     /**
      * How many tokens a prompt takes, BOS included as in started, against the loaded model's

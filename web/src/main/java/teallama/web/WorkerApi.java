@@ -325,8 +325,9 @@ public final class WorkerApi {
         }
         Checkpoint.Header h = model.header();
         Messages.ready(modelName, h.version(), h.format(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
-                c.nKvHeads(), c.vocabSize(), c.seqLen(), model.parameterCount(), modelBytes, model.plan().shards(),
-                threadNote, matrices.simd());
+                c.nKvHeads(), c.vocabSize(), c.seqLen(), model.parameterCount(), modelBytes,
+                ShardPlan.of(c, Integer.MAX_VALUE).shards(), ShardPlan.worthwhileShards(h.fileSize(), Integer.MAX_VALUE),
+                model.plan().shards(), threadNote, matrices.simd());
         return true;
     }
 
