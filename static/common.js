@@ -116,7 +116,7 @@ function chooseThreads(select, text) {
     select.value = value;
     return "";
   }
-  return `threads expects auto or a whole number from 1 to ${MAX_THREADS}, found '${text}'`;
+  return notAThreadsChoice(text);
 }
 
 /**

@@ -20,12 +20,17 @@ function threadPlan(setting) {
   if (!auto) {
     wanted = Number(text);
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_THREADS) {
-      throw new Error(`threads expects a whole number from 1 to ${MAX_THREADS} (or auto), found '${text}'`);
+      throw new Error(notAThreadsChoice(text));
     }
   }
   const notShared = wanted > 1 ? meeting.whyNotShared() : "";
   if (notShared) return { wanted, threads: 1, auto: false, note: `one thread: ${notShared}` };
   return { wanted, threads: wanted, auto, note: "" };
+}
+
+/** What a threads setting or link that names no choice is told. */
+function notAThreadsChoice(text) {
+  return `threads expects auto or a whole number from 1 to ${MAX_THREADS}, found '${text}'`;
 }
 
 /** Why a model runs n threads where the plan asked for more, or the plan's own note. */
