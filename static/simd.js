@@ -9,7 +9,7 @@
 //
 // matmulInterleaved(w, x, out, n, blocks): fp32 W in blocks of 8 interleaved rows (Kernels.interleaveRows),
 // `blocks` blocks from byte address w, each (8, n) stored as w[j*8 + r]; x (n,) at x; out (blocks*8,) at out.
-// q8Matmul(w, x, groups, scales, out, n, groupSize, blocks): an int8 matmul (Q8Kernels.matmulEightColumnsATurn),
+// q8Matmul(w, x, groups, scales, out, n, groupSize, blocks): an int8 matmul (as Q8Kernels.matmul),
 // W as a Q8Matrix holds it in memory, `blocks` blocks of n columns of 8 bytes (row r's weight + 128 in byte r)
 // and their scales (blocks, n / groupSize, 8) at `scales`; x (n,) its quantized values as 16-bit integers, and
 // at `groups` each group's scale (f32) and start (i32, -128 * the group's sum of x); out (blocks * 8,) f32.

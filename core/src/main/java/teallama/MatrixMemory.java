@@ -5,7 +5,7 @@ package teallama;
  * and multiplied: in the browser, the WebAssembly module's linear memory, whose loads carry no
  * bounds check (WebAssembly GC arrays check every index). A matrix there is laid out as in an
  * array, fp32 as {@link Kernels#interleaveRows} and int8 as a {@link Q8Matrix}'s columns and scales, and
- * multiplied in the order {@link Kernels#matmulInterleaved} and {@link Q8Kernels#matmulEightColumnsATurn}
+ * multiplied in the order {@link Kernels#matmulInterleaved} and {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}
  * multiply it: each row sums in the same order, so the results are the same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
  * puts the matrices there when they fit, and in arrays otherwise.
  */
@@ -50,7 +50,7 @@ public interface MatrixMemory {
     /** Takes x as the input of the int8 matmuls that follow, until the next call. */
     void input(Q8Input x);
 
-    /** As {@link Q8Kernels#matmulEightColumnsATurn}: W, held here, @ input -> xout (d,) at xoutOffset. */
+    /** As {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}: W, held here, @ input -> xout (d,) at xoutOffset. */
     void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w);
 
     // a KV cache ({@link KvCache}), laid out as in its arrays

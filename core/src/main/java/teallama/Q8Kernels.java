@@ -12,21 +12,7 @@ package teallama;
  * extraction gives back.
  */
 public final class Q8Kernels {
-    private static boolean eightColumnsATurn; // see unrollForWebAssembly
-
     private Q8Kernels() {
-    }
-
-    /**
-     * Whether the transformer's Q8_0 matmuls run {@link #matmulEightColumnsATurn}: the browsers'
-     * worker asks for it, the JVM does not.
-     */
-    public static void unrollForWebAssembly(boolean eightColumns) {
-        eightColumnsATurn = eightColumns;
-    }
-
-    static boolean unrolledForWebAssembly() {
-        return eightColumnsATurn;
     }
 
     /** The lower 32-bit lane of a sum of two lanes, signed. */
@@ -78,7 +64,8 @@ public final class Q8Kernels {
                 long a15 = a04 << 8;
                 long a26 = a04;
                 long a37 = a15;
-                // two columns a turn, which HotSpot unrolls further itself (see matmulEightColumnsATurn)
+                // two columns a turn, which HotSpot unrolls further itself (WebAssembly engines do not: see
+                // teallama.web.LinearMatrices, which takes eight)
                 int j = g * groupSize;
                 for (int pairsEnd = j + (groupSize & ~1); j < pairsEnd; j += 2, p += 2) {
                     long column = wq[p];
@@ -98,131 +85,6 @@ public final class Q8Kernels {
                 }
                 if ((groupSize & 1) != 0) {
                     long column = wq[p++];
-                    long xj = xq[j];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                }
-                a15 >>= 8;
-                a37 >>= 8;
-                float sx = xs[g];
-                v0 += ((float) lowLane(a04)) * ws[s] * sx;
-                v1 += ((float) lowLane(a15)) * ws[s + 1] * sx;
-                v2 += ((float) lowLane(a26)) * ws[s + 2] * sx;
-                v3 += ((float) lowLane(a37)) * ws[s + 3] * sx;
-                v4 += ((float) highLane(a04)) * ws[s + 4] * sx;
-                v5 += ((float) highLane(a15)) * ws[s + 5] * sx;
-                v6 += ((float) highLane(a26)) * ws[s + 6] * sx;
-                v7 += ((float) highLane(a37)) * ws[s + 7] * sx;
-            }
-            Kernels.storeBlock(xout, xoutOffset + i, d - i, v0, v1, v2, v3, v4, v5, v6, v7);
-        }
-    }
-
-    /**
-     * {@link #matmul(float[], int, Q8Input, Q8Matrix)} with eight columns a turn of the loop over a
-     * group, not two. Each turn of a loop costs WebAssembly more than it costs C, and the engines
-     * do not unroll: on 110M int8, Firefox ran 29 tok/s at two columns a turn and 33 at eight,
-     * Chromium 34.5 and 36 (sixteen was faster in Firefox, slower in Chromium). HotSpot unrolls
-     * the loop of two itself, and ran 20% slower at eight, and as much slower with both loops in
-     * one method, even where the loop of eight never ran: hence two methods.
-     */
-    public static void matmulEightColumnsATurn(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
-        int n = w.cols();
-        int d = w.rows();
-        int groupSize = w.groupSize();
-        int groups = n / groupSize;
-        if (x.n() != n || x.groupSize() != groupSize) {
-            throw new IllegalArgumentException("expected an input of " + n + " values in groups of " + groupSize
-                    + ", found " + x.n() + " in groups of " + x.groupSize());
-        }
-        long[] wq = w.weights();
-        float[] ws = w.scales();
-        long[] xq = x.values();
-        long[] offsets = x.offsets();
-        long lanes = w.lanes();      // bytes 0 and 4
-        long lanes8 = lanes << 8;    // bytes 1 and 5
-        float[] xs = x.quantized().s();
-        int p = w.weightsOffset(); // into wq, which is read from start to end
-        for (int i = 0; i < d; i += Q8Matrix.ROWS_PER_BLOCK) {
-            float v0 = 0.0f;
-            float v1 = 0.0f;
-            float v2 = 0.0f;
-            float v3 = 0.0f;
-            float v4 = 0.0f;
-            float v5 = 0.0f;
-            float v6 = 0.0f;
-            float v7 = 0.0f;
-            int s = w.scalesOffset() + (i / Q8Matrix.ROWS_PER_BLOCK) * groups * Q8Matrix.ROWS_PER_BLOCK;
-            for (int g = 0; g < groups; g++, s += Q8Matrix.ROWS_PER_BLOCK) {
-                // rows 0 and 4, 1 and 5, 2 and 6, 3 and 7, each pair starting at -128 * sum(x)
-                long a04 = offsets[g];
-                long a15 = a04 << 8;
-                long a26 = a04;
-                long a37 = a15;
-                int j = g * groupSize;
-                for (int eightsEnd = j + (groupSize & ~7); j < eightsEnd; j += 8, p += 8) {
-                    long column = wq[p];
-                    long xj = xq[j];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 1];
-                    xj = xq[j + 1];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 2];
-                    xj = xq[j + 2];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 3];
-                    xj = xq[j + 3];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 4];
-                    xj = xq[j + 4];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 5];
-                    xj = xq[j + 5];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 6];
-                    xj = xq[j + 6];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                    column = wq[p + 7];
-                    xj = xq[j + 7];
-                    a04 += (column & lanes) * xj;
-                    a15 += (column & lanes8) * xj;
-                    column >>>= 16;
-                    a26 += (column & lanes) * xj;
-                    a37 += (column & lanes8) * xj;
-                }
-                for (int groupEnd = g * groupSize + groupSize; j < groupEnd; j++, p++) {
-                    long column = wq[p];
                     long xj = xq[j];
                     a04 += (column & lanes) * xj;
                     a15 += (column & lanes8) * xj;

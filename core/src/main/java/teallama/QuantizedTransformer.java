@@ -52,8 +52,6 @@ final class QuantizedTransformer extends Transformer {
         };
         if (memory != null) {
             memory.matmul(xout, xoutOffset, x, weights);
-        } else if (Q8Kernels.unrolledForWebAssembly()) {
-            Q8Kernels.matmulEightColumnsATurn(xout, xoutOffset, x, weights);
         } else {
             Q8Kernels.matmul(xout, xoutOffset, x, weights);
         }

@@ -42,18 +42,9 @@ class Q8MatrixTest {
         return x;
     }
 
+    /** Two columns a turn, then one: group sizes that end in each. */
     @Test
     void matmulIsBitIdenticalToRunqsLoop() {
-        matmulIsBitIdenticalToRunqsLoop(false);
-    }
-
-    /** Eight columns a turn, then two, then one: group sizes that end in each. */
-    @Test
-    void unrolledMatmulIsBitIdenticalToRunqsLoop() {
-        matmulIsBitIdenticalToRunqsLoop(true);
-    }
-
-    private static void matmulIsBitIdenticalToRunqsLoop(boolean unrolled) {
         Random random = new Random(17);
         int n = 960; // divisible by every group size below
         for (int groupSize : new int[] {1, 2, 3, 4, 8, 12, 15, 32, 64}) {
@@ -64,13 +55,8 @@ class Q8MatrixTest {
                 float[] expected = new float[d + 2];
                 Kernels.matmul(expected, 2, x.quantized(), w, n, d, groupSize);
                 float[] actual = new float[d + 2];
-                if (unrolled) {
-                    Q8Kernels.matmulEightColumnsATurn(actual, 2, x, Q8Matrix.pack(w, d, n, groupSize));
-                } else {
-                    Q8Kernels.matmul(actual, 2, x, Q8Matrix.pack(w, d, n, groupSize));
-                }
-                assertArrayEquals(expected, actual,
-                        "group size " + groupSize + ", " + d + " rows" + (unrolled ? ", unrolled" : ""));
+                Q8Kernels.matmul(actual, 2, x, Q8Matrix.pack(w, d, n, groupSize));
+                assertArrayEquals(expected, actual, "group size " + groupSize + ", " + d + " rows");
             }
         }
     }

@@ -19,7 +19,7 @@ import teallama.Q8Matrix;
  * 110M model's shapes (768 columns, one thread), the same loops did 1.4 to 1.7x the fp32
  * multiply-adds a second over arrays, and 1.1 to 1.4x the int8 ones, in Chromium and Firefox.
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
- * {@link Q8Kernels#matmulEightColumnsATurn}'s, in the same order, so the results are the same
+ * {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}'s, in the same order, so the results are the same
  * bit for bit; where the browser has WebAssembly SIMD, {@link SimdKernels} multiply, four rows to
  * a vector, in that order too (int8: its groups' integer sums are exact in any order, and the
  * floats follow in order). An int8 matrix's scales are held here beside its columns. The story's KV cache
@@ -314,7 +314,13 @@ final class LinearMatrices implements MatrixMemory {
         }
     }
 
-    /** Q8Kernels.matmulEightColumnsATurn, loading W's columns and scales and x's values from linear memory. */
+    /**
+     * Q8Kernels.matmul, loading W's columns and scales and x's values from linear memory, eight
+     * columns a turn of the loop over a group where Q8Kernels takes two: each turn of a loop costs
+     * WebAssembly more than it costs C, and the engines do not unroll (on 110M int8 in arrays,
+     * Firefox ran 29 tok/s at two columns a turn and 33 at eight, Chromium 34.5 and 36), where
+     * HotSpot unrolls the loop of two itself and ran 20% slower at eight.
+     */
     @Override
     public void matmul(float[] xout, int xoutOffset, Q8Input x, Q8Matrix w) {
         int n = w.cols();

@@ -24,7 +24,7 @@ final class SimdKernels {
     static native void matmulInterleaved(int w, int x, int out, int n, int blocks);
 
     /**
-     * An int8 matmul, {@link teallama.Q8Kernels#matmulEightColumnsATurn}: W, `blocks` blocks of n
+     * An int8 matmul, as {@link teallama.Q8Kernels#matmul(float[], int, teallama.Q8Input, teallama.Q8Matrix)}: W, `blocks` blocks of n
      * columns of 8 bytes at w (row r's weight + 128 in byte r) and their scales (blocks,
      * n / groupSize, 8) at scales, as a {@link teallama.Q8Matrix} is held in memory; x's n
      * quantized values as 16-bit integers at x, and its groups' scale (float) and start (int,

@@ -16,7 +16,6 @@ import teallama.Generator;
 import teallama.Inspector;
 import teallama.Limits;
 import teallama.Model;
-import teallama.Q8Kernels;
 import teallama.Sampler;
 import teallama.Settings;
 import teallama.TextStream;
@@ -58,10 +57,6 @@ public final class WorkerApi {
     private static double loadMillis;    // when the current model began to arrive
     private static double clockMillis;   // when the current story began: Start, else its load, else its start
     private static double firstTokenMs;  // from clockMillis to the first piece
-
-    static {
-        Q8Kernels.unrollForWebAssembly(true);
-    }
 
     private WorkerApi() {
     }
