@@ -84,7 +84,7 @@ function showError(message) {
 // the prompt's length, counted by the worker with the loaded model's tokenizer
 
 let countAsked = null;   // the prompt the worker is counting
-let promptCount = null;  // { prompt, tokens, seqLen } of the last answer
+let promptCount = null;  // { prompt, tokens, seqLen, problem } of the last answer
 
 function showPromptLength() {
   const prompt = setting("prompt");
@@ -95,8 +95,10 @@ function showPromptLength() {
     worker.postMessage({ type: "encode", prompt });
   }
   if (counted) {
-    ui.promptLength.textContent = describePromptLength(promptCount.tokens, promptCount.seqLen);
-    ui.promptLength.classList.toggle("warning", promptCount.tokens >= storySteps(promptCount.seqLen));
+    ui.promptLength.textContent = promptCount.problem ||
+      describePromptLength(promptCount.tokens, promptCount.seqLen);
+    ui.promptLength.classList.toggle("warning",
+      promptCount.problem !== "" || promptCount.tokens >= storySteps(promptCount.seqLen));
   } else if (!promptCount || !model) {
     // (with a count on show and a model loaded, the count stays until the worker answers)
     const characters = Array.from(prompt).length;
@@ -106,10 +108,15 @@ function showPromptLength() {
   }
 }
 
-/** The worker's answer: promptTokens counts BOS, which the prompt does not show. */
+/**
+ * The worker's answer: promptTokens counts BOS, which the prompt does not show; or the problem
+ * that keeps the tokenizer from encoding the prompt, shown where the count would be (a Start with
+ * that prompt then ends in that error; a story being written goes on).
+ */
 function countedPrompt(m) {
   countAsked = null;
-  promptCount = m.seqLen > 0 ? { prompt: m.prompt, tokens: m.promptTokens - 1, seqLen: m.seqLen } : null;
+  promptCount = m.seqLen > 0 ? { prompt: m.prompt, tokens: m.promptTokens - 1, seqLen: m.seqLen, problem: m.problem }
+    : null;
   if (m.seqLen === 0) loadedModel = null;
   showPromptLength();
 }

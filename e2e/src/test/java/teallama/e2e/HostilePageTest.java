@@ -233,7 +233,9 @@ abstract class HostilePageTest extends PagesTest {
 
     /**
      * A tokenizer that cannot encode a prompt is named: when a story starts, and when the prompt
-     * is counted as it is typed (the count's error lost the name and stopped the counting).
+     * is counted as it is typed, where the count goes; typed while a story is written, the story
+     * goes on and Stop stops it (the count's error was the story's, which left Stop disabled on a
+     * story that went on).
      */
     @Test
     void aTokenizerWithoutTheDummyPrefixIsNamed() {
@@ -248,11 +250,34 @@ abstract class HostilePageTest extends PagesTest {
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
+        // a prompt it cannot count is said where the count goes, and the Start with it fails so
         story.page.fill("#prompt", "Hello");
-        story.waitForState("error"); // the page is still "done" until the count of the prompt comes back
+        waitForPromptProblem(story, message);
+        assertEquals("done", story.state(), story.status());
+        assertEquals(Boolean.TRUE, story.page.evaluate("document.getElementById('prompt-length').classList.contains('warning')"));
+        story.page.click("#start");
         assertError(story, message);
         story.page.fill("#prompt", "");
         story.waitForText("#prompt-length", "0 / 512 tokens");
+
+        // typed while a story is written: the story goes on, and Stop stops it (random-mini at
+        // temperature 0 writes no BOS in 100000 steps)
+        story = open(Map.of("model", "models/random-mini.bin", "tokenizer", "models/hostile-no-space.bin",
+                "prompt", "", "temperature", "0", "steps", "100000", "keep", "64", "autostart", "1"));
+        story.waitForState("generating", "done", "error");
+        assertEquals("generating", story.state(), story.status());
+        story.page.fill("#prompt", "Hello");
+        waitForPromptProblem(story, message);
+        assertEquals("generating", story.state(), story.status());
+        assertTrue(story.page.isEnabled("#stop"), "Stop, while the story is written");
+        assertTrue(story.page.isDisabled("#start"), "Start, while the story is written");
+        story.page.click("#stop");
+        story.waitForState("stopped", "done", "error");
+        assertEquals("stopped", story.state(), story.status());
+    }
+
+    private static void waitForPromptProblem(StoryPage story, String problem) {
+        story.waitUntil("problem => document.getElementById('prompt-length').textContent.startsWith(problem)", problem);
     }
 
     // ----------------------------------------------------------------------------

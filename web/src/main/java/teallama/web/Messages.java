@@ -52,11 +52,14 @@ final class Messages {
     /**
      * How many tokens a prompt takes, BOS included as in started, against the loaded model's
      * seq_len; both are 0 while no model is loaded. The prompt comes back so that the page can
-     * tell which of its requests this answers.
+     * tell which of its requests this answers. problem, if not empty, says why the tokenizer
+     * cannot encode the prompt (promptTokens is then 0): an answer to a count, which may come
+     * while a story is written, not an error of the story.
      */
-    @JSBody(params = {"prompt", "promptTokens", "seqLen"},
-            script = "self.postMessage({type: 'encoded', prompt: prompt, promptTokens: promptTokens, seqLen: seqLen});")
-    static native void encoded(String prompt, int promptTokens, int seqLen);
+    @JSBody(params = {"prompt", "promptTokens", "seqLen", "problem"},
+            script = "self.postMessage({type: 'encoded', prompt: prompt, promptTokens: promptTokens, seqLen: seqLen, "
+                    + "problem: problem});")
+    static native void encoded(String prompt, int promptTokens, int seqLen, String problem);
 
     /**
      * Generation began with these settings, after run.c's clamps. keep is how many tokens are

@@ -118,17 +118,18 @@ public final class WorkerApi {
     @JSExport
     public static void encode(String prompt) {
         if (model == null || tokenizer == null) {
-            Messages.encoded(prompt, 0, 0);
+            Messages.encoded(prompt, 0, 0, "");
             return;
         }
         int tokens;
         try {
             tokens = tokenizer.encode(prompt, true, false).length;
         } catch (FormatException e) {
-            Messages.error(tokenizerName + ": cannot encode the prompt: " + e.getMessage());
+            Messages.encoded(prompt, 0, model.config().seqLen(), tokenizerName + ": cannot encode the prompt: "
+                    + e.getMessage());
             return;
         }
-        Messages.encoded(prompt, tokens, model.config().seqLen());
+        Messages.encoded(prompt, tokens, model.config().seqLen(), "");
     }
 
     /** Reports that the user stopped a download before the story began. */
