@@ -26,6 +26,8 @@ let loadedFrom = null;  // the sourcesKey of the files it was loaded from
 let askedFrom = null;   // the sourcesKey of the story asked for, until its model is ready
 let story = null;       // the story under way: { promptPieces, steps, keep }
 let usedSeed = null;    // the seed of the last story, for links
+let seedAsked = null;   // the Seed field as the story asked for was started
+let storySeed = null;   // { text, drawn }: the Seed field the last story started with, and whether it drew its seed
 let maxSteps = 0;       // the most steps a story may take past the context (started's maxSteps), once known
 let inspecting = false; // whether the story asked for is told with the inspector
 let threadsAsked = null;   // the threads choice of the story asked for
@@ -268,6 +270,7 @@ function start() {
   }
   inspecting = values.inspect;
   threadsAsked = values.threads;
+  seedAsked = ui.seed.value;
   worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: values });
 }
 
@@ -321,6 +324,7 @@ function onWorkerMessage(m) {
       break;
     case "started":
       usedSeed = m.seed;
+      storySeed = { text: seedAsked, drawn: m.seedDrawn };
       story = { promptPieces: m.promptTokens - 1, steps: m.steps, keep: m.keep };
       maxSteps = m.maxSteps;
       showKeepHint();

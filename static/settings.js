@@ -118,7 +118,18 @@ function applyLink(query) {
   return query.get("threads") === null ? "" : chooseThreads(ui.threads, query.get("threads"));
 }
 
-/** The page's settings as a link that tells the last story again; null for local files. */
+/**
+ * The seed a link gives to tell the last story again, where the Seed field is as that story
+ * started or empty: the seed it drew, where its Seed read as 0 (empty, 0, 00, 4294967296: a
+ * seed drawn anew each time), else the Seed it started with; null where the field now asks for
+ * another story.
+ */
+function seedOfLastStory() {
+  if (storySeed === null || (ui.seed.value.trim() !== "" && ui.seed.value !== storySeed.text)) return null;
+  return storySeed.drawn ? usedSeed : storySeed.text.trim();
+}
+
+/** The page's settings as a link; null for local files. */
 function shareableUrl() {
   const params = new URLSearchParams();
   const choice = ui.model.value;
@@ -131,7 +142,7 @@ function shareableUrl() {
     return null;
   }
   for (const name of SETTINGS) {
-    const value = name === "seed" && ui.seed.value.trim() === "" && usedSeed ? usedSeed : setting(name);
+    const value = name === "seed" && seedOfLastStory() !== null ? seedOfLastStory() : setting(name);
     if (value !== "" && value !== LINK_DEFAULTS[name]) params.set(name, value);
   }
   return location.href.split(/[?#]/)[0] + "?" + params.toString();
@@ -155,12 +166,13 @@ async function copyLink() {
       `about ${LONGEST_LINK}: shorten the prompt to share it.`);
     return;
   }
+  const tells = seedOfLastStory() !== null ? "tells this story again" : "tells a story with these settings";
   history.replaceState(null, "", link);
   try {
     await navigator.clipboard.writeText(telling);
-    tell("Link copied: opened, it tells this story again.");
+    tell(`Link copied: opened, it ${tells}.`);
   } catch (e) {
     history.replaceState(null, "", telling);
-    tell("Could not reach the clipboard; the address bar now holds a link that tells this story again.");
+    tell(`Could not reach the clipboard; the address bar now holds a link that ${tells}.`);
   }
 }

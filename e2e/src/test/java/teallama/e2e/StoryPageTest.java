@@ -347,20 +347,41 @@ abstract class StoryPageTest {
         throw new AssertionError("the download was over before Stop, six times");
     }
 
-    /** A story with a random seed; Copy link puts every setting, the seed too, in the address. */
-    @Test
-    void aCopiedLinkTellsTheSameStoryAgain() {
-        story.open(site.root.url(), StoryPage.stories260K("prompt", "Lily and Tom", "steps", "80"));
+    /**
+     * Copy link puts every setting in the address, and the seed a story drew where its Seed read
+     * as 0 (empty, 0, or 4294967296, which atoi wraps to 0), so that the link tells the same story
+     * again; a seed typed after the story, or a link copied before any, is said to tell a story
+     * with these settings.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "0", "4294967296", "-7"})
+    void aCopiedLinkTellsTheSameStoryAgain(String seed) {
+        story.open(site.root.url(), seed.isEmpty() ? StoryPage.stories260K("prompt", "Lily and Tom", "steps", "80")
+                : StoryPage.stories260K("prompt", "Lily and Tom", "steps", "80", "seed", seed));
+        story.page.click("#link");
+        assertTrue(story.status().endsWith(" tells a story with these settings."), story.status());
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
         String first = story.output();
         story.page.click("#link");
+        assertTrue(story.status().endsWith(" tells this story again."), story.status());
         String link = story.page.url();
-        assertTrue(link.contains("seed="), link);
+        Matcher linked = Pattern.compile("[?&]seed=([^&]*)").matcher(link);
+        assertTrue(linked.find(), link);
+        if (seed.equals("-7")) {
+            assertEquals("-7", linked.group(1), "a seed typed goes as typed");
+        } else {
+            assertTrue(linked.group(1).matches("[1-9][0-9]*"), "the seed drawn: " + link);
+        }
         story.page.navigate(link + "&autostart=1");
         story.waitForState("done", "error");
         assertEquals(first, story.output());
+
+        story.page.fill("#seed", "5");
+        story.page.click("#link");
+        assertTrue(story.status().endsWith(" tells a story with these settings."), story.status());
+        assertTrue(story.page.url().contains("seed=5"), story.page.url());
     }
 
     /**

@@ -64,13 +64,14 @@ final class Messages {
     /**
      * Generation began with these settings, after run.c's clamps. keep is how many tokens are
      * kept when the context fills (0: the story stops at seq_len, as in run.c); with keep, steps
-     * may exceed seq_len, up to maxSteps.
+     * may exceed seq_len, up to maxSteps. seedDrawn: the seed setting read as 0, so this story's
+     * seed was drawn at random.
      */
-    @JSBody(params = {"temperature", "topp", "steps", "seed", "promptTokens", "keep", "maxSteps"},
+    @JSBody(params = {"temperature", "topp", "steps", "seed", "seedDrawn", "promptTokens", "keep", "maxSteps"},
             script = "self.postMessage({type: 'started', temperature: temperature, topp: topp, steps: steps, "
-                    + "seed: seed, promptTokens: promptTokens, keep: keep, maxSteps: maxSteps});")
-    static native void started(double temperature, double topp, int steps, String seed, int promptTokens, int keep,
-                               int maxSteps);
+                    + "seed: seed, seedDrawn: !!seedDrawn, promptTokens: promptTokens, keep: keep, maxSteps: maxSteps});")
+    static native void started(double temperature, double topp, int steps, String seed, boolean seedDrawn,
+                               int promptTokens, int keep, int maxSteps);
 
     /**
      * One more position: the token it chose and the text that completes (possibly empty: a

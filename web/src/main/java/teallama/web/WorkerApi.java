@@ -366,7 +366,8 @@ public final class WorkerApi {
             Messages.error(e.getMessage());
             return false;
         }
-        if (seed == 0) {
+        boolean seedDrawn = seed == 0;
+        if (seedDrawn) {
             // run.c seeds 0 from the clock; this one stays below 2^31 so that a link with it,
             // read back as run.c reads -s (atoi), gives the same seed
             seed = 1 + (long) (Math.random() * (Integer.MAX_VALUE - 1));
@@ -395,8 +396,8 @@ public final class WorkerApi {
         tokens = 0;
         startMillis = 0;
         firstTokenMs = 0;
-        Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), generator.promptLength(), keep,
-                Settings.MAX_STEPS_PAST_CONTEXT);
+        Messages.started(temperature, topp, steps, Long.toUnsignedString(seed), seedDrawn, generator.promptLength(),
+                keep, Settings.MAX_STEPS_PAST_CONTEXT);
         return true;
     }
 
