@@ -239,6 +239,7 @@ function duration(seconds) {
 
 function megabytes(bytes) {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`; // a browser's quota: "289412.3 MB" reads badly
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`; // "0 KB of 0 KB" said nothing of a 27-byte file
   return bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 

@@ -188,12 +188,13 @@ abstract class HostilePageTest extends PagesTest {
         }
     }
 
-    /** A model file of no bytes at all: named, with what a checkpoint needs. */
+    /** A model file of no bytes at all: named, with what a checkpoint needs; its size in bytes, not "0 KB". */
     @Test
     void anEmptyModelFileIsNamed() {
         StoryPage story = open(Map.of("model", "models/hostile-empty.bin", "tokenizer", "models/tok512.bin",
                 "autostart", "1"));
         assertError(story, "models/hostile-empty.bin: expected a llama2.c checkpoint of at least 28 bytes, found 0 bytes");
+        assertEquals("model: 0 bytes · not loaded", story.page.textContent("#progress-text"), "in bytes, under 1 KB");
         assertNextStoryRuns(story);
     }
 
