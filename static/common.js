@@ -86,6 +86,11 @@ function fetchable(address, what) {
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
     throw new Error(`expected the address of a ${what} file (http or https), found '${address}'`);
   }
+  if (url.username || url.password) {
+    // fetch refuses such an address, and the status would show the password
+    throw new Error(`expected the address of a ${what} file without a user name or password, which browsers do ` +
+      `not download from, found one with them for ${url.host}`);
+  }
   return url;
 }
 

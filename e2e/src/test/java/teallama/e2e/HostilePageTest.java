@@ -198,7 +198,10 @@ abstract class HostilePageTest extends PagesTest {
         assertNextStoryRuns(story);
     }
 
-    /** An address that is not http(s) is named as such before any request; no script runs. */
+    /**
+     * An address that is not http(s) is named as such before any request; no script runs. One
+     * with a user name and password is refused without showing the password.
+     */
     @Test
     void anAddressThatIsNotHttpIsRefused() {
         for (String address : new String[] {"javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
@@ -215,6 +218,12 @@ abstract class HostilePageTest extends PagesTest {
         assertEquals(List.of(), dialogs);
         assertTrue(requests.stream().noneMatch(url -> url.startsWith("javascript:") || url.startsWith("data:")),
                 requests.toString());
+        // one with a password: named without it (browsers refuse to fetch it)
+        story = open(Map.of("model", "http://user:secret@127.0.0.1:9/model.bin", "tokenizer", "models/tok512.bin",
+                "autostart", "1"));
+        assertError(story, "expected the address of a model file without a user name or password, which browsers do "
+                + "not download from, found one with them for 127.0.0.1:9");
+        assertTrue(!story.status().contains("secret"), story.status());
     }
 
     /**
