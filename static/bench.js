@@ -57,9 +57,11 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function wholeNumber(input, name) {
+function wholeNumber(input, name, least = 1) {
   const n = Number(input.value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} expects a whole number of at least 1, found '${input.value}'`);
+  if (!Number.isInteger(n) || n < least) {
+    throw new Error(`${name} expects a whole number of at least ${least}, found '${input.value}'`);
+  }
   return n;
 }
 
@@ -73,7 +75,7 @@ function start() {
   let from;
   try {
     wanted = wholeNumber(ui.runs, "runs");
-    wholeNumber(ui.steps, "steps");
+    wholeNumber(ui.steps, "steps", 2); // speed counts the positions after the first, as llama2.c does
     from = modelSources(ui.model.value, ui.modelUrl.value, ui.tokenizerUrl.value, ui.modelFile.files[0],
       ui.tokenizerFile.files[0]);
   } catch (e) {

@@ -583,7 +583,7 @@ abstract class StoryPageTest {
         assertEquals(List.of(), dialogs);
     }
 
-    /** The benchmark page runs the worker's stories and tabulates them, with JSON for scripts. */
+    /** The benchmark page runs the worker's stories and tabulates them, with JSON for scripts; one step is refused. */
     @Test
     void benchmarkPageMeasuresRuns() {
         story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
@@ -595,6 +595,13 @@ abstract class StoryPageTest {
         assertTrue(json.contains("\"tokens\":30"), json);
         assertTrue(json.contains("\"medianTokPerSec\":"), json);
         assertTrue(story.page.textContent("#shape").contains("stories260K.bin"));
+
+        // one step has no speed (it counts the positions after the first, as llama2.c does): refused
+        story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
+                + "&runs=2&steps=1&autostart=1");
+        story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
+        assertEquals("error", story.page.getAttribute("#bench", "data-state"));
+        assertEquals("steps expects a whole number of at least 2, found '1'", story.page.textContent("#status"));
     }
 
     /** As on GitHub Pages, where a project site lives at /repository/. */
