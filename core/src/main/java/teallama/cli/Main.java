@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,16 +19,13 @@ import java.util.Locale;
 import java.util.Set;
 
 import teallama.Chat;
-import teallama.Checkpoint;
 import teallama.Config;
-import teallama.FloatWeights;
 import teallama.FormatException;
 import teallama.GenerationException;
 import teallama.Generator;
 import teallama.Inspector;
 import teallama.Limits;
 import teallama.Model;
-import teallama.ModelWriter;
 import teallama.Sampler;
 import teallama.Settings;
 import teallama.Tokenizer;
@@ -94,21 +90,21 @@ public final class Main {
             "--prompt-file", "--system-prompt-file");
 
     /** A problem with how the command was called; --help shows how. */
-    private static final class UsageException extends Exception {
+    static final class UsageException extends Exception {
         UsageException(String message) {
             super(message);
         }
     }
 
     /** A problem with a file or a value; the message is all the user needs. */
-    private static final class CommandException extends Exception {
+    static final class CommandException extends Exception {
         CommandException(String message) {
             super(message);
         }
     }
 
     /** Asked for --help. */
-    private static final class HelpRequest extends Exception {
+    static final class HelpRequest extends Exception {
     }
 
     private final Arguments arguments;
@@ -146,7 +142,7 @@ public final class Main {
         try {
             try {
                 if (args.length > 0 && args[0].equals("quantize")) {
-                    main.quantize(args);
+                    new Quantize(main, stderr).run(args);
                 } else {
                     main.run(args);
                 }
@@ -330,7 +326,7 @@ public final class Main {
                 + hints.get(hints.size() - 1) + ")";
     }
 
-    private static boolean isHelp(String arg) {
+    static boolean isHelp(String arg) {
         return arg.equals("-h") || arg.equals("--help");
     }
 
@@ -348,7 +344,7 @@ public final class Main {
     }
 
     /** -x or --word: what run.c's flags look like, and Teallama's long ones. */
-    private static boolean looksLikeOption(String arg) {
+    static boolean looksLikeOption(String arg) {
         return arg.startsWith("--") || (arg.length() == 2 && arg.charAt(0) == '-');
     }
 
@@ -472,78 +468,6 @@ public final class Main {
     }
 
     // ----------------------------------------------------------------------------
-    // quantize
-
-    private void quantize(String[] args) throws UsageException, CommandException, IOException, HelpRequest {
-        if (args.length > 1 && isHelp(args[1])) {
-            throw new HelpRequest();
-        }
-        // <in.bin> <out.bin>, with -g <group size> before, between or after them
-        List<Integer> files = new ArrayList<>(); // where in args
-        Integer groupSize = null;
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("-g")) {
-                if (i + 1 == args.length) {
-                    throw new UsageException("option -g needs a value");
-                }
-                groupSize = Settings.exactWholeNumber("option -g", args[++i]);
-            } else if (looksLikeOption(args[i]) && !new File(args[i]).exists()) {
-                throw new UsageException("unknown option for quantize: " + args[i]);
-            } else {
-                files.add(i);
-            }
-        }
-        if (files.size() != 2) {
-            throw new UsageException("quantize expects <in.bin> <out.bin> [-g <group size>]");
-        }
-        String output = path(args, files.get(1), "output");
-        String input = path(args, files.get(0), "model");
-        Model model = readModel(input, 1);
-        if (!(model.weights() instanceof FloatWeights weights)) {
-            throw new CommandException(input + ": already quantized (version " + model.version()
-                    + "); quantize reads version 0 or 1");
-        }
-        refuseToWriteOver("quantize", output, List.of(input));
-        Path in = Path.of(input);
-        Config config = model.config();
-        int gs = groupSize != null ? groupSize : ModelWriter.defaultGroupSize(config);
-        Checkpoint.checkGroupSize(config, gs);
-        long outBytes;
-        try (CountingStream stream = new CountingStream(new BufferedOutputStream(new FileOutputStream(output), 1 << 16))) {
-            ModelWriter.writeQuantized(config, weights, gs, stream);
-            outBytes = stream.count;
-        } catch (IOException e) {
-            throw new CommandException("cannot write " + output + ": " + e.getMessage());
-        }
-        // on stderr, as run.c says its tok/s: the model may be going to stdout
-        long inBytes = Files.isRegularFile(in) ? Files.size(in) : 0;
-        stderr.print(String.format(Locale.ROOT, "wrote %s: version 2 (Q8_0, group size %d), %d bytes%s%n",
-                output, gs, outBytes, inBytes > 0
-                        ? String.format(Locale.ROOT, ", %.1f%% of %s", 100.0 * outBytes / inBytes, input) : ""));
-    }
-
-    /** An output stream that counts what goes through it, for a file that may be a pipe. */
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-    }
-
-    // ----------------------------------------------------------------------------
     // files and values
 
     /** Threads when -j is not given: the cores, but no more than the model file is worth ({@link ShardPlan#worthwhileShards}). */
@@ -556,7 +480,7 @@ public final class Main {
         return ShardPlan.worthwhileShards(file.length(), most);
     }
 
-    private Model readModel(String path, int threads) throws CommandException {
+    static Model readModel(String path, int threads) throws CommandException {
         File file = openable(path, "model");
         try {
             return ModelFile.read(file, threads);
@@ -616,7 +540,7 @@ public final class Main {
      * Argument i, a file name, as Java can open it: refused where the locale's charset turned
      * some of its bytes into U+FFFD, since Java would then open, or create, another file.
      */
-    private String path(String[] args, int i, String what) throws CommandException {
+    String path(String[] args, int i, String what) throws CommandException {
         if (!arguments.faithful(i)) {
             throw new CommandException("cannot open " + what + " file " + args[i] + ": its name holds bytes that the "
                     + "locale's charset (" + arguments.charsetName() + ") cannot carry into Java; "
@@ -631,7 +555,7 @@ public final class Main {
      * hard link), before anything is written: opening it for writing would empty the input.
      * Only a regular file can be lost so; writing to a device or a pipe is left alone.
      */
-    private static void refuseToWriteOver(String writer, String output, List<String> inputs) throws CommandException {
+    static void refuseToWriteOver(String writer, String output, List<String> inputs) throws CommandException {
         Path out = Path.of(output);
         for (String input : inputs) {
             Path in = Path.of(input);
