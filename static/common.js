@@ -125,8 +125,8 @@ function chooseThreads(select, text) {
 }
 
 /**
- * What a threads choice will run here, in the words worker.js will use once it runs it (see
- * threads.js): on model (a ready message's), the model loaded, where it is the one the next Start
+ * What a threads choice will run here; where a model runs fewer threads than asked, in the words
+ * worker.js will use once it runs it (see threads.js): on model (a ready message's), the model loaded, where it is the one the next Start
  * runs, else before a model says.
  */
 function expectedThreads(choice, model) {
@@ -244,7 +244,10 @@ function duration(seconds) {
 
 function megabytes(bytes) {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`; // a browser's quota: "289412.3 MB" reads badly
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`; // "0 KB of 0 KB" said nothing of a 27-byte file
+  if (bytes < 1024) { // "0 KB of 0 KB" said nothing of a 27-byte file
+    const whole = Math.round(bytes); // a speed is a fraction
+    return `${whole} ${whole === 1 ? "byte" : "bytes"}`;
+  }
   return bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 

@@ -125,7 +125,8 @@ function applyLink(query) {
  * another story.
  */
 function seedOfLastStory() {
-  if (storySeed === null || (ui.seed.value.trim() !== "" && ui.seed.value !== storySeed.text)) return null;
+  const seed = ui.seed.value.trim();
+  if (storySeed === null || (seed !== "" && seed !== storySeed.text.trim())) return null;
   return storySeed.drawn ? usedSeed : storySeed.text.trim();
 }
 

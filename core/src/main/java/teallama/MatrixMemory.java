@@ -6,7 +6,7 @@ package teallama;
  * bounds check (WebAssembly GC arrays check every index). A matrix there is laid out as in an
  * array, fp32 as {@link Kernels#interleaveRows} and int8 as a {@link Q8Matrix}'s columns and scales, and
  * multiplied in the order {@link Kernels#matmulInterleaved} and {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}
- * multiply it: each row sums in the same order, so the results are the same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
+ * multiply it: each row sums its floats in the same order (an int8 group's integer sum is exact in any), so the results are the same bit for bit. Addresses are the platform's; a {@link CheckpointReader} given a MatrixMemory
  * puts the matrices there when they fit, and in arrays otherwise.
  */
 public interface MatrixMemory {

@@ -192,7 +192,7 @@ abstract class StoryPageTest {
                 + " drawn.push(performance.now()); })"
                 + " .observe(document.getElementById('output'), {childList: true, subtree: true});"
                 + " let n = 0; const timer = setInterval(() => {"
-                + " appendPiece('piece ' + n + ' ', {token: 5, pos: n + 1, tokens: n + 1, tokPerSec: 200, prompt: false});"
+                + " appendPiece({text: 'piece ' + n + ' ', token: 5, pos: n + 1, tokens: n + 1, tokPerSec: 200, prompt: false});"
                 + " if (++n === 300) { clearInterval(timer); setTimeout(() => done(drawn), 300); } }, 5); })");
         assertTrue(story.output().endsWith("piece 299 "), story.output());
         assertTrue(drawn.size() >= 5, "the story drawn " + drawn.size() + " times");

@@ -19,7 +19,7 @@ import teallama.Q8Matrix;
  * 110M model's shapes (768 columns, one thread), the same loops did 1.4 to 1.7x the fp32
  * multiply-adds a second over arrays, and 1.1 to 1.4x the int8 ones, in Chromium and Firefox.
  * The arithmetic is {@link Kernels#matmulInterleaved}'s and
- * {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}'s, in the same order, so the results are the same
+ * {@link Q8Kernels#matmul(float[], int, Q8Input, Q8Matrix)}'s, the floats in the same order, so the results are the same
  * bit for bit; where the browser has WebAssembly SIMD, {@link SimdKernels} multiply, four rows to
  * a vector, in that order too (int8: its groups' integer sums are exact in any order, and the
  * floats follow in order). An int8 matrix's scales are held here beside its columns. The story's KV cache
