@@ -130,13 +130,18 @@ function seedOfLastStory() {
   return storySeed.drawn ? usedSeed : storySeed.text.trim();
 }
 
-/** The page's settings as a link; null for local files. */
+/**
+ * The page's settings as a link; null for local files. An address Start would refuse (one with a
+ * password, say) throws, as Start says it.
+ */
 function shareableUrl() {
   const params = new URLSearchParams();
   const choice = ui.model.value;
   if (PRESETS[choice]) {
     params.set("model", choice);
   } else if (choice === "url") {
+    fetchable(ui.modelUrl.value.trim(), "model");
+    if (ui.tokenizerUrl.value.trim()) fetchable(ui.tokenizerUrl.value.trim(), "tokenizer");
     params.set("model", ui.modelUrl.value.trim());
     if (ui.tokenizerUrl.value.trim()) params.set("tokenizer", ui.tokenizerUrl.value.trim());
   } else {
@@ -155,7 +160,13 @@ const LONGEST_LINK = 8000;
 
 /** Copies a link that opens the page and tells the story (autostart=1); the address bar gets it without. */
 async function copyLink() {
-  const link = shareableUrl();
+  let link;
+  try {
+    link = shareableUrl();
+  } catch (e) {
+    tell(`${e.message}: no link made.`);
+    return;
+  }
   if (link === null) {
     tell("Local files cannot go into a link: a link names its model by an address. " +
       "To share a story, pick a model from the list or give its address.");

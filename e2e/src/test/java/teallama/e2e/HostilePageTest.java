@@ -224,6 +224,12 @@ abstract class HostilePageTest extends PagesTest {
         assertError(story, "expected the address of a model file without a user name or password, which browsers do "
                 + "not download from, found one with them for 127.0.0.1:9");
         assertTrue(!story.status().contains("secret"), story.status());
+        // nor does Copy link make a link of it (the address bar stays the link that opened the page)
+        String opened = story.page.url();
+        story.page.click("#link");
+        assertTrue(story.status().endsWith(" for 127.0.0.1:9: no link made."), story.status());
+        assertEquals(opened, story.page.url());
+        assertTrue(requests.stream().noneMatch(url -> url.contains("127.0.0.1:9")), requests.toString());
     }
 
     /**
