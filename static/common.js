@@ -126,8 +126,8 @@ function chooseThreads(select, text) {
 
 /**
  * What a threads choice will run here; where a model runs fewer threads than asked, in the words
- * worker.js will use once it runs it (see threads.js): on model (a ready message's), the model loaded, where it is the one the next Start
- * runs, else before a model says.
+ * worker.js will use once it runs it (see threads.js): on model (a ready message's), the model
+ * loaded, where it is the one the next Start runs, else before a model says.
  */
 function expectedThreads(choice, model) {
   const plan = threadPlan(choice);
