@@ -346,6 +346,10 @@ function lockingWorkerName(kind) {
 /** How long worker.js, once it has spoken, has to take a story's lock after a start. */
 const STORY_ANSWER_MS = 10000;
 
+/** How long a new shard worker has to send its channel, and how many are tried for each shard. */
+const SHARD_START_MS = 10000;
+const SHARD_START_TRIES = 2;
+
 /**
  * worker.js, and the shard.js workers it asks for to run a model on several threads. The page
  * starts those: Firefox can hang for good in the constructor of a worker started from a worker.
@@ -359,18 +363,21 @@ const STORY_ANSWER_MS = 10000;
  */
 function newStoryWorker() {
   const worker = new Worker("worker.js", { name: lockingWorkerName("story") });
-  let shards = [];
+  let shards = [];          // the shard workers of the set asked for last: {worker, locks, starting} each
+  let shardSet = 0;         // that set's number (worker.js numbers them)
   let meetingBuffer = null; // where the shard workers meet now
-  const shardLocks = [];
+  const endShard = (shard) => {
+    clearTimeout(shard.starting);
+    shard.worker.terminate();
+    shard.locks.endAll();
+  };
   const endShards = () => {
-    shards.forEach((shard) => shard.terminate());
-    shards = [];
-    shardLocks.splice(0).forEach((locks) => locks.endAll());
+    shards.splice(0).forEach(endShard);
   };
   const failed = (shard, message) => {
     if (!shards.includes(shard)) return; // ended here
     if (meetingBuffer !== null) meeting.failFromOutside(meetingBuffer);
-    worker.postMessage({ type: "shard failed", message });
+    worker.postMessage({ type: "shard failed", set: shardSet, message });
   };
   let spoken = false;   // the worker has said something: its scripts ran
   let silence = null;   // the timer of a start or bench that no lock has answered yet
@@ -389,25 +396,48 @@ function newStoryWorker() {
     if (event.data.type !== "shards") return;
     endShards();
     meetingBuffer = null;
+    shardSet = event.data.set;
     const ports = [];
     const count = event.data.count;
-    for (let i = 0; i < count; i++) {
-      const shard = new Worker("shard.js", { name: lockingWorkerName("shard") });
-      const locks = watchTaskLocks(shard, () => failed(shard, "a shard worker ended"));
-      shardLocks.push(locks);
-      shard.onerror = (error) => {
-        error.preventDefault();
-        failed(shard, error.message || "a shard worker failed");
-      };
-      shard.onmessage = (message) => {
-        if (locks.heard(message.data)) return;
-        ports[i] = message.ports[0];
-        if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", ports }, ports);
-      };
-      shards.push(shard);
-    }
-    if (count === 0) worker.postMessage({ type: "shards", ports });
+    for (let i = 0; i < count; i++) shards.push(newShardWorker(i, ports, count, SHARD_START_TRIES));
+    if (count === 0) worker.postMessage({ type: "shards", set: shardSet, ports });
   });
+
+  /**
+   * Shard worker i of a set of count, which sends its end of a channel into ports; when all have,
+   * they go to worker.js. One that does not start (its script did not load or run, or no word
+   * came within SHARD_START_MS) is replaced by a new one while tries are left.
+   */
+  function newShardWorker(i, ports, count, tries) {
+    const shard = { worker: new Worker("shard.js", { name: lockingWorkerName("shard") }), locks: null, starting: null };
+    shard.locks = watchTaskLocks(shard.worker, () => failed(shard, "a shard worker ended"));
+    const didNotStart = (why) => {
+      if (!shards.includes(shard)) return;
+      endShard(shard);
+      if (tries > 1) {
+        shards[shards.indexOf(shard)] = newShardWorker(i, ports, count, tries - 1);
+      } else {
+        failed(shard, `a shard worker did not start (${why})`);
+      }
+    };
+    shard.starting = setTimeout(() => didNotStart(`no word from it within ${SHARD_START_MS / 1000} s`), SHARD_START_MS);
+    shard.worker.onerror = (error) => {
+      error.preventDefault();
+      if (ports[i] === undefined) {
+        didNotStart(error.message || "the browser gave no reason");
+      } else {
+        failed(shard, error.message || "a shard worker failed");
+      }
+    };
+    shard.worker.onmessage = (message) => {
+      if (shard.locks.heard(message.data)) return;
+      clearTimeout(shard.starting);
+      ports[i] = message.ports[0];
+      if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", set: shardSet, ports }, ports);
+    };
+    return shard;
+  }
+
   // worker.js takes a story's lock as the start arrives (see task-lock.js); one that ended
   // between stories, holding none, is heard as silence
   const post = worker.postMessage.bind(worker);

@@ -14,6 +14,8 @@ const shardWorkers = (() => {
   const SERVE_ANSWER_MS = 5000;     // how long a shard worker may take to answer run (it answers at once)
 
   let workers = [];          // shards 1..n-1, {port, inFlight, waiting, replies, failed} each; kept for a model on as many threads
+  let setsAsked = 0;         // sets of shard workers asked of the page so far
+  let set = 0;               // the number of the set in workers, or of the set asked for; 0 once forgotten
   let portsArrived = null;   // {resolve, reject}: the ports the page sends for new shard workers
   let serving = false;       // they are in their forward loop, serving a story
   let lost = () => {};       // called when they cannot be trusted to be in step: the model must load again
@@ -27,7 +29,8 @@ const shardWorkers = (() => {
     if (workers.length !== n - 1) {
       const ports = await new Promise((resolve, reject) => {
         portsArrived = { resolve, reject };
-        postMessage({ type: "shards", count: n - 1 });
+        set = ++setsAsked;
+        postMessage({ type: "shards", count: n - 1, set });
       });
       portsArrived = null;
       workers = ports.map((port) => {
@@ -45,9 +48,17 @@ const shardWorkers = (() => {
     return workers;
   }
 
-  /** The page's answer to a shards message: one port for each new shard worker. */
-  function portsReceived(ports) {
-    if (portsArrived !== null) portsArrived.resolve(ports);
+  /** The page's answer to a shards message: one port for each new shard worker of the set. */
+  function portsReceived(portsSet, ports) {
+    if (portsArrived !== null && portsSet === set) portsArrived.resolve(ports);
+  }
+
+  /**
+   * The page heard a shard worker of set fail. A set asked for before the one at hand was
+   * forgotten already; its news, which may cross a newer set's shards message, is not that set's.
+   */
+  function failedInSet(failedSet, why) {
+    if (failedSet === set && set !== 0) failed(why);
   }
 
   /**
@@ -75,6 +86,7 @@ const shardWorkers = (() => {
    * failed in the middle of a position): the model is loaded again, on new workers, for the next story.
    */
   function forget() {
+    set = 0;
     if (workers.length === 0) return;
     meeting.fail();
     serving = false;
@@ -184,6 +196,6 @@ const shardWorkers = (() => {
     CHUNKS_IN_FLIGHT,
     count: () => workers.length,
     whenLost: (callback) => { lost = callback; },
-    forThreads, portsReceived, failed, forget, begin, deliverBlock, end, abandon, serve, release,
+    forThreads, portsReceived, failedInSet, forget, begin, deliverBlock, end, abandon, serve, release,
   };
 })();

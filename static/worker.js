@@ -11,14 +11,14 @@
 // page -> worker: start {model, tokenizer, settings} | bench {model, tokenizer, steps, threads, inspect,
 //   kernels ("simd", the default, or "scalar")}
 //   | idle {threads} | stop | encode {prompt} | texts {story, tokens} (see answerTexts)
-//   | shards {ports} | shard failed {message} | unwatched (task-lock.js)
+//   | shards {set, ports} | shard failed {set, message} | unwatched (task-lock.js)
 // worker -> page: watch {lock} | unwatch {lock} (task-lock.js); the messages of Messages.java (token messages gathered in tokens {tokens}, see
-//   sendTokens); texts {story, texts}; shards {count}: end the shard.js workers and start this
-//   many (maybe none); meeting {buffer}: where they meet now, for the page to end every wait in it
-//   when one of them ends; memory {keptBytes}: what the workers keep, before a load's end is told
-//   (see tellMemory); idle {threads}: the workers are up; threads {threads, threadNote}: a start
-//   keeps the model in memory, on as many threads, where a load would say ready; error {message}
-//   when the WebAssembly module cannot start
+//   sendTokens); texts {story, texts}; shards {count, set}: end the shard.js workers and start
+//   this many (maybe none), the set numbered set; meeting {buffer}: where they meet now, for the
+//   page to end every wait in it when one of them ends; memory {keptBytes}: what the workers
+//   keep, before a load's end is told (see tellMemory); idle {threads}: the workers are up;
+//   threads {threads, threadNote}: a start keeps the model in memory, on as many threads, where a
+//   load would say ready; error {message} when the WebAssembly module cannot start
 importScripts("teallama.wasm-runtime.js", "simd.js", "meeting.js", "threads.js", "task-lock.js", "shard-workers.js",
   "store.js", "download.js");
 
@@ -341,11 +341,11 @@ onmessage = (event) => {
   const message = event.data;
   if (taskLock.heard(message)) return;
   if (message.type === "shards") {
-    shardWorkers.portsReceived(message.ports);
+    shardWorkers.portsReceived(message.set, message.ports);
     return;
   }
   if (message.type === "shard failed") {
-    shardWorkers.failed(message.message);
+    shardWorkers.failedInSet(message.set, message.message);
     return;
   }
   if (message.type === "stop") {

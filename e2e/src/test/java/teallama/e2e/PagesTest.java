@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
@@ -32,6 +33,7 @@ abstract class PagesTest {
     private Browser chromiumKeepingPagesForBack; // started by the first test that asks for it
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
+    private final List<Predicate<String>> expectedPageErrors = new ArrayList<>();
     private StoryPage sharedTab; // opened by the first test that asks for it, open until the class ends
     TestSite site;
 
@@ -63,9 +65,16 @@ abstract class PagesTest {
     void closeContexts() {
         contexts.forEach(BrowserContext::close);
         contexts.clear();
-        List<String> errors = List.copyOf(pageErrors);
+        List<String> errors = pageErrors.stream()
+                .filter((error) -> expectedPageErrors.stream().noneMatch((expected) -> expected.test(error))).toList();
         pageErrors.clear();
+        expectedPageErrors.clear();
         assertEquals(List.of(), errors, "uncaught errors in the page");
+    }
+
+    /** Page errors that the test brings about, which the browser reports though the page handles them. */
+    void expectPageErrors(Predicate<String> expected) {
+        expectedPageErrors.add(expected);
     }
 
     /** A fresh context of the browser, with its defaults; it is closed after the test. */

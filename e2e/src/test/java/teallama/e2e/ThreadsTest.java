@@ -28,7 +28,8 @@ abstract class ThreadsTest extends PagesTest {
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
-        story.page.evaluate("worker.postMessage({type: 'shard failed', message: 'a shard worker failed (a test said so)'})");
+        // the shard workers of the first set worker.js asked for
+        story.page.evaluate("worker.postMessage({type: 'shard failed', set: 1, message: 'a shard worker failed (a test said so)'})");
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
@@ -217,6 +218,80 @@ abstract class ThreadsTest extends PagesTest {
         killBetweenStoriesThenRecover(story, 3, "() => window.shardWorkersMade[0].terminate()",
                 "a shard worker did not answer within 5 s, as one that ended between stories does; the next Start "
                         + "loads the model again on new workers");
+    }
+
+    /**
+     * A shard worker that does not start (here its script is not found, as a load cut short
+     * would leave it) is started again, once: the story runs on its threads. Where the second
+     * does not start either, the story ends with an error that says so, not hung at "Loading",
+     * and the Start after that, with the script back, tells the golden story.
+     */
+    @Test
+    void aShardWorkerThatDoesNotStartIsStartedAgainAndOneThatNeverStartsIsAnError() {
+        StoryPage story = desktop();
+        // Firefox reports a worker script it could not load, through the service worker too, as an uncaught error
+        expectPageErrors((error) -> error.contains("no-such-shard.js")
+                || error.contains("A ServiceWorker intercepted the request and encountered an unexpected error"));
+        story.page.addInitScript("""
+                (() => {
+                  const PageWorker = Worker;
+                  window.shardScriptsToMiss = 1;
+                  window.Worker = function (url, options) {
+                    if (String(url).includes('shard.js') && window.shardScriptsToMiss > 0) {
+                      window.shardScriptsToMiss--;
+                      url = 'no-such-shard.js';
+                    }
+                    return new PageWorker(url, options);
+                  };
+                  window.Worker.prototype = PageWorker.prototype;
+                })();""");
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        assertEquals(0, ((Number) story.page.evaluate("window.shardScriptsToMiss")).intValue(), "one script missed");
+        assertEquals("Threads: running on 3 threads.", story.page.textContent("#threads-hint"));
+
+        story.page.evaluate("() => { window.shardScriptsToMiss = 1000; }");
+        story.page.selectOption("#threads", "2");
+        story.page.click("#start");
+        story.waitForState("error", "done");
+        assertEquals("error", story.state(), story.status());
+        assertTrue(story.status().startsWith("a shard worker did not start ("), story.status());
+        assertTrue(story.status().endsWith("; the next Start loads the model again on new workers"), story.status());
+        assertEquals(998, ((Number) story.page.evaluate("window.shardScriptsToMiss")).intValue(), "two tries");
+
+        story.page.evaluate("() => { window.shardScriptsToMiss = 0; }");
+        startAgainForTheGoldenStory(story, c, 2);
+    }
+
+    /**
+     * News of a shard worker of a set that worker.js has left (here an error of one, heard as the
+     * page is asked for a new set, for a story on other threads) is not the new set's: the story
+     * runs, where worker.js took it for a failure of the shard workers it was waiting for.
+     */
+    @Test
+    void aFailureOfALeftSetOfShardWorkersDoesNotEndTheNewSetsStory() {
+        StoryPage story = desktop();
+        keepShardWorkersMade(story);
+        keepStoryWorkersMade(story);
+        story.page.addInitScript("""
+                window.onStoryWorkerMade = (worker) => {
+                  worker.addEventListener('message', (event) => {
+                    if (event.data.type === 'shards' && event.data.set === 2) {
+                      window.shardWorkersMade[0].dispatchEvent(new Event('error'));
+                    }
+                  });
+                };""");
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        story.page.selectOption("#threads", "2");
+        startAgainForTheGoldenStory(story, c, 2);
     }
 
     /**
