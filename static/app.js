@@ -27,7 +27,9 @@ let askedFrom = null;   // the sourcesKey of the story asked for, until its mode
 let story = null;       // the story under way: { promptPieces, steps, keep }
 let usedSeed = null;    // the seed of the last story, for links
 let seedAsked = null;   // the Seed field as the story asked for was started
-let storySeed = null;   // { text, drawn }: the Seed field the last story started with, and whether it drew its seed
+let storyAskedAtStart = null; // storyAsked() as the story asked for was started
+let storySeed = null;   // { text, drawn, asked }: the Seed field the last story started with, whether it
+                        // drew its seed, and the storyAsked() it started with
 let maxSteps = 0;       // the most steps a story may take past the context (started's maxSteps), once known
 let inspecting = false; // whether the story asked for is told with the inspector
 let threadsAsked = null;   // the threads choice of the story asked for
@@ -271,6 +273,7 @@ function start() {
   inspecting = values.inspect;
   threadsAsked = values.threads;
   seedAsked = ui.seed.value;
+  storyAskedAtStart = storyAsked();
   worker.postMessage({ type: "start", model: from.model, tokenizer: from.tokenizer, settings: values });
 }
 
@@ -324,7 +327,7 @@ function onWorkerMessage(m) {
       break;
     case "started":
       usedSeed = m.seed;
-      storySeed = { text: seedAsked, drawn: m.seedDrawn };
+      storySeed = { text: seedAsked, drawn: m.seedDrawn, asked: storyAskedAtStart };
       story = { promptPieces: m.promptTokens - 1, steps: m.steps, keep: m.keep };
       maxSteps = m.maxSteps;
       showKeepHint();

@@ -119,14 +119,28 @@ function applyLink(query) {
 }
 
 /**
- * The seed a link gives to tell the last story again, where the Seed field is as that story
- * started or empty: the seed it drew, where its Seed read as 0 (empty, 0, 00, 4294967296: a
- * seed drawn anew each time), else the Seed it started with; null where the field now asks for
- * another story.
+ * What tells a story, but for its seed: the model and every setting but the threads (a story
+ * on any number of threads is the same story).
+ */
+function storyAsked() {
+  const asked = [ui.model.value];
+  if (ui.model.value === "url") asked.push(ui.modelUrl.value.trim(), ui.tokenizerUrl.value.trim());
+  for (const name of SETTINGS) {
+    if (name !== "seed" && name !== "threads") asked.push(setting(name));
+  }
+  return JSON.stringify(asked);
+}
+
+/**
+ * The seed a link gives to tell the last story again, where the page asks for that story still,
+ * its Seed field as the story started or empty: the seed it drew, where its Seed read as 0 (empty,
+ * 0, 00, 4294967296: a seed drawn anew each time), else the Seed it started with; null where the
+ * page now asks for another story.
  */
 function seedOfLastStory() {
   const seed = ui.seed.value.trim();
-  if (storySeed === null || (seed !== "" && seed !== storySeed.text.trim())) return null;
+  if (storySeed === null || storyAsked() !== storySeed.asked) return null;
+  if (seed !== "" && seed !== storySeed.text.trim()) return null;
   return storySeed.drawn ? usedSeed : storySeed.text.trim();
 }
 

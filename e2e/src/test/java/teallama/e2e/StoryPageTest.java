@@ -350,8 +350,8 @@ abstract class StoryPageTest {
     /**
      * Copy link puts every setting in the address, and the seed a story drew where its Seed read
      * as 0 (empty, 0, or 4294967296, which atoi wraps to 0), so that the link tells the same story
-     * again; a seed typed after the story, or a link copied before any, is said to tell a story
-     * with these settings.
+     * again (on any number of threads); a prompt or seed typed after the story, or a link copied
+     * before any, is said to tell a story with these settings.
      */
     @ParameterizedTest
     @ValueSource(strings = {"", "0", "4294967296", "-7"})
@@ -377,6 +377,15 @@ abstract class StoryPageTest {
         story.page.navigate(link + "&autostart=1");
         story.waitForState("done", "error");
         assertEquals(first, story.output());
+
+        story.page.fill("#prompt", "Lily and Sam");
+        story.page.click("#link");
+        assertTrue(story.status().endsWith(" tells a story with these settings."), story.status());
+        story.page.fill("#prompt", "Lily and Tom");
+        story.page.selectOption("#threads", "2");
+        story.page.click("#link");
+        assertTrue(story.status().endsWith(" tells this story again."), "the same story on two threads: "
+                + story.status());
 
         story.page.fill("#seed", "5");
         story.page.click("#link");
