@@ -137,7 +137,7 @@ function expectedThreads(choice, model) {
   const cores = navigator.hardwareConcurrency || 1;
   if (model) {
     const n = Math.min(plan.threads, model.splitsInto, plan.auto ? model.threadsWorthRunning : plan.threads);
-    if (n < plan.threads) return threadNote(plan, n);
+    if (n < plan.threads) return threadNote(plan, n, model.splitsInto);
     if (plan.auto) return `auto: ${threadCount(n)} here, this device's ${cores} cores, at most ${AUTO_MAX_THREADS}`;
   }
   return plan.auto ? `auto: up to ${threadCount(plan.threads)} here (this device's ${cores} cores, at most ` +

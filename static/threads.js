@@ -33,10 +33,13 @@ function notAThreadsChoice(text) {
   return `threads expects auto or a whole number from 1 to ${MAX_THREADS}, found '${text}'`;
 }
 
-/** Why a model runs n threads where the plan asked for more, or the plan's own note. */
-function threadNote(plan, n) {
+/**
+ * Why a model that splits into at most splitsInto parts runs n threads where the plan asked for
+ * more, or the plan's own note.
+ */
+function threadNote(plan, n, splitsInto) {
   if (n >= plan.threads) return plan.note;
-  if (plan.auto) {
+  if (plan.auto && n < splitsInto) {
     return `${threadCount(n)}: auto runs a thread per 16 MB of model, as a smaller model's token is over before ` +
       "more threads would pay";
   }

@@ -121,7 +121,8 @@ async function load(model, tokenizer, threadSetting, store) {
   const key = `${downloads.sourceKey(model)} ${downloads.sourceKey(tokenizer)} ${simd.enabled}`;
   if (key === loadedKey && api.shardsFor(plan.threads, plan.auto) === loadedShards) {
     // asked for other threads that split it as it is: the page hears what runs now
-    postMessage({ type: "threads", threads: loadedShards, threadNote: threadNote(plan, loadedShards) });
+    postMessage({ type: "threads", threads: loadedShards,
+      threadNote: threadNote(plan, loadedShards, api.shardsFor(MAX_THREADS, false)) });
     return true;
   }
   loadedKey = null;
@@ -133,7 +134,6 @@ async function load(model, tokenizer, threadSetting, store) {
   let modelSize = -1;
   let shards = null;       // the shard workers of this model, once its header is in
   let early = [];          // blocks read before the header said how the model splits
-  let note = plan.note;     // why fewer threads run than asked, once the header says
   const keepers = store ? [] : null;
   const check = (error) => {
     if (error) throw new Error(error);
@@ -144,7 +144,6 @@ async function load(model, tokenizer, threadSetting, store) {
       early.push(bytes);
       const n = api.modelShards();
       if (n === 0) return;
-      note = threadNote(plan, n);
       const wasm = await wasmReady;
       shards = n > 1 ? await shardWorkers.begin(n, wasm, memory, api.exchangeLength(), name, modelSize)
         : await shardWorkers.forThreads(1, wasm, memory);
@@ -165,6 +164,7 @@ async function load(model, tokenizer, threadSetting, store) {
     });
     check(api.finishModel());
     await shardWorkers.end(shards || []);
+    const note = threadNote(plan, (shards || []).length + 1, api.shardsFor(MAX_THREADS, false));
     const tokenizerName = downloads.sourceName(tokenizer);
     const tokenizerBytes = await downloads.readWhole(tokenizer, "tokenizer", signal, {
       check: (bytes) => check(api.checkTokenizerSize(tokenizerName, bytes)), keepers, progress: api.progress,

@@ -309,6 +309,10 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
         assertEquals("Threads: running on " + eight + ".", story.page.textContent("#threads-hint"));
+        // under auto, a model that splits into fewer parts than it is worth threads says so, not "per 16 MB"
+        assertEquals("one thread: this model splits into one part",
+                story.page.evaluate("threadNote({threads: 2, auto: true, note: ''}, 1, 1)"));
+        assertEquals(AUTO_ONE_THREAD, story.page.evaluate("threadNote({threads: 2, auto: true, note: ''}, 1, 8)"));
 
         story.open(site.root.url(), Map.of("model", "models/random15M.bin", "tokenizer", "models/tokenizer.bin",
                 "temperature", "0", "steps", "5", "autostart", "1"));
