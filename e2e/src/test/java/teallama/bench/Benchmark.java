@@ -104,10 +104,11 @@ public final class Benchmark {
     private Benchmark() {
         root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
         work = root.resolve("e2e/target/bench");
-        runs = Integer.parseInt(System.getProperty("bench.runs", "3"));
-        steps = Integer.parseInt(System.getProperty("bench.steps", "256"));
+        runs = wholeNumber("bench.runs", System.getProperty("bench.runs", "3"), 1);
+        // a speed is timed from the first token on: one step has none
+        steps = wholeNumber("bench.steps", System.getProperty("bench.steps", "256"), 2);
         threadCounts = Arrays.stream(System.getProperty("bench.threads", cores > 1 ? "1," + cores : "1").split(","))
-                .map(String::trim).map(Integer::valueOf).toList();
+                .map(threads -> wholeNumber("bench.threads", threads.trim(), 1)).toList();
         runBinary = emptyToNull(System.getProperty("bench.run"));
         runqBinary = emptyToNull(System.getProperty("bench.runq"));
         runompBinary = emptyToNull(System.getProperty("bench.runomp"));
@@ -115,6 +116,20 @@ public final class Benchmark {
         if (!kernels.equals("simd") && !kernels.equals("scalar")) {
             throw new IllegalArgumentException("bench.kernels: expected simd or scalar, found " + kernels);
         }
+    }
+
+    /** The whole number a bench.* property gives, at least least; else an error that says what was found. */
+    private static int wholeNumber(String name, String text, int least) {
+        int value;
+        try {
+            value = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            value = least - 1;
+        }
+        if (value < least) {
+            throw new IllegalArgumentException(name + ": expected a whole number from " + least + ", found '" + text + "'");
+        }
+        return value;
     }
 
     /**
