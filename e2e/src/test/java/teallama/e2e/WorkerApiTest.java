@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -127,18 +126,27 @@ class WorkerApiTest {
                     "Once upon", 20), tokenizer, texts);
 
             // int8 on the scalar loops over linear memory, as a browser without SIMD runs it: random-mini's
-            // groups of 64 take the loop over eight columns a turn, stories260K's groups of 4 the one after it
+            // groups of 64 take the loop over eight columns a turn, stories260K's groups of 4 the one after
+            // it, groups of 12 both in each group; groups of 12 on the SIMD kernels too
             Model stories260KInt8 = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/stories260K-q80.bin")));
             assertEquals(4, ((QuantizedWeights) stories260KInt8.weights()).groupSize());
-            for (Map.Entry<String, Model> int8Model : Map.of("random-mini-q80.bin", model,
-                    "stories260K-q80.bin", stories260KInt8).entrySet()) {
-                JsonNode scalarInt8 = load(page, "models/" + int8Model.getKey(),
-                        List.of(List.of("Once upon", "1", "0.9", "100", "1", "0", true)), -1, true);
-                assertEquals(0, scalarInt8.get("simdCalls").asInt(), int8Model.getKey() + ": no SIMD matmul");
-                JsonNode scalarRuns = scalarInt8.get("runs");
-                assertSameAsJvm(scalarRuns.get(0), new Generator(int8Model.getValue().newTransformer(100), tokenizer,
-                        new Sampler(512, 1.0f, 0.9f, 1), "Once upon".getBytes(StandardCharsets.UTF_8), 100, 0, true),
-                        tokenizer, scalarRuns.get(1).get(0));
+            Model twelves = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/random-twelves-q80.bin")));
+            assertEquals(12, ((QuantizedWeights) twelves.weights()).groupSize());
+            record Int8Run(String file, Model model, int steps, boolean scalar) {
+            }
+            for (Int8Run run : List.of(new Int8Run("random-mini-q80.bin", model, 100, true),
+                    new Int8Run("stories260K-q80.bin", stories260KInt8, 100, true),
+                    new Int8Run("random-twelves-q80.bin", twelves, 60, true),
+                    new Int8Run("random-twelves-q80.bin", twelves, 60, false))) {
+                JsonNode int8Run = load(page, "models/" + run.file(),
+                        List.of(List.of("Once upon", "1", "0.9", String.valueOf(run.steps()), "1", "0", true)), -1,
+                        run.scalar());
+                assertEquals(!run.scalar(), int8Run.get("simdCalls").asInt() > 0, run.file() + ": "
+                        + int8Run.get("simdCalls") + " SIMD matmuls");
+                JsonNode int8Runs = int8Run.get("runs");
+                assertSameAsJvm(int8Runs.get(0), new Generator(run.model().newTransformer(run.steps()), tokenizer,
+                        new Sampler(512, 1.0f, 0.9f, 1), "Once upon".getBytes(StandardCharsets.UTF_8), run.steps(), 0, true),
+                        tokenizer, int8Runs.get(1).get(0));
             }
 
             // a golden story with top-p cutting: case10 is -t 0.9 -p 0.8 -s 777 -n 512 -i "Tim and Sue";
