@@ -280,15 +280,18 @@ function eachWorkerMessage(handle) {
   };
 }
 
+/** worker.js and what it imports, in that order; then a shard worker's (shard.js's) own. */
+const STORY_WORKER_SCRIPTS = ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "threads.js",
+  "task-lock.js", "shard-workers.js", "store.js", "download.js"];
+const SHARD_WORKER_SCRIPTS = ["shard.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "task-lock.js"];
+
 /**
- * Why worker.js did not start, as far as the page can tell: browsers say little more than that
- * it failed (Firefox: nothing), and run a worker's scripts only when they come as JavaScript.
- * reason is what the browser said, if anything.
+ * Why a worker of these scripts did not start, as far as the page can tell: browsers say little
+ * more than that it failed (Firefox: nothing), and run a worker's scripts only when they come as
+ * JavaScript. reason is what the browser said, if anything.
  */
-async function whyTheWorkerDidNotStart(reason) {
-  // worker.js and what it imports, in that order
-  for (const script of ["worker.js", "teallama.wasm-runtime.js", "simd.js", "meeting.js", "threads.js", "task-lock.js",
-    "shard-workers.js", "store.js", "download.js"]) {
+async function whyTheWorkerDidNotStart(reason, scripts = STORY_WORKER_SCRIPTS) {
+  for (const script of scripts) {
     let answer;
     try {
       answer = await fetch(script, { cache: "no-store" });
@@ -397,43 +400,51 @@ function newStoryWorker() {
     endShards();
     meetingBuffer = null;
     shardSet = event.data.set;
-    const ports = [];
-    const count = event.data.count;
-    for (let i = 0; i < count; i++) shards.push(newShardWorker(i, ports, count, SHARD_START_TRIES));
-    if (count === 0) worker.postMessage({ type: "shards", set: shardSet, ports });
+    const ports = new Array(event.data.count).fill(null);
+    for (let i = 0; i < ports.length; i++) shards.push(newShardWorker(shardSet, ports, i, SHARD_START_TRIES));
+    if (ports.length === 0) sendPorts(shardSet, ports);
   });
 
+  /** The channels of a set of shard workers, to worker.js, once every one of them has sent its own. */
+  function sendPorts(set, ports) {
+    if (ports.every(Boolean)) worker.postMessage({ type: "shards", set, ports }, ports);
+  }
+
   /**
-   * Shard worker i of a set of count, which sends its end of a channel into ports; when all have,
-   * they go to worker.js. One that does not start (its script did not load or run, or no word
-   * came within SHARD_START_MS) is replaced by a new one while tries are left.
+   * Shard worker i of set, which sends its end of a channel into ports[i]. One that does not
+   * start (its script did not load or run, or no word came within SHARD_START_MS) is replaced by
+   * a new one while tries are left; then the set fails, saying why.
    */
-  function newShardWorker(i, ports, count, tries) {
+  function newShardWorker(set, ports, i, tries) {
     const shard = { worker: new Worker("shard.js", { name: lockingWorkerName("shard") }), locks: null, starting: null };
     shard.locks = watchTaskLocks(shard.worker, () => failed(shard, "a shard worker ended"));
     const didNotStart = (why) => {
       if (!shards.includes(shard)) return;
-      endShard(shard);
       if (tries > 1) {
-        shards[shards.indexOf(shard)] = newShardWorker(i, ports, count, tries - 1);
+        endShard(shard);
+        shards[shards.indexOf(shard)] = newShardWorker(set, ports, i, tries - 1);
       } else {
-        failed(shard, `a shard worker did not start (${why})`);
+        failed(shard, `a shard worker did not start: ${why}`);
+        endShards();
       }
     };
     shard.starting = setTimeout(() => didNotStart(`no word from it within ${SHARD_START_MS / 1000} s`), SHARD_START_MS);
     shard.worker.onerror = (error) => {
       error.preventDefault();
-      if (ports[i] === undefined) {
-        didNotStart(error.message || "the browser gave no reason");
-      } else {
+      if (ports[i] !== null) {
         failed(shard, error.message || "a shard worker failed");
+      } else if (tries > 1) {
+        didNotStart("");
+      } else {
+        clearTimeout(shard.starting);
+        whyTheWorkerDidNotStart(error.message, SHARD_WORKER_SCRIPTS).then((why) => didNotStart(why.replace(/\.$/, "")));
       }
     };
     shard.worker.onmessage = (message) => {
-      if (shard.locks.heard(message.data)) return;
+      if (!shards.includes(shard) || shard.locks.heard(message.data)) return;
       clearTimeout(shard.starting);
       ports[i] = message.ports[0];
-      if (ports.filter(Boolean).length === count) worker.postMessage({ type: "shards", set: shardSet, ports }, ports);
+      sendPorts(set, ports);
     };
     return shard;
   }

@@ -41,6 +41,7 @@ const shardWorkers = (() => {
       const replies = await Promise.all(workers.map((shard) => ask(shard, { type: "init", wasm, memoryBytes })));
       if (replies.some((reply) => reply.error || !reply.isolated)) {
         workers = [];
+        set = 0;
         throw new Error(replies.map((reply) => reply.error).find(Boolean) ||
           "a shard worker is not cross-origin isolated, so it cannot share memory");
       }
@@ -51,6 +52,14 @@ const shardWorkers = (() => {
   /** The page's answer to a shards message: one port for each new shard worker of the set. */
   function portsReceived(portsSet, ports) {
     if (portsArrived !== null && portsSet === set) portsArrived.resolve(ports);
+  }
+
+  /** A stop: the shard workers asked for are not waited for; the next load asks for a new set. */
+  function stopWaiting() {
+    if (portsArrived === null) return;
+    portsArrived.reject(new Error("stopped"));
+    portsArrived = null;
+    set = 0;
   }
 
   /**
@@ -196,6 +205,6 @@ const shardWorkers = (() => {
     CHUNKS_IN_FLIGHT,
     count: () => workers.length,
     whenLost: (callback) => { lost = callback; },
-    forThreads, portsReceived, failedInSet, forget, begin, deliverBlock, end, abandon, serve, release,
+    forThreads, portsReceived, stopWaiting, failedInSet, forget, begin, deliverBlock, end, abandon, serve, release,
   };
 })();

@@ -311,6 +311,7 @@ function stop(why) {
   if (download) {
     download.abort(why);
   }
+  shardWorkers.stopWaiting();
   if (generating) {
     generating = false;
     api.stop();

@@ -24,12 +24,13 @@ abstract class ThreadsTest extends PagesTest {
     void afterAShardWorkerFailsTheNextStoryLoadsTheModelAgain() {
         Case c = GoldenGenerateTest.cases().get(0);
         StoryPage story = desktop();
+        keepShardSetsAsked(story);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
-        // the shard workers of the first set worker.js asked for
-        story.page.evaluate("worker.postMessage({type: 'shard failed', set: 1, message: 'a shard worker failed (a test said so)'})");
+        story.page.evaluate("worker.postMessage({type: 'shard failed', set: window.shardSetsAsked.at(-1), "
+                + "message: 'a shard worker failed (a test said so)'})");
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
@@ -232,19 +233,7 @@ abstract class ThreadsTest extends PagesTest {
         // Firefox reports a worker script it could not load, through the service worker too, as an uncaught error
         expectPageErrors((error) -> error.contains("no-such-shard.js")
                 || error.contains("A ServiceWorker intercepted the request and encountered an unexpected error"));
-        story.page.addInitScript("""
-                (() => {
-                  const PageWorker = Worker;
-                  window.shardScriptsToMiss = 1;
-                  window.Worker = function (url, options) {
-                    if (String(url).includes('shard.js') && window.shardScriptsToMiss > 0) {
-                      window.shardScriptsToMiss--;
-                      url = 'no-such-shard.js';
-                    }
-                    return new PageWorker(url, options);
-                  };
-                  window.Worker.prototype = PageWorker.prototype;
-                })();""");
+        replaceShardScripts(story, 1, "no-such-shard.js");
         Case c = GoldenGenerateTest.cases().get(0);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "3", "autostart", "1"));
@@ -259,12 +248,37 @@ abstract class ThreadsTest extends PagesTest {
         story.page.click("#start");
         story.waitForState("error", "done");
         assertEquals("error", story.state(), story.status());
-        assertTrue(story.status().startsWith("a shard worker did not start ("), story.status());
+        assertTrue(story.status().startsWith("a shard worker did not start: "), story.status());
         assertTrue(story.status().endsWith("; the next Start loads the model again on new workers"), story.status());
         assertEquals(998, ((Number) story.page.evaluate("window.shardScriptsToMiss")).intValue(), "two tries");
 
         story.page.evaluate("() => { window.shardScriptsToMiss = 0; }");
         startAgainForTheGoldenStory(story, c, 2);
+    }
+
+    /**
+     * A shard worker that never says a word (here its script is one that does not, meeting.js) is
+     * replaced after 10 s, and the story runs; Stop, pressed while the page waits for such
+     * workers, stops the load at once, where it waited out both tries.
+     */
+    @Test
+    void aSilentShardWorkerIsReplacedAndStopDoesNotWaitForIt() {
+        StoryPage story = desktop();
+        replaceShardScripts(story, 1000, "meeting.js");
+        Case c = GoldenGenerateTest.cases().get(0);
+        story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
+                "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
+        story.page.waitForFunction("() => window.shardScriptsToMiss < 1000");
+        story.page.waitForTimeout(500);
+        long stop = System.nanoTime();
+        story.page.click("#stop");
+        story.waitForState("stopped", "error", "done");
+        assertEquals("stopped", story.state(), story.status());
+        assertTrue(System.nanoTime() - stop < 5_000_000_000L, (System.nanoTime() - stop) / 1_000_000 + " ms to stop");
+
+        story.page.evaluate("() => { window.shardScriptsToMiss = 1; }");
+        startAgainForTheGoldenStory(story, c, 2);
+        assertEquals(0, ((Number) story.page.evaluate("window.shardScriptsToMiss")).intValue(), "one silent worker");
     }
 
     /**
@@ -278,9 +292,10 @@ abstract class ThreadsTest extends PagesTest {
         keepShardWorkersMade(story);
         keepStoryWorkersMade(story);
         story.page.addInitScript("""
+                window.shardSetsAsked = 0;
                 window.onStoryWorkerMade = (worker) => {
                   worker.addEventListener('message', (event) => {
-                    if (event.data.type === 'shards' && event.data.set === 2) {
+                    if (event.data.type === 'shards' && ++window.shardSetsAsked === 2) {
                       window.shardWorkersMade[0].dispatchEvent(new Event('error'));
                     }
                   });
@@ -370,6 +385,36 @@ abstract class ThreadsTest extends PagesTest {
      */
     private static void keepShardWorkersMade(StoryPage story) {
         keepWorkersMade(story, "shard.js", "shardWorkersMade", "onShardWorkerMade");
+    }
+
+    /**
+     * Makes the page's next shard workers, as many as window.shardScriptsToMiss (misses, to begin
+     * with), run script instead of shard.js.
+     */
+    private static void replaceShardScripts(StoryPage story, int misses, String script) {
+        story.page.addInitScript(String.format("""
+                (() => {
+                  const PageWorker = Worker;
+                  window.shardScriptsToMiss = %d;
+                  window.Worker = function (url, options) {
+                    if (String(url).includes('shard.js') && window.shardScriptsToMiss > 0) {
+                      window.shardScriptsToMiss--;
+                      url = '%s';
+                    }
+                    return new PageWorker(url, options);
+                  };
+                  window.Worker.prototype = PageWorker.prototype;
+                })();""", misses, script));
+    }
+
+    /** Keeps the numbers of the sets of shard workers that worker.js asks the page for in window.shardSetsAsked. */
+    private static void keepShardSetsAsked(StoryPage story) {
+        keepStoryWorkersMade(story);
+        story.page.addInitScript("""
+                window.shardSetsAsked = [];
+                window.onStoryWorkerMade = (worker) => worker.addEventListener('message', (event) => {
+                  if (event.data.type === 'shards') window.shardSetsAsked.push(event.data.set);
+                });""");
     }
 
     /** Keeps each worker of script the page makes in window[kept], handing it to window[onMade] if set. */
