@@ -44,6 +44,7 @@ import teallama.Shared;
  */
 public final class Benchmark {
     static final String BROWSERS_TURN = "browsers";
+    static final int MOST_THREADS = 16; // bench.html's (the page's Threads setting); -j takes more
     static final Map<String, Config> SHAPES = new LinkedHashMap<>();
 
     static {
@@ -104,11 +105,11 @@ public final class Benchmark {
     private Benchmark() {
         root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
         work = root.resolve("e2e/target/bench");
-        runs = wholeNumber("bench.runs", System.getProperty("bench.runs", "3"), 1);
+        runs = wholeNumber("bench.runs", System.getProperty("bench.runs", "3"), 1, Integer.MAX_VALUE);
         // a speed is timed from the first token on: one step has none
-        steps = wholeNumber("bench.steps", System.getProperty("bench.steps", "256"), 2);
-        threadCounts = Arrays.stream(System.getProperty("bench.threads", cores > 1 ? "1," + cores : "1").split(","))
-                .map(threads -> wholeNumber("bench.threads", threads.trim(), 1)).toList();
+        steps = wholeNumber("bench.steps", System.getProperty("bench.steps", "256"), 2, Integer.MAX_VALUE);
+        threadCounts = Arrays.stream(System.getProperty("bench.threads", "1," + Math.min(cores, MOST_THREADS)).split(","))
+                .map(threads -> wholeNumber("bench.threads", threads.trim(), 1, MOST_THREADS)).distinct().toList();
         runBinary = emptyToNull(System.getProperty("bench.run"));
         runqBinary = emptyToNull(System.getProperty("bench.runq"));
         runompBinary = emptyToNull(System.getProperty("bench.runomp"));
@@ -118,16 +119,17 @@ public final class Benchmark {
         }
     }
 
-    /** The whole number a bench.* property gives, at least least; else an error that says what was found. */
-    private static int wholeNumber(String name, String text, int least) {
+    /** The whole number from least to most that a bench.* property gives; else an error that says what was found. */
+    private static int wholeNumber(String name, String text, int least, int most) {
         int value;
         try {
             value = Integer.parseInt(text);
         } catch (NumberFormatException e) {
             value = least - 1;
         }
-        if (value < least) {
-            throw new IllegalArgumentException(name + ": expected a whole number from " + least + ", found '" + text + "'");
+        if (value < least || value > most) {
+            throw new IllegalArgumentException(name + " expects a whole number " + (most == Integer.MAX_VALUE
+                    ? "of at least " + least : "from " + least + " to " + most) + ", found '" + text + "'");
         }
         return value;
     }
