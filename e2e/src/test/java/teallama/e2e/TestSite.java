@@ -50,7 +50,8 @@ final class TestSite {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(models.resolve("random-twelves-q80.bin")))) {
             // groups of 12: the matmuls' loops over eight columns a turn and over the rest, in one group
             Config shape = new Config(48, 144, 2, 4, 2, 512, 64);
-            ModelWriter.writeQuantized(shape, ModelWriter.randomWeights(shape, true, 12), 12, out);
+            int groupSize = 12;
+            ModelWriter.writeQuantized(shape, ModelWriter.randomWeights(shape, true, 48), groupSize, out);
         }
         Path random15M = models.resolve("random15M.bin");
         if (!Files.exists(random15M)) {

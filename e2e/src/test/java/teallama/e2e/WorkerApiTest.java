@@ -127,7 +127,7 @@ class WorkerApiTest {
 
             // int8 on the scalar loops over linear memory, as a browser without SIMD runs it: random-mini's
             // groups of 64 take the loop over eight columns a turn, stories260K's groups of 4 the one after
-            // it, groups of 12 both in each group; groups of 12 on the SIMD kernels too
+            // it, groups of 12 take both loops in each group; groups of 12 on the SIMD kernels too
             Model stories260KInt8 = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/stories260K-q80.bin")));
             assertEquals(4, ((QuantizedWeights) stories260KInt8.weights()).groupSize());
             Model twelves = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/random-twelves-q80.bin")));
