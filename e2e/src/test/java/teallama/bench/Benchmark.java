@@ -39,7 +39,7 @@ import teallama.Shared;
  *
  * <p>System properties: bench.run, bench.runq, bench.runomp (paths to llama2.c binaries),
  * bench.runs (3), bench.steps (256), bench.models (260K,15M,42M,110M), bench.runtimes
- * (jvm,chromium,firefox), bench.threads (1 and the number of cores), bench.kernels (simd, or
+ * (jvm,chromium,firefox), bench.threads (1 and the number of cores, at most 16), bench.kernels (simd, or
  * scalar: bench.html's kernels, see BrowserBench), bench.root (the repository).
  */
 public final class Benchmark {
