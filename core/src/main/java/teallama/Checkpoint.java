@@ -140,10 +140,9 @@ public final class Checkpoint {
         public void checkFileSize(long found) {
             long expected;
             try {
-                expected = Checkpoint.fileSize(config, version, sharedClassifier, groupSize);
-            } catch (ArithmeticException e) {
-                throw new FormatException("impossible checkpoint header (" + this
-                        + "): its tensors would hold more than 2^63 bytes, the file has " + found);
+                expected = fileSize();
+            } catch (FormatException e) {
+                throw new FormatException(e.getMessage() + ", the file has " + found);
             }
             if (found < expected) {
                 throw new FormatException("truncated checkpoint: its header (" + this + ") needs " + expected
