@@ -316,7 +316,8 @@ public final class Checkpoint {
         }
     }
 
-    static int intAt(byte[] b, int offset) {
+    /** The little-endian int32 at b[offset], as llama2.c's files hold numbers (written on x86). */
+    public static int intAt(byte[] b, int offset) {
         return (b[offset] & 0xff) | (b[offset + 1] & 0xff) << 8 | (b[offset + 2] & 0xff) << 16 | b[offset + 3] << 24;
     }
 }

@@ -157,6 +157,6 @@ abstract class Segment {
 
     /** The little-endian float32 at b[p]. */
     private static float decodeFloat(byte[] b, int p) {
-        return Float.intBitsToFloat((b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | b[p + 3] << 24);
+        return Float.intBitsToFloat(Checkpoint.intAt(b, p));
     }
 }

@@ -7,6 +7,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
+import teallama.Checkpoint;
 import teallama.FormatException;
 import teallama.Tokenizer;
 
@@ -32,7 +33,7 @@ final class TokenizerFile {
             byte[] head = in.readNBytes(4);
             data.writeBytes(head);
             Tokenizer.checkNotText(head, head.length);
-            int maxTokenLength = head.length < 4 ? 0 : littleEndianInt(head, 0);
+            int maxTokenLength = head.length < 4 ? 0 : Checkpoint.intAt(head, 0);
             if (maxTokenLength <= 0) {
                 return data.toByteArray();
             }
@@ -66,7 +67,7 @@ final class TokenizerFile {
         if (scoreAndLength.length < 8) {
             return false;
         }
-        int length = littleEndianInt(scoreAndLength, 4);
+        int length = Checkpoint.intAt(scoreAndLength, 4);
         Tokenizer.checkPieceLength(i, length, maxTokenLength);
         if (fileLength == Long.MAX_VALUE && length > STREAMED_BYTES - data.size()) {
             throw new FormatException("expected a tokenizer of at most " + (STREAMED_BYTES >> 20)
@@ -101,7 +102,7 @@ final class TokenizerFile {
             in.skipNBytes(offset);
             while (rest > 0) {
                 byte[] head = in.readNBytes(8);
-                int length = head.length < 8 ? -1 : littleEndianInt(head, 4);
+                int length = head.length < 8 ? -1 : Checkpoint.intAt(head, 4);
                 if (length < 0 || length > rest - 8) {
                     return 0;
                 }
@@ -111,9 +112,5 @@ final class TokenizerFile {
             }
         }
         return entries;
-    }
-
-    private static int littleEndianInt(byte[] b, int offset) {
-        return (b[offset] & 0xff) | (b[offset + 1] & 0xff) << 8 | (b[offset + 2] & 0xff) << 16 | b[offset + 3] << 24;
     }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.teavm.interop.Address;
 import org.teavm.runtime.heap.Heap;
 
+import teallama.Checkpoint;
 import teallama.Kernels;
 import teallama.Limits;
 import teallama.MatrixMemory;
@@ -125,7 +126,7 @@ final class LinearMatrices implements MatrixMemory {
     public void put(int address, int at, byte[] bytes, int offset, int count) {
         Address a = Address.fromInt(address + 4 * at);
         for (int i = 0, p = offset; i < count; i++, p += 4) {
-            a.putInt((bytes[p] & 0xff) | (bytes[p + 1] & 0xff) << 8 | (bytes[p + 2] & 0xff) << 16 | bytes[p + 3] << 24);
+            a.putInt(Checkpoint.intAt(bytes, p));
             a = a.add(4);
         }
     }
