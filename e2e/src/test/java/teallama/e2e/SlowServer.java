@@ -48,17 +48,23 @@ final class SlowServer implements AutoCloseable {
             exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
             exchange.sendResponseHeaders(200, sized ? body.length : 0); // 0: chunked, no Content-Length
             try (OutputStream out = exchange.getResponseBody()) {
-                int piece = (body.length + PIECES - 1) / PIECES;
-                for (int from = 0; from < body.length; from += piece) {
-                    out.write(Arrays.copyOfRange(body, from, Math.min(body.length, from + piece)));
-                    out.flush();
-                    Thread.sleep(pauseMs);
-                }
+                sendInPieces(out, body, PIECES, pauseMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException e) {
                 // the page went away mid-download: nothing to do
             }
+        }
+    }
+
+    /** Sends body in pieces pieces (the last may be shorter), each flushed, pausing pauseMs after each. */
+    static void sendInPieces(OutputStream out, byte[] body, int pieces, long pauseMs)
+            throws IOException, InterruptedException {
+        int piece = (body.length + pieces - 1) / pieces;
+        for (int from = 0; from < body.length; from += piece) {
+            out.write(Arrays.copyOfRange(body, from, Math.min(body.length, from + piece)));
+            out.flush();
+            Thread.sleep(pauseMs);
         }
     }
 

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -127,14 +126,7 @@ final class StaticHost implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             switch (mode) {
                 case "" -> out.write(body);
-                case "slow" -> {
-                    int piece = (body.length + PIECES - 1) / PIECES;
-                    for (int from = 0; from < body.length; from += piece) {
-                        out.write(Arrays.copyOfRange(body, from, Math.min(body.length, from + piece)));
-                        out.flush();
-                        Thread.sleep(PAUSE_MS);
-                    }
-                }
+                case "slow" -> SlowServer.sendInPieces(out, body, PIECES, PAUSE_MS);
                 default -> throw new IOException("no model mode " + mode);
             }
         } catch (InterruptedException e) {
