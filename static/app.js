@@ -258,6 +258,7 @@ function start() {
     return;
   }
   story = null;
+  storySeed = null; // the story shown is gone: until the next starts, a link tells one with these settings
   clearStory();
   ui.progress.value = 0;
   ui.progressText.textContent = "";
@@ -506,8 +507,8 @@ ui.colour.addEventListener("change", () => {
   showColours();
   saveSettings();
 });
-ui.panel.addEventListener("input", saveSettings);
-ui.panel.addEventListener("change", saveSettings);
+ui.panel.addEventListener("input", settingChanged);
+ui.panel.addEventListener("change", settingChanged);
 wireInspector(ui.output, ui.inspector,
   (storyNumber, tokens) => worker.postMessage({ type: "texts", story: storyNumber, tokens }));
 

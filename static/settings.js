@@ -89,6 +89,22 @@ function restoreSwitches(kept) {
   }
 }
 
+/**
+ * A setting of the link was changed by hand: the link in the address bar (followed, or put there
+ * by Copy link) no longer says what the page asks for, and a reload would bring its settings
+ * back over the change, and start its story again; it leaves the address.
+ */
+function settingChanged(event) {
+  saveSettings();
+  const linked = [ui.model, ui.modelUrl, ui.tokenizerUrl, ...SETTINGS.map((name) => ui[name])];
+  if (!linked.includes(event.target)) return;
+  const query = new URLSearchParams(location.search);
+  if (![...LINK_KEYS, "autostart"].some((key) => query.has(key))) return;
+  for (const key of [...LINK_KEYS, "autostart"]) query.delete(key);
+  const rest = query.toString();
+  history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+}
+
 // ----------------------------------------------------------------------------
 // links
 

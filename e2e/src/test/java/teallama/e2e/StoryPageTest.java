@@ -1,6 +1,7 @@
 package teallama.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -391,6 +392,34 @@ abstract class StoryPageTest {
         story.page.click("#link");
         assertTrue(story.status().endsWith(" tells a story with these settings."), story.status());
         assertTrue(story.page.url().contains("seed=5"), story.page.url());
+    }
+
+    /**
+     * Copy link pressed as Start is pressed again, before the new story has drawn its seed, links
+     * the settings, not the seed of the story Start cleared away; and a setting of the link changed
+     * by hand takes the link out of the address, so that a reload keeps the change and starts no
+     * story, where it brought the link's settings back and told its story again.
+     */
+    @Test
+    void copyLinkAsAStoryStartsLinksTheSettingsAndAChangedSettingTakesTheLinkOut() {
+        story.open(site.root.url(), StoryPage.stories260K("prompt", "Lily and Tom", "steps", "20", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        String linked = (String) story.page.evaluate("() => { document.getElementById('start').click(); "
+                + "document.getElementById('link').click(); return location.href; }");
+        assertTrue(linked.contains("prompt=Lily"), linked);
+        assertFalse(linked.contains("seed="), "the last story's seed: " + linked);
+        story.waitForState("done", "error");
+
+        story.page.fill("#prompt", "A dragon");
+        String address = (String) story.page.evaluate("location.href");
+        assertFalse(address.contains("?"), address);
+        story.page.reload();
+        story.waitUntil("() => document.getElementById('start').disabled === false", null);
+        assertEquals("A dragon", story.page.inputValue("#prompt"));
+        assertEquals("20", story.page.inputValue("#steps"));
+        story.page.waitForTimeout(300);
+        assertEquals("", story.output(), "no story started");
     }
 
     /**
