@@ -112,16 +112,18 @@ function fillThreadChoices(select) {
 }
 
 /**
- * Sets a threads select from a link's text; returns "" or why the text is no choice (the select
- * then stays as it was).
+ * Sets a threads select from a link's text, read as threadPlan reads a setting (auto in any
+ * case, or none; a whole number, leading zeros and all); returns "" or why the text is no
+ * choice, the select then staying as it was.
  */
 function chooseThreads(select, text) {
-  const value = text.trim();
-  if (Array.from(select.options).some((option) => option.value === value)) {
-    select.value = value;
+  const trimmed = text.trim().toLowerCase();
+  const choice = trimmed === "" ? "auto" : /^[0-9]+$/.test(trimmed) ? String(Number(trimmed)) : trimmed;
+  if (Array.from(select.options).some((option) => option.value === choice)) {
+    select.value = choice;
     return "";
   }
-  return notAThreadsChoice(text);
+  return `${notAThreadsChoice(text)}; Threads is left at ${select.value}`;
 }
 
 /**

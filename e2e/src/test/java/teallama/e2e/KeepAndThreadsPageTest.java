@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Route;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import teallama.Cli;
 import teallama.Config;
@@ -413,11 +415,29 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         StoryPage story = desktop();
         story.open(site.root.url(), StoryPage.stories260K("threads", "many", "autostart", "1"));
         assertEquals("error", story.state());
-        assertEquals("threads expects auto or a whole number from 1 to 16, found 'many'", story.status());
+        assertEquals("threads expects auto or a whole number from 1 to 16, found 'many'; Threads is left at auto",
+                story.status());
         assertEquals("auto", story.page.inputValue("#threads"));
         story.page.waitForTimeout(300);
         assertEquals("error", story.state(), "no story started");
         assertFalse(story.page.isDisabled("#start"), "Start tells the story with auto");
+    }
+
+    /**
+     * A link's threads read as a setting does: leading zeros, spaces and AUTO in any case are
+     * choices, and an empty one is auto; a number that is not whole is none.
+     */
+    @ParameterizedTest
+    @CsvSource(value = {"02|2", "' 3 '|3", "AUTO|auto", "''|auto", "16|16"}, delimiter = '|')
+    void aLinksThreadsAreReadAsTheSettingIs(String threads, String chosen) {
+        StoryPage story = desktop();
+        story.open(site.root.url(), StoryPage.stories260K("threads", threads));
+        story.waitUntil("() => document.getElementById('start').disabled === false", null);
+        assertEquals(chosen, story.page.inputValue("#threads"));
+        assertFalse("error".equals(story.state()), story.status());
+        story.open(site.root.url(), StoryPage.stories260K("threads", threads + ".0", "autostart", "1"));
+        assertEquals("error", story.state());
+        assertTrue(story.status().startsWith("threads expects auto or a whole number from 1 to 16"), story.status());
     }
 
     // ----------------------------------------------------------------------------
