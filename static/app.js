@@ -28,8 +28,8 @@ let story = null;       // the story under way: { promptPieces, steps, keep }
 let usedSeed = null;    // the seed of the last story, for links
 let seedAsked = null;   // the Seed field as the story asked for was started
 let storyAskedAtStart = null; // storyAsked() as the story asked for was started
-let storySeed = null;   // { text, drawn, asked }: the Seed field the last story started with, whether it
-                        // drew its seed, and the storyAsked() it started with
+let storySeed = null;   // { text, drawn, asked }: the Seed field the story shown started with, whether it
+                        // drew its seed, and the storyAsked() it started with; null from a Start until its story starts
 let maxSteps = 0;       // the most steps a story may take past the context (started's maxSteps), once known
 let inspecting = false; // whether the story asked for is told with the inspector
 let threadsAsked = null;   // the threads choice of the story asked for
@@ -455,6 +455,8 @@ function useFiles(files) {
   }
   ui.model.value = "files";
   modelChosen();
+  saveSettings();
+  forgetLink();
   tell(ui.modelFile.files.length && ui.tokenizerFile.files.length
     ? `Ready to read ${ui.modelFile.files[0].name} and ${ui.tokenizerFile.files[0].name}. Press Start.`
     : "Now the other file: a model needs its tokenizer.");

@@ -112,9 +112,9 @@ function fillThreadChoices(select) {
 }
 
 /**
- * Sets a threads select from a link's text, read as threadPlan reads a setting (auto in any
- * case, or none; a whole number, leading zeros and all); returns "" or why the text is no
- * choice, the select then staying as it was.
+ * Sets a threads select from a link's text: auto in any case, or none, for auto; a whole number
+ * in digits (leading zeros and spaces allowed; 2.0 or 1e1 are none). Returns "" or why the text
+ * is no choice, the select then staying as it was.
  */
 function chooseThreads(select, text) {
   const trimmed = text.trim().toLowerCase();

@@ -7,6 +7,7 @@ const DECIMALS = new Set(["temperature", "topp"]);
 const LINK_DEFAULTS = { keep: "0", threads: "auto" }; // left out of copied links
 const SWITCHES = ["inspect", "colour"];               // kept across visits, not linked
 const LINK_KEYS = ["model", "tokenizer", ...SETTINGS];
+const LINK_QUERY_KEYS = [...LINK_KEYS, "autostart"];
 const STORE_KEY = "teallama.settings";
 
 // ----------------------------------------------------------------------------
@@ -89,22 +90,6 @@ function restoreSwitches(kept) {
   }
 }
 
-/**
- * A setting of the link was changed by hand: the link in the address bar (followed, or put there
- * by Copy link) no longer says what the page asks for, and a reload would bring its settings
- * back over the change, and start its story again; it leaves the address.
- */
-function settingChanged(event) {
-  saveSettings();
-  const linked = [ui.model, ui.modelUrl, ui.tokenizerUrl, ...SETTINGS.map((name) => ui[name])];
-  if (!linked.includes(event.target)) return;
-  const query = new URLSearchParams(location.search);
-  if (![...LINK_KEYS, "autostart"].some((key) => query.has(key))) return;
-  for (const key of [...LINK_KEYS, "autostart"]) query.delete(key);
-  const rest = query.toString();
-  history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
-}
-
 // ----------------------------------------------------------------------------
 // links
 
@@ -147,11 +132,31 @@ function storyAsked() {
   return JSON.stringify(asked);
 }
 
+/** A setting changed by hand: kept, and where it is one a link gives, the link leaves the address (see forgetLink). */
+function settingChanged(event) {
+  saveSettings();
+  const linked = [ui.model, ui.modelUrl, ui.tokenizerUrl, ...SETTINGS.map((name) => ui[name])];
+  if (linked.includes(event.target)) forgetLink();
+}
+
+/**
+ * The page now asks for other settings than the link in the address bar (followed, or put there
+ * by Copy link), which a reload would bring back over them, and whose story it would start again:
+ * the link leaves the address.
+ */
+function forgetLink() {
+  const query = new URLSearchParams(location.search);
+  if (!LINK_QUERY_KEYS.some((key) => query.has(key))) return;
+  for (const key of LINK_QUERY_KEYS) query.delete(key);
+  const rest = query.toString();
+  history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+}
+
 /**
  * The seed a link gives to tell the last story again, where the page asks for that story still,
  * its Seed field as the story started or empty: the seed it drew, where its Seed read as 0 (empty,
  * 0, 00, 4294967296: a seed drawn anew each time), else the Seed it started with; null where the
- * page now asks for another story.
+ * page now asks for another story, and from a Start until its story starts.
  */
 function seedOfLastStory() {
   const seed = ui.seed.value.trim();

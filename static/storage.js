@@ -296,6 +296,7 @@ async function offerInstead() {
       ui.model.value = key;
       showModelChoice(ui);
       saveSettings();
+      forgetLink();
       start();
     });
     return button;

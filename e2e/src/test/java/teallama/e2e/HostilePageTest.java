@@ -225,10 +225,10 @@ abstract class HostilePageTest extends PagesTest {
                 + "not download from, found one with them for 127.0.0.1:9");
         assertTrue(!story.status().contains("secret"), story.status());
         // nor does Copy link make a link of it (the address bar stays the link that opened the page)
-        String opened = story.page.url();
+        String opened = story.address();
         story.page.click("#link");
         assertTrue(story.status().endsWith(" for 127.0.0.1:9: no link made."), story.status());
-        assertEquals(opened, story.page.url());
+        assertEquals(opened, story.address());
         assertTrue(requests.stream().noneMatch(url -> url.contains("127.0.0.1:9")), requests.toString());
     }
 

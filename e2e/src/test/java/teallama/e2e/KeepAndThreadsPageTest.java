@@ -424,8 +424,8 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
     }
 
     /**
-     * A link's threads read as a setting does: leading zeros, spaces and AUTO in any case are
-     * choices, and an empty one is auto; a number that is not whole is none.
+     * A link's threads: leading zeros, spaces and AUTO in any case are choices, and an empty one
+     * is auto; a number written otherwise than in digits (2.0) is none.
      */
     @ParameterizedTest
     @CsvSource(value = {"02|2", "' 3 '|3", "AUTO|auto", "''|auto", "16|16"}, delimiter = '|')

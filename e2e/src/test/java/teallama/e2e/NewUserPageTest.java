@@ -234,7 +234,7 @@ abstract class NewUserPageTest extends PagesTest {
         story.waitUntil("() => window.copied.length === 1", null);
         String link = (String) story.page.evaluate("window.copied[0]");
         assertTrue(link.contains("autostart=1") && link.contains("seed="), link);
-        assertFalse(story.page.url().contains("autostart=1"), "a reload does not start a story by itself");
+        assertFalse(story.address().contains("autostart=1"), "a reload does not start a story by itself");
         story.page.navigate(link);
         story.waitForState("done", "error");
         assertEquals(first, story.output());
@@ -248,11 +248,11 @@ abstract class NewUserPageTest extends PagesTest {
         story.page.selectOption("#model", "files");
         story.page.setInputFiles("#model-file", Shared.model("stories260K.bin"));
         story.page.setInputFiles("#tokenizer-file", Shared.model("tok512.bin"));
-        String before = story.page.url();
+        String before = story.address();
         story.page.click("#link");
         assertTrue(story.status().startsWith("Local files cannot go into a link"), story.status());
         assertEquals(0, ((Number) story.page.evaluate("window.copied.length")).intValue(), "nothing copied");
-        assertEquals(before, story.page.url());
+        assertEquals(before, story.address());
     }
 
     /** A link longer than servers take (this project's own answers 414) is not made; the page says why. */
@@ -262,12 +262,12 @@ abstract class NewUserPageTest extends PagesTest {
         recordClipboard(story);
         story.open(site.root.url(), StoryPage.stories260K("temperature", "0", "steps", "10"));
         story.page.fill("#prompt", "\uD83E\uDD99".repeat(800)); // 800 llamas: 9600 characters once percent-encoded
-        String before = story.page.url();
+        String before = story.address();
         story.page.click("#link");
         assertTrue(story.status().matches("This story's link would be \\d+ characters long, and servers refuse links of "
                 + "more than about 8000: shorten the prompt to share it\\."), story.status());
         assertEquals(0, ((Number) story.page.evaluate("window.copied.length")).intValue(), "nothing copied");
-        assertEquals(before, story.page.url());
+        assertEquals(before, story.address());
 
         story.page.fill("#prompt", "\uD83E\uDD99".repeat(600)); // 7200 characters
         story.page.click("#link");
@@ -297,8 +297,8 @@ abstract class NewUserPageTest extends PagesTest {
         assertEquals(new String(Cli.run(Cli.stories260K("-t", "1.5", "-p", ".25", "-s", "3", "-n", "40", "-i", c.prompt()))
                 .stdout(), StandardCharsets.UTF_8), story.output() + "\n");
         story.page.click("#link");
-        assertTrue(story.page.url().contains("temperature=1.5") && story.page.url().contains("topp=.25"),
-                story.page.url());
+        assertTrue(story.address().contains("temperature=1.5") && story.address().contains("topp=.25"),
+                story.address());
     }
 
     // ----------------------------------------------------------------------------

@@ -96,6 +96,11 @@ final class StoryPage {
         waitUntil("([selector, text]) => document.querySelector(selector).textContent === text", List.of(selector, text));
     }
 
+    /** The document's address now: Playwright's page.url() hears of history.replaceState late. */
+    String address() {
+        return (String) page.evaluate("location.href");
+    }
+
     String output() {
         return (String) page.evaluate("document.getElementById('output').textContent");
     }
