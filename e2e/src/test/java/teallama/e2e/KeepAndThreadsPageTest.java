@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,8 +20,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Route;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 import teallama.Cli;
 import teallama.Config;
@@ -427,17 +426,24 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
      * A link's threads: leading zeros, spaces and AUTO in any case are choices, and an empty one
      * is auto; a number written otherwise than in digits (2.0) is none.
      */
-    @ParameterizedTest
-    @CsvSource(value = {"02|2", "' 3 '|3", "AUTO|auto", "''|auto", "16|16"}, delimiter = '|')
-    void aLinksThreadsAreReadAsTheSettingIs(String threads, String chosen) {
+    @Test
+    void aLinksThreadsTakeLeadingZerosSpacesAndAutoInAnyCase() {
         StoryPage story = desktop();
-        story.open(site.root.url(), StoryPage.stories260K("threads", threads));
-        story.waitUntil("() => document.getElementById('start').disabled === false", null);
-        assertEquals(chosen, story.page.inputValue("#threads"));
-        assertFalse("error".equals(story.state()), story.status());
-        story.open(site.root.url(), StoryPage.stories260K("threads", threads + ".0", "autostart", "1"));
-        assertEquals("error", story.state());
-        assertTrue(story.status().startsWith("threads expects auto or a whole number from 1 to 16"), story.status());
+        Map<String, String> chosen = new LinkedHashMap<>();
+        chosen.put("02", "2");
+        chosen.put(" 3 ", "3");
+        chosen.put("AUTO", "auto");
+        chosen.put("", "auto");
+        chosen.put("16", "16");
+        chosen.forEach((threads, choice) -> {
+            story.open(site.root.url(), StoryPage.stories260K("threads", threads));
+            story.waitUntil("() => document.getElementById('start').disabled === false", null);
+            assertEquals(choice, story.page.inputValue("#threads"), "threads=" + threads);
+            assertFalse("error".equals(story.state()), story.status());
+            story.open(site.root.url(), StoryPage.stories260K("threads", threads + ".0", "autostart", "1"));
+            assertEquals("error", story.state());
+            assertTrue(story.status().startsWith("threads expects auto or a whole number from 1 to 16"), story.status());
+        });
     }
 
     // ----------------------------------------------------------------------------
@@ -448,8 +454,8 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         StoryPage story = desktop();
         ObjectMapper json = new ObjectMapper();
         story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
-                + "&runs=1&steps=30&threads=1&inspect=1&kernels=scalar&autostart=1");
-        assertEquals("1", story.page.inputValue("#threads"));
+                + "&runs=1&steps=30&threads=01&inspect=1&kernels=scalar&autostart=1");
+        assertEquals("1", story.page.inputValue("#threads"), "01 read as a link's threads are");
         assertTrue(story.page.isChecked("#inspect"));
         assertTrue(story.page.isChecked("#scalar"));
         story.waitUntil("() => ['done', 'error'].includes(document.getElementById('bench').dataset.state)", null);
@@ -473,6 +479,12 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertTrue(auto.get("simd").asBoolean(), "this browser multiplies matrices with WebAssembly SIMD");
         assertTrue(story.page.textContent("#shape").endsWith(" · one thread · SIMD"), story.page.textContent("#shape"));
         assertEquals("Threads: running on " + AUTO_ONE_THREAD + ".", story.page.textContent("#threads-hint"));
+
+        story.page.navigate(site.root.url() + "bench.html?model=models/stories260K.bin&tokenizer=models/tok512.bin"
+                + "&runs=1&steps=30&threads=1.0&autostart=1");
+        assertEquals("error", story.page.getAttribute("#bench", "data-state"));
+        assertEquals("threads expects auto or a whole number from 1 to 16, found '1.0'; Threads is left at auto",
+                story.page.textContent("#status"));
     }
 
     /** The benchmark's baseline of memory: idle=1 starts the workers for the threads asked, and loads no model. */
