@@ -5,7 +5,6 @@ import java.util.Arrays;
 import org.teavm.interop.Address;
 import org.teavm.runtime.heap.Heap;
 
-import teallama.Checkpoint;
 import teallama.Kernels;
 import teallama.Limits;
 import teallama.MatrixMemory;
@@ -125,8 +124,10 @@ final class LinearMatrices implements MatrixMemory {
     @Override
     public void put(int address, int at, byte[] bytes, int offset, int count) {
         Address a = Address.fromInt(address + 4 * at);
+        // Checkpoint.intAt's shifts written out: called, they loaded 110M fp32 about 5% slower in
+        // Firefox (first token 2618 ms against 2524, medians of 9 taking turns; Chromium the same)
         for (int i = 0, p = offset; i < count; i++, p += 4) {
-            a.putInt(Checkpoint.intAt(bytes, p));
+            a.putInt((bytes[p] & 0xff) | (bytes[p + 1] & 0xff) << 8 | (bytes[p + 2] & 0xff) << 16 | bytes[p + 3] << 24);
             a = a.add(4);
         }
     }
