@@ -2,6 +2,7 @@ package teallama.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -422,7 +423,10 @@ abstract class OfflineTest extends PagesTest {
                 + "other addresses need https", story.status());
     }
 
-    /** A model that cannot be downloaded (here: nobody answers at its address) offers the stored ones, which run. */
+    /**
+     * A model that cannot be downloaded (here: nobody answers at its address) offers the stored ones,
+     * which run, chosen by hand or from a link.
+     */
     @Test
     void aModelThatCannotBeDownloadedOffersTheStoredOnes() {
         StoryPage story = newStory();
@@ -445,6 +449,17 @@ abstract class OfflineTest extends PagesTest {
         assertGolden(story);
         assertEquals("local-260K", story.page.inputValue("#model"));
         assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+
+        // the same from a link, whose address a stored model chosen from the note takes out: a
+        // reload would start the link's failing download again
+        story.open(site.root.url(), case03("http://127.0.0.1:9/stories15M.bin", "http://127.0.0.1:9/tokenizer.bin",
+                "autostart", "1"));
+        story.waitForState("error", "done");
+        story.waitUntil("() => document.querySelector(\"#store-note button[data-model='local-260K']\") !== null", null);
+        story.page.click("#store-note button[data-model='local-260K']");
+        story.waitForState("done", "error");
+        assertGolden(story);
+        assertFalse(story.address().contains("?"), story.address());
     }
 
     /**

@@ -543,11 +543,16 @@ abstract class StoryPageTest {
         assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
     }
 
-    /** Local files dropped on the page: the larger is the model, the smaller its tokenizer. */
+    /**
+     * Local files dropped on the page: the larger is the model, the smaller its tokenizer; the link
+     * the page was opened with, which names another model, leaves the address, where a reload would
+     * bring that model back.
+     */
     @Test
     void tellsAStoryFromDroppedFiles() {
         Case c = goldenCases().get(1); // case02: -t 0, no prompt
-        story.open(site.root.url(), Map.of("temperature", c.temperature(), "steps", c.steps()));
+        story.open(site.root.url(), Map.of("model", "models/no-such-model.bin", "tokenizer", "models/tok512.bin",
+                "temperature", c.temperature(), "steps", c.steps()));
         String drop = "([model, tokenizer]) => {"
                 + "  const bytes = (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));"
                 + "  const transfer = new DataTransfer();"
@@ -559,6 +564,7 @@ abstract class StoryPageTest {
         story.page.evaluate(drop, List.of(base64.encodeToString(Shared.read(Shared.model("stories260K.bin"))),
                 base64.encodeToString(Shared.read(Shared.model("tok512.bin")))));
         assertEquals("files", story.page.inputValue("#model"));
+        assertFalse(story.address().contains("?"), "the link's model is not the one dropped: " + story.address());
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());
