@@ -455,8 +455,7 @@ function useFiles(files) {
   }
   ui.model.value = "files";
   modelChosen();
-  saveSettings();
-  forgetLink();
+  linkedSettingChosen();
   tell(ui.modelFile.files.length && ui.tokenizerFile.files.length
     ? `Ready to read ${ui.modelFile.files[0].name} and ${ui.tokenizerFile.files[0].name}. Press Start.`
     : "Now the other file: a model needs its tokenizer.");

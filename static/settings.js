@@ -134,9 +134,21 @@ function storyAsked() {
 
 /** A setting changed by hand: kept, and where it is one a link gives, the link leaves the address (see forgetLink). */
 function settingChanged(event) {
-  saveSettings();
   const linked = [ui.model, ui.modelUrl, ui.tokenizerUrl, ...SETTINGS.map((name) => ui[name])];
-  if (linked.includes(event.target)) forgetLink();
+  if (linked.includes(event.target)) {
+    linkedSettingChosen();
+  } else {
+    saveSettings();
+  }
+}
+
+/**
+ * A setting a link gives chosen by hand, in its field or otherwise (a stored model from the note,
+ * dropped files): kept, and the link leaves the address.
+ */
+function linkedSettingChosen() {
+  saveSettings();
+  forgetLink();
 }
 
 /**

@@ -295,8 +295,7 @@ async function offerInstead() {
     button.addEventListener("click", () => {
       ui.model.value = key;
       showModelChoice(ui);
-      saveSettings();
-      forgetLink();
+      linkedSettingChosen();
       start();
     });
     return button;
