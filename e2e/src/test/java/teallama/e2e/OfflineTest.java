@@ -133,23 +133,13 @@ abstract class OfflineTest extends PagesTest {
         waitFor(story, "['done', 'error'].includes(document.getElementById('output').dataset.state)");
     }
 
-    /** Polls a condition in the page until it holds; a page that reloads meanwhile is asked again. */
+    /** Waits until a condition in the page holds; a page that reloads meanwhile is asked again. */
     void waitFor(StoryPage story, String condition) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (;;) {
-            try {
-                Object holds = story.page.evaluate("() => { try { return !!(" + condition + "); } catch (e) { return false; } }");
-                if (Boolean.TRUE.equals(holds)) {
-                    return;
-                }
-            } catch (PlaywrightException e) {
-                // the page navigated while it was asked
-            }
-            if (System.nanoTime() > end) {
-                throw new AssertionError("waited 60 s for " + condition + "; status: " + story.status() + "; progress: "
-                        + story.page.textContent("#progress-text") + "; console: " + console);
-            }
-            story.page.waitForTimeout(25);
+        try {
+            story.waitUntil("() => { try { return !!(" + condition + "); } catch (e) { return false; } }", null);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; status: " + story.status() + "; progress: "
+                    + story.page.textContent("#progress-text") + "; console: " + console, e);
         }
     }
 
