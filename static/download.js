@@ -17,6 +17,12 @@ const downloads = (() => {
   // (110M loaded in 2.6 s in pieces, 1.6 s whole); Firefox holds what the worker has not read.
   const DOWNLOADS_IN_PIECES = /\bFirefox\//.test(navigator.userAgent);
 
+  // Progress goes to the page at most this often, besides a read's start and end and where it
+  // stopped, as the story does: each report has the page draw, and each frame takes a core from the
+  // workers that read the model (110M fp32 from storage on two threads, Chromium: first token after
+  // 3.10 s with a report at every percent, 2.94 s at most ten a second; medians of 5 taking turns).
+  const PROGRESS_GAP_MS = 100;
+
   // A download whose bytes are already in the browser's buffers is read in promises that never let
   // a message in: a Stop waited until all of them were read (15M int8 read to its end). A block
   // read LOOP_TURN_MS after the last turn of the event loop ends with one (a turn after every
@@ -246,7 +252,9 @@ const downloads = (() => {
 
   /**
    * Reads a source in blocks (the first one small, so the header is checked early), reporting
-   * progress(what, loaded, size, from) as it goes, and hands each block to consume (after onSize
+   * progress(what, loaded, size, from) as it goes (a new percent, or block when the size is
+   * unknown, at most every PROGRESS_GAP_MS: one that comes sooner is reported when the gap ends,
+   * with what has been read by then), and hands each block to consume (after onSize
    * with the length, -1 if unknown); a download cut short names what was received. Blocks are in
    * shared memory when inFlight, the number of blocks that consume's readers may still be reading
    * after it returns, is above 0 (a shard worker reads the blocks worker.js's deliver handed on),
@@ -258,7 +266,17 @@ const downloads = (() => {
     const { reader, size, from, keeper } = await open(source, what, signal, keepers);
     const name = sourceName(source);
     let loaded = 0;
+    const stepOf = (bytes) => (size > 0 ? Math.floor((100 * bytes) / size) : Math.floor(bytes / BLOCK));
     let reported = -1;
+    let reportedAt = -Infinity;
+    let lateReport = null; // the timer of a report held back until PROGRESS_GAP_MS has passed
+    const report = () => {
+      clearTimeout(lateReport);
+      lateReport = null;
+      reported = stepOf(loaded);
+      reportedAt = performance.now();
+      progress(what, loaded, Math.max(size, 0), from);
+    };
     let blocks = 0;
     let block = null;
     let filled = 0;
@@ -283,7 +301,7 @@ const downloads = (() => {
     };
     try {
       onSize(size);
-      progress(what, 0, Math.max(size, 0), from);
+      report();
       for (;;) {
         let result;
         try {
@@ -312,17 +330,20 @@ const downloads = (() => {
           chunk = chunk.subarray(n);
           if (filled === block.byteLength) await flush();
         }
-        const step = size > 0 ? Math.floor((100 * loaded) / size) : Math.floor(loaded / BLOCK);
-        if (step !== reported) {
-          reported = step;
-          progress(what, loaded, Math.max(size, 0), from);
+        if (stepOf(loaded) !== reported && lateReport === null) {
+          const wait = reportedAt + PROGRESS_GAP_MS - performance.now();
+          if (wait <= 0) report();
+          else lateReport = setTimeout(report, wait);
         }
       }
       await flush();
     } catch (e) {
       reader.cancel().catch(() => {}); // a refused or failed download stops at once
+      // where Stop found it (a restart's next load reports its own; a failure's message says how far it got)
+      if (signal.aborted && signal.reason === "stop") report();
       throw e;
     } finally {
+      clearTimeout(lateReport);
       reader.releaseLock();
     }
     if (size >= 0 && loaded !== size) {

@@ -2,6 +2,7 @@ package teallama.e2e;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
@@ -13,10 +14,10 @@ import com.sun.net.httpserver.HttpServer;
 import teallama.Shared;
 
 /**
- * Another origin that serves one shared model slowly, in pieces, as a far server does:
- * /sized/NAME with a Content-Length, /unsized/NAME without one (chunked), each in {@link #PIECES}
- * pieces {@link #PAUSE_MS} apart, or as many milliseconds as asked. It allows any origin (CORS),
- * as Hugging Face does.
+ * Another origin that serves one shared model (or one of a folder of models) slowly, in pieces,
+ * as a far server does: /sized/NAME with a Content-Length, /unsized/NAME without one (chunked),
+ * each in {@link #PIECES} pieces {@link #PAUSE_MS} apart, or as many milliseconds as asked. It
+ * allows any origin (CORS), as Hugging Face does.
  */
 final class SlowServer implements AutoCloseable {
     static final int PIECES = 8;
@@ -25,13 +26,19 @@ final class SlowServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
     private final int pauseMs;
+    private final Path models; // null: the shared models
 
     SlowServer() {
         this(PAUSE_MS);
     }
 
     SlowServer(int pauseMs) {
+        this(pauseMs, null);
+    }
+
+    SlowServer(int pauseMs, Path models) {
         this.pauseMs = pauseMs;
+        this.models = models;
         server = LocalHttp.start(this::serve, executor);
     }
 
@@ -43,7 +50,8 @@ final class SlowServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             boolean sized = path.startsWith("/sized/");
-            byte[] body = Shared.read(Shared.model(Path.of(path).getFileName().toString()));
+            String name = Path.of(path).getFileName().toString();
+            byte[] body = models == null ? Shared.read(Shared.model(name)) : Files.readAllBytes(models.resolve(name));
             exchange.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
             exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
             exchange.sendResponseHeaders(200, sized ? body.length : 0); // 0: chunked, no Content-Length
