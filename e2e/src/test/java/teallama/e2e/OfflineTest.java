@@ -136,7 +136,8 @@ abstract class OfflineTest extends PagesTest {
     /** Waits until a condition in the page holds; a page that reloads meanwhile is asked again. */
     void waitFor(StoryPage story, String condition) {
         try {
-            story.waitUntil("() => { try { return !!(" + condition + "); } catch (e) { return false; } }", null);
+            story.waitUntil("() => { try { return !!(" + condition + "); } catch (e) { return false; } }", null,
+                    TimeUnit.SECONDS.toMillis(60));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; status: " + story.status() + "; progress: "
                     + story.page.textContent("#progress-text") + "; console: " + console, e);

@@ -88,7 +88,12 @@ final class StoryPage {
      * asked again, in the new document.
      */
     void waitUntil(String predicate, Object arg) {
-        long end = System.nanoTime() + (long) (TIMEOUT_MS * 1e6);
+        waitUntil(predicate, arg, TIMEOUT_MS);
+    }
+
+    /** {@link #waitUntil(String, Object)}, for at most timeoutMs. */
+    void waitUntil(String predicate, Object arg, double timeoutMs) {
+        long end = System.nanoTime() + (long) (timeoutMs * 1e6);
         String waiting = "([arg, ms]) => new Promise((resolve) => {"
                 + "  const met = (" + predicate + "); const until = performance.now() + ms;"
                 + "  const ask = () => met(arg) ? resolve(true) : performance.now() > until ? resolve(false) : setTimeout(ask, 20);"
@@ -107,7 +112,7 @@ final class StoryPage {
                 }
             }
             if (System.nanoTime() > end) {
-                throw new AssertionError("waited " + TIMEOUT_MS / 1000 + " s for " + predicate + " with " + arg);
+                throw new AssertionError("waited " + timeoutMs / 1000 + " s for " + predicate + " with " + arg);
             }
         }
     }
