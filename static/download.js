@@ -84,6 +84,47 @@ const downloads = (() => {
     };
   }
 
+  // A stored model's stream in Chromium now and then stops giving bytes for good, its read never
+  // settling (110M fp32 from storage on two threads: 4 of some 75 loads, each at 31 to 55%).
+  // A file's read (stored or chosen) that gives nothing for FILE_STALL_MS goes on from where it
+  // stopped, on a new stream; FILE_STALLS in a row with no byte between them end the read.
+  const FILE_STALL_MS = 2000;
+  const FILE_STALLS = 3;
+
+  class ReadStalled extends Error {}
+
+  /** A chunk reader of a file (see chunkReader) that starts again where a stalled read stopped. */
+  function fileReader(file) {
+    let current = chunkReader(file.stream());
+    let position = 0;
+    let stalls = 0;
+    return {
+      async read() {
+        for (;;) {
+          let timer;
+          const stall = new Promise((resolve) => {
+            timer = setTimeout(() => resolve(null), FILE_STALL_MS);
+          });
+          const result = await Promise.race([current.read(), stall]).finally(() => clearTimeout(timer));
+          if (result !== null) {
+            if (!result.done) {
+              position += result.value.byteLength;
+              stalls = 0;
+            }
+            return result;
+          }
+          if (++stalls === FILE_STALLS) {
+            throw new ReadStalled(`no bytes came for ${(FILE_STALLS * FILE_STALL_MS) / 1000} s`);
+          }
+          current.cancel().catch(() => {});
+          current = chunkReader(file.slice(position).stream());
+        }
+      },
+      cancel: (reason) => current.cancel(reason),
+      releaseLock: () => current.releaseLock(),
+    };
+  }
+
   /**
    * The body of a URL or a local file as a chunk reader (see chunkReader), with its length where
    * known (else -1) and where it comes from: file, storage or network. With keepers (an array), a
@@ -94,13 +135,13 @@ const downloads = (() => {
    */
   async function open(source, what, signal, keepers) {
     if (source.file) {
-      return { reader: chunkReader(source.file.stream()), size: source.file.size, from: "file", keeper: null };
+      return { reader: fileReader(source.file), size: source.file.size, from: "file", keeper: null };
     }
     let keeper = null;
     if (keepers !== null) {
       const kept = await modelStore.find(source.url);
       if (kept !== null) {
-        return { reader: chunkReader(kept.file.stream()), size: kept.bytes, from: "storage", keeper: null };
+        return { reader: fileReader(kept.file), size: kept.bytes, from: "storage", keeper: null };
       }
       keeper = await modelStore.keep(source.url);
       keepers.push({ what, keeper });
@@ -312,7 +353,7 @@ const downloads = (() => {
             // removed in another tab (Chromium then calls it a network error), or broken: the next load downloads it
             await modelStore.remove(source.url).catch(() => {});
             throw new Error(`${name}: its copy in this browser's storage could not be read after ${loaded} of ${size} ` +
-              "bytes (removed in another tab?); Start downloads it again");
+              `bytes (${e instanceof ReadStalled ? describe(e) : "removed in another tab?"}); Start downloads it again`);
           }
           throw new Error(`${name}: ${from === "file" ? "reading it" : "the download"} broke off ` +
             `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);

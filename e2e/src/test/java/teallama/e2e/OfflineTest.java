@@ -17,10 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
+import com.microsoft.playwright.APIResponse;
+import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.PlaywrightException;
+import com.microsoft.playwright.Route;
+import com.microsoft.playwright.options.ServiceWorkerPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +77,10 @@ abstract class OfflineTest extends PagesTest {
 
     /** A page in a context of its own, which counts its main frame's navigations in navigations. */
     StoryPage newStory(AtomicInteger navigations) {
-        BrowserContext context = newContext();
+        return newStory(navigations, newContext());
+    }
+
+    private StoryPage newStory(AtomicInteger navigations, BrowserContext context) {
         context.addInitScript(RECORD_PROGRESS);
         context.addInitScript(RECORD_STATUS);
         Page page = watchedPage(context);
@@ -280,6 +288,93 @@ abstract class OfflineTest extends PagesTest {
             assertEquals(2, stored(story).size());
             assertEquals(4, storeFiles(story).size(), "two entries and their data: " + storeFiles(story));
         }
+    }
+
+    /**
+     * Put before worker.js: the first `stalls` streams of a file over 100 KB (the model, not its
+     * tokenizer) stop for good after `stallAt` bytes, as Chromium's stream of a stored 110M now and
+     * then did; each stream asked for is told to the page (RECORD_FILE_STREAMS).
+     */
+    private static final String STALLING_STREAMS = "(() => {"
+            + "  const told = new BroadcastChannel('file-streams');"
+            + "  let stalls = %s;"
+            + "  const stream = Blob.prototype.stream;"
+            + "  Blob.prototype.stream = function () {"
+            + "    const whole = stream.call(this);"
+            + "    if (this.size < 100000) return whole;"
+            + "    const stalled = stalls-- > 0;"
+            + "    told.postMessage({size: this.size, stalled});"
+            + "    if (!stalled) return whole;"
+            + "    const reader = whole.getReader();"
+            + "    let given = 0;"
+            + "    return new ReadableStream({type: 'bytes',"
+            + "      async pull(controller) {"
+            + "        if (given >= %d) return new Promise(() => {});"
+            + "        const {done, value} = await reader.read();"
+            + "        if (done) { controller.close(); return; }"
+            + "        given += value.byteLength;"
+            + "        controller.enqueue(value);"
+            + "      },"
+            + "      cancel: (reason) => reader.cancel(reason)});"
+            + "  };"
+            + "})();\n";
+
+    /**
+     * A stored model whose read stops giving bytes (here: worker.js's file streams stall) goes on
+     * from where it stopped, on a new stream, and tells the golden story; one whose every stream
+     * stalls ends in an error that says so, is no longer stored, and the next Start downloads it.
+     */
+    @Test
+    void aStoredModelWhoseReadStallsGoesOnOrIsDownloadedAgain() {
+        AtomicReference<String> stalling = new AtomicReference<>("");
+        BrowserContext context = newContext(new Browser.NewContextOptions().setServiceWorkers(ServiceWorkerPolicy.BLOCK));
+        context.addInitScript(RECORD_FILE_STREAMS);
+        StoryPage story = newStory(new AtomicInteger(), context);
+        story.page.route("**/worker.js", (route) -> {
+            APIResponse response = route.fetch();
+            route.fulfill(new Route.FulfillOptions().setResponse(response).setBody(stalling.get() + response.text()));
+        });
+        String models = site.root.url() + "models/";
+        Map<String, String> query = case03(models + "stories260K.bin", models + "tok512.bin", "autostart", "1");
+        story.open(site.root.url(), query);
+        waitForEnd(story);
+        assertGolden(story);
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
+
+        stalling.set(String.format(STALLING_STREAMS, "1", 65536));
+        story.open(site.root.url(), query);
+        waitForEnd(story);
+        assertGolden(story);
+        assertTrue(progressSeen(story).contains("model from storage: 1.0 MB of 1.0 MB (100%)"), progressSeen(story));
+        List<Map<String, Object>> streams = fileStreams(story);
+        assertEquals(2, streams.size(), "the stalled stream and the one that went on: " + streams);
+        assertEquals(List.of(1056540, true, false), List.of(((Number) streams.get(0).get("size")).intValue(),
+                streams.get(0).get("stalled"), streams.get(1).get("stalled")), "the first stalled: " + streams);
+        int rest = ((Number) streams.get(1).get("size")).intValue();
+        assertTrue(rest > 0 && rest <= 1056540 - 65536, "the second stream goes on after the bytes the first gave: " + streams);
+
+        stalling.set(String.format(STALLING_STREAMS, "Infinity", 0));
+        story.open(site.root.url(), query);
+        waitForEnd(story);
+        assertEquals("error", story.state(), story.status());
+        assertEquals(models + "stories260K.bin: its copy in this browser's storage could not be read after 0 of 1056540 "
+                + "bytes (no bytes came for 6 s); Start downloads it again", story.status());
+        assertEquals(3, fileStreams(story).size(), "a stream and two more tries: " + fileStreams(story));
+        waitFor(story, "document.querySelectorAll('#stored-list li').length === 1");
+
+        story.page.click("#start");
+        waitForEnd(story);
+        assertGolden(story);
+        assertTrue(statusSeen(story).contains("Downloading the model…"), statusSeen(story));
+    }
+
+    /** Records the streams that STALLING_STREAMS tells of, in window.fileStreams. */
+    private static final String RECORD_FILE_STREAMS = "window.fileStreams = [];"
+            + "new BroadcastChannel('file-streams').onmessage = (event) => window.fileStreams.push(event.data);";
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> fileStreams(StoryPage story) {
+        return (List<Map<String, Object>>) story.page.evaluate("window.fileStreams");
     }
 
     /** A browser that keeps nothing (here: the store's folder is taken by a file) still tells the story, and says so. */

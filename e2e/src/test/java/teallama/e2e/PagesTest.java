@@ -82,6 +82,11 @@ abstract class PagesTest {
         return kept(browser.newContext());
     }
 
+    /** A fresh context of the browser with these options; it is closed after the test. */
+    BrowserContext newContext(Browser.NewContextOptions options) {
+        return kept(browser.newContext(options));
+    }
+
     /** A new page of context; an uncaught error in it fails the test. */
     Page watchedPage(BrowserContext context) {
         Page page = context.newPage();
