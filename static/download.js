@@ -335,7 +335,10 @@ const downloads = (() => {
       return ring[turn];
     };
     const flush = async () => {
-      if (filled > 0) await consume(block.subarray(0, filled));
+      if (filled > 0) {
+        if (keeper !== null) keeper.write(block.subarray(0, filled));
+        await consume(block.subarray(0, filled));
+      }
       block = null;
       filled = 0;
       await letMessagesIn();
@@ -362,7 +365,6 @@ const downloads = (() => {
         if (result.done) break;
         let chunk = result.value;
         loaded += chunk.byteLength;
-        if (keeper !== null) keeper.write(chunk);
         while (chunk.byteLength > 0) {
           if (block === null) block = nextBlock();
           const n = Math.min(chunk.byteLength, block.byteLength - filled);
