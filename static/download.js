@@ -20,7 +20,7 @@ const downloads = (() => {
   // Progress goes to the page at most this often, besides a read's start and end and where it
   // stopped, as the story does: each report has the page draw, and each frame takes a core from the
   // workers that read the model (110M fp32 from storage on two threads, Chromium: first token after
-  // 3.10 s with a report at every percent, 2.94 s at most ten a second; medians of 5 taking turns).
+  // 2.89 s with a report at every percent, 2.79 s at most ten a second; medians of 4 taking turns).
   const PROGRESS_GAP_MS = 100;
 
   // A download whose bytes are already in the browser's buffers is read in promises that never let
