@@ -336,8 +336,9 @@ const downloads = (() => {
     };
     const flush = async () => {
       if (filled > 0) {
-        if (keeper !== null) keeper.write(block.subarray(0, filled));
-        await consume(block.subarray(0, filled));
+        const bytes = block.subarray(0, filled);
+        if (keeper !== null) keeper.write(bytes);
+        await consume(bytes);
       }
       block = null;
       filled = 0;

@@ -330,6 +330,8 @@ abstract class OfflineTest extends PagesTest {
         BrowserContext context = newContext(new Browser.NewContextOptions().setServiceWorkers(ServiceWorkerPolicy.BLOCK));
         context.addInitScript(RECORD_FILE_STREAMS);
         StoryPage story = newStory(new AtomicInteger(), context);
+        // the page's route, not the context's: in Firefox, one of the context left the later
+        // tests' pages unable to reload offline (NS_ERROR_OFFLINE)
         story.page.route("**/worker.js", (route) -> {
             APIResponse response = route.fetch();
             route.fulfill(new Route.FulfillOptions().setResponse(response).setBody(stalling.get() + response.text()));
