@@ -16,8 +16,9 @@
 // sw.js -> page: "others use the old build", the answer to take-over if alone when it stays waiting
 
 const BUILD = "unbuilt"; // set by the build (teallama.server.SiteManifest)
+const FILES = []; // the paths of the build's files, set by the build, as site-manifest.json lists them
 const MANIFEST = "site-manifest.json";
-const KIT_INDEX = "models/index.json";
+const ANSWERED = new Set([...FILES, MANIFEST]);
 const scope = new URL(self.registration.scope);
 const SITE_CACHE = `teallama-site ${scope.pathname} `; // one origin may hold several sites, each under its own path
 
@@ -93,16 +94,19 @@ function buildHeaders() {
 // answers
 
 /**
- * The site's files come from the build's cache, else from the network, with the headers. Only the
- * site's own folder is answered here (its files have no "/" in their paths): models, kept by the
- * model store, and anything else pass by untouched, so a download streams as it arrives.
+ * The build's files come from its cache, else from the network, with the headers. Only they are
+ * answered here: models, kept by the model store, pass by untouched, so a download streams as it
+ * arrives; and so does anything else, such as the favicon.ico that Firefox asks for by itself:
+ * answered here (from the network), now and then, as a page came back from Firefox's back/forward
+ * cache, Firefox reported to it "Failed to load ''. A ServiceWorker intercepted the request and
+ * encountered an unexpected error", with nothing gone wrong here.
  */
 function onFetch(event) {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
   const path = url.pathname.slice(scope.pathname.length) || "index.html";
-  if (!path.includes("/") || path === KIT_INDEX) event.respondWith(fromBuild(request, path));
+  if (ANSWERED.has(path)) event.respondWith(fromBuild(request, path));
 }
 
 async function fromBuild(request, path) {

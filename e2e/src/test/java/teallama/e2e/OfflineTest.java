@@ -612,6 +612,9 @@ abstract class OfflineTest extends PagesTest {
                     story.page.evaluate("fetch('index.html').then((r) => r.headers.get('Content-Security-Policy'))"));
             assertEquals(SecurityHeaders.WORKER_POLICY,
                     story.page.evaluate("fetch('worker.js').then((r) => r.headers.get('Content-Security-Policy'))"));
+            assertEquals("404 null", story.page.evaluate(
+                    "fetch('favicon.ico').then((r) => r.status + ' ' + r.headers.get('Content-Security-Policy'))"),
+                    "what is not the build's passes the service worker by, as the host sends it");
 
             story.page.reload();
             waitFor(story, "document.readyState === 'complete'");

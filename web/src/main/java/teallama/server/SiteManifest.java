@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * (so that a host that sends none, such as GitHub Pages, gets them from the service worker). The
  * version is also written into sw.js, because browsers look for a new service worker by
  * comparing its script: a new build is then a new worker, which caches the new files whole and
- * deletes the old ones. Maven runs it once the site is assembled:
+ * deletes the old ones. So are the files' paths, which the worker answers and nothing else.
+ * Maven runs it once the site is assembled:
  *
  * <pre>
  * {"version": "3f2a...", "files": [{"path": "app.js", "bytes": 12672, "sha256": "..."}, ...],
@@ -36,6 +37,7 @@ public final class SiteManifest {
     static final String WORKER = "sw.js";
     static final String KIT_INDEX = "models/index.json";
     private static final String VERSION_PREFIX = "const BUILD = \"";
+    private static final String FILES_PREFIX = "const FILES = [";
 
     private SiteManifest() {
     }
@@ -52,7 +54,7 @@ public final class SiteManifest {
     record Entry(String path, long bytes, String sha256) {
     }
 
-    /** Writes site-manifest.json and the version in sw.js; returns the version. */
+    /** Writes site-manifest.json, and the version and the files' paths in sw.js; returns the version. */
     static String write(Path site) throws IOException {
         Path worker = site.resolve(WORKER);
         if (!Files.isRegularFile(worker)) {
@@ -61,7 +63,8 @@ public final class SiteManifest {
         List<Entry> entries = entries(site);
         String version = version(entries);
         Files.writeString(site.resolve(FILE), json(version, entries), StandardCharsets.UTF_8);
-        Files.writeString(worker, withVersion(Files.readString(worker, StandardCharsets.UTF_8), version),
+        List<String> paths = entries.stream().map(Entry::path).toList();
+        Files.writeString(worker, withBuild(Files.readString(worker, StandardCharsets.UTF_8), version, paths),
                 StandardCharsets.UTF_8);
         return version;
     }
@@ -100,14 +103,26 @@ public final class SiteManifest {
         return sha256(listing.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
-    /** sw.js with its BUILD constant set to version (idempotent: a rebuilt site may keep an old sw.js). */
-    static String withVersion(String script, String version) throws IOException {
-        int start = script.indexOf(VERSION_PREFIX);
-        int end = start < 0 ? -1 : script.indexOf("\";", start + VERSION_PREFIX.length());
-        if (end < 0) {
-            throw new IOException(WORKER + " has no line " + VERSION_PREFIX + "...\"; for the build's version");
+    /**
+     * sw.js with its BUILD constant set to version and its FILES to paths (idempotent: a rebuilt
+     * site may keep an old sw.js).
+     */
+    static String withBuild(String script, String version, List<String> paths) throws IOException {
+        String quoted = String.join(", ", paths.stream().map(DemoKit::quote).toList());
+        return withConstant(withConstant(script, VERSION_PREFIX, "\";", version, "the build's version"),
+                FILES_PREFIX, "];", quoted, "the build's files");
+    }
+
+    /** script with what stands between prefix and end on prefix's line replaced by value. */
+    private static String withConstant(String script, String prefix, String end, String value, String what)
+            throws IOException {
+        int start = script.indexOf(prefix);
+        int stop = start < 0 ? -1 : script.indexOf(end, start + prefix.length());
+        int lineEnd = start < 0 ? -1 : script.indexOf('\n', start);
+        if (stop < 0 || lineEnd >= 0 && stop > lineEnd) {
+            throw new IOException(WORKER + " has no line " + prefix + "..." + end + " for " + what);
         }
-        return script.substring(0, start + VERSION_PREFIX.length()) + version + script.substring(end);
+        return script.substring(0, start + prefix.length()) + value + script.substring(stop);
     }
 
     static String json(String version, List<Entry> entries) {

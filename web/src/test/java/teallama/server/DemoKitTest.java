@@ -89,7 +89,7 @@ class DemoKitTest {
     /** A built site's kit lists models/index.json in its manifest, under a version of its own, for the page and its worker. */
     @Test
     void aBuiltSitesKitListsItsModelsInTheSiteManifest() throws Exception {
-        Files.writeString(site.resolve("sw.js"), "const BUILD = \"unbuilt\";\n");
+        Files.writeString(site.resolve("sw.js"), "const BUILD = \"unbuilt\";\nconst FILES = [];\n");
         String siteVersion = SiteManifest.write(site);
         Path out = dir.resolve("kit");
         DemoKit.write(site, out, List.of(new DemoKit.Choice(stories260K, tok512)));
@@ -98,8 +98,10 @@ class DemoKitTest {
         String kitVersion = SiteManifest.version(SiteManifest.entries(out));
         assertNotEquals(siteVersion, kitVersion);
         assertTrue(Files.readString(out.resolve("site-manifest.json")).startsWith("{\"version\": \"" + kitVersion + "\""));
-        assertEquals("const BUILD = \"" + kitVersion + "\";\n", Files.readString(out.resolve("sw.js")));
-        assertEquals("const BUILD = \"" + siteVersion + "\";\n", Files.readString(site.resolve("sw.js")), "the site is unchanged");
+        assertEquals("const BUILD = \"" + kitVersion + "\";\nconst FILES = [\"docs/a.txt\", \"index.html\", "
+                + "\"models/index.json\", \"worker.js\"];\n", Files.readString(out.resolve("sw.js")));
+        assertEquals("const BUILD = \"" + siteVersion + "\";\nconst FILES = [\"docs/a.txt\", \"index.html\", \"worker.js\"];\n",
+                Files.readString(site.resolve("sw.js")), "the site is unchanged");
     }
 
     private void assertRefused(Path out, List<DemoKit.Choice> choices, String message) throws IOException {

@@ -19,7 +19,9 @@ class SiteManifestTest {
     /** SHA-256 of "a" and of "b", as sha256sum prints them. */
     private static final String SHA256_A = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb";
     private static final String SHA256_B = "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d";
-    private static final String WORKER = "\"use strict\";\nconst BUILD = \"unbuilt\"; // set by the build\nself.x = 1;\n";
+    private static final String WORKER = "\"use strict\";\nconst BUILD = \"unbuilt\"; // set by the build\n"
+            + "const FILES = []; // the paths, set by the build\nself.x = 1;\n";
+    private static final String FILES = "const FILES = [\"docs/b.txt\", \"index.html\"]; // the paths, set by the build";
 
     @TempDir
     Path site;
@@ -52,7 +54,7 @@ class SiteManifestTest {
         assertTrue(json.contains("\"other\": " + policy + SecurityHeaders.PAGE_HEADER_POLICY + "\""), json);
         assertTrue(json.contains("\"Cross-Origin-Embedder-Policy\": \"require-corp\""), json);
         assertTrue(json.contains("\"Cross-Origin-Opener-Policy\": \"same-origin\""), json);
-        assertEquals(WORKER.replace("unbuilt", version), Files.readString(site.resolve("sw.js")));
+        assertEquals(built(version), Files.readString(site.resolve("sw.js")));
         assertTrue(version.matches("[0-9a-f]{16}"), version);
     }
 
@@ -60,14 +62,14 @@ class SiteManifestTest {
     void anyChangedFileMakesANewVersionAndTheSameFilesTheSame() throws IOException {
         String first = SiteManifest.write(site);
         assertEquals(first, SiteManifest.write(site), "written again, sw.js keeps one version line");
-        assertEquals(WORKER.replace("unbuilt", first), Files.readString(site.resolve("sw.js")));
+        assertEquals(built(first), Files.readString(site.resolve("sw.js")));
         Files.writeString(site.resolve("models/tok512.bin"), "models do not count");
         assertEquals(first, SiteManifest.write(site));
 
         Files.writeString(site.resolve("docs/b.txt"), "B");
         String second = SiteManifest.write(site);
         assertNotEquals(first, second);
-        assertEquals(WORKER.replace("unbuilt", second), Files.readString(site.resolve("sw.js")));
+        assertEquals(built(second), Files.readString(site.resolve("sw.js")));
     }
 
     /** A demo kit's list of models is one of its files: the page finds it, and the worker keeps it. */
@@ -79,11 +81,19 @@ class SiteManifestTest {
                 SiteManifest.entries(site).stream().map(SiteManifest.Entry::path).toList());
     }
 
+    /** sw.js as the build writes it, with this version and the site's two files. */
+    private static String built(String version) {
+        return WORKER.replace("unbuilt", version).replace("const FILES = []; // the paths, set by the build", FILES);
+    }
+
     @Test
-    void refusesASiteWithoutItsServiceWorkerOrItsVersionLine() throws IOException {
+    void refusesASiteWithoutItsServiceWorkerOrItsVersionLineOrItsFilesLine() throws IOException {
         Files.writeString(site.resolve("sw.js"), "self.x = 1;\n");
         IOException noLine = assertThrows(IOException.class, () -> SiteManifest.write(site));
         assertEquals("sw.js has no line const BUILD = \"...\"; for the build's version", noLine.getMessage());
+        Files.writeString(site.resolve("sw.js"), "const BUILD = \"unbuilt\";\nconst FILES = [\n];\n");
+        IOException noFilesLine = assertThrows(IOException.class, () -> SiteManifest.write(site));
+        assertEquals("sw.js has no line const FILES = [...]; for the build's files", noFilesLine.getMessage());
         Files.delete(site.resolve("sw.js"));
         IOException noWorker = assertThrows(IOException.class, () -> SiteManifest.write(site));
         assertEquals("no sw.js in " + site + " to write the build's version into", noWorker.getMessage());
