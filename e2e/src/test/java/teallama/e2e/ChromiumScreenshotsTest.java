@@ -10,9 +10,7 @@ import java.util.Map;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.ColorScheme;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,21 +27,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChromiumScreenshotsTest {
-    private Playwright playwright;
     private Browser browser;
     private TestSite site;
 
     @BeforeAll
     void launch() {
         site = TestSite.get();
-        playwright = Browsers.playwright();
-        browser = Browsers.launch(playwright, "chromium");
-    }
-
-    @AfterAll
-    void close() {
-        browser.close();
-        playwright.close();
+        browser = Browsers.shared("chromium");
     }
 
     @ParameterizedTest

@@ -15,9 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -91,9 +90,8 @@ class CrossOriginTest {
     void theIsolatedPageTellsAStoryFromAnotherOriginUnderItsPolicy(String browserName) {
         Case c = GoldenGenerateTest.cases().get(2); // case03: -t 0 -i "Once upon a time"
         String models = "http://127.0.0.1:" + modelHost.getAddress().getPort() + "/resolve/main/";
-        try (Playwright playwright = Browsers.playwright()) {
-            Browser browser = Browsers.launch(playwright, browserName);
-            Page page = browser.newPage();
+        try (BrowserContext context = Browsers.shared(browserName).newContext()) {
+            Page page = context.newPage();
             List<String> errors = Collections.synchronizedList(new ArrayList<>());
             page.onPageError(error -> errors.add("uncaught: " + error));
             page.onConsoleMessage(message -> {
@@ -139,7 +137,6 @@ class CrossOriginTest {
             story.waitUntil("() => window.violations.length >= 2", null);
             assertEquals(List.of("connect-src blocked http://192.0.2.1/model.bin", "connect-src blocked http://192.0.2.1/model.bin"),
                     page.evaluate("window.violations"));
-            browser.close();
         }
     }
 

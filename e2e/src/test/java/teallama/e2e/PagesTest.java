@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -12,7 +11,6 @@ import java.util.function.Predicate;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.ColorScheme;
 import com.microsoft.playwright.options.ReducedMotion;
 import com.microsoft.playwright.options.ServiceWorkerPolicy;
@@ -27,10 +25,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class PagesTest {
-    private Playwright playwright;
     private Browser browser;
-    private final Map<Media, Browser> firefoxes = new HashMap<>();
-    private Browser chromiumKeepingPagesForBack; // started by the first test that asks for it
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
     private final List<Predicate<String>> expectedPageErrors = new ArrayList<>();
@@ -47,18 +42,14 @@ abstract class PagesTest {
     @BeforeAll
     void launch() {
         site = TestSite.get();
-        playwright = Browsers.playwright();
-        browser = Browsers.launch(playwright, browserName());
+        browser = Browsers.shared(browserName());
     }
 
     @AfterAll
-    void close() {
-        firefoxes.values().forEach(Browser::close);
-        if (chromiumKeepingPagesForBack != null) {
-            chromiumKeepingPagesForBack.close();
+    void closeSharedTab() {
+        if (sharedTab != null) {
+            sharedTab.page.context().close();
         }
-        browser.close();
-        playwright.close();
     }
 
     @AfterEach
@@ -114,12 +105,12 @@ abstract class PagesTest {
                     .setReducedMotion(media.reducedMotion() ? ReducedMotion.REDUCE : ReducedMotion.NO_PREFERENCE)
                     .setIsMobile(media.touch());
         } else if (!media.equals(Media.PLAIN)) {
-            target = firefoxes.computeIfAbsent(media, (m) -> Browsers.launchFirefox(playwright, Map.of(
-                    "layout.css.prefers-color-scheme.content-override", m.dark() ? 0 : 1,
-                    "ui.prefersReducedMotion", m.reducedMotion() ? 1 : 0,
+            target = Browsers.shared("firefox " + media, (playwright) -> Browsers.launchFirefox(playwright, Map.of(
+                    "layout.css.prefers-color-scheme.content-override", media.dark() ? 0 : 1,
+                    "ui.prefersReducedMotion", media.reducedMotion() ? 1 : 0,
                     // pointer capabilities: 1 coarse, 2 fine, 4 hover
-                    "ui.primaryPointerCapabilities", m.touch() ? 1 : 6,
-                    "ui.allPointerCapabilities", m.touch() ? 1 : 6)));
+                    "ui.primaryPointerCapabilities", media.touch() ? 1 : 6,
+                    "ui.allPointerCapabilities", media.touch() ? 1 : 6)));
         }
         return new StoryPage(watchedPage(kept(target.newContext(options))));
     }
@@ -146,10 +137,7 @@ abstract class PagesTest {
     StoryPage desktopKeptForBack() {
         Browser target = browser;
         if (browserName().equals("chromium")) {
-            if (chromiumKeepingPagesForBack == null) {
-                chromiumKeepingPagesForBack = Browsers.launchChromiumKeepingPagesForBack(playwright);
-            }
-            target = chromiumKeepingPagesForBack;
+            target = Browsers.shared("chromium keeping pages for Back", Browsers::launchChromiumKeepingPagesForBack);
         }
         return new StoryPage(watchedPage(kept(target.newContext(new Browser.NewContextOptions().setViewportSize(1100, 1000)))));
     }

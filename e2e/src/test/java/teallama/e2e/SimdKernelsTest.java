@@ -9,9 +9,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -87,10 +86,9 @@ class SimdKernelsTest {
     @ValueSource(strings = {"chromium", "firefox"})
     void multipliesInRunCsOrderOfSummation(String browserName) throws Exception {
         TestSite site = TestSite.get();
-        try (Playwright playwright = Browsers.playwright()) {
-            Browser browser = Browsers.launch(playwright, browserName);
+        try (BrowserContext context = Browsers.shared(browserName).newContext()) {
             // under the workers' policy, which lets WebAssembly compile: a script of the site, opened
-            Page page = browser.newPage();
+            Page page = context.newPage();
             page.navigate(site.root.url() + "meeting.js");
             page.addScriptTag(new Page.AddScriptTagOptions().setUrl("simd.js"));
 
@@ -217,7 +215,6 @@ class SimdKernelsTest {
             }
             assertEquals(sixteen + "4242]", page.evaluate(Q8_MATMUL, Map.of("rows", rows16, "x", x14, "groupSize", 7,
                     "scales", scales16, "xScales", List.of(1.0, 1.0), "starts", List.of(0, 0))));
-            browser.close();
         }
     }
 }

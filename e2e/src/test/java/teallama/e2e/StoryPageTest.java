@@ -21,10 +21,8 @@ import java.util.regex.Pattern;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.Worker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,7 +38,6 @@ import teallama.GoldenGenerateTest.Case;
 /** The real page, worker and WebAssembly in one browser; subclasses name the browser. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class StoryPageTest {
-    private Playwright playwright;
     private Browser browser;
     private BrowserContext context;
     private final List<String> pageErrors = new ArrayList<>();
@@ -53,14 +50,7 @@ abstract class StoryPageTest {
     @BeforeAll
     void launch() {
         site = TestSite.get();
-        playwright = Browsers.playwright();
-        browser = Browsers.launch(playwright, browserName());
-    }
-
-    @AfterAll
-    void close() {
-        browser.close();
-        playwright.close();
+        browser = Browsers.shared(browserName());
     }
 
     @BeforeEach

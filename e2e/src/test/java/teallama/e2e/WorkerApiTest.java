@@ -11,9 +11,8 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -82,11 +81,10 @@ class WorkerApiTest {
     @ValueSource(strings = {"chromium", "firefox"})
     void tokenMessagesCarryWhatTheJvmComputes(String browserName) throws Exception {
         TestSite site = TestSite.get();
-        try (Playwright playwright = Browsers.playwright()) {
-            Browser browser = Browsers.launch(playwright, browserName);
+        try (BrowserContext context = Browsers.shared(browserName).newContext()) {
             // the test's script runs in a document under the workers' policy, which lets WebAssembly
             // compile (the page's does not, and Firefox ignores bypassing it): a script of the site, opened
-            Page page = browser.newPage();
+            Page page = context.newPage();
             page.navigate(site.root.url() + "meeting.js");
             page.addScriptTag(new Page.AddScriptTagOptions().setUrl("teallama.wasm-runtime.js"));
             page.addScriptTag(new Page.AddScriptTagOptions().setUrl("simd.js"));
@@ -195,7 +193,6 @@ class WorkerApiTest {
             assertEquals(List.of("started", "error"), List.of(nan.get(0).get("type").asText(), nan.get(1).get("type").asText()));
             assertEquals("models/stories260K.bin: the model's logits at position 0 are not finite (token 0's is NaN): its "
                     + "weights hold NaN or infinity, or its sums overflow", nan.get(1).get("message").asText());
-            browser.close();
         }
     }
 
