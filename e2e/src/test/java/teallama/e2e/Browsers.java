@@ -19,10 +19,11 @@ public final class Browsers {
     private static final Map<String, Browser> shared = new HashMap<>();
 
     /**
-     * The browser of this kind (a name for how launch starts it) that every test class shares,
-     * started by the first to ask, and closed as the tests' JVM ends. Each class paid for a
-     * Playwright and a browser of its own: here Firefox took 3.8 s to launch and close, Chromium
-     * 0.6 s, Playwright 0.6 s. Tests keep to contexts of their own.
+     * The browser of this kind (a name for how launch starts it) that the test classes share,
+     * started by the first to ask, and closed as the tests' JVM ends (Firefox, by
+     * {@link #closeFirefoxes}, sooner). Each class paid for a Playwright and a browser of its own:
+     * here Firefox took 3.8 s to launch and close, Chromium 0.6 s, Playwright 0.6 s. Tests keep to
+     * contexts of their own.
      */
     static synchronized Browser shared(String kind, Function<Playwright, Browser> launch) {
         if (sharedPlaywright == null) {
@@ -35,6 +36,21 @@ public final class Browsers {
             shared.put(kind, browser);
         }
         return browser;
+    }
+
+    /**
+     * Closes the shared Firefoxes, which a class that opens many pages calls as it ends: one
+     * Firefox for the whole run slowed down as it went, the later classes taking 4 to 8 s longer
+     * each (Chromium did not).
+     */
+    static synchronized void closeFirefoxes() {
+        shared.entrySet().removeIf((entry) -> {
+            if (!entry.getKey().startsWith("firefox")) {
+                return false;
+            }
+            entry.getValue().close();
+            return true;
+        });
     }
 
     /** The shared browser of this name, as {@link #launch} starts it. */

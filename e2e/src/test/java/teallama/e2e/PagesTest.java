@@ -46,10 +46,11 @@ abstract class PagesTest {
     }
 
     @AfterAll
-    void closeSharedTab() {
+    void close() {
         if (sharedTab != null) {
             sharedTab.page.context().close();
         }
+        Browsers.closeFirefoxes();
     }
 
     @AfterEach

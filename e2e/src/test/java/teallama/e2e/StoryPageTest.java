@@ -23,6 +23,7 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.Worker;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,6 +52,11 @@ abstract class StoryPageTest {
     void launch() {
         site = TestSite.get();
         browser = Browsers.shared(browserName());
+    }
+
+    @AfterAll
+    void close() {
+        Browsers.closeFirefoxes();
     }
 
     @BeforeEach

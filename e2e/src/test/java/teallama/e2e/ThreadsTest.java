@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -155,22 +156,26 @@ abstract class ThreadsTest extends PagesTest {
 
     /**
      * worker.js holds no lock between stories: killed then, it is heard as silence, its lock of
-     * the next start not taken within 10 s, and the Start after that recovers.
+     * the next start not taken within 10 s, and the Start after that recovers. The 10 s pass on
+     * the page's clock, which the test moves on (Playwright's clock), as no worker is there to
+     * care.
      */
     @Test
     void theStoryWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
         StoryPage story = desktop();
         keepStoryWorkersMade(story);
+        story.page.clock().install();
         killBetweenStoriesThenRecover(story, 2, "() => Worker.prototype.terminate.call(window.storyWorkersMade[0])",
                 "The page's worker did not answer within 10 s, as one that ended since the last story does; Start "
-                        + "loads the model again on a new worker.");
+                        + "loads the model again on a new worker.", true);
     }
 
     /**
      * Tells golden case 0 on this many threads, runs kill in the page, then expects the next Start
-     * to end in an error that says error, and the Start after it to tell the story again.
+     * to end in an error that says error, and the Start after it to tell the story again. With
+     * hurried, the page's clock (installed by the test) moves on a second each 50 ms until then.
      */
-    private void killBetweenStoriesThenRecover(StoryPage story, int threads, String kill, String error) {
+    private void killBetweenStoriesThenRecover(StoryPage story, int threads, String kill, String error, boolean hurried) {
         Case c = GoldenGenerateTest.cases().get(0);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", String.valueOf(threads),
@@ -180,6 +185,10 @@ abstract class ThreadsTest extends PagesTest {
         story.page.evaluate(kill);
 
         story.page.click("#start");
+        for (int second = 0; hurried && second < 30 && !List.of("error", "done").contains(story.state()); second++) {
+            story.page.clock().fastForward(1000);
+            story.page.waitForTimeout(50);
+        }
         story.waitForState("error", "done");
         assertEquals("error", story.state(), story.status());
         assertTrue(story.status().contains(error), story.status());
@@ -218,7 +227,7 @@ abstract class ThreadsTest extends PagesTest {
         keepShardWorkersMade(story);
         killBetweenStoriesThenRecover(story, 3, "() => window.shardWorkersMade[0].terminate()",
                 "a shard worker did not answer within 5 s, as one that ended between stories does; the next Start "
-                        + "loads the model again on new workers");
+                        + "loads the model again on new workers", false);
     }
 
     /**
