@@ -6,7 +6,8 @@
 // that the page is cross-origin isolated, and may run several threads, on a host that sends no
 // headers, such as GitHub Pages.
 //
-// Each build writes its version into this file, so a new build is a new worker: it caches the
+// Each build writes its version and its files' paths into this file, so a new build is a new
+// worker, which answers those files and nothing else (and the manifest): it caches the
 // new files whole while the old build goes on serving, takes over once no page uses the old one
 // (or when a page asks it to: offline.js), and then deletes the old build's cache. Models are not
 // here: the model store (store.js) keeps them; but a demo kit's list of models (models/index.json)
@@ -18,8 +19,9 @@
 const BUILD = "unbuilt"; // set by the build (teallama.server.SiteManifest)
 const FILES = []; // the paths of the build's files, set by the build, as site-manifest.json lists them
 const MANIFEST = "site-manifest.json";
-const ANSWERED = new Set([...FILES, MANIFEST]);
 const scope = new URL(self.registration.scope);
+// as a request's address has them (a space as %20, say)
+const ANSWERED = new Set([...FILES, MANIFEST].map((path) => new URL(path, scope).pathname.slice(scope.pathname.length)));
 const SITE_CACHE = `teallama-site ${scope.pathname} `; // one origin may hold several sites, each under its own path
 
 self.addEventListener("install", (event) => event.waitUntil(cacheBuild()));
@@ -94,8 +96,8 @@ function buildHeaders() {
 // answers
 
 /**
- * The build's files come from its cache, else from the network, with the headers. Only they are
- * answered here: models, kept by the model store, pass by untouched, so a download streams as it
+ * The build's files come from its cache, else from the network, with the headers. Only they (and
+ * the manifest) are answered here: models, kept by the model store, pass by untouched, so a download streams as it
  * arrives; and so does anything else, such as the favicon.ico that Firefox asks for by itself:
  * answered here (from the network), now and then, as a page came back from Firefox's back/forward
  * cache, Firefox reported to it "Failed to load ''. A ServiceWorker intercepted the request and

@@ -47,10 +47,13 @@ abstract class PagesTest {
 
     @AfterAll
     void close() {
-        if (sharedTab != null) {
-            sharedTab.page.context().close();
+        try {
+            if (sharedTab != null) {
+                sharedTab.page.context().close();
+            }
+        } finally {
+            Browsers.closeFirefoxes();
         }
-        Browsers.closeFirefoxes();
     }
 
     @AfterEach

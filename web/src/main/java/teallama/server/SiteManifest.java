@@ -113,16 +113,20 @@ public final class SiteManifest {
                 FILES_PREFIX, "];", quoted, "the build's files");
     }
 
-    /** script with what stands between prefix and end on prefix's line replaced by value. */
+    /**
+     * script with what stands between prefix and the last end on prefix's line replaced by value
+     * (the last: a path, quoted, may hold the end).
+     */
     private static String withConstant(String script, String prefix, String end, String value, String what)
             throws IOException {
         int start = script.indexOf(prefix);
-        int stop = start < 0 ? -1 : script.indexOf(end, start + prefix.length());
         int lineEnd = start < 0 ? -1 : script.indexOf('\n', start);
-        if (stop < 0 || lineEnd >= 0 && stop > lineEnd) {
+        String line = start < 0 ? "" : script.substring(start, lineEnd < 0 ? script.length() : lineEnd);
+        int stop = line.lastIndexOf(end);
+        if (stop < prefix.length()) {
             throw new IOException(WORKER + " has no line " + prefix + "..." + end + " for " + what);
         }
-        return script.substring(0, start + prefix.length()) + value + script.substring(stop);
+        return script.substring(0, start + prefix.length()) + value + script.substring(start + stop);
     }
 
     static String json(String version, List<Entry> entries) {

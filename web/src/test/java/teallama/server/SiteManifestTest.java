@@ -81,6 +81,18 @@ class SiteManifestTest {
                 SiteManifest.entries(site).stream().map(SiteManifest.Entry::path).toList());
     }
 
+    /** A path that holds what ends the files' line is written whole, and again as it was. */
+    @Test
+    void aPathWithTheEndOfTheFilesLineInItIsWrittenWholeAndAgain() throws IOException {
+        Files.writeString(site.resolve("docs/odd ]; \"name\".txt"), "c");
+        String version = SiteManifest.write(site);
+        String files = "const FILES = [\"docs/b.txt\", \"docs/odd ]; \\\"name\\\".txt\", \"index.html\"];";
+        String expected = WORKER.replace("unbuilt", version).replace("const FILES = [];", files);
+        assertEquals(expected, Files.readString(site.resolve("sw.js")));
+        SiteManifest.write(site);
+        assertEquals(expected, Files.readString(site.resolve("sw.js")));
+    }
+
     /** sw.js as the build writes it, with this version and the site's two files. */
     private static String built(String version) {
         return WORKER.replace("unbuilt", version).replace("const FILES = []; // the paths, set by the build", FILES);
