@@ -21,7 +21,8 @@ const FILES = []; // the paths of the build's files, set by the build, as site-m
 const MANIFEST = "site-manifest.json";
 const scope = new URL(self.registration.scope);
 // as a request's address has them (a space as %20, say)
-const ANSWERED = new Set([...FILES, MANIFEST].map((path) => new URL(path, scope).pathname.slice(scope.pathname.length)));
+const ANSWERED = new Set([...FILES, MANIFEST]
+  .map((path) => new URL(path, scope).pathname.slice(scope.pathname.length)));
 const SITE_CACHE = `teallama-site ${scope.pathname} `; // one origin may hold several sites, each under its own path
 
 self.addEventListener("install", (event) => event.waitUntil(cacheBuild()));
@@ -97,11 +98,11 @@ function buildHeaders() {
 
 /**
  * The build's files come from its cache, else from the network, with the headers. Only they (and
- * the manifest) are answered here: models, kept by the model store, pass by untouched, so a download streams as it
- * arrives; and so does anything else, such as the favicon.ico that Firefox asks for by itself:
- * answered here (from the network), now and then, as a page came back from Firefox's back/forward
- * cache, Firefox reported to it "Failed to load ''. A ServiceWorker intercepted the request and
- * encountered an unexpected error", with nothing gone wrong here.
+ * the manifest) are answered here: models, kept by the model store, pass by untouched, so a
+ * download streams as it arrives; and so does anything else, such as the favicon.ico that Firefox
+ * asks for by itself: answered here (from the network), now and then, as a page came back from
+ * Firefox's back/forward cache, Firefox reported to it "Failed to load ''. A ServiceWorker
+ * intercepted the request and encountered an unexpected error", with nothing gone wrong here.
  */
 function onFetch(event) {
   const request = event.request;

@@ -39,9 +39,9 @@ public final class Browsers {
     }
 
     /**
-     * Closes the shared Firefoxes, which a class that opens many pages calls as it ends: one
-     * Firefox for the whole run slowed down as it went, the later classes taking 4 to 8 s longer
-     * each (Chromium did not).
+     * Closes the shared Firefoxes, which a class that opens many pages calls as it ends: in a run
+     * with one Firefox throughout, it slowed down as it went, the later classes taking 4 to 9 s
+     * longer each than with a Firefox of their own (Chromium's classes did not).
      */
     static synchronized void closeFirefoxes() {
         shared.entrySet().removeIf((entry) -> {
