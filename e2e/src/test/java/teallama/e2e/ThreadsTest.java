@@ -269,16 +269,25 @@ abstract class ThreadsTest extends PagesTest {
     /**
      * A shard worker that never says a word (here its script is one that does not, meeting.js) is
      * replaced after 10 s, and the story runs; Stop, pressed while the page waits for such
-     * workers, stops the load at once, where it waited out both tries.
+     * workers, stops the load at once, where it waited out both tries. The 10 s pass on the
+     * page's clock (Playwright's), moved on once the silent worker is made and worker.js's lock
+     * of the start is watched, so that only the shard workers' wait has it to run out.
      */
     @Test
     void aSilentShardWorkerIsReplacedAndStopDoesNotWaitForIt() {
         StoryPage story = desktop();
+        story.page.clock().install();
         replaceShardScripts(story, 1000, "meeting.js");
+        keepStoryWorkersMade(story);
+        story.page.addInitScript("""
+                window.storyLocksWatched = 0;
+                window.onStoryWorkerMade = (worker) => worker.addEventListener('message', (event) => {
+                  if (event.data.type === 'watch') window.storyLocksWatched++;
+                });""");
         Case c = GoldenGenerateTest.cases().get(0);
         story.open(site.root.url(), StoryPage.stories260K("prompt", c.prompt(), "temperature", c.temperature(),
                 "topp", c.topp(), "seed", c.seed(), "steps", c.steps(), "threads", "2", "autostart", "1"));
-        story.page.waitForFunction("() => window.shardScriptsToMiss < 1000");
+        story.waitUntil("() => window.shardScriptsToMiss < 1000", null);
         story.page.waitForTimeout(500);
         long stop = System.nanoTime();
         story.page.click("#stop");
@@ -286,8 +295,14 @@ abstract class ThreadsTest extends PagesTest {
         assertEquals("stopped", story.state(), story.status());
         assertTrue(System.nanoTime() - stop < 5_000_000_000L, (System.nanoTime() - stop) / 1_000_000 + " ms to stop");
 
-        story.page.evaluate("() => { window.shardScriptsToMiss = 1; }");
-        startAgainForTheGoldenStory(story, c, 2);
+        story.page.evaluate("() => { window.shardScriptsToMiss = 1; window.storyLocksWatched = 0; }");
+        story.page.click("#start");
+        story.waitUntil("() => window.shardScriptsToMiss === 0 && window.storyLocksWatched > 0", null);
+        story.page.clock().fastForward(10_000);
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
+        waitForWorkers(story, 2);
         assertEquals(0, ((Number) story.page.evaluate("window.shardScriptsToMiss")).intValue(), "one silent worker");
     }
 
