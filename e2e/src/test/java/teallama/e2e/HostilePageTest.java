@@ -62,13 +62,17 @@ abstract class HostilePageTest extends PagesTest {
 
     /** A page opened with this query, its dialogs and requests recorded. */
     private StoryPage open(Map<String, String> query) {
+        return watchedTab().open(site.root.url(), query);
+    }
+
+    /** A desktop page whose dialogs and requests are kept in {@link #dialogs} and {@link #requests}. */
+    private StoryPage watchedTab() {
         StoryPage story = desktop();
         story.page.onDialog(dialog -> {
             dialogs.add(dialog.message());
             dialog.dismiss();
         });
         story.page.onRequest(request -> requests.add(request.url()));
-        story.open(site.root.url(), query);
         return story;
     }
 
@@ -200,27 +204,30 @@ abstract class HostilePageTest extends PagesTest {
 
     /**
      * An address that is not http(s) is named as such before any request; no script runs. One
-     * with a user name and password is refused without showing the password.
+     * with a user name and password is refused without showing the password. The links are
+     * opened one after the other in one tab.
      */
     @Test
     void anAddressThatIsNotHttpIsRefused() {
+        StoryPage story = watchedTab();
         for (String address : new String[] {"javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
             "http://[::1"}) {
-            StoryPage story = open(Map.of("model", address, "autostart", "1"));
+            story.open(site.root.url(), Map.of("model", address, "autostart", "1"));
             assertError(story, "expected the address of a model file (http or https), found '" + address + "'");
             assertNextStoryRuns(story);
         }
-        StoryPage story = open(Map.of("model", "models/stories260K.bin", "tokenizer", "javascript:alert(2)", "autostart", "1"));
+        story.open(site.root.url(), Map.of("model", "models/stories260K.bin", "tokenizer", "javascript:alert(2)",
+                "autostart", "1"));
         assertError(story, "expected the address of a tokenizer file (http or https), found 'javascript:alert(2)'");
         // a tokenizer of its own does not let the model's address pass unchecked
-        story = open(Map.of("model", "javascript:alert(3)", "tokenizer", "models/tok512.bin", "autostart", "1"));
+        story.open(site.root.url(), Map.of("model", "javascript:alert(3)", "tokenizer", "models/tok512.bin", "autostart", "1"));
         assertError(story, "expected the address of a model file (http or https), found 'javascript:alert(3)'");
         assertEquals(List.of(), dialogs);
         assertTrue(requests.stream().noneMatch(url -> url.startsWith("javascript:") || url.startsWith("data:")),
                 requests.toString());
         // one with a password: named without it (browsers refuse to fetch it)
-        story = open(Map.of("model", "http://user:secret@127.0.0.1:9/model.bin", "tokenizer", "models/tok512.bin",
-                "autostart", "1"));
+        story.open(site.root.url(), Map.of("model", "http://user:secret@127.0.0.1:9/model.bin", "tokenizer",
+                "models/tok512.bin", "autostart", "1"));
         assertError(story, "expected the address of a model file without a user name or password, which browsers do "
                 + "not download from, found one with them for 127.0.0.1:9");
         assertTrue(!story.status().contains("secret"), story.status());
