@@ -20,8 +20,8 @@ public final class Browsers {
 
     /**
      * The browser of this kind (a name for how launch starts it) that the test classes share,
-     * started by the first to ask, and closed as the tests' JVM ends (Firefox, by
-     * {@link #closeFirefoxes}, sooner). Each class paid for a Playwright and a browser of its own:
+     * started by the first to ask, and closed as the tests' JVM ends (the plain Firefox, by
+     * {@link #closeFirefox}, sooner). Each class paid for a Playwright and a browser of its own:
      * here Firefox took 3.8 s to launch and close, Chromium 0.6 s, Playwright 0.6 s. Tests keep to
      * contexts of their own.
      */
@@ -39,18 +39,16 @@ public final class Browsers {
     }
 
     /**
-     * Closes the shared Firefoxes, which a class that opens many pages calls as it ends: in a run
-     * with one Firefox throughout, it slowed down as it went, the later classes taking 4 to 9 s
-     * longer each than with a Firefox of their own (Chromium's classes did not).
+     * Closes the shared plain Firefox, which a class that opens many pages calls as it ends: in a
+     * run with one Firefox throughout, it slowed down as it went, the later classes taking 4 to 9 s
+     * longer each than with a Firefox of their own (Chromium's classes did not). The Firefoxes
+     * of other media (a dark scheme, a touch screen) open a few pages in the whole run, and stay.
      */
-    static synchronized void closeFirefoxes() {
-        shared.entrySet().removeIf((entry) -> {
-            if (!entry.getKey().startsWith("firefox")) {
-                return false;
-            }
-            entry.getValue().close();
-            return true;
-        });
+    static synchronized void closeFirefox() {
+        Browser firefox = shared.remove("firefox");
+        if (firefox != null) {
+            firefox.close();
+        }
     }
 
     /** The shared browser of this name, as {@link #launch} starts it. */

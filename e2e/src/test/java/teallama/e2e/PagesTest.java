@@ -52,7 +52,7 @@ abstract class PagesTest {
                 sharedTab.page.context().close();
             }
         } finally {
-            Browsers.closeFirefoxes();
+            Browsers.closeFirefox();
         }
     }
 

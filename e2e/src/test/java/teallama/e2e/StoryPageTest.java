@@ -56,7 +56,7 @@ abstract class StoryPageTest {
 
     @AfterAll
     void close() {
-        Browsers.closeFirefoxes();
+        Browsers.closeFirefox();
     }
 
     @BeforeEach
