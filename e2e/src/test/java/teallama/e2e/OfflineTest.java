@@ -293,16 +293,11 @@ abstract class OfflineTest extends PagesTest {
     /**
      * Put before worker.js: the first `stalls` streams of a file over 100 KB (the model, not its
      * tokenizer) stop for good after `stallAt` bytes, as Chromium's stream of a stored 110M now and
-     * then did; each stream asked for is told to the page (RECORD_FILE_STREAMS). The worker's
-     * waits of 2 s (download.js's FILE_STALL_MS) last `stallWait` ms: Playwright's clock cannot
-     * hurry a worker's.
+     * then did; each stream asked for is told to the page (RECORD_FILE_STREAMS).
      */
     private static final String STALLING_STREAMS = "(() => {"
             + "  const told = new BroadcastChannel('file-streams');"
             + "  let stalls = %s;"
-            + "  const stallWait = %d;"
-            + "  const later = self.setTimeout;"
-            + "  self.setTimeout = (f, ms, ...rest) => later(f, ms === 2000 ? stallWait : ms, ...rest);"
             + "  const stream = Blob.prototype.stream;"
             + "  Blob.prototype.stream = function () {"
             + "    const whole = stream.call(this);"
@@ -339,7 +334,8 @@ abstract class OfflineTest extends PagesTest {
         // tests' pages unable to reload offline (NS_ERROR_OFFLINE)
         story.page.route("**/worker.js", (route) -> {
             APIResponse response = route.fetch();
-            route.fulfill(new Route.FulfillOptions().setResponse(response).setBody(stalling.get() + response.text()));
+            route.fulfill(new Route.FulfillOptions().setResponse(response)
+                    .setBody(StoryPage.beforeWorkerScript(stalling.get(), response.text())));
         });
         String models = site.root.url() + "models/";
         Map<String, String> query = case03(models + "stories260K.bin", models + "tok512.bin", "autostart", "1");
@@ -348,7 +344,7 @@ abstract class OfflineTest extends PagesTest {
         assertGolden(story);
         waitFor(story, "document.querySelectorAll('#stored-list li').length === 2");
 
-        stalling.set(String.format(STALLING_STREAMS, "1", 2000, 65536));
+        stalling.set(String.format(STALLING_STREAMS, "1", 65536));
         story.open(site.root.url(), query);
         waitForEnd(story);
         assertGolden(story);
@@ -360,8 +356,9 @@ abstract class OfflineTest extends PagesTest {
         int rest = ((Number) streams.get(1).get("size")).intValue();
         assertTrue(rest > 0 && rest <= 1056540 - 65536, "the second stream goes on after the bytes the first gave: " + streams);
 
-        // every stream stalls: no read can be taken for a stall, so its waits may be short
-        stalling.set(String.format(STALLING_STREAMS, "Infinity", 200, 0));
+        // every stream stalls: no read can be taken for a stall, so the waits for one
+        // (download.js's FILE_STALL_MS, 2 s) may be short
+        stalling.set(StoryPage.shortWaits(2000, 200) + String.format(STALLING_STREAMS, "Infinity", 0));
         story.open(site.root.url(), query);
         waitForEnd(story);
         assertEquals("error", story.state(), story.status());

@@ -29,6 +29,20 @@ final class StoryPage {
         return this;
     }
 
+    /**
+     * Script for the start of a worker's that makes its waits of ms last instead: Playwright's
+     * clock is the page's, and does not reach a worker's.
+     */
+    static String shortWaits(int ms, int instead) {
+        return String.format("{ const later = self.setTimeout;"
+                + " self.setTimeout = (f, ms, ...rest) => later(f, ms === %d ? %d : ms, ...rest); }\n", ms, instead);
+    }
+
+    /** A worker's script with prelude put before it, still strict. */
+    static String beforeWorkerScript(String prelude, String script) {
+        return "\"use strict\";\n" + prelude + script;
+    }
+
     /** A query that loads stories260K from the test models folder with these settings. */
     static Map<String, String> stories260K(String... keyValues) {
         Map<String, String> query = new LinkedHashMap<>();

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import com.microsoft.playwright.APIResponse;
+import com.microsoft.playwright.Route;
 import org.junit.jupiter.api.Test;
 
 import teallama.GoldenGenerateTest;
@@ -221,12 +223,14 @@ abstract class ThreadsTest extends PagesTest {
     /**
      * A shard worker that ends between two stories, when it holds no lock to tell the page, is
      * heard as silence: the next story ends with an error within seconds, where Start waited for
-     * it for good, and the Start after it loads the model again on new workers.
+     * it for good, and the Start after it loads the model again on new workers. The 5 s of that
+     * wait (shard-workers.js's SERVE_ANSWER_MS) last 1 s.
      */
     @Test
     void aShardWorkerKilledBetweenStoriesEndsTheNextOneAndTheStartAfterRecovers() {
         StoryPage story = desktop();
         keepShardWorkersMade(story);
+        shortenWorkerWaits(story, 5000, 1000);
         killBetweenStoriesThenRecover(story, 3, "() => window.shardWorkersMade[0].terminate()",
                 "a shard worker did not answer within 5 s, as one that ended between stories does; the next Start "
                         + "loads the model again on new workers", false);
@@ -430,6 +434,15 @@ abstract class ThreadsTest extends PagesTest {
                   };
                   window.Worker.prototype = PageWorker.prototype;
                 })();""", misses, script));
+    }
+
+    /** Makes worker.js's waits of ms last instead (see {@link StoryPage#shortWaits}). */
+    private static void shortenWorkerWaits(StoryPage story, int ms, int instead) {
+        story.page.route("**/worker.js", (route) -> {
+            APIResponse response = route.fetch();
+            route.fulfill(new Route.FulfillOptions().setResponse(response)
+                    .setBody(StoryPage.beforeWorkerScript(StoryPage.shortWaits(ms, instead), response.text())));
+        });
     }
 
     /** Keeps the numbers of the sets of shard workers that worker.js asks the page for in window.shardSetsAsked. */
