@@ -85,11 +85,9 @@ abstract class HostilePageTest extends PagesTest {
 
     /** The page is still usable: stories260K from the address inputs tells a story of 20 tokens. */
     static void assertNextStoryRuns(StoryPage story) {
-        story.page.selectOption("#model", "url");
-        story.page.fill("#model-url", "models/stories260K.bin");
-        story.page.fill("#tokenizer-url", "models/tok512.bin");
-        story.page.fill("#temperature", "0");
-        story.page.fill("#steps", "20");
+        story.setFields(Map.of("#model", "url"));
+        story.setFields(Map.of("#model-url", "models/stories260K.bin", "#tokenizer-url", "models/tok512.bin",
+                "#temperature", "0", "#steps", "20"));
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());

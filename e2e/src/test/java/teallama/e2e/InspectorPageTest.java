@@ -381,11 +381,7 @@ abstract class InspectorPageTest extends PagesTest {
         story.open(site.root.url(), StoryPage.stories260K());
         assertTrue(story.page.isChecked("#inspect"));
         for (Case c : GoldenGenerateTest.cases()) {
-            story.page.fill("#prompt", c.prompt());
-            story.page.fill("#temperature", c.temperature());
-            story.page.fill("#topp", c.topp());
-            story.page.fill("#seed", c.seed());
-            story.page.fill("#steps", c.steps());
+            story.setFields(StoryPage.goldenCaseFields(c));
             story.page.click("#start");
             try {
                 story.waitForState("done", "error");

@@ -202,12 +202,9 @@ abstract class ThreadsTest extends PagesTest {
     /** Fills the page's settings with golden case number's, keeping nothing, and returns the case. */
     private static Case fillGoldenCase(StoryPage story, int number) {
         Case c = GoldenGenerateTest.cases().get(number);
-        story.page.fill("#prompt", c.prompt());
-        story.page.fill("#temperature", c.temperature());
-        story.page.fill("#topp", c.topp());
-        story.page.fill("#seed", c.seed());
-        story.page.fill("#steps", c.steps());
-        story.page.fill("#keep", "0");
+        Map<String, String> fields = StoryPage.goldenCaseFields(c);
+        fields.put("#keep", "0");
+        story.setFields(fields);
         return c;
     }
 
