@@ -32,8 +32,8 @@ final class StoryPage {
     }
 
     /**
-     * Script for the start of a worker's that makes its waits of ms last instead: Playwright's
-     * clock is the page's, and does not reach a worker's.
+     * Script to put before a worker's own (see {@link #beforeWorkerScript}) that makes its waits
+     * of ms last instead: Playwright's clock is the page's, and does not reach a worker's.
      */
     static String shortWaits(int ms, int instead) {
         return String.format("{ const later = self.setTimeout;"

@@ -508,12 +508,12 @@ abstract class ThreadsTest extends PagesTest {
         assertEquals(Boolean.TRUE, story.page.evaluate("crossOriginIsolated"));
     }
 
-    /** runq's int8 golden text on 1 to 4 shards. */
+    /** runq's int8 golden text on 1 to 4 shards, from links opened one after the other in one tab. */
     @Test
     void int8OnOneToFourThreads() {
         String expected = new String(Shared.read(Shared.golden("q8/runq-t0.stdout")), StandardCharsets.UTF_8);
+        StoryPage story = desktop();
         for (int threads = 1; threads <= 4; threads++) {
-            StoryPage story = desktop();
             story.open(site.root.url(), Map.of("model", "models/random-mini-q80.bin", "tokenizer", "models/tok512.bin",
                     "prompt", "Once upon a time", "temperature", "0", "steps", "40", "threads", String.valueOf(threads),
                     "autostart", "1"));
