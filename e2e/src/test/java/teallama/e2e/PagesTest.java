@@ -52,7 +52,9 @@ abstract class PagesTest {
                 sharedTab.page.context().close();
             }
         } finally {
-            Browsers.closeFirefox();
+            if (browserName().equals("firefox")) {
+                Browsers.firefoxClassEnded();
+            }
         }
     }
 

@@ -56,7 +56,9 @@ abstract class StoryPageTest {
 
     @AfterAll
     void close() {
-        Browsers.closeFirefox();
+        if (browserName().equals("firefox")) {
+            Browsers.firefoxClassEnded();
+        }
     }
 
     @BeforeEach
