@@ -21,7 +21,7 @@ public final class Browsers {
     /**
      * The browser of this kind (a name for how launch starts it) that the test classes share,
      * started by the first to ask, and closed as the tests' JVM ends (the plain Firefox, by
-     * {@link #firefoxClassEnded}, sooner). Each class paid for a Playwright and a browser of its own:
+     * {@link #closeFirefox}, sooner). Each class paid for a Playwright and a browser of its own:
      * here Firefox took 3.8 s to launch and close, Chromium 0.6 s, Playwright 0.6 s. Tests keep to
      * contexts of their own.
      */
@@ -38,21 +38,13 @@ public final class Browsers {
         return browser;
     }
 
-    /** Firefox page classes that have ended since the shared plain Firefox was launched. */
-    private static int firefoxClassesEnded;
-
     /**
-     * Called as a Firefox page class ends: closes the shared plain Firefox once two classes have
-     * used it. In a run with one Firefox throughout, it slowed down as it went, the later classes
-     * taking 4 to 9 s longer each than with a Firefox of their own (Chromium's classes did not);
-     * a launch and close cost each class about 4 s. The Firefoxes of other media (a dark scheme,
-     * a touch screen) open a few pages in the whole run, and stay.
+     * Closes the shared plain Firefox, which a class that opens many pages calls as it ends: in a
+     * run with one Firefox throughout, it slowed down as it went, the later classes taking 4 to 9 s
+     * longer each than with a Firefox of their own (Chromium's classes did not). The Firefoxes
+     * of other media (a dark scheme, a touch screen) open a few pages in the whole run, and stay.
      */
-    static synchronized void firefoxClassEnded() {
-        if (++firefoxClassesEnded < 2) {
-            return;
-        }
-        firefoxClassesEnded = 0;
+    static synchronized void closeFirefox() {
         Browser firefox = shared.remove("firefox");
         if (firefox != null) {
             firefox.close();

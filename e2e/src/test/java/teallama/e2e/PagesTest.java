@@ -52,9 +52,7 @@ abstract class PagesTest {
                 sharedTab.page.context().close();
             }
         } finally {
-            if (browserName().equals("firefox")) {
-                Browsers.firefoxClassEnded();
-            }
+            Browsers.closeFirefox();
         }
     }
 

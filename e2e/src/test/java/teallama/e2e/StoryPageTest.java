@@ -56,9 +56,7 @@ abstract class StoryPageTest {
 
     @AfterAll
     void close() {
-        if (browserName().equals("firefox")) {
-            Browsers.firefoxClassEnded();
-        }
+        Browsers.closeFirefox();
     }
 
     @BeforeEach
