@@ -405,6 +405,9 @@ abstract class StoryPageTest {
         story.page.navigate(link + "&autostart=1");
         story.waitForState("done", "error");
         assertEquals(first, story.output());
+        if (!seed.isEmpty()) {
+            return; // what is typed after the story is told apart the same way whatever the seed
+        }
 
         story.page.fill("#prompt", "Lily and Sam");
         copyLink(story);
