@@ -85,9 +85,8 @@ abstract class HostilePageTest extends PagesTest {
 
     /** The page is still usable: stories260K from the address inputs tells a story of 20 tokens. */
     static void assertNextStoryRuns(StoryPage story) {
-        story.setFields(Map.of("#model", "url"));
-        story.setFields(Map.of("#model-url", "models/stories260K.bin", "#tokenizer-url", "models/tok512.bin",
-                "#temperature", "0", "#steps", "20"));
+        story.setFields(Map.of("#model", "url", "#model-url", "models/stories260K.bin",
+                "#tokenizer-url", "models/tok512.bin", "#temperature", "0", "#steps", "20"));
         story.page.click("#start");
         story.waitForState("done", "error");
         assertEquals("done", story.state(), story.status());

@@ -46,10 +46,10 @@ final class StoryPage {
     }
 
     /**
-     * Sets the page's fields (by selector, in order) to these values as typing or choosing leaves
-     * them, each told by an input and a change event, in one call: Playwright's fill took 70 to 90
-     * ms a field in Firefox (each element it acts on costs WebDriver BiDi several round trips),
-     * 10 to 15 in Chromium. For tests whose subject is not the typing.
+     * Sets the page's fields (by selector, in the map's order) to these values as typing or
+     * choosing leaves them, each told by an input and a change event, in one call: Playwright's
+     * fill took 70 to 90 ms a field in Firefox (each element it acts on costs WebDriver BiDi
+     * several round trips), 10 to 15 in Chromium. For tests whose subject is not the typing.
      */
     void setFields(Map<String, String> fields) {
         page.evaluate("fields => { for (const [selector, value] of fields) {"
