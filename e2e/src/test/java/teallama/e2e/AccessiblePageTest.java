@@ -39,6 +39,7 @@ abstract class AccessiblePageTest extends PagesTest {
     // ----------------------------------------------------------------------------
     // screen readers and the keyboard
 
+    @EngineNeutral
     @Test
     void screenReadersHearStartEndAndErrorsNotEveryToken() {
         StoryPage story = desktop();

@@ -130,6 +130,7 @@ abstract class HostilePageTest extends PagesTest {
      * An HTML page of a gigabyte as the tokenizer: refused from its length, more than one array
      * holds, and stopped at once (it was read whole, then Java could not take it).
      */
+    @EngineNeutral
     @Test
     void aTokenizerOfAGigabyteIsRefusedFromItsLength() throws InterruptedException {
         String url = hostile.url("/html");
@@ -190,6 +191,7 @@ abstract class HostilePageTest extends PagesTest {
     }
 
     /** A model file of no bytes at all: named, with what a checkpoint needs; its size in bytes, not "0 KB". */
+    @EngineNeutral
     @Test
     void anEmptyModelFileIsNamed() {
         StoryPage story = open(Map.of("model", "models/hostile-empty.bin", "tokenizer", "models/tok512.bin",
@@ -204,6 +206,7 @@ abstract class HostilePageTest extends PagesTest {
      * with a user name and password is refused without showing the password. The links are
      * opened one after the other in one tab.
      */
+    @EngineNeutral
     @Test
     void anAddressThatIsNotHttpIsRefused() {
         StoryPage story = watchedTab();
@@ -241,6 +244,7 @@ abstract class HostilePageTest extends PagesTest {
      * address like any other that is no preset: it was taken for a preset, the model menu then
      * chose nothing, and the story asked for files the link never named.
      */
+    @EngineNeutral
     @Test
     void aModelNamedLikeAnObjectsPropertyIsAnAddress() {
         for (String address : new String[] {"constructor", "__proto__", "toString"}) {
@@ -257,6 +261,7 @@ abstract class HostilePageTest extends PagesTest {
      * goes on and Stop stops it (the count's error was the story's, which left Stop disabled on a
      * story that went on).
      */
+    @EngineNeutral
     @Test
     void aTokenizerWithoutTheDummyPrefixIsNamed() {
         String message = "models/hostile-no-space.bin: cannot encode the prompt: the tokenizer has no token for the "
@@ -351,6 +356,7 @@ abstract class HostilePageTest extends PagesTest {
     }
 
     /** At -t 1e-38 the logits / temperature overflow: the largest logit wins, as at -t 0 (case02: -t 0 -s 1 -n 256). */
+    @EngineNeutral
     @Test
     void aTemperatureSoSmallItOverflowsTellsTheGreedyStory() {
         StoryPage story = open(StoryPage.stories260K("temperature", "1e-38", "topp", "0.9", "seed", "1", "steps", "256",

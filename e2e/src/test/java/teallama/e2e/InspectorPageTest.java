@@ -186,6 +186,7 @@ abstract class InspectorPageTest extends PagesTest {
     }
 
     /** The candidates' text is text: markup in a prompt stays literal in the rows. */
+    @EngineNeutral
     @Test
     void candidatesAreTextNeverHtml() {
         StoryPage story = desktop();
@@ -201,6 +202,7 @@ abstract class InspectorPageTest extends PagesTest {
         assertEquals(0, story.page.locator("#inspector b, #inspector .piece *").count(), "no element from the model's text");
     }
 
+    @EngineNeutral
     @Test
     void atTemperatureZeroTheLargestLogitWins() throws IOException {
         StoryPage story = tellStory(desktop(), "0");
@@ -219,6 +221,7 @@ abstract class InspectorPageTest extends PagesTest {
      * A small temperature is shown as it is: at 0.0001 the model draws (greedy is false), and
      * "temperature 0", which 3 decimals made of it, said otherwise.
      */
+    @EngineNeutral
     @Test
     void aSmallTemperatureIsShownAsItIs() {
         StoryPage story = tellStory(desktop(), "0.0001");
@@ -342,6 +345,7 @@ abstract class InspectorPageTest extends PagesTest {
     // ----------------------------------------------------------------------------
     // the inspector off, and the story unchanged
 
+    @EngineNeutral
     @Test
     void withTheInspectorOffTheTokensCarryTheirIdsAndTheInspectorSaysHowToSeeMore() {
         StoryPage story = desktop();

@@ -53,6 +53,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
      * -k 64, and the first 128 tokens' text is run.c's story. (Past those, random weights spell
      * characters with byte tokens, which the page shows and run.c drops, so the texts differ.)
      */
+    @EngineNeutral
     @Test
     void keepWritesPastTheContextAsTheCommandLineDoes() throws IOException {
         StoryPage story = desktop();
@@ -180,6 +181,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
     }
 
     /** Without keep, Steps past seq_len stay run.c's clamp: the story stops at 128. */
+    @EngineNeutral
     @Test
     void withoutKeepTheStoryStopsAtTheContext() {
         StoryPage story = desktop();
@@ -198,6 +200,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
      * A keep beyond int is refused as typed, as the command line's -k refuses it, rather than
      * wrapped as run.c's atoi wraps its own options (4294967297 into 1, a story that keeps 1).
      */
+    @EngineNeutral
     @Test
     void aKeepBeyondAWholeNumberIsRefusedAsTheCommandLineRefusesIt() {
         StoryPage story = desktop();
@@ -219,6 +222,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
      * A prompt longer than the context: the prompt's length says a Keep that Start would refuse
      * carries nothing on, and warns, as it does with no Keep.
      */
+    @EngineNeutral
     @Test
     void aKeepThatStartWouldRefuseCarriesNoPromptPastTheContext() {
         StoryPage story = desktop();
@@ -241,6 +245,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertFalse(story.page.getAttribute("#prompt-length", "class").contains("warning"));
     }
 
+    @EngineNeutral
     @Test
     void keepAndThreadsAreInCopiedLinksAndKeptAcrossVisits() {
         StoryPage story = desktop();
@@ -413,6 +418,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
         assertEquals("Threads: running on " + why + ".", story.page.textContent("#threads-hint"));
     }
 
+    @EngineNeutral
     @Test
     void aLinkWithThreadsThatAreNoChoiceSaysSoAndDoesNotStart() {
         StoryPage story = desktop();
@@ -430,6 +436,7 @@ abstract class KeepAndThreadsPageTest extends PagesTest {
      * A link's threads: leading zeros, spaces and AUTO in any case are choices, and an empty one
      * is auto; a number written otherwise than in digits (2.0) is none.
      */
+    @EngineNeutral
     @Test
     void aLinksThreadsTakeLeadingZerosSpacesAndAutoInAnyCase() {
         StoryPage story = desktop();

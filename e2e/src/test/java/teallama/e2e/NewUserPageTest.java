@@ -61,6 +61,7 @@ abstract class NewUserPageTest extends PagesTest {
     // ----------------------------------------------------------------------------
     // the prompt
 
+    @EngineNeutral
     @Test
     void thePromptShowsItsLengthInTokensAgainstTheContext() throws Exception {
         StoryPage story = desktop();
@@ -100,6 +101,7 @@ abstract class NewUserPageTest extends PagesTest {
      * the model loaded (they counted with stories260K's tokenizer against its context of 512
      * while stories15M, of 256, was chosen), and do again once it is chosen again.
      */
+    @EngineNeutral
     @Test
     void anotherModelChosenIsNotDescribedByTheOneLoaded() throws Exception {
         StoryPage story = desktop();
@@ -148,6 +150,7 @@ abstract class NewUserPageTest extends PagesTest {
     }
 
     /** 2000 characters of prompt once took all the steps and said only "All steps used". */
+    @EngineNeutral
     @Test
     void aPromptThatTakesAllTheStepsSaysWhatToChange() {
         StoryPage story = desktop();
@@ -196,6 +199,7 @@ abstract class NewUserPageTest extends PagesTest {
     }
 
     /** Each position is one span holding a text node; the prompt's are marked, and the text is the golden story. */
+    @EngineNeutral
     @Test
     void thePromptIsSetApartAndEveryStepIsItsOwnElement() throws Exception {
         Case c = GoldenGenerateTest.cases().get(2); // case03: -t 0 -i "Once upon a time"
@@ -221,6 +225,7 @@ abstract class NewUserPageTest extends PagesTest {
     // ----------------------------------------------------------------------------
     // links
 
+    @EngineNeutral
     @Test
     void aCopiedLinkHoldsAutostartAndTellsTheStoryAgain() {
         StoryPage story = desktop();
@@ -240,6 +245,7 @@ abstract class NewUserPageTest extends PagesTest {
         assertEquals(first, story.output());
     }
 
+    @EngineNeutral
     @Test
     void localFilesCannotBeLinked() {
         StoryPage story = desktop();
@@ -256,6 +262,7 @@ abstract class NewUserPageTest extends PagesTest {
     }
 
     /** A link longer than servers take (this project's own answers 414) is not made; the page says why. */
+    @EngineNeutral
     @Test
     void aLinkTooLongForServersIsNotCopied() {
         StoryPage story = desktop();
@@ -277,6 +284,7 @@ abstract class NewUserPageTest extends PagesTest {
     }
 
     /** A phone keyboard's decimal comma, from a link and from the form. */
+    @EngineNeutral
     @Test
     void commaDecimalsAreAccepted() {
         Case c = GoldenGenerateTest.cases().get(2); // case03: -t 0 -p 0.9 -s 1 -n 256 -i "Once upon a time"
@@ -304,6 +312,7 @@ abstract class NewUserPageTest extends PagesTest {
     // ----------------------------------------------------------------------------
     // settings kept
 
+    @EngineNeutral
     @Test
     void settingsAreKeptAcrossVisitsUnlessALinkGivesThem() {
         StoryPage story = desktop();
@@ -415,6 +424,7 @@ abstract class NewUserPageTest extends PagesTest {
      * After a load fails, the bundled model is offered where the server has it, and not on a
      * server without it (it was offered there, and failed in turn).
      */
+    @EngineNeutral
     @Test
     void theBundledModelIsOfferedOnlyWhereTheServerHasIt() throws IOException {
         StoryPage story = desktop();
@@ -494,6 +504,7 @@ abstract class NewUserPageTest extends PagesTest {
     }
 
     /** A tokenizer in the address goes with a preset's model there too, as on the story page (it was ignored). */
+    @EngineNeutral
     @Test
     void theBenchmarkPageTakesATokenizerWithAPreset() {
         StoryPage story = desktop();
@@ -506,6 +517,7 @@ abstract class NewUserPageTest extends PagesTest {
         assertEquals("models/stories260K.bin", story.page.inputValue("#model-url"));
     }
 
+    @EngineNeutral
     @Test
     void theFooterCreditsAndLicenceAndTheLinkPreview() {
         StoryPage story = desktop();

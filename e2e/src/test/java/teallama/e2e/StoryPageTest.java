@@ -380,6 +380,7 @@ abstract class StoryPageTest {
      * again (on any number of threads); a prompt or seed typed after the story, or a link copied
      * before any, is said to tell a story with these settings.
      */
+    @EngineNeutral
     @ParameterizedTest
     @ValueSource(strings = {"", "0", "4294967296", "-7"})
     void aCopiedLinkTellsTheSameStoryAgain(String seed) {
@@ -437,6 +438,7 @@ abstract class StoryPageTest {
      * by hand takes the link out of the address, so that a reload keeps the change and starts no
      * story, where it brought the link's settings back and told its story again.
      */
+    @EngineNeutral
     @Test
     void copyLinkAsAStoryStartsLinksTheSettingsAndAChangedSettingTakesTheLinkOut() {
         NewUserPageTest.recordClipboard(story);
@@ -610,12 +612,14 @@ abstract class StoryPageTest {
         assertEquals("false", String.valueOf(story.page.isDisabled("#start")), "the page stays usable");
     }
 
+    @EngineNeutral
     @Test
     void missingModel() {
         assertError(Map.of("model", "models/no-such-model.bin", "tokenizer", "models/tok512.bin", "autostart", "1"),
                 "models/no-such-model.bin: the server answered 404");
     }
 
+    @EngineNeutral
     @Test
     void truncatedModel() {
         assertError(Map.of("model", "models/truncated260K.bin", "tokenizer", "models/tok512.bin", "autostart", "1"),
@@ -624,6 +628,7 @@ abstract class StoryPageTest {
                         + "1056540 bytes, found 500000");
     }
 
+    @EngineNeutral
     @Test
     void tokenizerOfAnotherModel() {
         assertError(Map.of("model", "models/stories260K.bin", "tokenizer", "models/tokenizer.bin", "autostart", "1"),
@@ -631,12 +636,14 @@ abstract class StoryPageTest {
     }
 
     /** A wrong address that brings an HTML page for the tokenizer is called one. */
+    @EngineNeutral
     @Test
     void tokenizerThatIsAnHtmlPage() {
         assertError(Map.of("model", "models/stories260K.bin", "tokenizer", "index.html", "autostart", "1"),
                 "index.html: expected a tokenizer file, found a text document (an HTML page?)");
     }
 
+    @EngineNeutral
     @Test
     void temperatureThatIsNotANumberThenAFixedOne() {
         assertError(StoryPage.stories260K("temperature", "warm", "autostart", "1"),
@@ -649,6 +656,7 @@ abstract class StoryPageTest {
     }
 
     /** Generated text is put into the page as text: markup in it stays literal. */
+    @EngineNeutral
     @Test
     void markupInTheStoryIsText() {
         String prompt = "<img src=x onerror=alert(1)><b>bold</b>";
