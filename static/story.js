@@ -82,7 +82,6 @@ function askFrame() {
  */
 function showPieces() {
   frameAsked = false;
-  frameShown = performance.now();
   const box = ui.output;
   if (followFrom !== null && box.scrollTop >= followFrom) box.scrollTop = box.scrollHeight;
   followFrom = null;
@@ -94,8 +93,11 @@ function showPieces() {
     unshown = null;
     unshownPassages = null;
     passage.shown = true;
-    if (atEnd) askFrame();
   }
+  // the gap runs from the end of this frame's work: timed from its start, a frame that took long
+  // (a first one, on a busy machine) left the next one only 47 ms after it
+  frameShown = performance.now();
+  if (followFrom !== null) askFrame(); // the next frame scrolls on to the end the reader follows
   if (lastCount !== null) showSpeed(lastCount);
   lastCount = null;
 }
