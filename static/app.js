@@ -389,22 +389,10 @@ function forgetModel() {
 function startWorker() {
   try {
     const w = newStoryWorker();
-    let heard = false;
-    w.addEventListener("message", () => {
-      heard = true;
-    });
     w.onmessage = eachWorkerMessage(onWorkerMessage);
-    w.onerror = (event) => {
-      event.preventDefault();
-      if (heard) {
-        showError("The worker failed: " + (event.message || "unknown error"));
-        return;
-      }
-      // it failed before its first word, so its scripts never ran: it would hear no Start
-      w.terminate();
-      worker = null;
-      whyTheWorkerDidNotStart(event.message).then((why) => showError("The page's worker could not start: " + why));
-    };
+    hearWorkerErrors(w, showError, () => {
+      if (worker === w) worker = null;
+    });
     // it ended without a word while it loaded or told a story (see newStoryWorker): a new one
     // takes its place, as a worker that failed has nothing for the next Start. It may have ended
     // after it said its story was done but before it let go of the story's lock: that story

@@ -185,22 +185,10 @@ function finish() {
 
 function startWorker() {
   const w = newStoryWorker();
-  let heard = false;
-  w.addEventListener("message", () => {
-    heard = true;
-  });
   w.onmessage = eachWorkerMessage(onWorkerMessage);
-  w.onerror = (event) => {
-    event.preventDefault();
-    if (heard) {
-      setState("error", "The worker failed: " + (event.message || "unknown error"));
-      return;
-    }
-    // it failed before its first word, so its scripts never ran: it would hear no Run
-    w.terminate();
+  hearWorkerErrors(w, (message) => setState("error", message), () => {
     if (worker === w) worker = null;
-    whyTheWorkerDidNotStart(event.message).then((why) => setState("error", "The page's worker could not start: " + why));
-  };
+  });
   // one that ended after it said its run was done, before it let go of the run's lock, did its
   // part; the next run is on a new worker anyway
   w.addEventListener("ended", () => {

@@ -313,6 +313,28 @@ async function whyTheWorkerDidNotStart(reason, scripts = STORY_WORKER_SCRIPTS) {
 }
 
 /**
+ * Hears a story worker's errors: one after its first message is the worker's own; one before it
+ * means its scripts never ran, so it would hear no Start: it is ended (notStarted is told at once)
+ * and the message says why, as far as whyTheWorkerDidNotStart can tell. failed gets the message.
+ */
+function hearWorkerErrors(w, failed, notStarted) {
+  let heard = false;
+  w.addEventListener("message", () => {
+    heard = true;
+  });
+  w.onerror = (event) => {
+    event.preventDefault();
+    if (heard) {
+      failed("The worker failed: " + (event.message || "unknown error"));
+      return;
+    }
+    w.terminate();
+    notStarted();
+    whyTheWorkerDidNotStart(event.message).then((why) => failed("The page's worker could not start: " + why));
+  };
+}
+
+/**
  * Watches the task locks of a worker (task-lock.js) as it asks, through the handler this returns
  * for its messages (true where it took one): ended is called if the page gets a lock the worker
  * did not let go, that is, where the worker ended without a word. endAll stops every wait.
