@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -254,6 +255,7 @@ public final class Main {
             inputFiles.add(tokenizerPath != null ? tokenizerPath : DEFAULT_TOKENIZER);
             refuseToWriteOver("--probs", probsPath, inputFiles);
             refuseStandardStreams("--probs", probsPath);
+            refuseJavasOwnFiles("--probs", probsPath, javasOwnFiles());
         }
 
         // parameter validation/overrides, as run.c does them
@@ -568,6 +570,47 @@ public final class Main {
                 throw new CommandException("cannot compare " + output + " with " + input + ": " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * Refuses an output that leads to a file of the Java that runs Teallama: its runtime image
+     * (lib/modules) or its class path. Where the shell closed a stream (`>&-`), the JVM opened
+     * one of its own files on that descriptor as it started, so /dev/stdout or /dev/fd/N names
+     * it; written, it would break this Java and every later one.
+     */
+    static void refuseJavasOwnFiles(String writer, String output, List<Path> javasOwn) throws CommandException {
+        Path real;
+        try {
+            real = Path.of(output).toRealPath();
+        } catch (IOException | InvalidPathException e) {
+            return; // a new file, or a pipe's descriptor: nothing of Java's
+        }
+        if (!Files.isRegularFile(real)) {
+            return;
+        }
+        for (Path own : javasOwn) {
+            try {
+                if (real.startsWith(own.toRealPath())) {
+                    throw new CommandException(writer + " would write over " + real + ", a file of the Java that runs "
+                            + "Teallama" + (real.toString().equals(output) ? "" : " (" + output + " leads there: "
+                            + "was the stream it names closed?)") + "; give the output another name");
+                }
+            } catch (IOException e) {
+                // a class path entry that is not there: nothing to lose
+            }
+        }
+    }
+
+    /** The runtime image and the class path of the Java that runs this. */
+    static List<Path> javasOwnFiles() {
+        List<Path> own = new ArrayList<>();
+        own.add(Path.of(System.getProperty("java.home")));
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                own.add(Path.of(entry));
+            }
+        }
+        return own;
     }
 
     /**

@@ -66,6 +66,7 @@ final class Quantize {
                     + "); quantize reads version 0 or 1");
         }
         Main.refuseToWriteOver("quantize", output, List.of(input));
+        Main.refuseJavasOwnFiles("quantize", output, Main.javasOwnFiles());
         Path in = Path.of(input);
         Config config = model.config();
         int gs = groupSize != null ? groupSize : ModelWriter.defaultGroupSize(config);
