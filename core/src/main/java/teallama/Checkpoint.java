@@ -298,8 +298,12 @@ public final class Checkpoint {
         return reader.finish();
     }
 
-    /** The largest group size read; export.py writes at most 64. */
-    public static final int MAX_GROUP_SIZE = 64;
+    /**
+     * The largest group size read or written. export.py writes 64 unless told otherwise, and runq.c
+     * reads any; a group's integer sum must fit the narrowest lane of {@link Q8Kernels}' longs, 24
+     * bits: 512 * 128 * 127 < 2^23. (A group divides dim and hidden_dim: 110M's can be 256.)
+     */
+    public static final int MAX_GROUP_SIZE = 512;
 
     /**
      * Every matmul reads whole groups of its input row, so the group size must divide both row

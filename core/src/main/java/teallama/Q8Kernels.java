@@ -7,9 +7,11 @@ package teallama;
  * w + 128, row r in byte r. Masking bytes 0 and 4 leaves rows 0 and 4 in the two 32-bit lanes of
  * the long, so one 64-bit multiply by the column's x adds to both rows' sums; bytes 1 and 5 are
  * masked where they are (lanes at bits 8 and 40, the upper one 24 bits wide), and bytes 2, 6 and
- * 3, 7 the same way after a shift by 16. A group's sum is below 64 * 128 * 127 < 2^20 in size, so
- * no lane overflows; a lower lane that goes negative borrows from the one above, which the lane
- * extraction gives back.
+ * 3, 7 the same way after a shift by 16. The longs add modulo 2^64, so a lane holds its row's
+ * group sum modulo its width whatever the sums on the way: the sum itself, at most
+ * {@link Checkpoint#MAX_GROUP_SIZE} * 128 * 127 < 2^23 in size, fits the narrowest lane (rows 5
+ * and 7, the top 24 bits); a lower lane that goes negative borrows from the one above, which the
+ * lane extraction gives back.
  */
 public final class Q8Kernels {
     private Q8Kernels() {

@@ -42,12 +42,12 @@ class Q8MatrixTest {
         return x;
     }
 
-    /** Two columns a turn, then one: group sizes that end in each. */
+    /** Two columns a turn, then one: group sizes that end in each, up to the largest read. */
     @Test
     void matmulIsBitIdenticalToRunqsLoop() {
         Random random = new Random(17);
-        int n = 960; // divisible by every group size below
-        for (int groupSize : new int[] {1, 2, 3, 4, 8, 12, 15, 32, 64}) {
+        int n = 7680; // divisible by every group size below
+        for (int groupSize : new int[] {1, 2, 3, 4, 8, 12, 15, 32, 64, 96, 256, Checkpoint.MAX_GROUP_SIZE}) {
             for (int d : new int[] {1, 3, 7, 8, 9, 16, 43}) {
                 QuantizedTensor w = randomWeights(random, d, n, groupSize);
                 Q8Input x = new Q8Input(n + groupSize, groupSize);
@@ -63,29 +63,35 @@ class Q8MatrixTest {
 
     /**
      * Lanes at opposite extremes: rows of -128 and 127 against inputs of -127 and 127, whose
-     * group sums 64 * 128 * 127 = 1040384 and 64 * 127 * 127 = 1032256 (either sign) sit side by
-     * side in one long (rows r and r + 4 share one).
+     * group sums g * 128 * 127 and g * 127 * 127 (either sign) sit side by side in one long (rows
+     * r and r + 4 share one): at export.py's 64, 1040384 and 1032256; at the largest group read,
+     * 512, 8323072 and 8258048, just inside the top lane's 24 bits (2^23 = 8388608).
      */
     @Test
     void lanesAtTheirLimits() {
-        int n = 128;
+        assertLanesHold(64, 1040384f, 1032256f);
+        assertLanesHold(Checkpoint.MAX_GROUP_SIZE, 8323072f, 8258048f);
+    }
+
+    private static void assertLanesHold(int groupSize, float negativeSum, float positiveSum) {
+        int n = 2 * groupSize;
         int d = 8;
-        QuantizedTensor w = QuantizedTensor.allocate(d * n, 64);
+        QuantizedTensor w = QuantizedTensor.allocate(d * n, groupSize);
         for (int i = 0; i < d; i++) {
             Arrays.fill(w.q(), i * n, (i + 1) * n, (byte) (negative(i) ? -128 : 127));
         }
         Arrays.fill(w.s(), 1f);
         float[] input = new float[n];
-        Arrays.fill(input, 0, 64, -1f);  // quantizes to -127, scale 1/127
-        Arrays.fill(input, 64, n, 127f); // 127, scale 1
-        Q8Input x = new Q8Input(n, 64);
+        Arrays.fill(input, 0, groupSize, -1f);  // quantizes to -127, scale 1/127
+        Arrays.fill(input, groupSize, n, 127f); // 127, scale 1
+        Q8Input x = new Q8Input(n, groupSize);
         x.set(input, n);
         float[] out = new float[d];
-        Q8Kernels.matmul(out, 0, x, Q8Matrix.pack(w, d, n, 64));
-        float negativeRow = 1040384f * 1f * (1f / 127f) + -1040384f * 1f * 1f;
-        float positiveRow = -1032256f * 1f * (1f / 127f) + 1032256f * 1f * 1f;
+        Q8Kernels.matmul(out, 0, x, Q8Matrix.pack(w, d, n, groupSize));
+        float negativeRow = negativeSum * 1f * (1f / 127f) + -negativeSum * 1f * 1f;
+        float positiveRow = -positiveSum * 1f * (1f / 127f) + positiveSum * 1f * 1f;
         for (int i = 0; i < d; i++) {
-            assertEquals(negative(i) ? negativeRow : positiveRow, out[i], "row " + i);
+            assertEquals(negative(i) ? negativeRow : positiveRow, out[i], "groups of " + groupSize + ", row " + i);
         }
     }
 

@@ -2,9 +2,15 @@ package teallama;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,13 +123,41 @@ class QuantizedTest {
                 cli.stderr());
     }
 
-    /** export.py writes groups of at most 64: larger groups are refused. */
+    /**
+     * Groups of 256 and 512, beyond export.py's 64, which runq.c reads as any other: a model of
+     * random weights (dim 512, hidden_dim 1024, 8 heads, 4 KV heads) quantized so tells runq.c's
+     * story (src/test/resources/runc/README.md), on one thread and on three.
+     */
     @Test
-    void groupsLargerThan64AreRefused(@TempDir Path dir) {
-        Cli cli = Cli.run("quantize", Shared.model("random-mini.bin").toString(), dir.resolve("x.bin").toString(),
-                "-g", "128");
-        assertEquals(1, cli.status());
-        assertEquals("teallama: expected a quantization group size of at most 64, found 128\n", cli.stderr());
+    void wideGroupsTellRunqsStory(@TempDir Path dir) throws IOException {
+        Config shape = new Config(512, 1024, 2, 8, 4, 512, 64);
+        Path fp32 = dir.resolve("wide.bin");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(fp32))) {
+            ModelWriter.write(shape, ModelWriter.randomWeights(shape, true, 512), 0, out);
+        }
+        for (int groupSize : new int[] {256, Checkpoint.MAX_GROUP_SIZE}) {
+            Path int8 = dir.resolve("wide-g" + groupSize + ".bin");
+            Cli quantize = Cli.run("quantize", fp32.toString(), int8.toString(), "-g", String.valueOf(groupSize));
+            assertEquals(0, quantize.status(), quantize.stderr());
+            byte[] expected;
+            try (InputStream in = QuantizedTest.class.getResourceAsStream("/runc/wide-groups-" + groupSize + ".txt")) {
+                expected = in.readAllBytes();
+            }
+            for (String threads : new String[] {"1", "3"}) {
+                Cli story = Cli.run(int8.toString(), "-z", Shared.model("tok512.bin").toString(), "-t", "1", "-p", "0.9",
+                        "-s", "5", "-n", "64", "-i", "Once upon a time", "-j", threads);
+                assertEquals(0, story.status(), story.stderr());
+                assertArrayEquals(expected, story.stdout(), "groups of " + groupSize + ", -j " + threads);
+            }
+        }
+    }
+
+    /** Past 512, a group's sum could overflow the int8 matmul's narrowest lane (see Q8Kernels). */
+    @Test
+    void groupsLargerThan512AreRefused() {
+        FormatException refused = assertThrows(FormatException.class,
+                () -> Checkpoint.checkGroupSize(new Config(1024, 2048, 1, 8, 8, 32, 8), 1024));
+        assertEquals("expected a quantization group size of at most 512, found 1024", refused.getMessage());
     }
 
     /**

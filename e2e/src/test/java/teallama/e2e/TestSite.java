@@ -53,6 +53,11 @@ final class TestSite {
             int groupSize = 12;
             ModelWriter.writeQuantized(shape, ModelWriter.randomWeights(shape, true, 48), groupSize, out);
         }
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(models.resolve("random-wide-q80.bin")))) {
+            // groups of 512, the widest read: each group's sums fill the int8 matmuls' lanes furthest
+            Config shape = new Config(512, 1024, 2, 8, 4, 512, 64);
+            ModelWriter.writeQuantized(shape, ModelWriter.randomWeights(shape, true, 512), Checkpoint.MAX_GROUP_SIZE, out);
+        }
         Path random15M = models.resolve("random15M.bin");
         if (!Files.exists(random15M)) {
             Config shape = new Config(288, 768, 6, 6, 6, 32000, 256);

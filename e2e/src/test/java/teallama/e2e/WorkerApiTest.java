@@ -125,17 +125,22 @@ class WorkerApiTest {
 
             // int8 on the scalar loops over linear memory, as a browser without SIMD runs it: random-mini's
             // groups of 64 take the loop over eight columns a turn, stories260K's groups of 4 the one after
-            // it, groups of 12 take both loops in each group; groups of 12 on the SIMD kernels too
+            // it, groups of 12 take both loops in each group; groups of 12 on the SIMD kernels too; groups
+            // of 512, the widest read, on both (the JVM tells runq.c's story with them: QuantizedTest)
             Model stories260KInt8 = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/stories260K-q80.bin")));
             assertEquals(4, ((QuantizedWeights) stories260KInt8.weights()).groupSize());
             Model twelves = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/random-twelves-q80.bin")));
             assertEquals(12, ((QuantizedWeights) twelves.weights()).groupSize());
+            Model wide = Checkpoint.read(Files.readAllBytes(site.work.resolve("models/random-wide-q80.bin")));
+            assertEquals(512, ((QuantizedWeights) wide.weights()).groupSize());
             record Int8Run(String file, Model model, int steps, boolean scalar) {
             }
             for (Int8Run run : List.of(new Int8Run("random-mini-q80.bin", model, 100, true),
                     new Int8Run("stories260K-q80.bin", stories260KInt8, 100, true),
                     new Int8Run("random-twelves-q80.bin", twelves, 60, true),
-                    new Int8Run("random-twelves-q80.bin", twelves, 60, false))) {
+                    new Int8Run("random-twelves-q80.bin", twelves, 60, false),
+                    new Int8Run("random-wide-q80.bin", wide, 30, true),
+                    new Int8Run("random-wide-q80.bin", wide, 30, false))) {
                 JsonNode int8Run = load(page, "models/" + run.file(),
                         List.of(List.of("Once upon", "1", "0.9", String.valueOf(run.steps()), "1", "0", true)), -1,
                         run.scalar());
