@@ -127,7 +127,8 @@ const downloads = (() => {
 
   /**
    * The body of a URL or a local file as a chunk reader (see chunkReader), with its length where
-   * known (else -1) and where it comes from: file, storage or network. With keepers (an array), a
+   * known (else -1; an estimate where `estimate` is true) and where it comes from: file, storage
+   * or network. With keepers (an array), a
    * URL in the model store is read from there, and a download gets a keeper (added to keepers, for
    * worker.js's load() to commit or abort) that writes it to the store as it arrives; the keeper is
    * ready before the request, so no byte waits for the disk (a refused download stops after its
@@ -155,7 +156,10 @@ const downloads = (() => {
     }
     const length = response.headers.get("Content-Length");
     const size = length !== null && !encoded(response) ? Number(length) : -1;
-    return { reader: chunkReader(response.body), size, from: "network", keeper };
+    // from another site, a browser shows Content-Encoding only where the server exposes it
+    // (Access-Control-Expose-Headers), so the length may be that of a compressed body
+    const estimate = response.type === "cors" && response.headers.get("Content-Encoding") === null;
+    return { reader: chunkReader(response.body), size, estimate, from: "network", keeper };
   }
 
   // The local server's policy for this worker lets it download from https addresses, the site and
@@ -296,7 +300,8 @@ const downloads = (() => {
    * progress(what, loaded, size, from) as it goes (a new percent, or block when the size is
    * unknown, at most every PROGRESS_GAP_MS: one that comes sooner is reported when the gap ends,
    * with what has been read by then), and hands each block to consume (after onSize
-   * with the length, -1 if unknown); a download cut short names what was received. Blocks are in
+   * with the length, -1 if unknown, and whether it is an estimate: see open); a download cut
+   * short names what was received. Blocks are in
    * shared memory when inFlight, the number of blocks that consume's readers may still be reading
    * after it returns, is above 0 (a shard worker reads the blocks worker.js's deliver handed on),
    * so a block is written again only after that many others; with 0, consume copies what it keeps.
@@ -304,7 +309,9 @@ const downloads = (() => {
    * written to it as it arrives (see open). Returns the number of bytes read.
    */
   async function readBlocks(source, what, signal, { onSize, consume, inFlight, keepers, progress }) {
-    const { reader, size, from, keeper } = await open(source, what, signal, keepers);
+    const opened = await open(source, what, signal, keepers);
+    const { reader, estimate, from, keeper } = opened;
+    let size = opened.size; // an estimate is shown until the bytes pass it, and is not checked
     const name = sourceName(source);
     let loaded = 0;
     const stepOf = (bytes) => (size > 0 ? Math.floor((100 * bytes) / size) : Math.floor(bytes / BLOCK));
@@ -345,7 +352,7 @@ const downloads = (() => {
       await letMessagesIn();
     };
     try {
-      onSize(size);
+      onSize(size, estimate);
       report();
       for (;;) {
         let result;
@@ -366,6 +373,7 @@ const downloads = (() => {
         if (result.done) break;
         let chunk = result.value;
         loaded += chunk.byteLength;
+        if (estimate && loaded > size) size = -1;
         while (chunk.byteLength > 0) {
           if (block === null) block = nextBlock();
           const n = Math.min(chunk.byteLength, block.byteLength - filled);
@@ -390,7 +398,7 @@ const downloads = (() => {
       clearTimeout(lateReport);
       reader.releaseLock();
     }
-    if (size >= 0 && loaded !== size) {
+    if (size >= 0 && loaded !== size && !estimate) {
       throw new Error(`${name}: the download ended after ${loaded} of ${size} bytes`);
     }
     progress(what, loaded, loaded, from);

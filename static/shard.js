@@ -52,7 +52,7 @@ async function handle(m) {
       await taskLock.hold();
       meeting.attach(m.meeting, m.shards, m.length);
       simd.enabled = m.simd;
-      port.postMessage({ type: "ack", error: api.beginModel(m.name, m.shards, false, m.shard, m.size, memoryBytes) });
+      port.postMessage({ type: "ack", error: api.beginModel(m.name, m.shards, false, m.shard, m.size, false, memoryBytes) });
       break;
     case "chunk":
       port.postMessage({ type: "ack", error: api.acceptModel(m.bytes) });

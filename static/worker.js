@@ -156,9 +156,9 @@ async function load(model, tokenizer, threadSetting, store) {
   };
   try {
     const modelBytes = await downloads.readBlocks(model, "model", signal, {
-      onSize: (size) => {
-        modelSize = size;
-        check(api.beginModel(name, plan.threads, plan.auto, 0, size, memory));
+      onSize: (size, estimate) => {
+        modelSize = estimate ? -1 : size; // this worker's reader alone checks an estimate
+        check(api.beginModel(name, plan.threads, plan.auto, 0, size, estimate, memory));
       },
       consume, inFlight: plan.threads > 1 ? shardWorkers.CHUNKS_IN_FLIGHT : 0, keepers, progress: api.progress,
     });

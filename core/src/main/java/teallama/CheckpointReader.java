@@ -40,6 +40,7 @@ public final class CheckpointReader {
     private final byte[] start = new byte[Checkpoint.HEADER_BYTES]; // the file's first bytes, for the header
     private int startLength;
     private long expectedSize = -1; // the file's length where the source says it, else -1
+    private long leastSize = -1;    // a length the file has about at least (expectSizeAtLeast), else -1
 
     private Header header;
     private ShardPlan plan;
@@ -102,6 +103,26 @@ public final class CheckpointReader {
         expectedSize = bytes;
         if (header != null) {
             header.checkFileSize(bytes);
+        }
+    }
+
+    /**
+     * A length the file has about at least: another site's Content-Length, which may be that of
+     * a compressed body (a browser shows a page another site's Content-Encoding only where the
+     * server exposes it). Compressing adds a few bytes in ten thousand at most, so only a header
+     * that needs a thousandth and a kilobyte fewer bytes is refused; one that needs more is left
+     * to the bytes.
+     */
+    public void expectSizeAtLeast(long bytes) {
+        leastSize = bytes;
+        if (header != null) {
+            checkLeastSize();
+        }
+    }
+
+    private void checkLeastSize() {
+        if (leastSize >= 0 && fileSize < leastSize - leastSize / 1000 - 1024) {
+            header.checkFileSize(leastSize);
         }
     }
 
@@ -171,6 +192,7 @@ public final class CheckpointReader {
             header.checkFileSize(expectedSize);
         }
         fileSize = header.fileSize();
+        checkLeastSize();
         sized = expectedSize >= 0;
         plan = ShardPlan.forFile(header.config(), fileSize, requestedShards, worthwhile);
         if (keep != ALL_SHARDS && keep >= plan.shards()) {

@@ -131,6 +131,32 @@ class CheckpointReaderTest {
         assertTrue(e.getMessage().endsWith("expected 1056540 bytes, found 1057540"), e.getMessage());
     }
 
+    /**
+     * Another site's Content-Length, perhaps of a compressed body: one below the header's size,
+     * as gzip makes it, lets the file be read; one at most a thousandth and a kilobyte above (what
+     * compressing may add) too; one further above is refused before the weights, given before the
+     * header's bytes or after them.
+     */
+    @Test
+    void aLengthOfACompressedBodyIsTheLeastTheFileHas() {
+        byte[] file = Shared.read(Shared.model("stories260K.bin"));
+        float[] expected = logitsAfterTwoTokens(Checkpoint.read(file));
+        for (long least : new long[] {979902, 1056540 + 1056 + 1024}) {
+            CheckpointReader reader = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+            reader.expectSizeAtLeast(least);
+            reader.accept(file, 0, file.length);
+            assertArrayEquals(expected, logitsAfterTwoTokens(reader.finish()), "at least " + least);
+        }
+        CheckpointReader before = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        before.expectSizeAtLeast(1L << 30);
+        FormatException early = assertThrows(FormatException.class, () -> before.accept(file, 0, 256));
+        assertTrue(early.getMessage().endsWith("expected 1056540 bytes, found 1073741824"), early.getMessage());
+        CheckpointReader after = CheckpointReader.of(1, CheckpointReader.ALL_SHARDS, Limits.UNLIMITED);
+        after.accept(file, 0, 256);
+        FormatException late = assertThrows(FormatException.class, () -> after.expectSizeAtLeast(1056540 + 2200));
+        assertTrue(late.getMessage().endsWith("expected 1056540 bytes, found 1058740"), late.getMessage());
+    }
+
     @Test
     void moreBytesThanTheHeaderSaysStopTheReading() {
         byte[] file = Arrays.copyOf(Shared.read(Shared.model("stories260K.bin")), 1056540 + 10);

@@ -1,5 +1,6 @@
 package teallama.e2e;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -25,7 +27,9 @@ import teallama.Shared;
  * <li>/html: an HTML page of 1 GiB, made as it is sent;</li>
  * <li>/lying/NAME: a shared model with a Content-Length of 1 GiB, its bytes then zeros;</li>
  * <li>/cut/NAME: a shared model with its true Content-Length, the connection closed after half;</li>
- * <li>/unsized/NAME: half of a shared model, chunked, with no Content-Length, ending as if whole.</li>
+ * <li>/unsized/NAME: half of a shared model, chunked, with no Content-Length, ending as if whole;</li>
+ * <li>/gzip/NAME: a shared file whole, gzip-compressed (Content-Encoding: gzip, which it does
+ * not expose to the page), its Content-Length that of the compressed body.</li>
  * </ul>
  */
 final class HostileServer implements AutoCloseable {
@@ -86,6 +90,15 @@ final class HostileServer implements AutoCloseable {
                 count.addAndGet(model.length / 2);
                 Thread.sleep(200);
                 // closing the exchange short of its length closes the connection
+            } else if (path.startsWith("/gzip/")) {
+                ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+                try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+                    gzip.write(model);
+                }
+                exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+                exchange.sendResponseHeaders(200, compressed.size());
+                exchange.getResponseBody().write(compressed.toByteArray());
+                count.addAndGet(compressed.size());
             } else if (path.startsWith("/unsized/")) {
                 exchange.sendResponseHeaders(200, 0);
                 exchange.getResponseBody().write(model, 0, model.length / 2);

@@ -56,7 +56,7 @@ class WorkerApiTest {
             + "  const bytes = async (url) => (await fetch(url)).arrayBuffer();"
             + "  const modelBytes = await bytes(model);"
             + "  if (nanAt >= 0) new DataView(modelBytes).setFloat32(nanAt, NaN, true);"
-            + "  api.beginModel(model, 1, false, 0, modelBytes.byteLength, 0);"
+            + "  api.beginModel(model, 1, false, 0, modelBytes.byteLength, false, 0);"
             + "  api.acceptModel(new Int8Array(modelBytes));"
             + "  const loaded = api.finishModel();"
             + "  if (loaded) return JSON.stringify([[{type: 'error', message: loaded}]]);"

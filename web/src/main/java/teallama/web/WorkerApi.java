@@ -142,14 +142,15 @@ public final class WorkerApi {
     // reading a model as it downloads (both kinds of worker)
 
     /**
-     * A model's bytes begin to arrive: size is the file's length, or -1 while unknown. shards is
+     * A model's bytes begin to arrive: size is the file's length, or -1 while unknown, or with
+     * sizeAtLeast about the least it can be (see CheckpointReader.expectSizeAtLeast). shards is
      * how many shards are asked for (the model may split into fewer), or with worthwhile the most
      * of them, as many as the model's size makes worth running; shard is the one this worker
      * keeps, memoryBytes what the browser can hold. Returns "" or the error.
      */
     @JSExport
     public static String beginModel(String name, int shards, boolean worthwhile, int shard, double size,
-                                    double memoryBytes) {
+                                    boolean sizeAtLeast, double memoryBytes) {
         forgetModel();
         loadMillis = now();
         modelName = name;
@@ -158,7 +159,13 @@ public final class WorkerApi {
         matrices.chooseKernels();
         reader.holdMatricesIn(matrices);
         if (size >= 0) {
-            return guard(() -> reader.expectSize((long) size));
+            return guard(() -> {
+                if (sizeAtLeast) {
+                    reader.expectSizeAtLeast((long) size);
+                } else {
+                    reader.expectSize((long) size);
+                }
+            });
         }
         return "";
     }
