@@ -93,6 +93,47 @@ const downloads = (() => {
 
   class ReadStalled extends Error {}
 
+  // A browser waits on a silent server for good: a download whose answer, or whose next bytes, do
+  // not come for NETWORK_STALL_MS while the worker waits for them is ended.
+  const NETWORK_STALL_MS = 30000;
+
+  /**
+   * A signal that follows `signal` and also ends a wait that lasts NETWORK_STALL_MS: `waiting`
+   * wraps each wait for the network (the time the worker spends on the bytes does not count).
+   */
+  function stallWatch(signal) {
+    const controller = new AbortController();
+    const follow = () => controller.abort(signal.reason);
+    if (signal.aborted) follow();
+    else signal.addEventListener("abort", follow, { once: true });
+    let stalled = false;
+    return {
+      signal: controller.signal,
+      stalled: () => stalled,
+      async waiting(wait) {
+        const timer = setTimeout(() => {
+          stalled = true;
+          controller.abort(new Error(`nothing came for ${NETWORK_STALL_MS / 1000} s`));
+        }, NETWORK_STALL_MS);
+        try {
+          return await wait();
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      end: () => signal.removeEventListener("abort", follow),
+    };
+  }
+
+  /** A chunk reader (see chunkReader) whose every read is a wait that watch may end. */
+  function watchedReader(reader, watch) {
+    return {
+      read: () => watch.waiting(() => reader.read()),
+      cancel: (reason) => reader.cancel(reason),
+      releaseLock: () => reader.releaseLock(),
+    };
+  }
+
   /** A chunk reader of a file (see chunkReader) that starts again where a stalled read stopped. */
   function fileReader(file) {
     let current = chunkReader(file.stream());
@@ -147,19 +188,28 @@ const downloads = (() => {
       keeper = await modelStore.keep(source.url);
       keepers.push({ what, keeper });
     }
-    const pieced = DOWNLOADS_IN_PIECES && new URL(source.url, self.location.href).origin === self.location.origin;
-    let response = await request(source.url, signal, pieced ? `bytes=0-${PIECE_BYTES - 1}` : null);
-    if (response.status === 206 || response.status === 416) {
-      const pieces = inPieces(response, source.url, signal);
-      if (pieces !== null) return { ...pieces, from: "network", keeper };
-      response = await request(source.url, signal, null);
+    const watch = stallWatch(signal);
+    try {
+      const pieced = DOWNLOADS_IN_PIECES && new URL(source.url, self.location.href).origin === self.location.origin;
+      let response = await watch.waiting(() => request(source.url, watch.signal, pieced ? `bytes=0-${PIECE_BYTES - 1}` : null));
+      if (response.status === 206 || response.status === 416) {
+        const pieces = inPieces(response, source.url, watch.signal);
+        if (pieces !== null) return { ...pieces, reader: watchedReader(pieces.reader, watch), from: "network", keeper, watch };
+        response = await watch.waiting(() => request(source.url, watch.signal, null));
+      }
+      const length = response.headers.get("Content-Length");
+      const size = length !== null && !encoded(response) ? Number(length) : -1;
+      // from another site, a browser shows Content-Encoding only where the server exposes it
+      // (Access-Control-Expose-Headers), so the length may be that of a compressed body
+      const estimate = response.type === "cors" && response.headers.get("Content-Encoding") === null;
+      return { reader: watchedReader(chunkReader(response.body), watch), size, estimate, from: "network", keeper, watch };
+    } catch (e) {
+      watch.end();
+      if (watch.stalled() && !signal.aborted) {
+        throw new Error(`${source.url}: no answer came from the server for ${NETWORK_STALL_MS / 1000} s`);
+      }
+      throw e;
     }
-    const length = response.headers.get("Content-Length");
-    const size = length !== null && !encoded(response) ? Number(length) : -1;
-    // from another site, a browser shows Content-Encoding only where the server exposes it
-    // (Access-Control-Expose-Headers), so the length may be that of a compressed body
-    const estimate = response.type === "cors" && response.headers.get("Content-Encoding") === null;
-    return { reader: chunkReader(response.body), size, estimate, from: "network", keeper };
   }
 
   // The local server's policy for this worker lets it download from https addresses, the site and
@@ -310,7 +360,7 @@ const downloads = (() => {
    */
   async function readBlocks(source, what, signal, { onSize, consume, inFlight, keepers, progress }) {
     const opened = await open(source, what, signal, keepers);
-    const { reader, estimate, from, keeper } = opened;
+    const { reader, estimate, from, keeper, watch } = opened;
     let size = opened.size; // an estimate is shown until the bytes pass it, and is not checked
     const name = sourceName(source);
     let loaded = 0;
@@ -366,8 +416,9 @@ const downloads = (() => {
             throw new Error(`${name}: its copy in this browser's storage could not be read after ${loaded} of ${size} ` +
               `bytes (${e instanceof ReadStalled ? describe(e) : "removed in another tab?"}); Start downloads it again`);
           }
+          const why = watch && watch.stalled() ? `nothing came for ${NETWORK_STALL_MS / 1000} s` : describe(e);
           throw new Error(`${name}: ${from === "file" ? "reading it" : "the download"} broke off ` +
-            `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${describe(e)})`);
+            `after ${loaded} of ${size >= 0 ? size : "an unknown number of"} bytes (${why})`);
         }
         if (signal.aborted) throw new Error("stopped"); // a file or the store does not hear the signal
         if (result.done) break;
@@ -397,6 +448,7 @@ const downloads = (() => {
     } finally {
       clearTimeout(lateReport);
       reader.releaseLock();
+      if (watch) watch.end();
     }
     if (size >= 0 && loaded !== size && !estimate) {
       throw new Error(`${name}: the download ended after ${loaded} of ${size} bytes`);

@@ -23,6 +23,7 @@ import teallama.Config;
 import teallama.GoldenGenerateTest;
 import teallama.Mutator;
 import teallama.Shared;
+import teallama.server.SiteManifest;
 
 /**
  * The page against hostile models and servers: an HTML page of a gigabyte, a Content-Length that
@@ -211,6 +212,38 @@ abstract class HostilePageTest extends PagesTest {
         assertEquals("done", story.state(), story.status());
         assertEquals(new String(c.expected(), StandardCharsets.UTF_8), story.output() + "\n");
         assertTrue(hostile.sent("/gzip/stories260K.bin") < 1056540, "compressed: " + hostile.sent("/gzip/stories260K.bin"));
+    }
+
+    /**
+     * A server that sends half a model and then nothing, or no answer at all: the browser would
+     * wait for good, so the download ends once nothing has come for 30 s (2 s in a copy of the
+     * site), naming the address and what arrived; then the next story runs.
+     */
+    @Test
+    void aDownloadThatNothingMoreComesForEnds() throws IOException {
+        Path copy = TestSite.copyOfSite();
+        Path download = copy.resolve("download.js");
+        String code = Files.readString(download);
+        String stall = "const NETWORK_STALL_MS = 30000;";
+        assertTrue(code.contains(stall), "download.js waits 30 s");
+        Files.writeString(download, code.replace(stall, "const NETWORK_STALL_MS = 2000;"));
+        SiteManifest.main(new String[] {copy.toString()});
+        try (StaticHost host = new StaticHost(copy, "/", false)) {
+            StoryPage story = watchedTab();
+            String half = hostile.url("/stall/stories260K.bin");
+            story.open(host.url(), Map.of("model", half, "tokenizer", "models/tok512.bin", "autostart", "1"));
+            story.waitForState("error", "done");
+            Matcher m = Pattern.compile(Pattern.quote(half) + ": the download broke off after (\\d+) of 1056540 bytes "
+                    + "\\(nothing came for 2 s\\)").matcher(story.status());
+            assertTrue(m.find(), story.status());
+            assertTrue(Long.parseLong(m.group(1)) <= 1056540 / 2, "the server sent 528270 bytes: " + story.status());
+            assertEquals(1, story.status().lines().count(), story.status());
+
+            String silent = hostile.url("/silent/stories260K.bin");
+            story.open(host.url(), Map.of("model", silent, "tokenizer", "models/tok512.bin", "autostart", "1"));
+            assertError(story, silent + ": no answer came from the server for 2 s");
+            assertNextStoryRuns(story);
+        }
     }
 
     /** A model file of no bytes at all: named, with what a checkpoint needs; its size in bytes, not "0 KB". */

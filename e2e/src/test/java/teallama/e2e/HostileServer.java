@@ -29,7 +29,10 @@ import teallama.Shared;
  * <li>/cut/NAME: a shared model with its true Content-Length, the connection closed after half;</li>
  * <li>/unsized/NAME: half of a shared model, chunked, with no Content-Length, ending as if whole;</li>
  * <li>/gzip/NAME: a shared file whole, gzip-compressed (Content-Encoding: gzip, which it does
- * not expose to the page), its Content-Length that of the compressed body.</li>
+ * not expose to the page), its Content-Length that of the compressed body;</li>
+ * <li>/stall/NAME: a shared file's true Content-Length and half its bytes, then nothing, the
+ * connection open for a minute (or until the server closes);</li>
+ * <li>/silent/NAME: no answer at all, as long.</li>
  * </ul>
  */
 final class HostileServer implements AutoCloseable {
@@ -77,6 +80,10 @@ final class HostileServer implements AutoCloseable {
                 send(exchange.getResponseBody(), page, filler, GIGABYTE, count);
                 return;
             }
+            if (path.startsWith("/silent/")) {
+                Thread.sleep(60_000); // until close() interrupts it, if sooner
+                return;
+            }
             byte[] model = Shared.read(Shared.model(Path.of(path).getFileName().toString()));
             exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
             if (path.startsWith("/lying/")) {
@@ -99,6 +106,12 @@ final class HostileServer implements AutoCloseable {
                 exchange.sendResponseHeaders(200, compressed.size());
                 exchange.getResponseBody().write(compressed.toByteArray());
                 count.addAndGet(compressed.size());
+            } else if (path.startsWith("/stall/")) {
+                exchange.sendResponseHeaders(200, model.length);
+                exchange.getResponseBody().write(model, 0, model.length / 2);
+                exchange.getResponseBody().flush();
+                count.addAndGet(model.length / 2);
+                Thread.sleep(60_000); // until close() interrupts it, if sooner
             } else if (path.startsWith("/unsized/")) {
                 exchange.sendResponseHeaders(200, 0);
                 exchange.getResponseBody().write(model, 0, model.length / 2);

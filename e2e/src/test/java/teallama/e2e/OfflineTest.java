@@ -733,7 +733,7 @@ abstract class OfflineTest extends PagesTest {
      */
     @Test
     void aNewBuildReplacesTheOldOneWithOneReload() throws IOException {
-        Path copy = copyOfSite();
+        Path copy = TestSite.copyOfSite();
         try (StaticHost host = new StaticHost(copy, "/", false)) {
             AtomicInteger navigations = new AtomicInteger();
             StoryPage story = newStory(navigations);
@@ -766,7 +766,7 @@ abstract class OfflineTest extends PagesTest {
      */
     @Test
     void aNewBuildWaitsWhileAnotherTabIsOpen() throws IOException {
-        Path copy = copyOfSite();
+        Path copy = TestSite.copyOfSite();
         try (StaticHost host = new StaticHost(copy, "/", false)) {
             StoryPage used = newStory();
             used.open(host.url(), case03("models/stories260K.bin", "models/tok512.bin", "autostart", "1"));
@@ -815,17 +815,6 @@ abstract class OfflineTest extends PagesTest {
                     ? loaded() : addEventListener('load', loaded, { once: true }))
                   .then(() => navigator.serviceWorker.getRegistration())
                   .then((registration) => registration.update())""");
-    }
-
-    /** A copy of the built site, to build anew. */
-    private Path copyOfSite() throws IOException {
-        Path copy = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "site-");
-        try (var files = Files.walk(sitePath)) {
-            for (Path file : files.filter((f) -> !f.equals(sitePath)).toList()) {
-                Files.copy(file, copy.resolve(sitePath.relativize(file).toString()));
-            }
-        }
-        return copy;
     }
 
     /** The names of the site's caches, comma-separated (a page that is reloading answers after it). */

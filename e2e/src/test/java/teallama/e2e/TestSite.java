@@ -82,6 +82,18 @@ final class TestSite {
         return Path.of(System.getProperty("teallama.site", "../web/target/site"));
     }
 
+    /** A copy of the built site, to change and build anew (SiteManifest). */
+    static Path copyOfSite() throws IOException {
+        Path site = sitePath().toAbsolutePath().normalize();
+        Path copy = Files.createTempDirectory(Path.of(System.getProperty("teallama.work", "target/e2e")), "site-");
+        try (var files = Files.walk(site)) {
+            for (Path file : files.filter((f) -> !f.equals(site)).toList()) {
+                Files.copy(file, copy.resolve(site.relativize(file).toString()));
+            }
+        }
+        return copy;
+    }
+
     static synchronized TestSite get() {
         if (instance == null) {
             try {
