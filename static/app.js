@@ -128,8 +128,8 @@ function countedPrompt(m) {
 function describePromptLength(tokens, seqLen) {
   const length = `${tokens} / ${seqLen} tokens`;
   if (tokens >= seqLen && !keeping(seqLen)) {
-    return `${length}: no room left in the model's context; shorten the prompt, or set Keep (1 to ${seqLen - 1}) ` +
-      "to write past the context";
+    return `${length}: no room left in the model's context; shorten the prompt` +
+      (seqLen > 1 ? `, or set Keep (1 to ${seqLen - 1}) to write past the context` : "");
   }
   const steps = storySteps(seqLen);
   if (tokens >= steps) return `${length}: the prompt takes all ${steps} steps; raise Steps or shorten the prompt`;
@@ -192,6 +192,11 @@ function showKeepHint() {
     return;
   }
   const seqLen = model.seqLen;
+  if (seqLen < 2) {
+    ui.keepHint.textContent = `Keep: 0 stops when this model's ${seqLen}-token context is full, as run.c does; ` +
+      "a context of one token cannot be written past.";
+    return;
+  }
   ui.keepHint.textContent = `Keep: 0 stops when this model's ${seqLen}-token context is full, as run.c does; ` +
     `1 to ${seqLen - 1} keeps that many tokens then, and writes on` +
     (maxSteps > 0 ? `, for Steps up to ${maxSteps}.` : ".");
@@ -232,7 +237,10 @@ function endOfStory(m) {
       ? `The prompt took all ${story.steps} steps, the model's whole context: shorten the prompt.`
       : `The prompt took all ${story.steps} steps: raise Steps or shorten the prompt.`;
   }
-  if (contextFull) return `The model's ${loadedModel.seqLen}-token context is full: set Keep to write on.` + first;
+  if (contextFull) {
+    return `The model's ${loadedModel.seqLen}-token context is full` +
+      (loadedModel.seqLen > 1 ? ": set Keep to write on." : ".") + first;
+  }
   return "All steps used." + first;
 }
 

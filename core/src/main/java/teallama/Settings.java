@@ -26,9 +26,13 @@ public final class Settings {
 
     /**
      * The tokens to keep when the context fills: 0 stops there, as run.c does; otherwise 1 to
-     * seq_len - 1.
+     * seq_len - 1. A context of one token has none to keep.
      */
     public static int keep(String name, int keep, int seqLen) {
+        if (keep != 0 && seqLen < 2) {
+            throw new IllegalArgumentException(name + " expects 0 (stop at seq_len, as run.c): a context of "
+                    + seqLen + " token cannot be written past, found " + keep);
+        }
         if (keep < 0 || keep >= seqLen) {
             throw new IllegalArgumentException(name + " expects 0 (stop at seq_len, as run.c) or 1 to " + (seqLen - 1)
                     + " tokens to keep (seq_len is " + seqLen + "), found " + keep);

@@ -68,6 +68,10 @@ class SettingsTest {
             assertEquals("keep expects 0 (stop at seq_len, as run.c) or 1 to 127 tokens to keep (seq_len is 128), found "
                     + bad, e.getMessage());
         }
+        assertEquals(0, Settings.keep("-k", 0, 1));
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> Settings.keep("-k", 1, 1));
+        assertEquals("-k expects 0 (stop at seq_len, as run.c): a context of 1 token cannot be written past, found 1",
+                one.getMessage());
     }
 
     @Test

@@ -52,6 +52,7 @@ abstract class HostilePageTest extends PagesTest {
         noSpace[5293] = '#';
         Files.write(models.resolve("hostile-no-space.bin"), noSpace);
         Files.write(models.resolve("hostile-empty.bin"), new byte[0]);
+        Files.write(models.resolve("hostile-seq-len-1.bin"), Mutator.write(new Config(64, 172, 1, 8, 4, 512, 1), 1, true, 0, 1));
     }
 
     @AfterAll
@@ -244,6 +245,31 @@ abstract class HostilePageTest extends PagesTest {
             assertError(story, silent + ": no answer came from the server for 2 s");
             assertNextStoryRuns(story);
         }
+    }
+
+    /**
+     * A model whose context is one token: Keep can only be 0, and the page never offers more (it
+     * said "1 to 0"); a link's keep=1 is refused as such.
+     */
+    @EngineNeutral
+    @Test
+    void aContextOfOneTokenOffersNoKeep() {
+        StoryPage story = open(Map.of("model", "models/hostile-seq-len-1.bin", "tokenizer", "models/tok512.bin",
+                "prompt", "", "steps", "30", "autostart", "1"));
+        story.waitForState("done", "error");
+        assertEquals("done", story.state(), story.status());
+        assertTrue(story.status().contains("context") && !story.status().contains("Keep"), story.status());
+        assertEquals("Keep: 0 stops when this model's 1-token context is full, as run.c does; a context of one token "
+                + "cannot be written past.", story.page.textContent("#keep-hint"));
+        story.page.fill("#prompt", "Once upon a time");
+        story.waitUntil("() => document.getElementById('prompt-length').textContent.includes('no room left')", null);
+        assertEquals("4 / 1 tokens: no room left in the model's context; shorten the prompt",
+                story.page.textContent("#prompt-length"));
+
+        StoryPage kept = open(Map.of("model", "models/hostile-seq-len-1.bin", "tokenizer", "models/tok512.bin",
+                "keep", "1", "autostart", "1"));
+        assertError(kept, "keep expects 0 (stop at seq_len, as run.c): a context of 1 token cannot be written past, "
+                + "found 1");
     }
 
     /** A model file of no bytes at all: named, with what a checkpoint needs; its size in bytes, not "0 KB". */
