@@ -402,8 +402,8 @@ const downloads = (() => {
       await letMessagesIn();
     };
     try {
+      report(); // first, so that a size refused names the file it is
       onSize(size, estimate);
-      report();
       for (;;) {
         let result;
         try {
@@ -442,8 +442,8 @@ const downloads = (() => {
       await flush();
     } catch (e) {
       reader.cancel().catch(() => {}); // a refused or failed download stops at once
-      // where Stop found it (a restart's next load reports its own; a failure's message says how far it got)
-      if (signal.aborted && signal.reason === "stop") report();
+      // where a failure or Stop found it, as the message says (a restart's next load reports its own)
+      if (!signal.aborted || signal.reason === "stop") report();
       throw e;
     } finally {
       clearTimeout(lateReport);

@@ -177,6 +177,10 @@ abstract class HostilePageTest extends PagesTest {
         long received = Long.parseLong(m.group(2));
         assertTrue(received > 0 && received <= 1056540 / 2, "the server sent 528270 bytes; the page says " + received);
         assertEquals(1, status.lines().count(), status);
+        // the progress line says as much (it said 0 bytes where the cut came before the next report)
+        String arrived = (String) story.page.evaluate("(n) => megabytes(n)", (double) received);
+        assertTrue(story.page.textContent("#progress-text").startsWith("model: " + arrived + " of "),
+                story.page.textContent("#progress-text") + " after " + received + " bytes");
         assertNextStoryRuns(story);
     }
 
