@@ -169,11 +169,11 @@ const downloads = (() => {
   /**
    * The body of a URL or a local file as a chunk reader (see chunkReader), with its length where
    * known (else -1; an estimate where `estimate` is true) and where it comes from: file, storage
-   * or network. With keepers (an array), a
-   * URL in the model store is read from there, and a download gets a keeper (added to keepers, for
-   * worker.js's load() to commit or abort) that writes it to the store as it arrives; the keeper is
-   * ready before the request, so no byte waits for the disk (a refused download stops after its
-   * first few).
+   * or network. With keepers (an array), a URL in the model store is read from there, and a
+   * download gets a keeper (added to keepers, for worker.js's load() to commit or abort) that
+   * writes it to the store as it arrives; the keeper is ready before the request, so no byte waits
+   * for the disk (a refused download stops after its first few). A download's waits are watched
+   * (stallWatch); `watch` is to be ended once it is read.
    */
   async function open(source, what, signal, keepers) {
     if (source.file) {
@@ -349,10 +349,9 @@ const downloads = (() => {
    * Reads a source in blocks (the first one small, so the header is checked early), reporting
    * progress(what, loaded, size, from) as it goes (a new percent, or block when the size is
    * unknown, at most every PROGRESS_GAP_MS: one that comes sooner is reported when the gap ends,
-   * with what has been read by then), and hands each block to consume (after onSize
-   * with the length, -1 if unknown, and whether it is an estimate: see open); a download cut
-   * short names what was received. Blocks are in
-   * shared memory when inFlight, the number of blocks that consume's readers may still be reading
+   * with what has been read by then), and hands each block to consume (after onSize with the
+   * length, -1 if unknown, and whether it is an estimate: see open); a download cut short names
+   * what was received. Blocks are in shared memory when inFlight, the number of blocks that consume's readers may still be reading
    * after it returns, is above 0 (a shard worker reads the blocks worker.js's deliver handed on),
    * so a block is written again only after that many others; with 0, consume copies what it keeps.
    * With keepers (an array), a stored URL is read from the model store, and a download is
@@ -402,7 +401,7 @@ const downloads = (() => {
       await letMessagesIn();
     };
     try {
-      report(); // first, so that a size refused names the file it is
+      report(); // before the size is checked: a refused one leaves this file's name on the line
       onSize(size, estimate);
       for (;;) {
         let result;
