@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -50,6 +51,13 @@ final class DemoKit {
         if (!Files.isRegularFile(site.resolve("index.html"))) {
             throw new Failure("no site at " + site + " (build it with: mvn -B package -DskipTests)");
         }
+        if (out.toString().isEmpty()) {
+            throw new Failure("kit expects a folder to write, found an empty name");
+        }
+        if (Files.isSymbolicLink(out) && !Files.exists(out)) {
+            throw new Failure(out + " is a link to " + Files.readSymbolicLink(out) + ", which does not exist; "
+                    + "give the kit a folder");
+        }
         if (Files.exists(out) && !isEmptyFolder(out)) {
             throw new Failure(out + " already exists and is not an empty folder; give the kit a new folder");
         }
@@ -68,7 +76,10 @@ final class DemoKit {
         // made beside the kit's folder, or inside it where it exists, so that it moves into place
         // by renaming, on one file system
         Path partialParent = folderExists ? outside : Files.createDirectories(outside.getParent());
-        Path partial = Files.createTempDirectory(partialParent, "." + outside.getFileName() + ".partial-");
+        // a folder of the permissions a new one gets (a temporary one's are its owner's alone, and a
+        // kit is for a web server, another user, to read)
+        Path partial = Files.createDirectory(partialParent.resolve("." + outside.getFileName() + ".partial-"
+                + Long.toUnsignedString(new SecureRandom().nextLong())));
         try {
             copySite(site, partial);
             Path models = Files.createDirectory(partial.resolve("models"));
@@ -167,6 +178,10 @@ final class DemoKit {
         String name = file.getFileName().toString();
         if (name.equals("index.json")) {
             throw new Failure(file + ": index.json is the kit's own list of models; rename the file");
+        }
+        if (name.startsWith(".")) {
+            throw new Failure(file + ": the local server, as many others, serves no file whose name starts "
+                    + "with a dot; rename the file");
         }
         if (name.contains("\\")) {
             throw new Failure(file + ": the page takes no file name with \\ (some servers read it as a folder); "

@@ -104,7 +104,11 @@ public final class Main {
         }
         if (site == null) {
             site = jarDirectory.resolve("site");
-        } else if (!Files.isRegularFile(site.resolve("index.html"))) {
+        } else if (!Files.isReadable(site.resolve("index.html"))) {
+            if (Files.isDirectory(site) && !(Files.isReadable(site) && Files.isExecutable(site))
+                    || Files.exists(site.resolve("index.html"))) {
+                throw new Failure("cannot read the site at " + site + ": permission denied");
+            }
             // SiteFiles' own message tells to build the default site, which would not make this one
             throw new Failure("no site at " + site + ": --site expects a folder with an index.html, such as "
                     + "web/target/site or a kit's folder");
@@ -194,6 +198,9 @@ public final class Main {
         if (value.isEmpty() || !Files.isDirectory(folder)) {
             throw new Failure("--models expects a folder of model and tokenizer files, found '" + value + "'"
                     + (value.isEmpty() ? "" : Files.exists(folder) ? ", which is not a folder" : ", which does not exist"));
+        }
+        if (!(Files.isReadable(folder) && Files.isExecutable(folder))) {
+            throw new Failure("--models expects a folder this server can read, found '" + value + "': permission denied");
         }
         return folder;
     }

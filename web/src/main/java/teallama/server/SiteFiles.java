@@ -212,7 +212,7 @@ final class SiteFiles {
     /**
      * The file that URL path segments name, or null: only regular files whose real path (symbolic
      * links resolved) lies inside the site or the models folder, and none that is hidden (a name
-     * starting with '.', or in such a folder).
+     * starting with '.', or in such a folder), by the names asked for or by the real path's.
      */
     private Path resolve(List<String> segments) throws HttpError {
         if (segments.size() <= base.size() || !segments.subList(0, base.size()).equals(base)) {
@@ -239,6 +239,11 @@ final class SiteFiles {
             Path real = file.toRealPath();
             if (!real.startsWith(root) || !Files.isRegularFile(real)) {
                 return null;
+            }
+            for (Path name : root.relativize(real)) {
+                if (isHidden(name.toString())) {
+                    return null; // a link to a hidden file
+                }
             }
             if (!Files.isReadable(real)) {
                 throw new HttpError(403, "the server may not read " + file.getFileName());

@@ -152,6 +152,19 @@ class DemoKitTest {
         Path backslash = Files.copy(stories260K, dir.resolve("tiny\\260K.bin"));
         assertRefused(dir.resolve("kit"), List.of(new DemoKit.Choice(backslash, tok512)),
                 backslash + ": the page takes no file name with \\ (some servers read it as a folder); rename the file");
+        Path hidden = Files.copy(tok512, dir.resolve(".tok.bin"));
+        assertRefused(dir.resolve("kit"), List.of(new DemoKit.Choice(stories260K, hidden)), hidden
+                + ": the local server, as many others, serves no file whose name starts with a dot; rename the file");
+    }
+
+    /** The kit's folder is made as any new folder (a temporary one was its owner's alone, unread by a web server). */
+    @Test
+    void theKitsFolderHasANewFoldersPermissions() throws Exception {
+        Path out = dir.resolve("new/kit");
+        DemoKit.write(site, out, List.of(new DemoKit.Choice(stories260K, tok512)));
+        Path plain = Files.createDirectory(dir.resolve("new/plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out.resolve("models")));
     }
 
     @Test
@@ -173,6 +186,11 @@ class DemoKitTest {
                 throughLink + " is inside the site " + site + "; give the kit a folder elsewhere");
         assertRefused(file.resolve("kit"), List.of(new DemoKit.Choice(stories260K, tok512)),
                 file.resolve("kit") + ": " + file + " is a file, not a folder; give the kit a folder");
+        assertRefused(Path.of(""), List.of(new DemoKit.Choice(stories260K, tok512)),
+                "kit expects a folder to write, found an empty name");
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("nowhere"));
+        assertRefused(dangling, List.of(new DemoKit.Choice(stories260K, tok512)),
+                dangling + " is a link to " + dir.resolve("nowhere") + ", which does not exist; give the kit a folder");
         Path noSite = dir.resolve("no-site");
         Failure failure = assertThrows(Failure.class,
                 () -> DemoKit.write(noSite, dir.resolve("kit"), List.of(new DemoKit.Choice(stories260K, tok512))));

@@ -191,8 +191,12 @@ class SiteServerTest {
         Files.write(models.resolve(".model.bin"), new byte[] {5});
         Files.writeString(Files.createDirectories(site.resolve(".git")).resolve("config"), "[core]");
         Files.writeString(site.resolve(".env"), "KEY=1");
+        // a link of a plain name to a hidden file or into a hidden folder is no way to it either
+        Files.createSymbolicLink(models.resolve("visible.bin"), models.resolve(".model.bin"));
+        Files.createSymbolicLink(site.resolve("env.txt"), Path.of(".env"));
+        Files.createSymbolicLink(site.resolve("config.txt"), site.resolve(".git/config"));
         for (String target : List.of("/models/.model.partial-1/model.bin", "/models/.model.bin", "/models/%2Emodel.bin",
-                "/.git/config", "/.env")) {
+                "/.git/config", "/.env", "/models/visible.bin", "/env.txt", "/config.txt")) {
             RawHttp.Response response = RawHttp.get(port, target);
             assertEquals(404, response.status(), target);
             assertEquals("404 Not Found: not found\n", response.text(), target);
