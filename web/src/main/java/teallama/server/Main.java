@@ -104,9 +104,9 @@ public final class Main {
         }
         if (site == null) {
             site = jarDirectory.resolve("site");
-        } else if (!Files.isReadable(site.resolve("index.html"))) {
-            if (Files.isDirectory(site) && !(Files.isReadable(site) && Files.isExecutable(site))
-                    || Files.exists(site.resolve("index.html"))) {
+        } else if (!Files.isRegularFile(site.resolve("index.html")) || !Files.isReadable(site.resolve("index.html"))) {
+            if (Files.isRegularFile(site.resolve("index.html"))
+                    || Files.isDirectory(site) && !(Files.isReadable(site) && Files.isExecutable(site))) {
                 throw new Failure("cannot read the site at " + site + ": permission denied");
             }
             // SiteFiles' own message tells to build the default site, which would not make this one

@@ -91,7 +91,9 @@ class MainTest {
     /** A --site with no page is named as such; building would not make it (the default site's error says to build). */
     @Test
     void aMissingSiteIsOneLine() throws IOException {
-        for (Path site : List.of(dir.resolve("nothing"), Files.writeString(dir.resolve("file.txt"), "a file"))) {
+        Path folderNamedIndex = Files.createDirectories(dir.resolve("odd/index.html")).getParent();
+        for (Path site : List.of(dir.resolve("nothing"), Files.writeString(dir.resolve("file.txt"), "a file"),
+                folderNamedIndex)) {
             Run run = run("--port", "0", "--site", site.toString());
             assertEquals(1, run.status());
             assertEquals("teallama-web: no site at " + site + ": --site expects a folder with an index.html, such as "
